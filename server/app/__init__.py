@@ -1,0 +1,1 @@
+"""Adapters: the run time, the WebSocket session, the HTTP app and the server runner."""

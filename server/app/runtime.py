@@ -1,0 +1,275 @@
+"""Run time of the queue: per-site state, group commit, and event fan-out.
+
+A command is applied to the site's *working* state on the event loop (the rules are pure and
+fast), then queued for the :class:`Committer`, which writes every queued command in one
+transaction on its own thread. Only after that commit are the events published and the reply
+released, so a kiosk never prints a number the database does not hold. If a commit fails, the
+site falls back to its last *committed* state and every command built on the failed one is
+refused with ``internal``: nothing half-done is ever visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from server.config.settings import ServerSettings, SiteSettings
+from server.domain import rules
+from server.domain.commands import Command
+from server.domain.model import CounterState, Rating, SiteState, Ticket
+from server.protocol.messages import encode_data, encode_event
+from server.store.database import StoreError
+from server.store.repository import Repository, SiteChanges, StoredEvent
+
+logger = logging.getLogger(__name__)
+
+RECENT_EVENTS_KEPT = 5000
+
+
+class Clock(Protocol):
+    """Where the server reads the time; tests pass a fixed or manual clock."""
+
+    def __call__(self) -> datetime: ...
+
+
+class Subscriber(Protocol):
+    """A connection that receives a site's events."""
+
+    def deliver(self, seq: int, name: str, frame: str) -> None: ...
+
+
+@dataclass(eq=False)
+class _Pending:
+    runtime: SiteRuntime
+    changes: SiteChanges
+    epoch: int
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop()
+                                       .create_future())
+
+
+class Committer:
+    """Writes queued changes in batches, one transaction per batch, on one worker thread."""
+
+    def __init__(self, repository: Repository, executor: ThreadPoolExecutor) -> None:
+        self.repository = repository
+        self.executor = executor
+        self._pending: list[_Pending] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.commands = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="committer")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then stop."""
+        if self._task is None:
+            return
+        while self._pending:
+            await self._commit_once()
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    def submit(self, item: _Pending) -> None:
+        self._pending.append(item)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                await self._commit_once()
+
+    async def _commit_once(self) -> None:
+        batch, self._pending = self._pending, []
+        live = []
+        for item in batch:
+            if item.epoch == item.runtime.epoch:
+                live.append(item)
+            else:
+                # Built on a state whose commit failed: refuse it, the state it saw is gone.
+                item.done.set_exception(StoreError("an earlier change could not be saved"))
+        to_save = [item.changes for item in live if item.changes.events]
+        try:
+            if to_save:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.repository.save, to_save)
+        except StoreError as error:
+            logger.error("commit of %d changes failed: %s", len(to_save), error)
+            for runtime in {item.runtime for item in live}:
+                runtime.roll_back()
+            for item in live:
+                item.done.set_exception(error)
+            return
+        self.batches += 1
+        self.commands += len(live)
+        for item in live:
+            item.runtime.publish(item.changes)
+            item.done.set_result(None)
+
+
+class SiteRuntime:
+    """One site's state, its subscribers and its recent events."""
+
+    def __init__(
+        self,
+        settings: SiteSettings,
+        state: SiteState,
+        committer: Committer,
+        clock: Clock,
+        server: ServerSettings,
+    ) -> None:
+        from server.app.views import Views
+
+        self.settings = settings
+        self.committed = state
+        self.working = state
+        self.epoch = 0
+        self.committer = committer
+        self.clock = clock
+        self.views = Views(settings, server.secret, server.public_url)
+        self.subscribers: set[Subscriber] = set()
+        self.recent: deque[StoredEvent] = deque(maxlen=RECENT_EVENTS_KEPT)
+
+    async def execute(self, command: Command) -> Ticket | CounterState | Rating | None:
+        """Apply ``command``; returns once it is committed and its events are published.
+
+        Raises :class:`~server.domain.errors.DomainError` (nothing changed) or
+        :class:`StoreError` (nothing saved).
+        """
+        outcome = rules.apply(self.settings, self.working, command, self.clock())
+        await self._commit(outcome)
+        return outcome.result
+
+    async def roll_over(self) -> None:
+        """Open the new business day if local midnight has passed (the midnight timer)."""
+        outcome = rules.advance_day(self.settings, self.working, self.clock())
+        if outcome.events:
+            await self._commit(outcome)
+
+    async def _commit(self, outcome: rules.Outcome) -> None:
+        self.working = outcome.state
+        wire = tuple(self._stored(outcome.state, event) for event in outcome.events)
+        item = _Pending(self, SiteChanges(outcome.state, outcome.events, wire), self.epoch)
+        self.committer.submit(item)
+        await item.done
+
+    def _stored(self, state: SiteState, event: rules.Event) -> StoredEvent:
+        data = encode_data(self.views.event_data(state, event))
+        return StoredEvent(self.settings.code, event.seq, event.name.value, event.at, data)
+
+    def roll_back(self) -> None:
+        self.working = self.committed
+        self.epoch += 1
+
+    def publish(self, changes: SiteChanges) -> None:
+        """Make ``changes`` visible: the committed state moves, subscribers get the events."""
+        if not changes.events:
+            return
+        self.committed = changes.state
+        for stored in changes.wire:
+            self.recent.append(stored)
+            frame = self.frame(stored)
+            for subscriber in tuple(self.subscribers):
+                subscriber.deliver(stored.seq, stored.name, frame)
+
+    def frame(self, stored: StoredEvent) -> str:
+        at = stored.at.astimezone(self.settings.timezone).isoformat(timespec="seconds")
+        return encode_event(stored.seq, stored.name, at, stored.data)
+
+    def recent_after(self, after: int) -> list[StoredEvent] | None:
+        """Kept events with ``seq > after``, or ``None`` when memory no longer reaches back."""
+        if after >= self.committed.seq:
+            return []
+        if not self.recent or self.recent[0].seq > after + 1:
+            return None
+        return [stored for stored in self.recent if stored.seq > after]
+
+
+class QueueService:
+    """All sites of a deployment, their committer and the worker threads."""
+
+    def __init__(
+        self,
+        server: ServerSettings,
+        sites: Iterable[SiteSettings],
+        repository: Repository,
+        clock: Clock,
+    ) -> None:
+        self.server = server
+        self.site_settings = {site.code: site for site in sites}
+        self.repository = repository
+        self.clock = clock
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
+        self.committer = Committer(repository, self.writer)
+        self.sites: dict[str, SiteRuntime] = {}
+        self._midnight: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load every site (opening a new day where midnight passed while stopped)."""
+        loop = asyncio.get_running_loop()
+        self.committer.start()
+        now = self.clock()
+        for code, settings in self.site_settings.items():
+            state = await loop.run_in_executor(self.readers, self.repository.load_site, settings)
+            if state is None:
+                state = rules.new_site_state(settings, now)
+            runtime = SiteRuntime(settings, state, self.committer, self.clock, self.server)
+            self.sites[code] = runtime
+            recent = await loop.run_in_executor(
+                self.readers, self.repository.read_events, code,
+                max(state.seq - RECENT_EVENTS_KEPT, 0), RECENT_EVENTS_KEPT)
+            runtime.recent.extend(recent)
+            await runtime.roll_over()
+            logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
+                        runtime.committed.business_date, runtime.committed.seq,
+                        len(runtime.committed.tickets))
+        self._midnight = loop.create_task(self._watch_midnight(), name="midnight")
+
+    async def stop(self) -> None:
+        if self._midnight is not None:
+            self._midnight.cancel()
+            try:
+                await self._midnight
+            except asyncio.CancelledError:
+                pass
+        await self.committer.stop()
+        self.writer.shutdown(wait=True)
+        self.readers.shutdown(wait=True)
+
+    async def _watch_midnight(self) -> None:
+        # Waking every 30 s is cheap and survives clock jumps that a single long timer would
+        # miss; roll_over() does nothing until the local date has changed.
+        while True:
+            await asyncio.sleep(30)
+            for runtime in self.sites.values():
+                try:
+                    await runtime.roll_over()
+                except StoreError as error:
+                    logger.error("day reset of %s failed: %s", runtime.settings.code, error)
+
+    async def read_events(self, site: str, after: int, limit: int) -> list[StoredEvent]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.readers, self.repository.read_events, site,
+                                          after, limit)
+
+    async def oldest_event_seq(self, site: str) -> int | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.readers, self.repository.oldest_event_seq, site)
+
+    async def run_blocking(self, function: Callable[..., object], *args: object) -> object:
+        """Run CPU-heavy or blocking work (password hashing) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.readers, function, *args)

@@ -1,0 +1,109 @@
+"""Start and stop the whole server in the running event loop (the CLI and tests use this)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from server.app.http import create_app
+from server.app.runtime import Clock, QueueService
+from server.config.settings import Settings
+from server.store.database import Engines, migrate, open_engines
+from server.store.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+# uvicorn drops a connection outright past this; frames between the protocol limit and this
+# get a readable bad_request instead, which helps whoever is debugging a client.
+TRANSPORT_FRAME_LIMIT = 1024 * 1024
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunningServer:
+    """A started server; ``port`` is the real one when 0 was asked for."""
+
+    host: str
+    port: int
+    service: QueueService
+    engines: Engines
+    _uvicorn: uvicorn.Server
+    _task: asyncio.Task[None]
+    _socket: socket.socket
+
+    @property
+    def http_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return self.http_url.replace("http://", "ws://", 1) + "/ws"
+
+    async def stop(self) -> None:
+        """Close connections, commit what is queued, release the database."""
+        self._uvicorn.should_exit = True
+        await self._task
+        await self._uvicorn.shutdown(sockets=[self._socket])
+        await self.service.stop()
+        self.engines.dispose()
+
+
+def describe_database(url: str) -> str:
+    """The URL without its password, for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def start_server(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    database_url: str | None = None,
+    clock: Clock = system_clock,
+) -> RunningServer:
+    """Migrate the database, load the sites and listen; returns once accepting connections."""
+    server_settings = settings.server
+    url = database_url or server_settings.resolved_database_url()
+    engines = open_engines(url)
+    await asyncio.to_thread(migrate, engines)
+    service = QueueService(server_settings, settings.sites, Repository(engines), clock)
+    await service.start()
+    app = create_app(service, engines.writer.dialect.name)
+    config = uvicorn.Config(
+        app,
+        ws="websockets-sansio",
+        ws_max_size=TRANSPORT_FRAME_LIMIT,
+        ws_per_message_deflate=False,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    config.load()
+    bind_host = host or server_settings.host
+    family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((bind_host, server_settings.port if port is None else port))
+    listener.listen(1024)
+    listener.setblocking(False)
+    web = uvicorn.Server(config)
+    web.lifespan = config.lifespan_class(config)
+    await web.startup(sockets=[listener])
+    task = asyncio.get_running_loop().create_task(web.main_loop(), name="uvicorn")
+    running = RunningServer(bind_host, listener.getsockname()[1], service, engines, web, task,
+                            listener)
+    logger.info("listening on %s (WebSocket %s), database %s", running.http_url,
+                running.ws_url, describe_database(url))
+    return running

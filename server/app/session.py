@@ -1,0 +1,452 @@
+"""One client connection: handshake, roles, rate limits, request dispatch, ordered output.
+
+Requests of one connection are handled one after another, and every frame to the client
+(replies and events alike) goes through one queue, so a client always sees a command's events
+before the reply that says it is done, and events strictly in ``seq`` order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server import SERVER_NAME, __version__
+from server.config.settings import Role, SiteSettings
+from server.domain import commands
+from server.domain.errors import DomainError
+from server.domain.model import RatingSource
+from server.protocol import messages as wire
+from server.protocol.messages import ErrorCode, ProtocolError
+from server.security import PasswordHashError, tokens_equal, verify_password
+from server.store.database import StoreError
+from server.store.repository import StoredEvent
+
+logger = logging.getLogger(__name__)
+
+CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
+REPLAY_LIMIT = 100_000
+
+_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "snapshot": frozenset(Role),
+    "ticket": frozenset(Role),
+    "resume": frozenset(Role),
+    "issue": frozenset({Role.KIOSK, Role.ADMIN}),
+    "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
+    "cancel": frozenset({Role.ADMIN}),
+    **{name: frozenset({Role.COUNTER, Role.ADMIN}) for name in (
+        "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
+        "transfer", "pause", "resume_counter")},
+}
+
+
+class TokenBucket:
+    """``rate`` requests a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, now: Callable[[], float]) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.now = now
+        self.updated = now()
+
+    def take(self) -> bool:
+        current = self.now()
+        self.tokens = min(self.burst, self.tokens + (current - self.updated) * self.rate)
+        self.updated = current
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class Session:
+    """Serves one WebSocket connection; ``send``/``close`` are the transport's."""
+
+    def __init__(
+        self,
+        service: Any,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+    ) -> None:
+        from server.app.runtime import QueueService, SiteRuntime
+
+        self.service: QueueService = service
+        self.settings = service.server
+        self._send = send
+        self._close = close
+        self.role: Role | None = None
+        self.runtime: SiteRuntime | None = None
+        self.counter: str | None = None
+        self.user: str | None = None
+        self.subscribe: tuple[str, ...] | None = None
+        self.bad_frames = 0
+        self.closing = False
+        self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
+                                  time.monotonic)
+        self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
+        self._holding: list[tuple[int, str]] | None = None
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    # --- output ---------------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        while True:
+            frame = await self._outgoing.get()
+            if frame is None:
+                return
+            await self._send(frame)
+
+    def _enqueue(self, frame: str) -> None:
+        if self.closing:
+            return
+        if self._outgoing.qsize() >= self.settings.outgoing_queue_limit:
+            # A client that cannot keep up would make the server hold its backlog forever.
+            logger.warning("closing a %s connection that fell %d frames behind", self.role,
+                           self._outgoing.qsize())
+            self.closing = True
+            asyncio.get_running_loop().create_task(
+                self._close(CLOSE_TRY_LATER, "too slow: reconnect and resume"))
+            return
+        self._outgoing.put_nowait(frame)
+
+    def deliver(self, seq: int, name: str, frame: str) -> None:
+        """Called by the site runtime for every committed event."""
+        if self.subscribe is not None and not name.startswith(self.subscribe):
+            return
+        if self._holding is not None:
+            self._holding.append((seq, frame))
+            return
+        self._enqueue(frame)
+
+    def _reply(self, request_id: int | str | None, result: dict[str, Any]) -> None:
+        self._enqueue(wire.encode_reply(request_id, result))
+
+    def _error(self, request_id: int | str | None, code: ErrorCode, message: str) -> None:
+        self._enqueue(wire.encode_error(request_id, code, message))
+
+    async def detach(self) -> None:
+        """The connection is gone: stop receiving events and stop the writer."""
+        if self.runtime is not None:
+            self.runtime.subscribers.discard(self)
+        self._outgoing.put_nowait(None)
+        self._writer.cancel()
+        try:
+            await self._writer
+        except (asyncio.CancelledError, OSError):
+            pass
+        except RuntimeError as error:  # the transport refused a send after closing
+            logger.debug("writer stopped: %s", error)
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        self.closing = True
+        # Let the error reply go out before the close frame.
+        self._outgoing.put_nowait(None)
+        try:
+            await self._writer
+        except (OSError, RuntimeError) as error:
+            logger.debug("writer stopped while refusing: %s", error)
+        await self._close(code, reason)
+
+    # --- input ----------------------------------------------------------------------------
+
+    async def handle(self, text: str | bytes) -> None:
+        """Handle one frame from the client."""
+        try:
+            request = wire.decode_request(text, self.settings.max_frame_bytes)
+        except ProtocolError as error:
+            if self.role is None:
+                self._error(error.request_id, ErrorCode.UNAUTHORIZED,
+                            f"the first frame must be a valid hello: {error.message}")
+                await self._refuse(CLOSE_POLICY, "hello expected")
+                return
+            self._error(error.request_id, error.code, error.message)
+            await self._count_bad_frame()
+            return
+        if self.role is None:
+            if request.type != "hello":
+                self._error(request.id, ErrorCode.UNAUTHORIZED,
+                            "the first frame must be hello")
+                await self._refuse(CLOSE_POLICY, "hello expected")
+                return
+            await self._hello(request)
+            return
+        if not self.bucket.take():
+            self._error(request.id, ErrorCode.RATE_LIMITED,
+                        f"more than {self.settings.rate_per_second:g} requests a second; "
+                        "slow down")
+            await self._count_bad_frame()
+            return
+        try:
+            self._reply(request.id, await self._dispatch(request))
+        except ProtocolError as error:
+            self._error(request.id, error.code, error.message)
+        except DomainError as error:
+            self._error(request.id, ErrorCode(error.code), error.message)
+        except StoreError as error:
+            logger.error("request %s failed to save: %s", request.type, error)
+            self._error(request.id, ErrorCode.INTERNAL,
+                        "the change could not be saved; nothing was changed, try again")
+
+    async def _count_bad_frame(self) -> None:
+        self.bad_frames += 1
+        if self.bad_frames >= self.settings.max_bad_frames:
+            await self._refuse(CLOSE_POLICY, "too many bad or excess frames")
+
+    # --- handshake ------------------------------------------------------------------------
+
+    async def _hello(self, request: wire.Hello) -> None:
+        if request.protocol != wire.PROTOCOL_VERSION:
+            self._error(request.id, ErrorCode.UNAUTHORIZED,
+                        f"field 'protocol': this server speaks protocol "
+                        f"{wire.PROTOCOL_VERSION}, not {request.protocol}")
+            await self._refuse(CLOSE_POLICY, "protocol version")
+            return
+        runtime = self.service.sites.get(request.site)
+        role = Role(request.role)
+        if runtime is None or not self._token_valid(runtime.settings, role, request.token):
+            # One message for both, so a token cannot be used to probe site codes.
+            self._error(request.id, ErrorCode.UNAUTHORIZED,
+                        "field 'token': not valid for this role at this site")
+            await self._refuse(CLOSE_POLICY, "bad token")
+            return
+        self.role = role
+        self.runtime = runtime
+        self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
+        result: dict[str, Any] = {
+            "protocol": wire.PROTOCOL_VERSION,
+            "server": {"name": SERVER_NAME, "version": __version__},
+            "role": role.value,
+            "site": runtime.settings.code,
+            "seq": runtime.committed.seq,
+            "state": runtime.views.snapshot(runtime.committed),
+        }
+        # Subscribe in the same step as the snapshot: no event can fall between them.
+        runtime.subscribers.add(self)
+        if request.after is not None:
+            try:
+                result["replayed"] = await self._replay(request.after)
+            except ProtocolError as error:
+                if error.code is not ErrorCode.GAP:
+                    raise
+                result["gap"] = True
+        self._reply(request.id, result)
+
+    def _token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
+        valid = False
+        # Compare against every candidate so the time taken does not reveal which matched.
+        for candidate in site.tokens:
+            valid |= tokens_equal(token, candidate.token) and candidate.role is role
+        if role is Role.ADMIN:
+            for admin_token in self.settings.admin_tokens:
+                valid |= tokens_equal(token, admin_token)
+        return valid
+
+    async def _replay(self, after: int) -> int:
+        """Send every kept event with ``seq > after`` in order, then continue live."""
+        assert self.runtime is not None
+        runtime = self.runtime
+        if after > runtime.committed.seq:
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"field 'after': {after} is beyond the latest event "
+                                f"{runtime.committed.seq}")
+        self._holding = []
+        replay: list[StoredEvent] = []
+        last = after
+        try:
+            while last < runtime.committed.seq:
+                memory = runtime.recent_after(last)
+                if memory is not None:
+                    replay.extend(memory)
+                    last = memory[-1].seq if memory else last
+                    break
+                chunk = await self.service.read_events(runtime.settings.code, last, 2000)
+                if not chunk or chunk[0].seq != last + 1 or len(replay) > REPLAY_LIMIT:
+                    raise ProtocolError(ErrorCode.GAP, f"events after {after} are no longer "
+                                                       "kept; take a snapshot")
+                replay.extend(chunk)
+                last = chunk[-1].seq
+            for stored in replay:
+                self.deliver_replayed(stored)
+        finally:
+            held, self._holding = self._holding, None
+        for seq, frame in held:
+            if seq > last:
+                self._enqueue(frame)
+        return len(replay)
+
+    def deliver_replayed(self, stored: StoredEvent) -> None:
+        assert self.runtime is not None
+        if self.subscribe is not None and not stored.name.startswith(self.subscribe):
+            return
+        self._enqueue(self.runtime.frame(stored))
+
+    # --- requests -------------------------------------------------------------------------
+
+    async def _dispatch(self, request: Any) -> dict[str, Any]:
+        assert self.role is not None and self.runtime is not None
+        kind: str = request.type
+        if kind == "hello":
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "hello was already done")
+        if self.role not in _PERMISSIONS[kind]:
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                f"a {self.role.value} connection may not {kind}")
+        handler: Callable[[Any], Awaitable[dict[str, Any]]] = getattr(self, f"_do_{kind}")
+        return await handler(request)
+
+    async def _do_snapshot(self, request: wire.SnapshotRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        return {"state": self.runtime.views.snapshot(self.runtime.committed),
+                "seq": self.runtime.committed.seq}
+
+    async def _do_ticket(self, request: wire.TicketRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        state = self.runtime.committed
+        if request.number is not None:
+            ticket = state.ticket_by_number(request.number.strip().upper())
+            missing = f"field 'number': no ticket {request.number!r} today"
+        else:
+            assert request.ticket_id is not None
+            ticket = state.tickets.get(request.ticket_id)
+            missing = f"field 'ticket_id': no ticket {request.ticket_id!r} today"
+        if ticket is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, missing)
+        return {"ticket": self.runtime.views.ticket(state, ticket)}
+
+    async def _do_resume(self, request: wire.ResumeRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        replayed = await self._replay(request.after)
+        return {"replayed": replayed, "seq": self.runtime.committed.seq}
+
+    async def _do_issue(self, request: wire.IssueRequest) -> dict[str, Any]:
+        command = commands.IssueTicket(request.service, request.priority, request.request_key,
+                                       request.appointment_at)
+        return await self._ticket_result(command)
+
+    async def _do_cancel(self, request: wire.CancelRequest) -> dict[str, Any]:
+        return await self._ticket_result(commands.CancelTicket(request.ticket_id))
+
+    async def _do_login(self, request: wire.LoginRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        site = self.runtime.settings
+        if self.role is Role.COUNTER:
+            if request.user is None or request.password is None:
+                raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                    "fields 'user' and 'password': both are required")
+            officer = site.officer(request.user)
+            # Hash even for an unknown user so timing does not tell which users exist.
+            stored = officer.password_hash if officer else site.officers[0].password_hash \
+                if site.officers else None
+            matches = False
+            if stored is not None:
+                try:
+                    matches = bool(await self.service.run_blocking(verify_password,
+                                                                   request.password, stored))
+                except PasswordHashError:
+                    logger.error("officer %s has a malformed password hash", request.user)
+            if officer is None or not matches:
+                raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
+        result = await self.runtime.execute(commands.Login(request.counter, request.user))
+        self.counter = request.counter
+        self.user = request.user
+        return {"counter": self._counter_view(result)}
+
+    async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        code = self._acting_counter(request)
+        result = await self.runtime.execute(commands.Logout(code))
+        if code == self.counter:
+            self.counter = None
+            self.user = None
+        return {"counter": self._counter_view(result)}
+
+    async def _do_call_next(self, request: wire.CallNextRequest) -> dict[str, Any]:
+        return await self._ticket_result(commands.CallNext(self._acting_counter(request)))
+
+    async def _do_call(self, request: wire.CallRequest) -> dict[str, Any]:
+        return await self._ticket_result(
+            commands.CallNumber(self._acting_counter(request), request.number))
+
+    async def _do_recall(self, request: wire.RecallRequest) -> dict[str, Any]:
+        return await self._ticket_result(commands.Recall(self._acting_counter(request)))
+
+    async def _do_start(self, request: wire.StartRequest) -> dict[str, Any]:
+        return await self._ticket_result(commands.StartService(self._acting_counter(request)))
+
+    async def _do_no_show(self, request: wire.NoShowRequest) -> dict[str, Any]:
+        return await self._ticket_result(
+            commands.MarkNoShow(self._acting_counter(request), request.requeue))
+
+    async def _do_finish(self, request: wire.FinishRequest) -> dict[str, Any]:
+        return await self._ticket_result(
+            commands.Finish(self._acting_counter(request), request.case_code))
+
+    async def _do_transfer(self, request: wire.TransferRequest) -> dict[str, Any]:
+        return await self._ticket_result(
+            commands.Transfer(self._acting_counter(request), request.service, request.counter))
+
+    async def _do_pause(self, request: wire.PauseRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        result = await self.runtime.execute(
+            commands.Pause(self._acting_counter(request), request.reason))
+        return {"counter": self._counter_view(result)}
+
+    async def _do_resume_counter(self, request: wire.ResumeCounterRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        result = await self.runtime.execute(
+            commands.ResumeCounter(self._acting_counter(request)))
+        return {"counter": self._counter_view(result)}
+
+    async def _do_rate(self, request: wire.RateRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        counter: str | None = None
+        if self.role is Role.KIOSK:
+            source = RatingSource.KIOSK
+        elif self.role is Role.COUNTER or request.as_counter is not None:
+            source = RatingSource.COUNTER
+            counter = self._acting_counter(request)
+        else:
+            source = RatingSource.ADMIN
+        rating = await self.runtime.execute(
+            commands.Rate(request.ticket_id, request.score, source, counter))
+        return {"rating": self.runtime.views.rating(rating)}  # type: ignore[arg-type]
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _acting_counter(self, request: Any) -> str:
+        """The counter a counter action applies to, checking this connection may act for it."""
+        assert self.runtime is not None
+        if self.role is Role.ADMIN:
+            code = request.as_counter or self.counter
+            if code is None:
+                raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                    "field 'as_counter': an admin connection must name the "
+                                    "counter it acts for")
+            return str(code)
+        if self.counter is None:
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "log in to a counter first")
+        if request.as_counter is not None and request.as_counter != self.counter:
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                f"field 'as_counter': this connection acts for counter "
+                                f"{self.counter} only")
+        if self.runtime.working.counter(self.counter).officer != self.user:
+            # Someone else logged in there since; this connection no longer speaks for it.
+            code, self.counter = self.counter, None
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                f"you are no longer logged in at counter {code}")
+        return self.counter
+
+    async def _ticket_result(self, command: commands.Command) -> dict[str, Any]:
+        assert self.runtime is not None
+        ticket = await self.runtime.execute(command)
+        state = self.runtime.committed
+        current = state.tickets.get(ticket.id, ticket)  # type: ignore[union-attr]
+        return {"ticket": self.runtime.views.ticket(state, current)}
+
+    def _counter_view(self, counter: Any) -> dict[str, Any]:
+        assert self.runtime is not None
+        state = self.runtime.committed
+        return self.runtime.views.counter(state, state.counter(counter.code))

@@ -1,0 +1,151 @@
+"""Domain values -> wire objects (PROTOCOL.md "Objects"), with names from the configuration.
+
+Times go out as ISO 8601 in the site's time zone (``2026-11-22T08:15:02+07:00``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from server.config.settings import SiteSettings
+from server.domain import calling
+from server.domain.model import (
+    CounterState,
+    DayReset,
+    Event,
+    Rating,
+    SiteState,
+    Ticket,
+)
+from server.security import track_code
+
+
+def iso(site: SiteSettings, moment: datetime | None) -> str | None:
+    """``moment`` in the site's zone, ISO 8601 to the second."""
+    if moment is None:
+        return None
+    return moment.astimezone(site.timezone).isoformat(timespec="seconds")
+
+
+class Views:
+    """Builds wire objects for one site; ``secret`` keys the tracking codes."""
+
+    def __init__(self, site: SiteSettings, secret: str, public_url: str) -> None:
+        self.site = site
+        self.secret = secret
+        self.public_url = public_url
+
+    def ticket(self, state: SiteState, ticket: Ticket) -> dict[str, Any]:
+        site = self.site
+        service = site.service(ticket.service)
+        ahead = calling.people_ahead(site, state, ticket)
+        eta = (calling.estimated_wait_minutes(site, state, ticket.service, ahead)
+               if ticket.queued else None)
+        counter = site.counter(ticket.counter) if ticket.counter else None
+        track = track_code(self.secret, ticket.id)
+        return {
+            "id": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "service_name": service.name_vi if service else ticket.service,
+            "service_name_en": service.name_en if service else ticket.service,
+            "priority": ticket.priority,
+            "status": ticket.status.value,
+            "counter": ticket.counter,
+            "counter_name": counter.name if counter else None,
+            "target_counter": ticket.target_counter,
+            "issued_at": iso(site, ticket.issued_at),
+            "called_at": iso(site, ticket.called_at),
+            "finished_at": iso(site, ticket.finished_at),
+            "ahead": ahead,
+            "eta_minutes": eta,
+            "call_count": ticket.call_count,
+            "case_code": ticket.case_code,
+            "track": track,
+            "track_url": f"{self.public_url}/t/{track}",
+        }
+
+    def counter(self, state: SiteState, counter: CounterState) -> dict[str, Any]:
+        settings = self.site.counter(counter.code)
+        officer = self.site.officer(counter.officer) if counter.officer else None
+        ticket = state.tickets.get(counter.ticket_id) if counter.ticket_id else None
+        return {
+            "code": counter.code,
+            "name": settings.name if settings else counter.code,
+            "zone": settings.zone if settings else None,
+            "services": list(settings.services) if settings else [],
+            "status": counter.status.value,
+            "officer": counter.officer,
+            "officer_name": officer.full_name if officer else None,
+            "pause_reason": counter.pause_reason,
+            "ticket": self.ticket(state, ticket) if ticket else None,
+        }
+
+    def rating(self, rating: Rating) -> dict[str, Any]:
+        label = self.site.rating_label(rating.score)
+        return {
+            "ticket_id": rating.ticket_id,
+            "score": rating.score,
+            "label": label.label_vi if label else None,
+            "label_en": label.label_en if label else None,
+            "source": rating.source.value,
+            "counter": rating.counter,
+            "officer": rating.officer,
+            "service": rating.service,
+            "case_code": rating.case_code,
+            "rated_at": iso(self.site, rating.rated_at),
+        }
+
+    def event_data(self, state: SiteState, event: Event) -> dict[str, Any]:
+        subject = event.subject
+        if isinstance(subject, Ticket):
+            return self.ticket(state, subject)
+        if isinstance(subject, CounterState):
+            return self.counter(state, subject)
+        if isinstance(subject, Rating):
+            return self.rating(subject)
+        assert isinstance(subject, DayReset)
+        return {
+            "business_date": subject.business_date.isoformat(),
+            "previous_date": subject.previous_date.isoformat(),
+            "cancelled": len(subject.cancelled),
+        }
+
+    def snapshot(self, state: SiteState) -> dict[str, Any]:
+        """The ``state`` object: everything a kiosk, counter or display starts from."""
+        site = self.site
+        services = []
+        for service in site.services:
+            waiting = len(state.queues.get(service.code, ()))
+            services.append({
+                "code": service.code,
+                "name": service.name_vi,
+                "name_en": service.name_en,
+                "field": service.field,
+                "kind": service.kind.value,
+                "waiting": waiting,
+                "eta_minutes": calling.estimated_wait_minutes(site, state, service.code, waiting),
+                "open_counters": calling.open_counters(site, state, service.code),
+            })
+        recent = [self.ticket(state, state.tickets[ticket_id]) for ticket_id in
+                  state.recent_calls[:10] if ticket_id in state.tickets]
+        return {
+            "site": {"code": site.code, "name": site.name_vi, "name_en": site.name_en,
+                     "address": site.address, "notice": site.notice,
+                     "ticket_footer": site.ticket_footer,
+                     "timezone": str(site.timezone.key),
+                     "business_date": state.business_date.isoformat()},
+            "fields": [{"code": item.code, "name": item.name_vi, "name_en": item.name_en}
+                       for item in site.fields],
+            "priority_groups": [{"code": item.code, "name": item.name_vi,
+                                 "name_en": item.name_en} for item in site.priority_groups],
+            "zones": [{"code": item.code, "name": item.name_vi, "name_en": item.name_en}
+                      for item in site.zones],
+            "rating_scale": [{"score": item.score, "label": item.label_vi,
+                              "label_en": item.label_en} for item in site.rating_scale],
+            "rating_window_seconds": site.rating_window_seconds,
+            "services": services,
+            "counters": [self.counter(state, state.counter(item.code)) for item in site.counters],
+            "recent_calls": recent,
+        }

@@ -1,0 +1,47 @@
+"""Deployment configuration: one TOML file parsed once into frozen typed settings."""
+
+from server.config.loader import ConfigError, load_settings, parse_settings
+from server.config.settings import (
+    CallOrder,
+    CounterSettings,
+    FieldSettings,
+    NumberFormat,
+    NumberGroup,
+    OfficerSettings,
+    PriorityGroup,
+    PriorityPolicy,
+    PriorityPolicyKind,
+    RatingLabel,
+    Role,
+    ServerSettings,
+    ServiceKind,
+    ServiceSettings,
+    Settings,
+    SiteSettings,
+    TokenSettings,
+    ZoneSettings,
+)
+
+__all__ = [
+    "CallOrder",
+    "ConfigError",
+    "CounterSettings",
+    "FieldSettings",
+    "NumberFormat",
+    "NumberGroup",
+    "OfficerSettings",
+    "PriorityGroup",
+    "PriorityPolicy",
+    "PriorityPolicyKind",
+    "RatingLabel",
+    "Role",
+    "ServerSettings",
+    "ServiceKind",
+    "ServiceSettings",
+    "Settings",
+    "SiteSettings",
+    "TokenSettings",
+    "ZoneSettings",
+    "load_settings",
+    "parse_settings",
+]

@@ -1,0 +1,272 @@
+"""Frozen typed settings.
+
+Everything here is built once by :mod:`server.config.loader` and passed down; nothing reads
+the TOML file or the environment after start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+class Role(StrEnum):
+    """Who a connection speaks for; a device token grants exactly one role."""
+
+    KIOSK = "kiosk"
+    COUNTER = "counter"
+    DISPLAY = "display"
+    ADMIN = "admin"
+
+
+class PriorityPolicyKind(StrEnum):
+    """How a counter mixes priority tickets with ordinary ones."""
+
+    STRICT = "strict"
+    INTERLEAVE = "interleave"
+
+
+class CallOrder(StrEnum):
+    """How a counter chooses among the services it serves.
+
+    ``preference``: the first service in its list that has anyone waiting, then the next.
+    ``arrival``: whoever has waited longest across all its services.
+    """
+
+    PREFERENCE = "preference"
+    ARRIVAL = "arrival"
+
+
+class ServiceKind(StrEnum):
+    """What a service is for; centres often split submitting a file from collecting results."""
+
+    SUBMIT = "submit"
+    COLLECT = "collect"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormat:
+    """How a daily sequence number (1, 2, ...) is printed.
+
+    With ``prefix`` set: the prefix and the number padded to ``width`` (``A012``).
+    Otherwise the range ``first``..``last``: sequence 1 prints as ``first`` (``1001``).
+    ``capacity`` is how many numbers a day the format can give out (``None``: unbounded).
+    """
+
+    prefix: str | None
+    width: int
+    first: int
+    last: int | None
+
+    def render(self, sequence: int) -> str:
+        """The printed number for the 1-based daily ``sequence``."""
+        if self.prefix is not None:
+            return f"{self.prefix}{sequence:0{self.width}d}"
+        return str(self.first + sequence - 1)
+
+    @property
+    def capacity(self) -> int | None:
+        if self.last is None:
+            return None
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class NumberGroup:
+    """A daily number sequence, shared by every service that names it."""
+
+    code: str
+    format: NumberFormat
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSettings:
+    """A field of administration or an agency (lĩnh vực / cơ quan): the kiosk's first menu."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """One queue: a procedure, or the submit/collect half of one."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    field: str
+    kind: ServiceKind
+    number_group: str
+    expected_minutes: float
+    daily_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityGroup:
+    """A group the law or the centre serves first (người cao tuổi, người khuyết tật, ...)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityPolicy:
+    """Strict (every priority ticket first) or an interleave of ``priority`` : ``normal``."""
+
+    kind: PriorityPolicyKind = PriorityPolicyKind.STRICT
+    priority: int = 1
+    normal: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSettings:
+    """A part of the hall with its own displays (tầng 1, khu B, ...)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSettings:
+    """A counter (quầy): the services it serves, in its order of preference."""
+
+    code: str
+    name: str
+    zone: str
+    services: tuple[str, ...]
+    order: CallOrder = CallOrder.PREFERENCE
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerSettings:
+    """An officer (cán bộ); ``counters`` empty means any counter of the site."""
+
+    user: str
+    full_name: str
+    password_hash: str
+    counters: tuple[str, ...] = ()
+
+    def may_work_at(self, counter: str) -> bool:
+        return not self.counters or counter in self.counters
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSettings:
+    """A device token: whoever presents it in ``hello`` speaks with ``role``."""
+
+    name: str
+    role: Role
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingLabel:
+    """One step of the satisfaction scale; a higher score is a better rating."""
+
+    score: int
+    label_vi: str
+    label_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """One centre (a provincial centre, a branch, or a commune/ward one-stop unit)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    timezone: ZoneInfo
+    fields: tuple[FieldSettings, ...]
+    services: tuple[ServiceSettings, ...]
+    number_groups: tuple[NumberGroup, ...]
+    priority_groups: tuple[PriorityGroup, ...]
+    priority_policy: PriorityPolicy
+    zones: tuple[ZoneSettings, ...]
+    counters: tuple[CounterSettings, ...]
+    officers: tuple[OfficerSettings, ...]
+    tokens: tuple[TokenSettings, ...]
+    rating_scale: tuple[RatingLabel, ...]
+    rating_window_seconds: int = 30
+    requeue_no_show: bool = True
+    issue_hours: tuple[time, time] | None = None
+    address: str = ""
+    ticket_footer: str = ""
+    notice: str = ""
+
+    _services: dict[str, ServiceSettings] = field(init=False, repr=False, compare=False)
+    _counters: dict[str, CounterSettings] = field(init=False, repr=False, compare=False)
+    _groups: dict[str, NumberGroup] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookups by code run on every request; build them once.
+        object.__setattr__(self, "_services", {item.code: item for item in self.services})
+        object.__setattr__(self, "_counters", {item.code: item for item in self.counters})
+        object.__setattr__(self, "_groups", {item.code: item for item in self.number_groups})
+
+    def service(self, code: str) -> ServiceSettings | None:
+        return self._services.get(code)
+
+    def counter(self, code: str) -> CounterSettings | None:
+        return self._counters.get(code)
+
+    def number_group(self, code: str) -> NumberGroup | None:
+        return self._groups.get(code)
+
+    def officer(self, user: str) -> OfficerSettings | None:
+        return next((item for item in self.officers if item.user == user), None)
+
+    def priority_group(self, code: str) -> PriorityGroup | None:
+        return next((item for item in self.priority_groups if item.code == code), None)
+
+    def rating_label(self, score: int) -> RatingLabel | None:
+        return next((item for item in self.rating_scale if item.score == score), None)
+
+    def counters_serving(self, service: str) -> tuple[CounterSettings, ...]:
+        """Counters whose list includes ``service``."""
+        return tuple(item for item in self.counters if service in item.services)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Process-wide settings: where to listen, the database, limits."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    public_url: str = "http://127.0.0.1:8765"
+    admin_tokens: tuple[str, ...] = ()
+    secret: str = field(default="", repr=False)
+    max_frame_bytes: int = 65536
+    rate_per_second: float = 50.0
+    rate_burst: int = 200
+    max_bad_frames: int = 20
+    outgoing_queue_limit: int = 5000
+    event_retention_days: int = 90
+
+    def resolved_database_url(self) -> str:
+        """The URL given, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'qms.sqlite3').resolve()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole deployment: server settings and its sites."""
+
+    server: ServerSettings
+    sites: tuple[SiteSettings, ...]
+
+    def site(self, code: str) -> SiteSettings | None:
+        for site in self.sites:
+            if site.code == code:
+                return site
+        return None

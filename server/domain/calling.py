@@ -1,0 +1,167 @@
+"""Who a counter calls next, where a ticket stands in its queue, and how long it will wait.
+
+Calling order for a counter (documented in docs/queue-rules.md):
+1. tickets transferred to this very counter (they have already waited once);
+2. appointment check-ins whose slot has come, earliest slot first, across its services;
+3. the pool of ordinary queued tickets: with ``preference`` order, the first service in the
+   counter's list that has anyone waiting; with ``arrival`` order, all its services together;
+4. within the pool, the site's priority policy picks a priority or an ordinary ticket, and
+   each kind is first come, first served (smallest queue key).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from server.config.settings import (
+    CallOrder,
+    CounterSettings,
+    PriorityPolicy,
+    PriorityPolicyKind,
+    SiteSettings,
+)
+from server.domain.model import CounterState, CounterStatus, SiteState, Ticket
+
+RECENT_SERVICE_TIMES = 20
+
+
+def choose_next(
+    site: SiteSettings, state: SiteState, counter: CounterSettings, now: datetime
+) -> Ticket | None:
+    """The ticket ``counter`` should call now, or ``None`` when nobody waits for it."""
+    targeted = state.counter_queues.get(counter.code)
+    if targeted:
+        return _earliest(state, targeted.keys())
+
+    due = [
+        ticket
+        for ticket in _queued(state, counter.services)
+        if ticket.appointment_at is not None and ticket.appointment_at <= now
+    ]
+    if due:
+        return min(due, key=lambda ticket: (ticket.appointment_at, ticket.queue_key))
+
+    pool: list[Ticket] = []
+    if counter.order is CallOrder.PREFERENCE:
+        for service in counter.services:
+            pool = list(_queued(state, (service,)))
+            if pool:
+                break
+    else:
+        pool = list(_queued(state, counter.services))
+    if not pool:
+        return None
+
+    priority = [ticket for ticket in pool if ticket.priority is not None]
+    ordinary = [ticket for ticket in pool if ticket.priority is None]
+    if not priority or not ordinary:
+        return min(priority or ordinary, key=_queue_order)
+    take_priority = _priority_turn(site.priority_policy, state.counter(counter.code))
+    return min(priority if take_priority else ordinary, key=_queue_order)
+
+
+def _priority_turn(policy: PriorityPolicy, counter: CounterState) -> bool:
+    """With both kinds waiting, whether this call goes to a priority ticket."""
+    if policy.kind is PriorityPolicyKind.STRICT:
+        return True
+    if counter.priority_streak > 0:
+        return counter.priority_streak < policy.priority
+    # ``None``: no call yet, so the priority group is owed its turn first.
+    return counter.normal_streak is None or counter.normal_streak >= policy.normal
+
+
+def record_call(counter: CounterState, ticket: Ticket) -> CounterState:
+    """The counter's streaks after calling ``ticket``."""
+    if ticket.priority is not None:
+        return replace(counter, priority_streak=counter.priority_streak + 1, normal_streak=0)
+    return replace(counter, priority_streak=0, normal_streak=(counter.normal_streak or 0) + 1)
+
+
+def people_ahead(site: SiteSettings, state: SiteState, ticket: Ticket) -> int:
+    """How many queued tickets will be called before ``ticket`` at its queue.
+
+    Under the strict policy every priority ticket counts as ahead of an ordinary one. For a
+    ticket not in a queue the answer is 0.
+    """
+    if not ticket.queued:
+        return 0
+    if ticket.target_counter is not None:
+        queue = state.counter_queues.get(ticket.target_counter)
+    else:
+        queue = state.queues.get(ticket.service)
+    if not queue:
+        return 0
+    strict = site.priority_policy.kind is PriorityPolicyKind.STRICT
+    if ticket.queue_key >= state.next_queue_key - 1 and (ticket.priority is None or not strict):
+        # The newest ticket: everyone queued is before it (the common case at issue time).
+        return len(queue) - 1 if ticket.id in queue else len(queue)
+    ahead = 0
+    for other_id, key in queue.items():
+        if other_id == ticket.id:
+            continue
+        other_priority = state.tickets[other_id].priority is not None
+        if strict and ticket.priority is None and other_priority:
+            ahead += 1
+        elif strict and ticket.priority is not None and not other_priority:
+            continue
+        elif key < ticket.queue_key:
+            ahead += 1
+    return ahead
+
+
+def open_counters(site: SiteSettings, state: SiteState, service: str) -> int:
+    """Counters that serve ``service`` and have an officer who is not on a pause."""
+    return sum(
+        1
+        for counter in site.counters_serving(service)
+        if state.counter(counter.code).status is CounterStatus.OPEN
+    )
+
+
+def average_service_seconds(site: SiteSettings, state: SiteState, service: str) -> float:
+    """Median of recent service times, or the service's configured expectation."""
+    recent = state.service_seconds.get(service)
+    if recent:
+        return float(statistics.median(recent))
+    settings = site.service(service)
+    return 60.0 * (settings.expected_minutes if settings else 10.0)
+
+
+def estimated_wait_minutes(
+    site: SiteSettings, state: SiteState, service: str, ahead: int
+) -> int | None:
+    """Minutes until a ticket with ``ahead`` people before it is called.
+
+    The people ahead are shared among the open counters serving the service, each taking the
+    recent median service time. ``None`` when no counter serving it is open: any figure
+    would be a guess presented as a fact.
+    """
+    counters = open_counters(site, state, service)
+    if counters == 0:
+        return None
+    return math.ceil(ahead * average_service_seconds(site, state, service) / counters / 60.0)
+
+
+def add_service_time(recent: tuple[float, ...] | None, seconds: float) -> tuple[float, ...]:
+    """Keep the last :data:`RECENT_SERVICE_TIMES` durations, newest last."""
+    return ((recent or ()) + (max(seconds, 0.0),))[-RECENT_SERVICE_TIMES:]
+
+
+def _queued(state: SiteState, services: Iterable[str]) -> Iterable[Ticket]:
+    for service in services:
+        queue = state.queues.get(service)
+        if queue:
+            for ticket_id in queue:
+                yield state.tickets[ticket_id]
+
+
+def _earliest(state: SiteState, ticket_ids: Iterable[str]) -> Ticket:
+    return min((state.tickets[ticket_id] for ticket_id in ticket_ids), key=_queue_order)
+
+
+def _queue_order(ticket: Ticket) -> int:
+    return ticket.queue_key

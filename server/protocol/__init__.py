@@ -1,0 +1,22 @@
+"""The wire protocol (version 1) and the asyncio client every app and test uses.
+
+Importable without the server's database or web stack.
+"""
+
+from server.protocol.messages import (
+    MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
+    ErrorCode,
+    ProtocolError,
+    decode_request,
+    encode_request,
+)
+
+__all__ = [
+    "MAX_FRAME_BYTES",
+    "PROTOCOL_VERSION",
+    "ErrorCode",
+    "ProtocolError",
+    "decode_request",
+    "encode_request",
+]

@@ -1,0 +1,207 @@
+"""The asyncio protocol client every app, bench and test uses.
+
+``ProtocolClient`` opens one connection, says ``hello``, matches replies to requests by ``id``
+and puts events on a queue in the order they arrive. It does not reconnect by itself:
+:meth:`ProtocolClient.reconnect` opens a new connection and resumes from the last event seen,
+so the caller decides when (the apps do it with a back-off loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from server.protocol.messages import PROTOCOL_VERSION, ErrorCode, encode_request
+
+logger = logging.getLogger(__name__)
+
+
+class ClientError(Exception):
+    """Base of the client's errors."""
+
+
+class RequestFailed(ClientError):
+    """The server answered ``ok:false``; ``code`` is the wire error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ConnectionLost(ClientError):
+    """The connection closed before the reply came."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventMessage:
+    """One ``event`` frame."""
+
+    seq: int
+    event: str
+    at: str
+    data: dict[str, Any]
+
+
+class ProtocolClient:
+    """One protocol connection. Use as ``async with ProtocolClient(...) as client``."""
+
+    def __init__(
+        self,
+        url: str,
+        role: str,
+        token: str,
+        site: str,
+        lang: str = "vi",
+        subscribe: list[str] | None = None,
+        open_timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.role = role
+        self.token = token
+        self.site = site
+        self.lang = lang
+        self.subscribe = subscribe
+        self.open_timeout = open_timeout
+        self.events: asyncio.Queue[EventMessage] = asyncio.Queue()
+        self.last_seq = 0
+        self.hello_result: dict[str, Any] = {}
+        self._ids = itertools.count(1)
+        self._waiting: dict[int | str, asyncio.Future[dict[str, Any]]] = {}
+        self._connection: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+
+    async def __aenter__(self) -> ProtocolClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def connect(self, after: int | None = None) -> dict[str, Any]:
+        """Connect and say hello; with ``after``, events since then are replayed first.
+
+        Returns the hello ``result`` (``state``, ``seq``, and ``replayed`` or ``gap``).
+        """
+        self._connection = await connect(self.url, open_timeout=self.open_timeout,
+                                         max_size=2**22, compression=None)
+        self.closed.clear()
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+        fields: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "role": self.role,
+                                  "token": self.token, "site": self.site, "lang": self.lang,
+                                  "after": after, "subscribe": self.subscribe}
+        result = await self.request("hello", **fields)
+        self.hello_result = result
+        if after is None or result.get("gap"):
+            self.last_seq = max(self.last_seq, int(result["seq"]))
+        return result
+
+    async def reconnect(self) -> dict[str, Any]:
+        """Open a fresh connection and resume after the last event seen."""
+        await self.close()
+        return await self.connect(after=self.last_seq)
+
+    async def request(self, request_type: str, **fields: Any) -> dict[str, Any]:
+        """Send one request and return its ``result``; raises :class:`RequestFailed`."""
+        return await self.request_with_id(request_type, next(self._ids), **fields)
+
+    async def request_with_id(self, request_type: str, request_id: int | str,
+                              **fields: Any) -> dict[str, Any]:
+        if self._connection is None:
+            raise ConnectionLost("not connected")
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        try:
+            await self._connection.send(encode_request(request_type, request_id, **fields))
+            return await future
+        except ConnectionClosed as error:
+            raise ConnectionLost(str(error)) from error
+        finally:
+            self._waiting.pop(request_id, None)
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send a frame as is (tests of bad input use this)."""
+        if self._connection is None:
+            raise ConnectionLost("not connected")
+        await self._connection.send(frame)
+
+    async def next_reply(self, request_id: int | str | None) -> dict[str, Any]:
+        """Wait for the reply with ``request_id`` (``None``: a reply to an unreadable frame)."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[_key(request_id)] = future
+        try:
+            return await future
+        finally:
+            self._waiting.pop(_key(request_id), None)
+
+    async def next_event(self, name: str | None = None, timeout: float = 10.0) -> EventMessage:
+        """The next event (of ``name``, skipping others), waiting at most ``timeout``."""
+        async with asyncio.timeout(timeout):
+            while True:
+                event = await self.events.get()
+                if name is None or event.event == name:
+                    return event
+
+    async def iter_events(self) -> AsyncIterator[EventMessage]:
+        while True:
+            yield await self.events.get()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        if self._reader is not None:
+            await self._reader
+        self._connection = None
+        self._reader = None
+
+    @property
+    def close_code(self) -> int | None:
+        return None if self._connection is None else self._connection.close_code
+
+    async def _read_loop(self) -> None:
+        assert self._connection is not None
+        try:
+            async for frame in self._connection:
+                self._receive(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed.set()
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(ConnectionLost("connection closed"))
+
+    def _receive(self, frame: str | bytes) -> None:
+        message = json.loads(frame)
+        if message.get("type") == "event":
+            seq = int(message["seq"])
+            if seq <= self.last_seq:
+                return  # already seen (a replay can overlap what came live)
+            self.last_seq = seq
+            self.events.put_nowait(EventMessage(seq, message["event"], message["at"],
+                                                message["data"]))
+            return
+        future = self._waiting.get(_key(message.get("id")))
+        if future is None or future.done():
+            logger.debug("unmatched reply %s", message.get("id"))
+            return
+        if message.get("ok"):
+            future.set_result(message.get("result") or {})
+        else:
+            error = message.get("error") or {}
+            future.set_exception(RequestFailed(error.get("code", ErrorCode.INTERNAL.value),
+                                               error.get("message", "")))
+
+
+def _key(request_id: Any) -> int | str:
+    # ``None`` replies answer frames whose id could not be read; keep them under one key.
+    return "\x00null" if request_id is None else request_id

@@ -1,0 +1,284 @@
+"""Every wire message of protocol version 1, shared by the server and every client.
+
+Requests are decoded into frozen pydantic models; anything wrong becomes a
+:class:`ProtocolError` whose message names the field and the reason. Replies and events are
+encoded here too, so the wire format lives in exactly one place. This module imports neither
+the database nor the server.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 65536
+
+RequestId = Annotated[int, Field(ge=0, le=2**53)] | Annotated[str, Field(max_length=64)]
+
+
+class ErrorCode(StrEnum):
+    """Reply error codes (PROTOCOL.md); ``gap`` answers a ``resume`` that cannot be served."""
+
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    CLOSED = "closed"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL = "internal"
+    GAP = "gap"
+
+
+class ProtocolError(Exception):
+    """A request that cannot be served; becomes an ``ok:false`` reply."""
+
+    def __init__(self, code: ErrorCode, message: str, request_id: int | str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: RequestId
+
+
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+Text = Annotated[str, Field(max_length=200)]
+
+
+class Hello(_Request):
+    """First frame of every connection. ``after``: replay later events before going live.
+    ``subscribe``: event-name prefixes to receive (``None``: all; ``[]``: none)."""
+
+    type: Literal["hello"]
+    protocol: int
+    role: Literal["kiosk", "counter", "display", "admin"]
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    site: Code
+    lang: Literal["vi", "en"] = "vi"
+    after: Annotated[int, Field(ge=0)] | None = None
+    subscribe: list[Annotated[str, Field(max_length=40)]] | None = None
+
+
+class SnapshotRequest(_Request):
+    type: Literal["snapshot"]
+
+
+class TicketRequest(_Request):
+    """Look a ticket up by ``number`` (as printed) or ``ticket_id``: exactly one of them."""
+
+    type: Literal["ticket"]
+    number: Annotated[str, Field(min_length=1, max_length=16)] | None = None
+    ticket_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> TicketRequest:
+        if (self.number is None) == (self.ticket_id is None):
+            raise ValueError("give exactly one of number or ticket_id")
+        return self
+
+
+class ResumeRequest(_Request):
+    type: Literal["resume"]
+    after: Annotated[int, Field(ge=0)]
+
+
+class IssueRequest(_Request):
+    """Take a number. ``request_key`` is made by the kiosk, unique per press: a retry with the
+    same key returns the same ticket."""
+
+    type: Literal["issue"]
+    service: Code
+    priority: Code | None = None
+    request_key: Annotated[str, Field(min_length=1, max_length=80)]
+    appointment_at: datetime | None = None
+
+
+class _CounterAction(_Request):
+    """A counter action; an admin connection names the counter it acts for in ``as_counter``."""
+
+    as_counter: Code | None = None
+
+
+class LoginRequest(_CounterAction):
+    type: Literal["login"]
+    counter: Code
+    user: Code | None = None
+    password: Annotated[str, Field(max_length=200)] | None = None
+
+
+class LogoutRequest(_CounterAction):
+    type: Literal["logout"]
+
+
+class CallNextRequest(_CounterAction):
+    type: Literal["call_next"]
+
+
+class CallRequest(_CounterAction):
+    type: Literal["call"]
+    number: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class RecallRequest(_CounterAction):
+    type: Literal["recall"]
+
+
+class StartRequest(_CounterAction):
+    type: Literal["start"]
+
+
+class NoShowRequest(_CounterAction):
+    type: Literal["no_show"]
+    requeue: bool | None = None
+
+
+class FinishRequest(_CounterAction):
+    type: Literal["finish"]
+    case_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class TransferRequest(_CounterAction):
+    """Transfer the ticket in hand to a ``service`` or to a ``counter``: exactly one."""
+
+    type: Literal["transfer"]
+    service: Code | None = None
+    counter: Code | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferRequest:
+        if (self.service is None) == (self.counter is None):
+            raise ValueError("give exactly one of service or counter")
+        return self
+
+
+class PauseRequest(_CounterAction):
+    type: Literal["pause"]
+    reason: Text | None = None
+
+
+class ResumeCounterRequest(_CounterAction):
+    type: Literal["resume_counter"]
+
+
+class RateRequest(_CounterAction):
+    type: Literal["rate"]
+    ticket_id: Annotated[str, Field(min_length=1, max_length=80)]
+    score: int
+
+
+class CancelRequest(_Request):
+    """Admin: cancel a waiting ticket."""
+
+    type: Literal["cancel"]
+    ticket_id: Annotated[str, Field(min_length=1, max_length=80)]
+
+
+Request = Annotated[
+    Hello | SnapshotRequest | TicketRequest | ResumeRequest | IssueRequest | LoginRequest
+    | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
+    | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
+    | RateRequest | CancelRequest,
+    Field(discriminator="type"),
+]
+REQUEST_TYPES = frozenset(
+    model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for model in (Hello, SnapshotRequest, TicketRequest, ResumeRequest, IssueRequest,
+                  LoginRequest, LogoutRequest, CallNextRequest, CallRequest, RecallRequest,
+                  StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
+                  ResumeCounterRequest, RateRequest, CancelRequest)
+)
+_REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
+
+
+def decode_request(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
+    """Decode one client frame into a request model.
+
+    Raises :class:`ProtocolError` (``bad_request``) naming the field and the reason; its
+    ``request_id`` is the frame's ``id`` when one could be read.
+    """
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > max_bytes:
+        raise ProtocolError(ErrorCode.BAD_REQUEST,
+                            f"frame of {size} bytes is over the limit of {max_bytes} bytes")
+    try:
+        return _REQUEST_ADAPTER.validate_json(text)
+    except ValidationError as error:
+        failure = error
+    # The slow path only runs for a bad frame: parse it again to say precisely what is wrong.
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"frame is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "frame must be a JSON object")
+    raw_id = data.get("id")
+    request_id = raw_id if isinstance(raw_id, (int, str)) and not isinstance(raw_id, bool) \
+        else None
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "field 'type': is required and must be text",
+                            request_id)
+    if kind not in REQUEST_TYPES:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"field 'type': unknown request type {kind!r}",
+                            request_id)
+    raise ProtocolError(ErrorCode.BAD_REQUEST, describe_validation(failure), request_id)
+
+
+def describe_validation(error: ValidationError) -> str:
+    """One line per problem: ``field 'score': Input should be a valid integer``."""
+    problems = []
+    for item in error.errors(include_url=False):
+        # The first element of ``loc`` is the union tag (the request type); skip it.
+        location = [str(part) for part in item["loc"][1:]]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if location:
+            problems.append(f"field '{'.'.join(location)}': {message}")
+        else:
+            problems.append(message)
+    return "; ".join(problems)
+
+
+# --- frames the server sends -------------------------------------------------------------------
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_reply(request_id: int | str | None, result: dict[str, Any]) -> str:
+    """``{"type":"reply","id":...,"ok":true,"result":{...}}``."""
+    return _dump({"type": "reply", "id": request_id, "ok": True, "result": result})
+
+
+def encode_error(request_id: int | str | None, code: ErrorCode, message: str) -> str:
+    """``{"type":"reply","id":...,"ok":false,"error":{"code":...,"message":...}}``."""
+    return _dump({"type": "reply", "id": request_id, "ok": False,
+                  "error": {"code": code.value, "message": message}})
+
+
+def encode_event(seq: int, name: str, at: str, data_json: str) -> str:
+    """An event frame from ``data`` already encoded (it is stored as JSON text too)."""
+    return (f'{{"type":"event","seq":{seq},"event":{_dump(name)},"at":{_dump(at)},'
+            f'"data":{data_json}}}')
+
+
+def encode_data(data: dict[str, Any]) -> str:
+    """The JSON text of an event's ``data`` object."""
+    return _dump(data)
+
+
+def encode_request(request_type: str, request_id: int | str, **fields: Any) -> str:
+    """A client frame: ``{"type":..., "id":..., **fields}`` (``None`` fields are left out)."""
+    frame: dict[str, Any] = {"type": request_type, "id": request_id}
+    frame.update({key: value for key, value in fields.items() if value is not None})
+    return _dump(frame)

@@ -1,0 +1,57 @@
+"""Password hashing (scrypt) and constant-time token checks.
+
+Hashes look like ``scrypt$16384$8$1$<salt b64>$<hash b64>`` so the cost can be raised later
+without breaking stored hashes. Verifying takes tens of milliseconds by design: callers on an
+event loop run it in a thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+_COST = 2**14
+_BLOCK = 8
+_PARALLEL = 1
+_LENGTH = 32
+
+
+class PasswordHashError(ValueError):
+    """A stored hash is not in the ``scrypt$...`` form."""
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """Hash ``password`` with a fresh random salt (or the one given, for reproducible tests)."""
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_COST, r=_BLOCK,
+                            p=_PARALLEL, dklen=_LENGTH)
+    return "$".join(["scrypt", str(_COST), str(_BLOCK), str(_PARALLEL),
+                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches ``stored``; the comparison is constant-time."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        raise PasswordHashError("not a scrypt hash")
+    try:
+        cost, block, parallel = int(parts[1]), int(parts[2]), int(parts[3])
+        salt, expected = base64.b64decode(parts[4]), base64.b64decode(parts[5])
+    except ValueError as error:
+        raise PasswordHashError("malformed scrypt hash") from error
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=cost, r=block, p=parallel,
+                            dklen=len(expected), maxmem=128 * cost * block * parallel + 2**20)
+    return hmac.compare_digest(digest, expected)
+
+
+def tokens_equal(given: str, expected: str) -> bool:
+    """Compare two tokens without leaking, through timing, how much of them matched."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def track_code(secret: str, ticket_id: str) -> str:
+    """A short, unguessable code for a ticket's status page and QR (8 base32 characters)."""
+    digest = hmac.new(secret.encode("utf-8"), ticket_id.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode("ascii").lower()

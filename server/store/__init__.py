@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engines, Alembic migrations and the repository."""

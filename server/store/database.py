@@ -1,0 +1,94 @@
+"""Engines and schema migrations.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: a number printed on
+a ticket must still be in the database after a power cut, or the next start would hand it out
+again. Writes begin with ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+logger = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The database cannot be opened, migrated or written."""
+
+
+@dataclass(frozen=True)
+class Engines:
+    """A writer engine (one connection, ``BEGIN IMMEDIATE`` on SQLite) and a reader engine."""
+
+    url: str
+    writer: Engine
+    reader: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.writer.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        self.reader.dispose()
+
+
+def open_engines(url: str) -> Engines:
+    """Create the engines for ``url``; for a SQLite file, its directory is created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        writer = _sqlite_engine(url, immediate=True)
+        reader = _sqlite_engine(url, immediate=False)
+    else:
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(False)
+        writer = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+        reader = create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+    return Engines(url=url, writer=writer, reader=reader)
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    # isolation_level=None hands transaction control to us, so BEGIN can be IMMEDIATE.
+    engine = create_engine(url, connect_args={"isolation_level": None, "check_same_thread": False,
+                                              "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def migrate(engines: Engines) -> None:
+    """Bring the schema to the newest Alembic revision (creating it on a new database)."""
+    script_location = str(resources.files("server.store").joinpath("migrations"))
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    config.set_main_option("sqlalchemy.url", engines.url.replace("%", "%%"))
+    with engines.writer.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        if connection.in_transaction():
+            connection.commit()
+    logger.info("database schema is up to date")

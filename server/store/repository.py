@@ -1,0 +1,339 @@
+"""Persistence of the domain: a batch of commands' events in one transaction; a site's day
+read back on start-up.
+
+Blocking: call these from a worker thread, never from the event loop. The caller owns the
+batch; this module owns the transaction (one ``begin()`` per :meth:`Repository.save`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from immutables import Map
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.config.settings import SiteSettings
+from server.domain.calling import RECENT_SERVICE_TIMES
+from server.domain.model import (
+    QUEUED_STATUSES,
+    CounterState,
+    CounterStatus,
+    DayReset,
+    Event,
+    Rating,
+    RatingSource,
+    SiteState,
+    Ticket,
+    TicketStatus,
+)
+from server.domain.rules import RECENT_CALLS_KEPT
+from server.store.database import Engines, StoreError
+from server.store.tables import (
+    CounterRow,
+    EventRow,
+    NumberCounterRow,
+    RatingRow,
+    SiteRow,
+    TicketRow,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as sent on the wire: ``data`` is the JSON text of its ``data`` object."""
+
+    site: str
+    seq: int
+    name: str
+    at: datetime
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteChanges:
+    """What one command changed at one site: its events, their wire form, the state after."""
+
+    state: SiteState
+    events: tuple[Event, ...]
+    wire: tuple[StoredEvent, ...]
+
+
+class Repository:
+    """Reads and writes the queue's tables through :class:`Engines`."""
+
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+        self._insert = postgresql.insert if engines.writer.dialect.name == "postgresql" \
+            else sqlite.insert
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def save(self, batch: Sequence[SiteChanges]) -> None:
+        """Persist ``batch`` in one transaction, or nothing of it (raises :class:`StoreError`)."""
+        if not batch:
+            return
+        try:
+            with self.engines.writer.begin() as connection:
+                self._save(connection, batch)
+        except SQLAlchemyError as error:
+            raise StoreError(f"could not save {len(batch)} changes: {error}") from error
+
+    def _save(self, connection: Connection, batch: Sequence[SiteChanges]) -> None:
+        tickets: dict[str, Ticket] = {}
+        counters: dict[tuple[str, str], CounterState] = {}
+        ratings: list[tuple[str, Rating]] = []
+        resets: list[tuple[str, DayReset]] = []
+        sites: dict[str, SiteState] = {}
+        sequences: dict[tuple[str, str, date], int] = {}
+        wire: list[StoredEvent] = []
+        for changes in batch:
+            site = changes.state.site
+            sites[site] = changes.state
+            wire.extend(changes.wire)
+            for event in changes.events:
+                subject = event.subject
+                if isinstance(subject, Ticket):
+                    tickets[subject.id] = subject  # the last version in the batch wins
+                    key = (site, subject.number_group, subject.business_date)
+                    sequences[key] = max(sequences.get(key, 0), subject.sequence)
+                elif isinstance(subject, CounterState):
+                    counters[(site, subject.code)] = subject
+                elif isinstance(subject, Rating):
+                    ratings.append((site, subject))
+                elif isinstance(subject, DayReset):
+                    resets.append((site, subject))
+                    # Tickets cancelled by the reset may also appear earlier in this batch.
+                    for ticket_id in subject.cancelled:
+                        tickets.pop(ticket_id, None)
+
+        if tickets:
+            rows = [_ticket_row(site_of(ticket.id), ticket) for ticket in tickets.values()]
+            self._upsert(connection, TicketRow, rows, ["id"])
+        for site, reset in resets:
+            if reset.cancelled:
+                connection.execute(
+                    update(TicketRow)
+                    .where(TicketRow.id.in_(reset.cancelled))
+                    .values(status=TicketStatus.CANCELLED.value)
+                )
+        if counters:
+            rows = [_counter_row(site, counter) for (site, _), counter in counters.items()]
+            self._upsert(connection, CounterRow, rows, ["site", "code"])
+        if ratings:
+            connection.execute(
+                self._insert(RatingRow), [_rating_row(site, rating) for site, rating in ratings]
+            )
+        if sequences:
+            rows = [
+                {"site": site, "number_group": group, "business_date": day,
+                 "last_sequence": sequence}
+                for (site, group, day), sequence in sequences.items()
+            ]
+            self._upsert(connection, NumberCounterRow, rows,
+                         ["site", "number_group", "business_date"])
+        if wire:
+            connection.execute(
+                self._insert(EventRow),
+                [{"site": item.site, "seq": item.seq, "name": item.name, "at": item.at,
+                  "data": item.data} for item in wire],
+            )
+        self._upsert(
+            connection,
+            SiteRow,
+            [{"code": code, "business_date": state.business_date, "seq": state.seq,
+              "next_queue_key": state.next_queue_key} for code, state in sites.items()],
+            ["code"],
+        )
+
+    def _upsert(self, connection: Connection, table: type[Any], rows: list[dict[str, Any]],
+                keys: list[str]) -> None:
+        statement = self._insert(table)
+        changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed),
+                           rows)
+
+    def purge_events(self, before: datetime) -> int:
+        """Delete events older than ``before``; returns how many went."""
+        try:
+            with self.engines.writer.begin() as connection:
+                result = connection.execute(delete(EventRow).where(EventRow.at < before))
+        except SQLAlchemyError as error:
+            raise StoreError(f"could not purge events: {error}") from error
+        return int(result.rowcount or 0)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read_events(self, site: str, after: int, limit: int) -> list[StoredEvent]:
+        """Events of ``site`` with ``seq > after``, oldest first, at most ``limit``."""
+        query = (select(EventRow).where(EventRow.site == site, EventRow.seq > after)
+                 .order_by(EventRow.seq).limit(limit))
+        with self.engines.reader.connect() as connection:
+            rows = connection.execute(query).scalars().all()
+        return [StoredEvent(row.site, row.seq, row.name, row.at, row.data) for row in rows]
+
+    def oldest_event_seq(self, site: str) -> int | None:
+        """The smallest ``seq`` still stored for ``site`` (``None``: none stored)."""
+        with self.engines.reader.connect() as connection:
+            value = connection.execute(
+                select(func.min(EventRow.seq)).where(EventRow.site == site)).scalar()
+        return None if value is None else int(value)
+
+    def load_site(self, site: SiteSettings) -> SiteState | None:
+        """The stored state of ``site``'s last business day, or ``None`` for a new site."""
+        with self.engines.reader.connect() as connection:
+            site_row = connection.execute(
+                select(SiteRow).where(SiteRow.code == site.code)).scalars().first()
+            if site_row is None:
+                return None
+            day = site_row.business_date
+            ticket_rows = connection.execute(
+                select(TicketRow).where(TicketRow.site == site.code,
+                                        TicketRow.business_date == day)
+            ).scalars().all()
+            counter_rows = connection.execute(
+                select(CounterRow).where(CounterRow.site == site.code)).scalars().all()
+            rating_rows = connection.execute(
+                select(RatingRow).join(TicketRow, TicketRow.id == RatingRow.ticket_id)
+                .where(TicketRow.site == site.code, TicketRow.business_date == day)
+            ).scalars().all()
+            sequence_rows = connection.execute(
+                select(NumberCounterRow).where(NumberCounterRow.site == site.code,
+                                               NumberCounterRow.business_date == day)
+            ).scalars().all()
+            service_seconds = self._recent_service_seconds(connection, site)
+        return _rebuild(site, site_row, ticket_rows, counter_rows, rating_rows, sequence_rows,
+                        service_seconds)
+
+    def _recent_service_seconds(self, connection: Connection,
+                                site: SiteSettings) -> dict[str, tuple[float, ...]]:
+        recent: dict[str, tuple[float, ...]] = {}
+        for service in site.services:
+            rows = connection.execute(
+                select(TicketRow.serving_at, TicketRow.finished_at)
+                .where(TicketRow.site == site.code, TicketRow.service == service.code,
+                       TicketRow.status == TicketStatus.DONE.value,
+                       TicketRow.finished_at.is_not(None), TicketRow.serving_at.is_not(None))
+                .order_by(TicketRow.finished_at.desc()).limit(RECENT_SERVICE_TIMES)
+            ).all()
+            if rows:
+                recent[service.code] = tuple(
+                    max((finished - began).total_seconds(), 0.0) for began, finished in
+                    reversed(rows))
+        return recent
+
+
+def site_of(ticket_id: str) -> str:
+    """Ticket ids are ``site:yyyymmdd:number``."""
+    return ticket_id.split(":", 1)[0]
+
+
+def _ticket_row(site: str, ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id, "site": site, "business_date": ticket.business_date,
+        "number": ticket.number, "sequence": ticket.sequence,
+        "number_group": ticket.number_group, "service": ticket.service,
+        "priority": ticket.priority, "status": ticket.status.value,
+        "queue_key": ticket.queue_key, "request_key": ticket.request_key,
+        "counter": ticket.counter, "target_counter": ticket.target_counter,
+        "officer": ticket.officer, "issued_at": ticket.issued_at,
+        "called_at": ticket.called_at, "first_called_at": ticket.first_called_at,
+        "serving_at": ticket.serving_at, "finished_at": ticket.finished_at,
+        "appointment_at": ticket.appointment_at, "call_count": ticket.call_count,
+        "requeue_count": ticket.requeue_count, "transfer_count": ticket.transfer_count,
+        "case_code": ticket.case_code,
+    }
+
+
+def _counter_row(site: str, counter: CounterState) -> dict[str, Any]:
+    return {
+        "site": site, "code": counter.code, "status": counter.status.value,
+        "officer": counter.officer, "ticket_id": counter.ticket_id,
+        "pause_reason": counter.pause_reason, "priority_streak": counter.priority_streak,
+        "normal_streak": counter.normal_streak, "changed_at": counter.changed_at,
+    }
+
+
+def _rating_row(site: str, rating: Rating) -> dict[str, Any]:
+    return {
+        "ticket_id": rating.ticket_id, "site": site, "score": rating.score,
+        "source": rating.source.value, "rated_at": rating.rated_at, "counter": rating.counter,
+        "officer": rating.officer, "service": rating.service, "case_code": rating.case_code,
+    }
+
+
+def _rebuild(
+    site: SiteSettings,
+    site_row: SiteRow,
+    ticket_rows: Iterable[TicketRow],
+    counter_rows: Iterable[CounterRow],
+    rating_rows: Iterable[RatingRow],
+    sequence_rows: Iterable[NumberCounterRow],
+    service_seconds: dict[str, tuple[float, ...]],
+) -> SiteState:
+    tickets = {row.id: _ticket(row) for row in ticket_rows}
+    queues: dict[str, dict[str, int]] = {}
+    counter_queues: dict[str, dict[str, int]] = {}
+    issued: dict[str, int] = {}
+    for ticket in tickets.values():
+        issued[ticket.service] = issued.get(ticket.service, 0) + 1
+        if ticket.status in QUEUED_STATUSES:
+            if ticket.target_counter is not None:
+                counter_queues.setdefault(ticket.target_counter, {})[ticket.id] = ticket.queue_key
+            else:
+                queues.setdefault(ticket.service, {})[ticket.id] = ticket.queue_key
+    known = {counter.code for counter in site.counters}
+    counters = {code: CounterState(code) for code in known}
+    for row in counter_rows:
+        if row.code in known:
+            counters[row.code] = CounterState(
+                code=row.code, status=CounterStatus(row.status), officer=row.officer,
+                ticket_id=row.ticket_id if row.ticket_id in tickets else None,
+                pause_reason=row.pause_reason, priority_streak=row.priority_streak,
+                normal_streak=row.normal_streak, changed_at=row.changed_at)
+        else:
+            logger.warning("counter %s of site %s is no longer configured; ignored",
+                           row.code, site.code)
+    called = sorted((ticket for ticket in tickets.values() if ticket.called_at is not None),
+                    key=lambda ticket: ticket.called_at or ticket.issued_at, reverse=True)
+    return SiteState(
+        site=site.code,
+        business_date=site_row.business_date,
+        seq=site_row.seq,
+        tickets=Map(tickets),
+        queues=Map({service: Map(queue) for service, queue in queues.items()}),
+        counter_queues=Map({code: Map(queue) for code, queue in counter_queues.items()}),
+        counters=Map(counters),
+        last_sequence=Map({row.number_group: row.last_sequence for row in sequence_rows}),
+        issued_per_service=Map(issued),
+        next_queue_key=site_row.next_queue_key,
+        request_keys=Map({ticket.request_key: ticket.id for ticket in tickets.values()
+                          if ticket.request_key is not None}),
+        numbers=Map({ticket.number: ticket.id for ticket in tickets.values()}),
+        service_seconds=Map(service_seconds),
+        recent_calls=tuple(ticket.id for ticket in called[:RECENT_CALLS_KEPT]),
+        ratings=Map({row.ticket_id: Rating(row.ticket_id, row.score, RatingSource(row.source),
+                                           row.rated_at, row.counter, row.officer, row.service,
+                                           row.case_code) for row in rating_rows}),
+    )
+
+
+def _ticket(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id, number=row.number, sequence=row.sequence, number_group=row.number_group,
+        service=row.service, priority=row.priority, status=TicketStatus(row.status),
+        queue_key=row.queue_key, business_date=row.business_date, issued_at=row.issued_at,
+        request_key=row.request_key, counter=row.counter, target_counter=row.target_counter,
+        officer=row.officer, called_at=row.called_at, serving_at=row.serving_at,
+        finished_at=row.finished_at, call_count=row.call_count,
+        requeue_count=row.requeue_count, transfer_count=row.transfer_count,
+        case_code=row.case_code, appointment_at=row.appointment_at,
+        first_called_at=row.first_called_at,
+    )

@@ -1,0 +1,158 @@
+"""SQLAlchemy 2 table models. The schema itself is owned by the Alembic migrations in
+``server/store/migrations``; a test checks that the two agree.
+
+Models hold data only: they never commit, print or read who is logged in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as naive UTC, read back as aware UTC on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SiteRow(Base):
+    """Per-site bookkeeping that must survive restarts: the day, the event ``seq``."""
+
+    __tablename__ = "sites"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    next_queue_key: Mapped[int] = mapped_column(Integer)
+
+
+class NumberCounterRow(Base):
+    """The last number handed out per (site, number group, day): numbering survives restarts."""
+
+    __tablename__ = "number_counters"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class TicketRow(Base):
+    """A ticket; (site, day, number) is unique so a number can never be stored twice."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("site", "business_date", "number", name="uq_tickets_number"),
+        UniqueConstraint("site", "business_date", "request_key", name="uq_tickets_request_key"),
+        Index("ix_tickets_site_day_status", "site", "business_date", "status"),
+        Index("ix_tickets_site_finished", "site", "service", "finished_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    business_date: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
+    number_group: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    queue_key: Mapped[int] = mapped_column(Integer)
+    request_key: Mapped[str | None] = mapped_column(String(80))
+    counter: Mapped[str | None] = mapped_column(String(32))
+    target_counter: Mapped[str | None] = mapped_column(String(32))
+    officer: Mapped[str | None] = mapped_column(String(32))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    serving_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    call_count: Mapped[int] = mapped_column(Integer)
+    requeue_count: Mapped[int] = mapped_column(Integer)
+    transfer_count: Mapped[int] = mapped_column(Integer)
+    case_code: Mapped[str | None] = mapped_column(String(64))
+
+
+class CounterRow(Base):
+    """A counter's run-time state: who is logged in, what is in hand."""
+
+    __tablename__ = "counters"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    officer: Mapped[str | None] = mapped_column(String(32))
+    ticket_id: Mapped[str | None] = mapped_column(String(80))
+    pause_reason: Mapped[str | None] = mapped_column(String(200))
+    priority_streak: Mapped[int] = mapped_column(Integer)
+    normal_streak: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RatingRow(Base):
+    """One satisfaction rating; the primary key makes a second rating impossible."""
+
+    __tablename__ = "ratings"
+
+    ticket_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    counter: Mapped[str | None] = mapped_column(String(32))
+    officer: Mapped[str | None] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(32))
+    case_code: Mapped[str | None] = mapped_column(String(64))
+
+
+class EventRow(Base):
+    """Every event as it went on the wire, for ``resume`` and reports."""
+
+    __tablename__ = "events"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    data: Mapped[str] = mapped_column(Text)
