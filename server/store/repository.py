@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from immutables import Map
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -176,7 +176,7 @@ class Repository:
         query = (select(EventRow).where(EventRow.site == site, EventRow.seq > after)
                  .order_by(EventRow.seq).limit(limit))
         with self.engines.reader.connect() as connection:
-            rows = connection.execute(query).scalars().all()
+            rows = connection.execute(query).all()
         return [StoredEvent(row.site, row.seq, row.name, row.at, row.data) for row in rows]
 
     def oldest_event_seq(self, site: str) -> int | None:
@@ -190,24 +190,24 @@ class Repository:
         """The stored state of ``site``'s last business day, or ``None`` for a new site."""
         with self.engines.reader.connect() as connection:
             site_row = connection.execute(
-                select(SiteRow).where(SiteRow.code == site.code)).scalars().first()
+                select(SiteRow).where(SiteRow.code == site.code)).first()
             if site_row is None:
                 return None
             day = site_row.business_date
             ticket_rows = connection.execute(
                 select(TicketRow).where(TicketRow.site == site.code,
                                         TicketRow.business_date == day)
-            ).scalars().all()
+            ).all()
             counter_rows = connection.execute(
-                select(CounterRow).where(CounterRow.site == site.code)).scalars().all()
+                select(CounterRow).where(CounterRow.site == site.code)).all()
             rating_rows = connection.execute(
                 select(RatingRow).join(TicketRow, TicketRow.id == RatingRow.ticket_id)
                 .where(TicketRow.site == site.code, TicketRow.business_date == day)
-            ).scalars().all()
+            ).all()
             sequence_rows = connection.execute(
                 select(NumberCounterRow).where(NumberCounterRow.site == site.code,
                                                NumberCounterRow.business_date == day)
-            ).scalars().all()
+            ).all()
             service_seconds = self._recent_service_seconds(connection, site)
         return _rebuild(site, site_row, ticket_rows, counter_rows, rating_rows, sequence_rows,
                         service_seconds)
@@ -271,11 +271,11 @@ def _rating_row(site: str, rating: Rating) -> dict[str, Any]:
 
 def _rebuild(
     site: SiteSettings,
-    site_row: SiteRow,
-    ticket_rows: Iterable[TicketRow],
-    counter_rows: Iterable[CounterRow],
-    rating_rows: Iterable[RatingRow],
-    sequence_rows: Iterable[NumberCounterRow],
+    site_row: Row[Any],
+    ticket_rows: Iterable[Row[Any]],
+    counter_rows: Iterable[Row[Any]],
+    rating_rows: Iterable[Row[Any]],
+    sequence_rows: Iterable[Row[Any]],
     service_seconds: dict[str, tuple[float, ...]],
 ) -> SiteState:
     tickets = {row.id: _ticket(row) for row in ticket_rows}
@@ -325,7 +325,7 @@ def _rebuild(
     )
 
 
-def _ticket(row: TicketRow) -> Ticket:
+def _ticket(row: Row[Any]) -> Ticket:
     return Ticket(
         id=row.id, number=row.number, sequence=row.sequence, number_group=row.number_group,
         service=row.service, priority=row.priority, status=TicketStatus(row.status),

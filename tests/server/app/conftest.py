@@ -1,0 +1,53 @@
+"""A real server on 127.0.0.1 port 0 over a SQLite file in a fresh temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.servers import ADMIN_TOKEN, COUNTER_TOKEN, DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+
+from server.app.serve import RunningServer, start_server
+from server.config import Settings, parse_settings
+from server.protocol.client import ProtocolClient
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return parse_settings(site_config())
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> Path:
+    return tmp_path / "qms.sqlite3"
+
+
+@pytest.fixture
+async def server(settings: Settings, database_path: Path) -> AsyncIterator[RunningServer]:
+    running = await start_server(settings, host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{database_path}")
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def connect(server: RunningServer) -> AsyncIterator[Callable[..., Any]]:
+    """``await connect(role)`` gives a connected client; all are closed at the end."""
+    clients: list[ProtocolClient] = []
+    tokens = {"kiosk": KIOSK_TOKEN, "counter": COUNTER_TOKEN, "display": DISPLAY_TOKEN,
+              "admin": ADMIN_TOKEN}
+
+    async def open_client(role: str, **options: Any) -> ProtocolClient:
+        client = ProtocolClient(server.ws_url, role, options.pop("token", tokens[role]),
+                                options.pop("site", SITE), **options)
+        clients.append(client)
+        await client.connect()
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
+
+

@@ -1,0 +1,115 @@
+"""Each role is refused what it may not do; a counter acts only for its own counter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.servers import PASSWORD
+
+from server.protocol.client import RequestFailed
+
+
+@pytest.mark.parametrize(
+    ("role", "request_type", "fields"),
+    [
+        ("display", "issue", {"service": "HT", "request_key": "k"}),
+        ("display", "call_next", {}),
+        ("display", "rate", {"ticket_id": "x", "score": 4}),
+        ("kiosk", "call_next", {}),
+        ("kiosk", "login", {"counter": "1", "user": "lan", "password": PASSWORD}),
+        ("kiosk", "cancel", {"ticket_id": "x"}),
+        ("counter", "issue", {"service": "HT", "request_key": "k"}),
+        ("counter", "cancel", {"ticket_id": "x"}),
+    ],
+)
+async def test_role_is_forbidden(connect: Any, role: str, request_type: str,
+                                 fields: dict[str, Any]) -> None:
+    client = await connect(role)
+    with pytest.raises(RequestFailed) as refused:
+        await client.request(request_type, **fields)
+    assert refused.value.code == "forbidden"
+    assert f"a {role} connection may not {request_type}" in refused.value.message
+
+
+async def test_every_role_may_read(connect: Any) -> None:
+    for role in ("kiosk", "counter", "display", "admin"):
+        client = await connect(role)
+        assert (await client.request("snapshot"))["state"]["site"]["code"] == "hcc-test"
+
+
+async def test_counter_must_log_in_with_a_valid_password_first(connect: Any) -> None:
+    counter = await connect("counter")
+    with pytest.raises(RequestFailed) as before_login:
+        await counter.request("call_next")
+    assert before_login.value.code == "unauthorized"
+    with pytest.raises(RequestFailed) as wrong:
+        await counter.request("login", counter="1", user="lan", password="sai-mat-khau")
+    assert wrong.value.code == "unauthorized"
+    with pytest.raises(RequestFailed) as missing:
+        await counter.request("login", counter="1", user="lan")
+    assert missing.value.code == "bad_request"
+    with pytest.raises(RequestFailed) as not_assigned:
+        await counter.request("login", counter="3", user="lan", password=PASSWORD)
+    assert not_assigned.value.code == "forbidden"
+    result = await counter.request("login", counter="1", user="lan", password=PASSWORD)
+    assert result["counter"]["status"] == "open"
+    assert result["counter"]["officer_name"] == "Nguyễn Thị Lan"
+
+
+async def test_counter_acts_only_for_its_own_counter(connect: Any) -> None:
+    kiosk = await connect("kiosk")
+    lan = await connect("counter")
+    await lan.request("login", counter="1", user="lan", password=PASSWORD)
+    await kiosk.request("issue", service="DD-TRA", request_key="k")
+    with pytest.raises(RequestFailed) as other_counter:
+        await lan.request("call_next", as_counter="2")
+    assert other_counter.value.code == "forbidden"
+    ticket = (await lan.request("call_next"))["ticket"]
+    assert ticket["counter"] == "1"
+
+
+async def test_connection_loses_its_counter_when_another_officer_takes_over(
+    connect: Any
+) -> None:
+    lan = await connect("counter")
+    minh = await connect("counter")
+    await lan.request("login", counter="1", user="lan", password=PASSWORD)
+    await minh.request("login", counter="1", user="minh", password=PASSWORD)
+    with pytest.raises(RequestFailed) as replaced:
+        await lan.request("pause")
+    assert replaced.value.code == "forbidden"
+    assert "no longer logged in at counter 1" in replaced.value.message
+
+
+async def test_admin_may_act_as_any_role(connect: Any) -> None:
+    admin = await connect("admin")
+    ticket = (await admin.request("issue", service="HT", request_key="k"))["ticket"]
+    bridge = await connect("admin")
+    with pytest.raises(RequestFailed) as unnamed:
+        await bridge.request("call_next")
+    assert unnamed.value.code == "bad_request"
+    assert "as_counter" in unnamed.value.message
+    # No officer password for an admin; the login binds the counter to the connection.
+    await admin.request("login", counter="3")
+    called = (await admin.request("call_next"))["ticket"]
+    assert called["id"] == ticket["id"]
+    finished = (await admin.request("finish", as_counter="3", case_code="000.00.01.H01-261122-0001"))
+    assert finished["ticket"]["status"] == "done"
+    rating = (await admin.request("rate", ticket_id=ticket["id"], score=3))["rating"]
+    assert rating["label"] == "Hài lòng"
+    assert rating["case_code"] == "000.00.01.H01-261122-0001"
+    with pytest.raises(RequestFailed) as twice:
+        await admin.request("rate", ticket_id=ticket["id"], score=4)
+    assert twice.value.code == "conflict"
+
+
+async def test_kiosk_may_rate_and_admin_may_cancel(connect: Any) -> None:
+    kiosk = await connect("kiosk")
+    admin = await connect("admin")
+    ticket = (await kiosk.request("issue", service="HT", request_key="k"))["ticket"]
+    cancelled = (await admin.request("cancel", ticket_id=ticket["id"]))["ticket"]
+    assert cancelled["status"] == "cancelled"
+    with pytest.raises(RequestFailed) as not_served:
+        await kiosk.request("rate", ticket_id=ticket["id"], score=4)
+    assert not_served.value.code == "conflict"
