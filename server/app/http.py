@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,7 +52,7 @@ def create_app(service: QueueService, database: str) -> Starlette:
         session = Session(service, websocket.send_text, close)
         try:
             while not session.closing:
-                message: dict[str, Any] = await websocket.receive()
+                message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")

@@ -11,6 +11,7 @@ refused with ``internal``: nothing half-done is ever visible.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -19,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from server.config.settings import ServerSettings, SiteSettings
 from server.domain import rules
 from server.domain.commands import Command
-from server.domain.model import CounterState, Rating, SiteState, Ticket
+from server.domain.model import CounterState, Event, Rating, SiteState, Ticket
 from server.protocol.messages import encode_data, encode_event
-from server.store.database import StoreError
+from server.store.database import StoreError, checkpoint
 from server.store.repository import Repository, SiteChanges, StoredEvent
 
 logger = logging.getLogger(__name__)
@@ -75,10 +78,8 @@ class Committer:
         while self._pending:
             await self._commit_once()
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         self._task = None
 
     def submit(self, item: _Pending) -> None:
@@ -166,7 +167,7 @@ class SiteRuntime:
         self.committer.submit(item)
         await item.done
 
-    def _stored(self, state: SiteState, event: rules.Event) -> StoredEvent:
+    def _stored(self, state: SiteState, event: Event) -> StoredEvent:
         data = encode_data(self.views.event_data(state, event))
         return StoredEvent(self.settings.code, event.seq, event.name.value, event.at, data)
 
@@ -201,6 +202,8 @@ class SiteRuntime:
 class QueueService:
     """All sites of a deployment, their committer and the worker threads."""
 
+    CHECKPOINT_SECONDS = 1.0
+
     def __init__(
         self,
         server: ServerSettings,
@@ -216,7 +219,7 @@ class QueueService:
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
         self.sites: dict[str, SiteRuntime] = {}
-        self._midnight: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Load every site (opening a new day where midnight passed while stopped)."""
@@ -237,15 +240,14 @@ class QueueService:
             logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
                         runtime.committed.business_date, runtime.committed.seq,
                         len(runtime.committed.tickets))
-        self._midnight = loop.create_task(self._watch_midnight(), name="midnight")
+        self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
+                            loop.create_task(self._checkpoint_wal(), name="checkpoint")]
 
     async def stop(self) -> None:
-        if self._midnight is not None:
-            self._midnight.cancel()
-            try:
-                await self._midnight
-            except asyncio.CancelledError:
-                pass
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.committer.stop()
         self.writer.shutdown(wait=True)
         self.readers.shutdown(wait=True)
@@ -260,6 +262,19 @@ class QueueService:
                     await runtime.roll_over()
                 except StoreError as error:
                     logger.error("day reset of %s failed: %s", runtime.settings.code, error)
+
+    async def _checkpoint_wal(self) -> None:
+        loop = asyncio.get_running_loop()
+        written = self.committer.commands
+        while True:
+            await asyncio.sleep(self.CHECKPOINT_SECONDS)
+            if self.committer.commands == written:
+                continue
+            written = self.committer.commands
+            try:
+                await loop.run_in_executor(self.readers, checkpoint, self.repository.engines)
+            except SQLAlchemyError as error:
+                logger.warning("WAL checkpoint failed (will retry): %s", error)
 
     async def read_events(self, site: str, after: int, limit: int) -> list[StoredEvent]:
         loop = asyncio.get_running_loop()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from server import SERVER_NAME, __version__
 from server.config.settings import Role, SiteSettings
 from server.domain import commands
 from server.domain.errors import DomainError
-from server.domain.model import RatingSource
+from server.domain.model import Rating, RatingSource, Ticket
 from server.protocol import messages as wire
 from server.protocol.messages import ErrorCode, ProtocolError
 from server.security import PasswordHashError, tokens_equal, verify_password
@@ -70,7 +70,7 @@ class Session:
         self,
         service: Any,
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int, str], Awaitable[None]],
+        close: Callable[[int, str], Coroutine[Any, Any, None]],
     ) -> None:
         from server.app.runtime import QueueService, SiteRuntime
 
@@ -412,7 +412,8 @@ class Session:
             source = RatingSource.ADMIN
         rating = await self.runtime.execute(
             commands.Rate(request.ticket_id, request.score, source, counter))
-        return {"rating": self.runtime.views.rating(rating)}  # type: ignore[arg-type]
+        assert isinstance(rating, Rating)
+        return {"rating": self.runtime.views.rating(rating)}
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -442,8 +443,10 @@ class Session:
     async def _ticket_result(self, command: commands.Command) -> dict[str, Any]:
         assert self.runtime is not None
         ticket = await self.runtime.execute(command)
+        assert isinstance(ticket, Ticket)
         state = self.runtime.committed
-        current = state.tickets.get(ticket.id, ticket)  # type: ignore[union-attr]
+        # The freshest committed view: later commands may already have moved it on.
+        current = state.tickets.get(ticket.id, ticket)
         return {"ticket": self.runtime.views.ticket(state, current)}
 
     def _counter_view(self, counter: Any) -> dict[str, Any]:

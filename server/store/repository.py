@@ -117,7 +117,7 @@ class Repository:
         if tickets:
             rows = [_ticket_row(site_of(ticket.id), ticket) for ticket in tickets.values()]
             self._upsert(connection, TicketRow, rows, ["id"])
-        for site, reset in resets:
+        for _site, reset in resets:
             if reset.cancelled:
                 connection.execute(
                     update(TicketRow)
@@ -225,8 +225,8 @@ class Repository:
             ).all()
             if rows:
                 recent[service.code] = tuple(
-                    max((finished - began).total_seconds(), 0.0) for began, finished in
-                    reversed(rows))
+                    max((row.finished_at - row.serving_at).total_seconds(), 0.0)
+                    for row in reversed(rows))
         return recent
 
 

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import ADMIN_TOKEN, COUNTER_TOKEN, DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+from support.servers import (
+    ADMIN_TOKEN,
+    COUNTER_TOKEN,
+    DISPLAY_TOKEN,
+    KIOSK_TOKEN,
+    SITE,
+    site_config,
+)
 
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings

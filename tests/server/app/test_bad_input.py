@@ -161,7 +161,7 @@ async def test_flooding_connection_is_rate_limited_then_closed(tmp_path: Path) -
         client = ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE)
         await client.connect()
         codes = []
-        for index in range(12):
+        for _attempt in range(12):
             try:
                 await client.request("snapshot")
                 codes.append("ok")

@@ -94,11 +94,12 @@ async def test_admin_may_act_as_any_role(connect: Any) -> None:
     await admin.request("login", counter="3")
     called = (await admin.request("call_next"))["ticket"]
     assert called["id"] == ticket["id"]
-    finished = (await admin.request("finish", as_counter="3", case_code="000.00.01.H01-261122-0001"))
+    case_code = "000.00.01.H01-261122-0001"
+    finished = await admin.request("finish", as_counter="3", case_code=case_code)
     assert finished["ticket"]["status"] == "done"
     rating = (await admin.request("rate", ticket_id=ticket["id"], score=3))["rating"]
     assert rating["label"] == "Hài lòng"
-    assert rating["case_code"] == "000.00.01.H01-261122-0001"
+    assert rating["case_code"] == case_code
     with pytest.raises(RequestFailed) as twice:
         await admin.request("rate", ticket_id=ticket["id"], score=4)
     assert twice.value.code == "conflict"

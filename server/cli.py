@@ -1,0 +1,133 @@
+"""The ``qms`` command: ``qms server``, ``qms demo``, ``qms hash-password``.
+
+The only place that configures logging and reads the environment; everything below gets
+frozen settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from server.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("qms")
+
+ADMIN_TOKEN_VARIABLE = "QMS_ADMIN_TOKEN"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qms", description="Hệ thống xếp hàng tự động — automatic queueing system")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    server = commands.add_parser("server", help="run the queue server")
+    _server_options(server)
+
+    demo = commands.add_parser("demo", help="run the whole system on the demo configuration")
+    _server_options(demo)
+    demo.add_argument("--check", action="store_true",
+                      help="start, issue and call one ticket, print it, and exit")
+
+    hashing = commands.add_parser("hash-password",
+                                  help="print the hash of a password for the config file")
+    hashing.add_argument("password", nargs="?", help="asked for when left out")
+    return parser
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML file (default: the demo config)")
+    parser.add_argument("--db", help="database URL (default: SQLite in the data directory)")
+    parser.add_argument("--host", help="address to listen on (default: from the config)")
+    parser.add_argument("--port", type=int, help="port (default: from the config)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: from the config)")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    if arguments.command == "hash-password":
+        return _hash_password(arguments.password)
+    logging.basicConfig(level=arguments.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # uvicorn logs every WebSocket open and close at INFO: noise with hundreds of displays.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    try:
+        settings = _settings(arguments)
+    except ConfigError as error:
+        print(f"qms: configuration error: {error}", file=sys.stderr)
+        return 2
+    try:
+        if arguments.command == "demo":
+            from server.demo import run_demo
+
+            return asyncio.run(run_demo(settings, arguments.db, check=arguments.check))
+        return asyncio.run(_serve(settings, arguments.db))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _hash_password(password: str | None) -> int:
+    from server.security import hash_password
+
+    if password is None:
+        password = getpass.getpass("Mật khẩu / password: ")
+    if len(password) < 8:
+        print("qms: a password needs at least 8 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
+def _settings(arguments: argparse.Namespace) -> Settings:
+    from server.config.loader import ensure_secret
+
+    settings = load_settings(arguments.config)
+    server = settings.server
+    if arguments.data_dir is not None:
+        server = replace(server, data_dir=arguments.data_dir)
+    if arguments.host is not None:
+        server = replace(server, host=arguments.host)
+    if arguments.port is not None:
+        server = replace(server, port=arguments.port)
+    extra_token = os.environ.get(ADMIN_TOKEN_VARIABLE, "")
+    if extra_token:
+        if len(extra_token) < 12:
+            raise ConfigError(ADMIN_TOKEN_VARIABLE, "must be at least 12 characters")
+        server = replace(server, admin_tokens=(*server.admin_tokens, extra_token))
+    return ensure_secret(replace(settings, server=server), server.data_dir)
+
+
+async def _serve(settings: Settings, database_url: str | None) -> int:
+    from server.app.serve import start_server, tune_garbage_collector
+
+    running = await start_server(settings, database_url=database_url)
+    tune_garbage_collector()
+    await _wait_for_stop_signal()
+    logger.info("stopping")
+    await running.stop()
+    return 0
+
+
+async def _wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no add_signal_handler; Ctrl+C then arrives as KeyboardInterrupt.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal_number, stop.set)
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
