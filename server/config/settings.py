@@ -235,7 +235,12 @@ class SiteSettings:
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """Process-wide settings: where to listen, the database, limits."""
+    """Process-wide settings: where to listen, the database, limits.
+
+    ``secret`` keys the tickets' tracking codes. The loader refuses one shorter than 16
+    characters; when the file gives none it stays empty here and
+    :func:`server.config.loader.ensure_secret` supplies the one kept in the data directory.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8765

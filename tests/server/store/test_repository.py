@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from support.databases import fresh_postgres_database
 from support.servers import site_config
 
 from server.config import parse_settings
@@ -23,12 +26,18 @@ from server.store.tables import Base
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def engines(tmp_path: Path) -> Engines:
-    engines = open_engines(f"sqlite:///{tmp_path / 'data' / 'qms.sqlite3'}")
-    migrate(engines)
-    yield engines  # type: ignore[misc]
-    engines.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engines]:
+    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'data' / 'qms.sqlite3'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        engines = open_engines(url)
+        stack.callback(engines.dispose)
+        migrate(engines)
+        yield engines
 
 
 def test_migrations_build_exactly_the_models_schema(engines: Engines) -> None:
@@ -39,6 +48,8 @@ def test_migrations_build_exactly_the_models_schema(engines: Engines) -> None:
 
 
 def test_sqlite_runs_in_wal_mode_with_full_sync(engines: Engines) -> None:
+    if not engines.is_sqlite:
+        pytest.skip("SQLite pragmas")
     with engines.writer.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2

@@ -1,0 +1,1 @@
+"""Counter terminal for officers (the app comes with issue 4)."""

@@ -1,0 +1,75 @@
+"""Set-up and run, with nothing but Python 3.11+ on the machine (Linux or Windows).
+
+    python3 scripts/dev.py demo   # create .venv, install, run the whole system on the demo config
+    python3 scripts/dev.py test   # create .venv, install with test tools, lint, type-check, test
+
+Uses only the standard library, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+
+
+def venv_python() -> Path:
+    scripts = VENV / ("Scripts" if os.name == "nt" else "bin")
+    return scripts / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], cwd=ROOT, check=True, env=env)
+
+
+def install(extras: str) -> Path:
+    if not venv_python().exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    python = venv_python()
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "--quiet", "--editable", f".{extras}")
+    return python
+
+
+def install_system_packages() -> None:
+    """Debian packages the tests drive (headless Chromium for the web display)."""
+    wanted = {"chromium": "/usr/bin/chromium"}
+    missing = [name for name, path in wanted.items() if not Path(path).exists()]
+    if not missing:
+        return
+    if os.name == "nt" or shutil.which("apt-get") is None or os.geteuid() != 0:
+        print(f"note: install {', '.join(missing)} for the browser tests", flush=True)
+        return
+    run("apt-get", "update", "-qq")
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 1 or argv[0] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "demo":
+        python = install("")
+        run(python, "-m", "server.cli", "demo", *argv[1:])
+        return 0
+    python = install("[test]")
+    install_system_packages()
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run(python, "-m", "ruff", "check", ".", env=environment)
+    run(python, "-m", "mypy", env=environment)
+    run(python, "-m", "pytest", "-q", *argv[1:], env=environment)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(error.returncode) from None

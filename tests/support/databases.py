@@ -1,0 +1,42 @@
+"""Real databases for tests: a SQLite file in a temporary directory, or a fresh PostgreSQL
+database when ``QMS_TEST_POSTGRES_URL`` names a server (CI starts one)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_VARIABLE = "QMS_TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_VARIABLE) or None
+
+
+def require_postgres() -> str:
+    url = postgres_admin_url()
+    if url is None:
+        pytest.skip(f"{POSTGRES_VARIABLE} is not set (CI sets it)")
+    return url
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server; dropped afterwards."""
+    admin_url = make_url(require_postgres()).set(drivername="postgresql+psycopg")
+    name = f"qms_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
