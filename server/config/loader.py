@@ -3,13 +3,19 @@
 Every problem raises :class:`ConfigError` naming the key (``sites[0].counters[2].services``)
 and the reason, so the server refuses to start with a message a provincial IT officer can act
 on. Unknown keys are errors too: a misspelt key silently ignored is a setting silently lost.
+Secrets (tokens, the server secret, password hashes) never appear in a message: an error names
+the key that holds one, not its value.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import secrets
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import time
 from importlib import resources
 from pathlib import Path
@@ -54,10 +60,21 @@ DEFAULT_RATING_SCALE = (
     RatingLabel(1, "Không hài lòng", "Dissatisfied"),
 )
 
+MINIMUM_TOKEN_LENGTH = 12
+MINIMUM_SECRET_LENGTH = 16
+SECRET_FILE_NAME = "secret.key"
+# Hosts that listen on every interface: no address a phone could reach can be derived from them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 _PREFIX_FORMAT = re.compile(r"^([A-Z]{1,3})(#{1,6})$")
 _RANGE_FORMAT = re.compile(r"^(\d{1,9})\s*-\s*(\d{1,9})$")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+_PUBLIC_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+_PASSWORD_HASH = re.compile(r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$")
+
+# How alike two key names must be (difflib ratio) to suggest one is a misspelling of the other.
+_TYPO_CUTOFF = 0.75
 
 T = TypeVar("T")
 
@@ -67,7 +84,7 @@ class _Table:
 
     def __init__(self, data: Any, path: str) -> None:
         if not isinstance(data, dict):
-            raise ConfigError(path, "must be a table")
+            raise ConfigError(path, f"must be a table, got {_describe(data, hidden=False)}")
         self.data: dict[str, Any] = data
         self.path = path
         self.read: set[str] = set()
@@ -75,23 +92,35 @@ class _Table:
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def _get(self, name: str, kind: type | tuple[type, ...], required: bool) -> Any:
+    def _get(
+        self, name: str, kind: type | tuple[type, ...], required: bool, hidden: bool = False
+    ) -> Any:
         self.read.add(name)
         if name not in self.data:
             if required:
-                raise ConfigError(self.key(name), "is required")
+                near = difflib.get_close_matches(name, list(self.data), n=1,
+                                                 cutoff=_TYPO_CUTOFF)
+                hint = f" (is {near[0]!r} a misspelling of it?)" if near else ""
+                raise ConfigError(self.key(name), f"is required{hint}")
             return None
         value = self.data[name]
         # TOML booleans are ints in Python; never accept one where a number is meant.
         if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
             raise ConfigError(self.key(name), f"must be {_kind_name(kind)}, not a boolean")
         if not isinstance(value, kind):
-            raise ConfigError(self.key(name), f"must be {_kind_name(kind)}, got {value!r}")
+            raise ConfigError(self.key(name), f"must be {_kind_name(kind)}, "
+                                              f"got {_describe(value, hidden)}")
         return value
 
-    def text(self, name: str, default: str | None = None) -> str:
-        value = self._get(name, str, default is None)
+    def text(self, name: str, default: str | None = None, hidden: bool = False) -> str:
+        """A text value; without a ``default`` the key is required."""
+        value = self._get(name, str, default is None, hidden)
         return default if value is None else value  # type: ignore[return-value]
+
+    def optional_text(self, name: str, hidden: bool = False) -> str | None:
+        """A text value, or ``None`` when the key is absent."""
+        value: str | None = self._get(name, str, False, hidden)
+        return value
 
     def code(self, name: str) -> str:
         value = self.text(name)
@@ -102,12 +131,21 @@ class _Table:
             )
         return value
 
-    def integer(self, name: str, default: int, minimum: int = 0) -> int:
-        value = self._get(name, int, False)
-        value = default if value is None else value
+    def integer(self, name: str, default: int | None, minimum: int = 0) -> int:
+        """A whole number; with ``default`` ``None`` the key is required."""
+        found: int | None = self._get(name, int, default is None)
+        value = default if found is None else found
+        assert value is not None  # ``_get`` refused a missing required key
         if value < minimum:
             raise ConfigError(self.key(name), f"must be at least {minimum}, got {value}")
-        return int(value)
+        return value
+
+    def optional_integer(self, name: str, minimum: int = 0) -> int | None:
+        """A whole number, or ``None`` when the key is absent."""
+        if name not in self.data:
+            self.read.add(name)
+            return None
+        return self.integer(name, None, minimum)
 
     def number(self, name: str, default: float, minimum: float = 0.0) -> float:
         value = self._get(name, (int, float), False)
@@ -120,13 +158,14 @@ class _Table:
         value = self._get(name, bool, False)
         return default if value is None else bool(value)
 
-    def texts(self, name: str, required: bool = False) -> tuple[str, ...]:
-        value = self._get(name, list, required)
+    def texts(self, name: str, required: bool = False, hidden: bool = False) -> tuple[str, ...]:
+        value = self._get(name, list, required, hidden)
         if value is None:
             return ()
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise ConfigError(f"{self.key(name)}[{index}]", f"must be text, got {item!r}")
+                raise ConfigError(f"{self.key(name)}[{index}]",
+                                  f"must be text, got {_describe(item, hidden)}")
         return tuple(value)
 
     def table(self, name: str) -> _Table | None:
@@ -138,11 +177,20 @@ class _Table:
         for index, item in enumerate(value or ()):
             yield _Table(item, f"{self.key(name)}[{index}]")
 
+    def each(self, name: str, parse: Callable[[_Table], T], required: bool = False
+             ) -> list[tuple[T, str]]:
+        """Parse every table of the list ``name``, keeping each one's key for later checks."""
+        return [(parse(item), item.path) for item in self.tables(name, required)]
+
     def finish(self) -> None:
         """Refuse keys nobody read: they are typos or settings this version does not know."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            raise ConfigError(self.key(unknown[0]), "unknown key")
+            near = difflib.get_close_matches(unknown[0], sorted(self.read), n=1,
+                                             cutoff=_TYPO_CUTOFF)
+            hint = f"; did you mean {near[0]!r}?" if near else \
+                " (a typo, or a setting this version does not know)"
+            raise ConfigError(self.key(unknown[0]), f"unknown key{hint}")
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -150,6 +198,17 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
              list: "a list", dict: "a table"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(item, item.__name__) for item in kinds)
+
+
+def _describe(value: Any, hidden: bool) -> str:
+    """A value for an error message: tables, lists and secrets by their kind only."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if hidden:
+        return _kind_name(type(value))
+    return repr(value)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -162,6 +221,8 @@ def load_settings(path: Path | None = None) -> Settings:
             text = path.read_text("utf-8")
         except OSError as error:
             raise ConfigError("", f"cannot read {path}: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise ConfigError("", f"{path} is not UTF-8 text: {error.reason}") from error
         source = str(path)
     try:
         data = tomllib.loads(text)
@@ -175,12 +236,60 @@ def parse_settings(data: dict[str, Any]) -> Settings:
     root = _Table(data, "")
     server_table = root.table("server") or _Table({}, "server")
     server = _parse_server(server_table)
-    sites = tuple(_parse_site(table) for table in root.tables("sites", required=True))
+    sites = root.each("sites", _parse_site, required=True)
     root.finish()
     if not sites:
         raise ConfigError("sites", "at least one site is required")
-    _unique("sites", [site.code for site in sites])
-    return Settings(server=server, sites=sites)
+    _unique([(f"{key}.code", site.code) for site, key in sites])
+    # A token names one role at one site; the same string twice would make it ambiguous.
+    tokens = [(f"server.admin_tokens[{index}]", token)
+              for index, token in enumerate(server.admin_tokens)]
+    for site, key in sites:
+        tokens.extend((f"{key}.tokens[{index}].token", item.token)
+                      for index, item in enumerate(site.tokens))
+    _unique(tokens, what="token")
+    return Settings(server=server, sites=tuple(site for site, _ in sites))
+
+
+def ensure_secret(settings: Settings, data_dir: Path) -> Settings:
+    """``settings`` with a server secret: the configured one, else one kept in ``data_dir``.
+
+    Without ``server.secret`` in the file, the secret lives in ``data_dir/secret.key``: read
+    when it exists, made with :func:`secrets.token_urlsafe` (readable by the owner only)
+    when it does not, so tracking codes stay valid across restarts.
+    """
+    if settings.server.secret:
+        return settings
+    path = data_dir / SECRET_FILE_NAME
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret = _read_secret(path)
+        if secret is None:
+            secret = secrets.token_urlsafe(32)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                # Another process made it first: use theirs.
+                secret = _read_secret(path) or secret
+            else:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    file.write(secret + "\n")
+                os.chmod(path, 0o600)
+    except OSError as error:
+        raise ConfigError("server.data_dir", f"cannot keep the server secret in {path}: "
+                                             f"{error.strerror}") from error
+    if len(secret) < MINIMUM_SECRET_LENGTH:
+        raise ConfigError("server.secret", f"{path} holds fewer than {MINIMUM_SECRET_LENGTH} "
+                                           "characters; delete it to have a new secret made")
+    return replace(settings, server=replace(settings.server, secret=secret))
+
+
+def _read_secret(path: Path) -> str | None:
+    """The secret kept in ``path``, or ``None`` when there is no such file."""
+    try:
+        return path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
 
 
 def _parse_server(table: _Table) -> ServerSettings:
@@ -188,14 +297,32 @@ def _parse_server(table: _Table) -> ServerSettings:
     port = table.integer("port", 8765)
     if port > 65535:
         raise ConfigError(table.key("port"), f"must be at most 65535, got {port}")
+    public_url = table.optional_text("public_url")
+    if public_url is None:
+        if host in WILDCARD_HOSTS:
+            raise ConfigError(table.key("public_url"),
+                              f"is required when host is {host!r} (tickets' QR codes need an "
+                              "address phones can reach, such as 'http://192.168.1.10:8765')")
+        public_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    elif not _PUBLIC_URL.match(public_url):
+        raise ConfigError(table.key("public_url"), f"{public_url!r} is not an address like "
+                                                   "'http://192.168.1.10:8765'")
+    admin_tokens = table.texts("admin_tokens", hidden=True)
+    for index, token in enumerate(admin_tokens):
+        _check_token_length(f"{table.key('admin_tokens')}[{index}]", token)
+    secret = table.optional_text("secret", hidden=True)
+    if secret is not None and len(secret) < MINIMUM_SECRET_LENGTH:
+        raise ConfigError(table.key("secret"),
+                          f"must be at least {MINIMUM_SECRET_LENGTH} characters (a long random "
+                          f"string), or leave it out to have one made in the data directory")
     settings = ServerSettings(
         host=host,
         port=port,
         data_dir=Path(table.text("data_dir", "data")),
-        database_url=table.text("database_url", "") or None,
-        public_url=table.text("public_url", f"http://{host}:{port}").rstrip("/"),
-        admin_tokens=table.texts("admin_tokens"),
-        secret=table.text("secret", ""),
+        database_url=table.text("database_url", "", hidden=True) or None,
+        public_url=public_url.rstrip("/"),
+        admin_tokens=admin_tokens,
+        secret=secret or "",
         max_frame_bytes=table.integer("max_frame_bytes", 65536, minimum=1024),
         rate_per_second=table.number("rate_per_second", 50.0),
         rate_burst=table.integer("rate_burst", 200, minimum=1),
@@ -207,6 +334,11 @@ def _parse_server(table: _Table) -> ServerSettings:
     return settings
 
 
+def _check_token_length(key: str, token: str) -> None:
+    if len(token) < MINIMUM_TOKEN_LENGTH:
+        raise ConfigError(key, f"must be at least {MINIMUM_TOKEN_LENGTH} characters")
+
+
 def _parse_site(table: _Table) -> SiteSettings:
     code = table.code("code")
     timezone_name = table.text("timezone", "Asia/Ho_Chi_Minh")
@@ -215,52 +347,71 @@ def _parse_site(table: _Table) -> SiteSettings:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigError(table.key("timezone"), f"unknown time zone {timezone_name!r}") from error
 
-    fields = tuple(_parse_field(item) for item in table.tables("fields", required=True))
-    _unique(table.key("fields"), [item.code for item in fields])
-    groups = [_parse_number_group(item) for item in table.tables("number_groups")]
-    services = []
+    fields = table.each("fields", _parse_field, required=True)
+    _unique([(f"{key}.code", item.code) for item, key in fields])
+    field_codes = {item.code for item, _ in fields}
+
+    # Each group with the key of its format, so that an overlap names the line to change.
+    groups = [(group, f"{key}.numbers")
+              for group, key in table.each("number_groups", _parse_number_group)]
+    _unique([(f"{key.removesuffix('.numbers')}.code", group.code) for group, key in groups])
+    explicit = {group.code: key.removesuffix(".numbers") for group, key in groups}
+    services: list[tuple[ServiceSettings, str]] = []
     for item in table.tables("services", required=True):
-        service, implicit_group = _parse_service(item, {field.code for field in fields})
-        services.append(service)
+        service, implicit_group = _parse_service(item, field_codes)
+        services.append((service, item.path))
         if implicit_group is not None:
-            groups.append(implicit_group)
+            if implicit_group.code in explicit:
+                raise ConfigError(
+                    item.key("numbers"),
+                    f"gives service {service.code!r} its own number group named after it, but "
+                    f"{explicit[implicit_group.code]} already defines a number group "
+                    f"{implicit_group.code!r}; write number_group = {implicit_group.code!r} "
+                    "to use that group, or rename one of them",
+                )
+            groups.append((implicit_group, item.key("numbers")))
     if not services:
         raise ConfigError(table.key("services"), "at least one service is required")
-    _unique(table.key("services"), [item.code for item in services])
-    _unique(table.key("number_groups"), [item.code for item in groups])
-    group_codes = {group.code for group in groups}
-    for index, service in enumerate(services):
-        if service.number_group not in group_codes:
-            raise ConfigError(
-                f"{table.key('services')}[{index}].number_group",
-                f"no number group {service.number_group!r}",
-            )
-    _check_formats_disjoint(table.key("number_groups"), groups)
+    _unique([(f"{key}.code", service.code) for service, key in services])
+    capacities = {group.code: group.format.capacity for group, _ in groups}
+    for service, key in services:
+        if service.number_group not in capacities:
+            raise ConfigError(f"{key}.number_group", f"no number group {service.number_group!r}")
+        capacity = capacities[service.number_group]
+        if service.daily_limit is not None and capacity is not None \
+                and service.daily_limit > capacity:
+            raise ConfigError(f"{key}.daily_limit",
+                              f"{service.daily_limit} is more than the {capacity} numbers a day "
+                              f"that number group {service.number_group!r} can give out")
+    _check_formats_disjoint(groups)
 
-    priority_groups = tuple(_parse_priority(item) for item in table.tables("priority_groups"))
-    _unique(table.key("priority_groups"), [item.code for item in priority_groups])
+    priority_groups = table.each("priority_groups", _parse_priority)
+    _unique([(f"{key}.code", item.code) for item, key in priority_groups])
     policy_table = table.table("priority_policy")
     policy = _parse_policy(policy_table) if policy_table else PriorityPolicy()
 
-    zones = tuple(_parse_zone(item) for item in table.tables("zones", required=True))
-    _unique(table.key("zones"), [item.code for item in zones])
-    service_codes = [service.code for service in services]
-    counters = tuple(
-        _parse_counter(item, set(service_codes), {zone.code for zone in zones})
-        for item in table.tables("counters", required=True)
-    )
+    zones = table.each("zones", _parse_zone, required=True)
+    _unique([(f"{key}.code", item.code) for item, key in zones])
+    service_codes = {service.code for service, _ in services}
+    zone_codes = {zone.code for zone, _ in zones}
+    counters = table.each("counters", lambda item: _parse_counter(item, service_codes,
+                                                                  zone_codes), required=True)
     if not counters:
         raise ConfigError(table.key("counters"), "at least one counter is required")
-    _unique(table.key("counters"), [item.code for item in counters])
-    counter_codes = {counter.code for counter in counters}
-    officers = tuple(_parse_officer(item, counter_codes) for item in table.tables("officers"))
-    _unique(table.key("officers"), [item.user for item in officers])
-    tokens = tuple(_parse_token(item) for item in table.tables("tokens"))
-    _unique(table.key("tokens"), [item.token for item in tokens], what="token")
+    _unique([(f"{key}.code", item.code) for item, key in counters])
+    served = {code for counter, _ in counters for code in counter.services}
+    for service, key in services:
+        if service.code not in served:
+            raise ConfigError(key, f"no counter serves it: add {service.code!r} to a counter's "
+                                   "services, or remove the service")
+    counter_codes = {counter.code for counter, _ in counters}
+    officers = table.each("officers", lambda item: _parse_officer(item, counter_codes))
+    _unique([(f"{key}.user", item.user) for item, key in officers], what="user")
+    tokens = table.each("tokens", _parse_token)
 
-    scale = tuple(_parse_rating(item) for item in table.tables("rating_scale"))
-    scale = scale or DEFAULT_RATING_SCALE
-    _unique(table.key("rating_scale"), [str(item.score) for item in scale], what="score")
+    scale = table.each("rating_scale", _parse_rating)
+    _unique([(f"{key}.score", str(item.score)) for item, key in scale], what="score")
+    rating_scale = tuple(item for item, _ in scale) or DEFAULT_RATING_SCALE
 
     hours_text = table.text("issue_hours", "")
     site = SiteSettings(
@@ -268,16 +419,16 @@ def _parse_site(table: _Table) -> SiteSettings:
         name_vi=table.text("name_vi"),
         name_en=table.text("name_en", ""),
         timezone=timezone,
-        fields=fields,
-        services=tuple(services),
-        number_groups=tuple(groups),
-        priority_groups=priority_groups,
+        fields=tuple(item for item, _ in fields),
+        services=tuple(service for service, _ in services),
+        number_groups=tuple(group for group, _ in groups),
+        priority_groups=tuple(item for item, _ in priority_groups),
         priority_policy=policy,
-        zones=zones,
-        counters=counters,
-        officers=officers,
-        tokens=tokens,
-        rating_scale=tuple(sorted(scale, key=lambda item: -item.score)),
+        zones=tuple(item for item, _ in zones),
+        counters=tuple(item for item, _ in counters),
+        officers=tuple(item for item, _ in officers),
+        tokens=tuple(item for item, _ in tokens),
+        rating_scale=tuple(sorted(rating_scale, key=lambda item: -item.score)),
         rating_window_seconds=table.integer("rating_window_seconds", 30, minimum=1),
         requeue_no_show=table.boolean("requeue_no_show", True),
         issue_hours=_parse_hours(table.key("issue_hours"), hours_text) if hours_text else None,
@@ -302,12 +453,20 @@ def parse_number_format(key: str, text: str) -> NumberFormat:
         return NumberFormat(prefix_match.group(1), len(prefix_match.group(2)), 1, None)
     range_match = _RANGE_FORMAT.match(text.strip())
     if range_match:
-        first, last = int(range_match.group(1)), int(range_match.group(2))
+        first_text, last_text = range_match.groups()
+        if any(len(part) > 1 and part.startswith("0") for part in (first_text, last_text)):
+            raise ConfigError(key, f"range {text!r} has leading zeros, which a range does not "
+                                   "print (its first number would show as "
+                                   f"{int(first_text)!r}); for zero-padded numbers use a "
+                                   "prefix format like 'A###', or write the range without "
+                                   "leading zeros, like '1-999'")
+        first, last = int(first_text), int(last_text)
         if first < 1 or last < first:
             raise ConfigError(key, f"range {text!r} must run upwards from 1 or more")
         return NumberFormat(None, 0, first, last)
     raise ConfigError(
-        key, f"{text!r} is not a number format: use a prefix like 'A###' or a range like '1001-1999'"
+        key,
+        f"{text!r} is not a number format: use a prefix like 'A###' or a range like '1001-1999'",
     )
 
 
@@ -339,7 +498,6 @@ def _parse_service(table: _Table, fields: set[str]) -> tuple[ServiceSettings, Nu
         group_code = code
     elif not group_code:
         raise ConfigError(table.key("numbers"), "is required (or name a number_group)")
-    limit = table.integer("daily_limit", 0)
     service = ServiceSettings(
         code=code,
         name_vi=table.text("name_vi"),
@@ -348,29 +506,37 @@ def _parse_service(table: _Table, fields: set[str]) -> tuple[ServiceSettings, Nu
         kind=kind,
         number_group=group_code,
         expected_minutes=table.number("expected_minutes", 10.0),
-        daily_limit=limit or None,
+        daily_limit=table.optional_integer("daily_limit", minimum=1),
     )
     table.finish()
     return service, implicit
 
 
-def _check_formats_disjoint(key: str, groups: list[NumberGroup]) -> None:
-    """Two groups must never print the same number, or ``call 1005`` would be ambiguous."""
-    prefixes: dict[str, str] = {}
-    ranges: list[tuple[int, int, str]] = []
-    for group in groups:
+def _check_formats_disjoint(groups: list[tuple[NumberGroup, str]]) -> None:
+    """Two groups must never print the same number, or ``call 1005`` would be ambiguous.
+
+    ``groups`` pairs each group with the key of its format; an error names the later one.
+    """
+    prefixes: dict[str, tuple[str, str]] = {}
+    ranges: list[tuple[int, int, str, str]] = []
+    for group, key in groups:
         number_format = group.format
         if number_format.prefix is not None:
             if number_format.prefix in prefixes:
-                raise ConfigError(key, f"groups {prefixes[number_format.prefix]!r} and "
-                                       f"{group.code!r} both use prefix {number_format.prefix!r}")
-            prefixes[number_format.prefix] = group.code
+                other, other_key = prefixes[number_format.prefix]
+                raise ConfigError(key, f"prefix {number_format.prefix!r} is already used by "
+                                       f"number group {other!r} ({other_key}); two groups must "
+                                       "never print the same number")
+            prefixes[number_format.prefix] = (group.code, key)
         else:
             assert number_format.last is not None
-            for first, last, other in ranges:
+            for first, last, other, other_key in ranges:
                 if number_format.first <= last and first <= number_format.last:
-                    raise ConfigError(key, f"ranges of groups {other!r} and {group.code!r} overlap")
-            ranges.append((number_format.first, number_format.last, group.code))
+                    raise ConfigError(key, f"range {number_format.first}-{number_format.last} "
+                                           f"overlaps {first}-{last} of number group "
+                                           f"{other!r} ({other_key}); two groups must never "
+                                           "print the same number")
+            ranges.append((number_format.first, number_format.last, group.code, key))
 
 
 def _parse_priority(table: _Table) -> PriorityGroup:
@@ -409,7 +575,8 @@ def _parse_counter(table: _Table, services: set[str], zones: set[str]) -> Counte
     for index, service in enumerate(served):
         if service not in services:
             raise ConfigError(f"{table.key('services')}[{index}]", f"no service {service!r}")
-    _unique(table.key("services"), list(served))
+    _unique([(f"{table.key('services')}[{index}]", service)
+             for index, service in enumerate(served)])
     order_text = table.text("order", CallOrder.PREFERENCE.value)
     try:
         order = CallOrder(order_text)
@@ -423,14 +590,19 @@ def _parse_counter(table: _Table, services: set[str], zones: set[str]) -> Counte
 
 def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
     user = table.code("user")
-    password_hash = table.text("password_hash")
+    password_hash = table.text("password_hash", hidden=True)
     if not password_hash.startswith("scrypt$"):
         raise ConfigError(table.key("password_hash"),
                           "must be a hash made by 'qms hash-password', not a plain password")
+    if not _PASSWORD_HASH.match(password_hash):
+        raise ConfigError(table.key("password_hash"),
+                          "is not a complete hash; copy the whole output of 'qms hash-password'")
     allowed = table.texts("counters")
     for index, counter in enumerate(allowed):
         if counter not in counters:
             raise ConfigError(f"{table.key('counters')}[{index}]", f"no counter {counter!r}")
+    _unique([(f"{table.key('counters')}[{index}]", counter)
+             for index, counter in enumerate(allowed)])
     officer = OfficerSettings(user, table.text("full_name"), password_hash, allowed)
     table.finish()
     return officer
@@ -443,16 +615,15 @@ def _parse_token(table: _Table) -> TokenSettings:
     except ValueError as error:
         raise ConfigError(table.key("role"), "must be kiosk, counter, display or admin, got "
                                              f"{role_text!r}") from error
-    token = table.text("token")
-    if len(token) < 12:
-        raise ConfigError(table.key("token"), "must be at least 12 characters")
+    token = table.text("token", hidden=True)
+    _check_token_length(table.key("token"), token)
     item = TokenSettings(table.text("name"), role, token)
     table.finish()
     return item
 
 
 def _parse_rating(table: _Table) -> RatingLabel:
-    item = RatingLabel(table.integer("score", 0, minimum=1), table.text("label_vi"),
+    item = RatingLabel(table.integer("score", None, minimum=1), table.text("label_vi"),
                        table.text("label_en", ""))
     table.finish()
     return item
@@ -472,10 +643,16 @@ def _parse_hours(key: str, text: str) -> tuple[time, time]:
     return opens, closes
 
 
-def _unique(key: str, values: list[str], what: str = "code") -> None:
-    seen: set[str] = set()
-    for value in values:
+def _unique(items: list[tuple[str, str]], what: str = "code") -> None:
+    """Refuse a value seen twice; ``items`` pairs each value with its key.
+
+    The error names the second key and the first; a token's value is never shown.
+    """
+    seen: dict[str, str] = {}
+    for key, value in items:
         if value in seen:
-            shown = "(hidden)" if what == "token" else repr(value)
-            raise ConfigError(key, f"{what} {shown} appears twice")
-        seen.add(value)
+            if what == "token":
+                raise ConfigError(key, f"is the same token as {seen[value]}; every token must "
+                                       "be unique")
+            raise ConfigError(key, f"{what} {value!r} appears twice (also at {seen[value]})")
+        seen[value] = key

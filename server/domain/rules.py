@@ -144,6 +144,9 @@ def _issue(
         raise InvalidCommand(f"service: no service {command.service!r} at this site")
     if command.priority is not None and site.priority_group(command.priority) is None:
         raise InvalidCommand(f"priority: no priority group {command.priority!r}")
+    if command.appointment_at is not None and command.appointment_at.utcoffset() is None:
+        # Compared with aware times on every call; a naive one would break the counter's calls.
+        raise InvalidCommand("appointment_at: must carry a time zone offset")
     now = events.now
     if site.issue_hours is not None:
         opens, closes = site.issue_hours
@@ -263,8 +266,9 @@ def _pause(
 ) -> tuple[SiteState, CounterState]:
     counter = _open_counter(site, state, command.counter)
     if counter.ticket_id is not None:
-        raise Conflict(f"counter {counter.code} has ticket {state.tickets[counter.ticket_id].number}"
-                       " in hand; finish or mark it no-show before pausing")
+        number = state.tickets[counter.ticket_id].number
+        raise Conflict(f"counter {counter.code} has ticket {number} in hand; finish or mark it "
+                       "no-show before pausing")
     counter = replace(counter, status=CounterStatus.PAUSED, pause_reason=command.reason,
                       changed_at=events.now)
     return _put_counter(state, counter, events), counter

@@ -1,0 +1,209 @@
+"""The bundled demo configuration loads and describes a realistic deployment."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from server.config import (
+    CallOrder,
+    PriorityPolicyKind,
+    Role,
+    ServiceKind,
+    Settings,
+    SiteSettings,
+    load_settings,
+)
+from server.security import verify_password
+
+DEMO_PASSWORD = "demo1234"
+PROVINCE = "hcc-tinh"
+WARD = "ubnd-phuong-1"
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(None)
+
+
+@pytest.fixture(scope="module")
+def province(settings: Settings) -> SiteSettings:
+    site = settings.site(PROVINCE)
+    assert site is not None
+    return site
+
+
+@pytest.fixture(scope="module")
+def ward(settings: Settings) -> SiteSettings:
+    site = settings.site(WARD)
+    assert site is not None
+    return site
+
+
+def test_bundled_file_is_the_one_in_the_package(settings: Settings) -> None:
+    path = Path(str(resources.files("server.config").joinpath("demo.toml")))
+    assert load_settings(path) == settings
+
+
+def test_server_section(settings: Settings) -> None:
+    server = settings.server
+    assert server.host == "127.0.0.1"
+    assert server.port == 8765
+    assert server.public_url == "http://127.0.0.1:8765"
+    assert server.data_dir == Path("data")
+    assert len(server.secret) >= 32
+    assert server.admin_tokens == ("demo-admin-token-0001",)
+
+
+def test_one_server_serves_a_province_and_a_ward(settings: Settings) -> None:
+    assert [site.code for site in settings.sites] == [PROVINCE, WARD]
+
+
+def test_province_identity(province: SiteSettings) -> None:
+    assert province.name_vi == "Trung tâm Phục vụ hành chính công tỉnh Bình An"
+    assert province.name_en
+    assert province.address
+    assert "Cảm ơn" in province.ticket_footer
+    assert "ưu tiên" in province.notice.lower()
+    assert province.timezone.key == "Asia/Ho_Chi_Minh"
+    # The demo must issue tickets at any hour.
+    assert province.issue_hours is None
+    assert province.rating_window_seconds == 30
+
+
+def test_issue_hours_example_is_only_a_comment() -> None:
+    text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
+    assert '# issue_hours = "07:00-17:00"' in text
+    assert "\nissue_hours" not in text
+
+
+def test_province_fields_keep_vietnamese_names(province: SiteSettings) -> None:
+    assert len(province.fields) >= 12
+    names = {field.name_vi for field in province.fields}
+    assert {"Đất đai", "Tư pháp - Hộ tịch", "Đăng ký kinh doanh", "Xây dựng",
+            "Lao động - Thương binh và Xã hội", "Giao thông vận tải", "Y tế",
+            "Giáo dục và Đào tạo", "Văn hóa, Thể thao và Du lịch", "Nội vụ"} <= names
+    assert all(field.name_en for field in province.fields)
+
+
+def test_every_field_has_a_service(province: SiteSettings, ward: SiteSettings) -> None:
+    for site in (province, ward):
+        used = {service.field for service in site.services}
+        assert used == {field.code for field in site.fields}, site.code
+
+
+def test_province_services(province: SiteSettings) -> None:
+    assert len(province.services) >= 25
+    kinds = {service.kind for service in province.services}
+    assert {ServiceKind.SUBMIT, ServiceKind.COLLECT} <= kinds
+    names = {service.name_vi for service in province.services}
+    assert "Chứng thực bản sao từ bản chính" in names
+    assert "Cấp Phiếu lý lịch tư pháp" in names
+    land_submit, land_collect = province.service("DD-NOP"), province.service("DD-TRA")
+    assert land_submit is not None and land_submit.kind is ServiceKind.SUBMIT
+    assert land_collect is not None and land_collect.kind is ServiceKind.COLLECT
+    for service in province.services:
+        if service.kind is ServiceKind.COLLECT:
+            assert 3 <= service.expected_minutes <= 5, service.code
+        elif service.kind is ServiceKind.SUBMIT:
+            assert 8 <= service.expected_minutes <= 20, service.code
+
+
+def test_number_formats_use_both_styles(province: SiteSettings, ward: SiteSettings) -> None:
+    for site in (province, ward):
+        formats = [group.format for group in site.number_groups]
+        assert any(number_format.prefix is not None for number_format in formats), site.code
+        assert any(number_format.prefix is None for number_format in formats), site.code
+    land = province.number_group("dat-dai")
+    assert land is not None and land.format.render(1) == "1001"
+    labour = province.number_group("lao-dong")
+    assert labour is not None and labour.format.render(12) == "A012"
+
+
+def test_services_share_number_groups(province: SiteSettings) -> None:
+    land_services = [item for item in province.services if item.number_group == "dat-dai"]
+    assert len(land_services) >= 2
+
+
+def test_priority_groups_and_policy(province: SiteSettings, ward: SiteSettings) -> None:
+    for site in (province, ward):
+        names = {group.name_vi for group in site.priority_groups}
+        assert {"Người cao tuổi", "Người khuyết tật", "Phụ nữ mang thai",
+                "Người có công với cách mạng"} <= names, site.code
+        assert site.priority_policy.kind is PriorityPolicyKind.INTERLEAVE
+        assert (site.priority_policy.priority, site.priority_policy.normal) == (1, 2)
+
+
+def test_rating_scale_is_the_default_four(province: SiteSettings, ward: SiteSettings) -> None:
+    expected = [(4, "Rất hài lòng"), (3, "Hài lòng"), (2, "Bình thường"), (1, "Không hài lòng")]
+    for site in (province, ward):
+        assert [(label.score, label.label_vi) for label in site.rating_scale] == expected
+
+
+def test_province_counters_and_zones(province: SiteSettings) -> None:
+    assert len(province.zones) >= 2
+    assert len(province.counters) >= 10
+    assert {counter.zone for counter in province.counters} == {zone.code for zone in province.zones}
+    assert any(counter.order is CallOrder.ARRIVAL for counter in province.counters)
+    assert all(counter.name.startswith("Quầy ") for counter in province.counters)
+    land_counter = province.counter("Q01")
+    assert land_counter is not None
+    assert land_counter.services.index("DD-NOP") < land_counter.services.index("DD-TRA")
+
+
+def test_every_counter_service_exists_and_every_service_is_served(
+    province: SiteSettings, ward: SiteSettings
+) -> None:
+    for site in (province, ward):
+        for counter in site.counters:
+            for code in counter.services:
+                assert site.service(code) is not None, (site.code, counter.code, code)
+        for service in site.services:
+            assert site.counters_serving(service.code), (site.code, service.code)
+
+
+def test_officers(province: SiteSettings, ward: SiteSettings) -> None:
+    assert len(province.officers) >= 12
+    assert len(ward.officers) == 5
+    for site in (province, ward):
+        assert any(not officer.counters for officer in site.officers), site.code
+        for officer in site.officers:
+            assert officer.password_hash.startswith("scrypt$")
+            assert officer.full_name
+            for counter in officer.counters:
+                assert site.counter(counter) is not None
+        # Each hash has its own salt.
+        hashes = [officer.password_hash for officer in site.officers]
+        assert len(set(hashes)) == len(hashes)
+    first = province.officer("nguyenvana")
+    assert first is not None and first.full_name == "Nguyễn Văn An"
+
+
+@pytest.mark.parametrize(("site_code", "user"), [(PROVINCE, "nguyenvana"), (WARD, "tranvanbinh")])
+def test_demo_password_verifies(settings: Settings, site_code: str, user: str) -> None:
+    site = settings.site(site_code)
+    assert site is not None
+    officer = site.officer(user)
+    assert officer is not None
+    assert verify_password(DEMO_PASSWORD, officer.password_hash)
+    assert not verify_password("wrong-password", officer.password_hash)
+
+
+def test_tokens_cover_every_role(province: SiteSettings, ward: SiteSettings) -> None:
+    by_token = {token.token: token.role for token in province.tokens}
+    assert by_token["demo-kiosk-token-0001"] is Role.KIOSK
+    assert by_token["demo-kiosk-token-0002"] is Role.KIOSK
+    assert by_token["demo-counter-token-0001"] is Role.COUNTER
+    assert by_token["demo-display-token-0001"] is Role.DISPLAY
+    assert by_token["demo-bridge-token-0001"] is Role.ADMIN
+    assert {token.role for token in ward.tokens} == set(Role)
+    # Each centre has its own tokens.
+    assert not {token.token for token in ward.tokens} & set(by_token)
+
+
+def test_ward_is_small_and_in_one_zone(ward: SiteSettings) -> None:
+    assert len(ward.zones) == 1
+    assert 5 <= len(ward.counters) <= 6
+    assert "Đăng ký khai sinh" in {service.name_vi for service in ward.services}
