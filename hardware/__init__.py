@@ -1,0 +1,1 @@
+"""Device-side code: ticket printers and serial-bus devices."""

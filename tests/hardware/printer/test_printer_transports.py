@@ -1,0 +1,281 @@
+"""Transports: real sockets on 127.0.0.1, pyserial loop://, files, and the virtual printer."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from hardware.printer.errors import (
+    EscposRenderError,
+    PrinterConnectionError,
+    PrinterDriverMissingError,
+    PrinterNotReadyError,
+    PrinterTimeoutError,
+    PrinterUrlError,
+    StatusReplyError,
+)
+from hardware.printer.escpos_bytes import ticket_bytes
+from hardware.printer.layout import PaperWidth, TicketContent
+from hardware.printer.status import (
+    PrinterFault,
+    PrinterStatus,
+    status_reply_bytes,
+    status_request_bytes,
+)
+from hardware.printer.transports import (
+    FileTransport,
+    SerialTransport,
+    TcpTransport,
+    open_printer,
+)
+from hardware.printer.virtual import VirtualPrinter
+
+WAIT = 10.0  # seconds; an upper bound for events that normally take milliseconds
+
+
+class FakeNetworkPrinter:
+    """A TCP server on 127.0.0.1, port 0, that handles one connection per ``handler`` call."""
+
+    def __init__(self, handler: Callable[[socket.socket], None], connections: int = 1) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(WAIT)
+        self.port: int = self.listener.getsockname()[1]
+        self.handler = handler
+        self.connections = connections
+        self.done = threading.Event()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        try:
+            for _ in range(self.connections):
+                connection, _address = self.listener.accept()
+                with connection:
+                    connection.settimeout(WAIT)
+                    self.handler(connection)
+        except OSError as error:  # surfaced by the test through self.errors
+            self.errors.append(error)
+        finally:
+            self.done.set()
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(WAIT)
+
+
+def receive_all(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., FakeNetworkPrinter]]:
+    servers: list[FakeNetworkPrinter] = []
+
+    def start(handler: Callable[[socket.socket], None], connections: int = 1) -> FakeNetworkPrinter:
+        server = FakeNetworkPrinter(handler, connections)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_network_printer_receives_exactly_the_job(
+    content: TicketContent, serve: Callable[..., FakeNetworkPrinter]
+) -> None:
+    received: list[bytes] = []
+    server = serve(lambda connection: received.append(receive_all(connection)), connections=2)
+    job = ticket_bytes(content, PaperWidth.MM80)
+    with open_printer(f"tcp://127.0.0.1:{server.port}?timeout=5") as printer:
+        assert isinstance(printer, TcpTransport)
+        printer.write(job)
+        printer.write(b"\x1b@second")
+    assert server.done.wait(WAIT)
+    assert server.errors == []
+    assert received == [job, b"\x1b@second"]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        PrinterStatus(),
+        PrinterStatus(online=False, paper_out=True),
+        PrinterStatus(online=False, cover_open=True),
+        PrinterStatus(paper_near_end=True),
+    ],
+)
+def test_network_printer_status(
+    status: PrinterStatus, serve: Callable[..., FakeNetworkPrinter]
+) -> None:
+    requests: list[bytes] = []
+
+    def answer(connection: socket.socket) -> None:
+        request = b""
+        while len(request) < len(status_request_bytes()):
+            request += connection.recv(64)
+        requests.append(request)
+        for byte in status_reply_bytes(status):  # one byte per packet, as printers do
+            connection.sendall(bytes((byte,)))
+
+    server = serve(answer)
+    printer = open_printer(f"tcp://127.0.0.1:{server.port}")
+    assert printer.status() == status
+    assert server.done.wait(WAIT)
+    assert requests == [status_request_bytes()]
+
+
+def test_network_printer_silent_on_status_times_out(
+    serve: Callable[..., FakeNetworkPrinter],
+) -> None:
+    release = threading.Event()
+    server = serve(lambda connection: release.wait(WAIT))
+    printer = open_printer(f"tcp://127.0.0.1:{server.port}?timeout=0.2")
+    try:
+        with pytest.raises(PrinterTimeoutError, match="no status reply"):
+            printer.status()
+    finally:
+        release.set()
+    assert server.done.wait(WAIT)
+
+
+def test_network_printer_garbage_reply(serve: Callable[..., FakeNetworkPrinter]) -> None:
+    server = serve(lambda connection: connection.sendall(b"HTTP"))
+    printer = open_printer(f"tcp://127.0.0.1:{server.port}")
+    with pytest.raises(StatusReplyError, match="byte 0"):
+        printer.status()
+
+
+def test_network_printer_unreachable() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    printer = open_printer(f"tcp://127.0.0.1:{port}?timeout=2")
+    with pytest.raises(PrinterConnectionError, match=f"127.0.0.1:{port}.*cannot connect"):
+        printer.write(b"\x1b@")
+    printer.close()
+    with pytest.raises(PrinterConnectionError, match="closed"):
+        printer.write(b"\x1b@")
+
+
+def test_serial_loop_writes_the_bytes(content: TicketContent) -> None:
+    job = ticket_bytes(content, PaperWidth.MM58)
+    printer = open_printer("loop://?baudrate=115200&timeout=0.5")
+    assert isinstance(printer, SerialTransport)
+    port = printer._open()  # the loop port gives back what was written
+    echoed = bytearray()
+    complete = threading.Event()
+
+    def read_back() -> None:  # the loop buffer is small: drain it while writing
+        while len(echoed) < len(job):
+            chunk = port.read(len(job) - len(echoed))
+            if not chunk:
+                break
+            echoed.extend(chunk)
+        complete.set()
+
+    reader = threading.Thread(target=read_back, daemon=True)
+    reader.start()
+    printer.write(job)
+    assert complete.wait(WAIT)
+    reader.join(WAIT)
+    assert bytes(echoed) == job
+    printer.close()
+    printer.close()
+    with pytest.raises(PrinterConnectionError, match="closed"):
+        printer.write(b"x")
+
+
+def test_serial_status_reads_the_reply() -> None:
+    printer = open_printer("loop://?timeout=0.5")
+    # The loop port answers the request with the request itself: not a status reply.
+    with pytest.raises(StatusReplyError, match="0x10"):
+        printer.status()
+    printer.close()
+
+
+def test_serial_port_that_does_not_exist() -> None:
+    printer = open_printer("serial:///dev/qms-no-such-port")
+    with pytest.raises(PrinterConnectionError, match="qms-no-such-port"):
+        printer.write(b"x")
+
+
+def test_file_transport_appends(tmp_path: Path) -> None:
+    target = tmp_path / "printer.bin"
+    printer = open_printer(target.as_uri())
+    assert isinstance(printer, FileTransport)
+    printer.write(b"\x1b@one")
+    printer.write(b"\x1b@two")
+    assert printer.status() is None
+    assert target.read_bytes() == b"\x1b@one\x1b@two"
+    missing = open_printer((tmp_path / "no" / "such" / "dir.bin").as_uri())
+    with pytest.raises(PrinterConnectionError, match="cannot append"):
+        missing.write(b"x")
+
+
+def test_virtual_printer_renders_numbered_pngs(content: TicketContent, tmp_path: Path) -> None:
+    folder = tmp_path / "virtual"
+    printer = open_printer(f"{folder.as_uri().replace('file:', 'virtual:')}")
+    assert isinstance(printer, VirtualPrinter)
+    job = ticket_bytes(content, PaperWidth.MM58)
+    printer.write(job)
+    printer.write(job)
+    assert [entry.number for entry in printer.jobs] == [1, 2]
+    first = printer.jobs[0]
+    assert first.png_path == folder / "job-000001.png"
+    assert first.bin_path.read_bytes() == job
+    with Image.open(first.png_path) as image:
+        assert image.width == PaperWidth.MM58.dots
+        decoded = [result.text for result in zxingcpp.read_barcodes(image.convert("L"))]
+    assert decoded == [content.status_url]
+    # A new printer on the same folder continues the numbering.
+    again = VirtualPrinter(folder)
+    again.write(job)
+    assert again.jobs[0].number == 3
+
+
+def test_virtual_printer_simulates_faults(content: TicketContent, tmp_path: Path) -> None:
+    printer = VirtualPrinter(tmp_path)
+    assert printer.status() == PrinterStatus()
+    paper_out = PrinterStatus(online=False, paper_out=True)
+    printer.simulate(paper_out)
+    assert printer.status() == paper_out
+    with pytest.raises(PrinterNotReadyError, match="paper_out") as caught:
+        printer.write(ticket_bytes(content, PaperWidth.MM80))
+    assert caught.value.status.faults == (PrinterFault.OFFLINE, PrinterFault.PAPER_OUT)
+    assert printer.jobs == ()
+    assert list(tmp_path.iterdir()) == []
+    printer.simulate(PrinterStatus(paper_near_end=True))
+    printer.write(ticket_bytes(content, PaperWidth.MM80))
+    assert len(printer.jobs) == 1
+
+
+def test_virtual_printer_rejects_bytes_it_cannot_render(tmp_path: Path) -> None:
+    printer = VirtualPrinter(tmp_path)
+    with pytest.raises(EscposRenderError, match="byte offset 2"):
+        printer.write(b"\x1b@\x1b{\x00")
+    assert (tmp_path / "job-000001.bin").read_bytes() == b"\x1b@\x1b{\x00"
+    printer.close()
+    with pytest.raises(PrinterConnectionError, match="closed"):
+        printer.write(b"\x1b@")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("usb") is not None, reason="pyusb is installed here")
+def test_usb_without_pyusb_is_a_clear_error() -> None:
+    with pytest.raises(PrinterDriverMissingError, match="pyusb"):
+        open_printer("usb://04b8:0e15")
+
+
+def test_unknown_scheme_is_a_url_error() -> None:
+    with pytest.raises(PrinterUrlError, match="'lpd' is not supported"):
+        open_printer("lpd://printer/queue")
