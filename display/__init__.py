@@ -1,0 +1,1 @@
+"""Display app: lobby TV and counter boards, with the voice announcer (display.voice)."""
