@@ -19,22 +19,20 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 from server.protocol.client import ProtocolClient
 
-SITE = "hcc-tinh"
-KIOSK_TOKEN = "demo-kiosk-token-0001"
-DISPLAY_TOKEN = "demo-display-token-0001"
-ADMIN_TOKEN = "demo-admin-token-0001"
+SITE = "bench"
+KIOSK_TOKEN = "bench-kiosk-token-0001"
+DISPLAY_TOKEN = "bench-display-token-0001"
+ADMIN_TOKEN = "bench-admin-token-0001"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -50,12 +48,30 @@ def free_port() -> int:
 
 
 def bench_config(directory: Path) -> Path:
-    """The demo configuration with the per-connection rate limit lifted for the load test."""
-    text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
-    text = re.sub(r"^\[server\]\s*$", "[server]\nrate_per_second = 100000.0\nrate_burst = "
-                  "100000\noutgoing_queue_limit = 100000", text, count=1, flags=re.M)
+    """A provincial-size site: 70 counters in 2 zones, 20 letter-prefixed services (so no
+    number range runs out under load), the per-connection rate limit lifted."""
+    letters = "ABCDEGHKLMNPQRSTUVXY"
+    lines = [
+        "[server]", 'host = "127.0.0.1"', "port = 8765", 'public_url = "http://127.0.0.1:8765"',
+        'secret = "bench-secret-0123456789abcdef"', f'admin_tokens = ["{ADMIN_TOKEN}"]',
+        "rate_per_second = 100000.0", "rate_burst = 100000", "outgoing_queue_limit = 100000",
+        "", "[[sites]]", f'code = "{SITE}"', 'name_vi = "Trung tâm Phục vụ hành chính công"',
+        "", "[[sites.fields]]", 'code = "F"', 'name_vi = "Lĩnh vực"',
+        "", "[[sites.zones]]", 'code = "T1"', 'name_vi = "Tầng 1"',
+        "", "[[sites.zones]]", 'code = "T2"', 'name_vi = "Tầng 2"',
+    ]
+    for letter in letters:
+        lines += ["", "[[sites.services]]", f'code = "S{letter}"',
+                  f'name_vi = "Thủ tục {letter}"', 'field = "F"', f'numbers = "{letter}###"']
+    for number in range(1, 71):
+        served = [f"S{letters[(number + offset) % len(letters)]}" for offset in range(3)]
+        lines += ["", "[[sites.counters]]", f'code = "{number}"', f'name = "Quầy {number}"',
+                  f'zone = "{"T1" if number <= 35 else "T2"}"', f"services = {served!r}"]
+    for role, token in (("kiosk", KIOSK_TOKEN), ("display", DISPLAY_TOKEN)):
+        lines += ["", "[[sites.tokens]]", f'name = "{role}"', f'role = "{role}"',
+                  f'token = "{token}"']
     path = directory / "bench.toml"
-    path.write_text(text, "utf-8")
+    path.write_text("\n".join(lines).replace("'", '"') + "\n", "utf-8")
     return path
 
 

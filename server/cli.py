@@ -17,12 +17,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from server.config import ConfigError, Settings, load_settings
 
 logger = logging.getLogger("qms")
 
 ADMIN_TOKEN_VARIABLE = "QMS_ADMIN_TOKEN"
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +103,12 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         server = replace(server, host=arguments.host)
     if arguments.port is not None:
         server = replace(server, port=arguments.port)
+    if server.host in WILDCARD_HOSTS and urlsplit(server.public_url).hostname in LOCAL_NAMES:
+        # Reachable from the hall's network, but the tickets' QR codes would point phones at
+        # the machine itself.
+        raise ConfigError("server.public_url", f"is required when serving on {server.host} "
+                                               "(tickets' QR codes need an address phones "
+                                               "can reach)")
     extra_token = os.environ.get(ADMIN_TOKEN_VARIABLE, "")
     if extra_token:
         if len(extra_token) < 12:

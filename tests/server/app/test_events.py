@@ -11,7 +11,7 @@ from support.servers import ADMIN_TOKEN, DISPLAY_TOKEN, KIOSK_TOKEN, SITE
 
 from server.app.serve import RunningServer, start_server
 from server.config import Settings
-from server.protocol.client import ProtocolClient, RequestFailed
+from server.protocol.client import EventMessage, ProtocolClient, RequestFailed
 
 
 async def test_display_receives_every_event_in_seq_order(connect: Any) -> None:
@@ -27,7 +27,7 @@ async def test_display_receives_every_event_in_seq_order(connect: Any) -> None:
         await admin.request("call_next", as_counter="1")
     final_seq = (await admin.request("snapshot"))["seq"]
 
-    seen = []
+    seen: list[EventMessage] = []
     while len(seen) < final_seq - start_seq:
         seen.append(await display.next_event())
     assert [event.seq for event in seen] == list(range(start_seq + 1, final_seq + 1))

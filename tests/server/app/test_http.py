@@ -19,4 +19,6 @@ async def test_health_answers_on_the_same_port(server: RunningServer) -> None:
     assert status == 200
     assert body["status"] == "ok"
     assert body["database"] == "sqlite"
-    assert [site["code"] for site in body["sites"]] == ["hcc-test"]  # type: ignore[union-attr]
+    sites = body["sites"]
+    assert isinstance(sites, list)
+    assert [site["code"] for site in sites] == ["hcc-test"]

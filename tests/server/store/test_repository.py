@@ -18,7 +18,7 @@ from support.servers import site_config
 from server.config import parse_settings
 from server.domain import apply, new_site_state
 from server.domain.commands import CallNext, Finish, IssueTicket, Login, Rate
-from server.domain.model import RatingSource
+from server.domain.model import RatingSource, Ticket
 from server.store.database import Engines, StoreError, migrate, open_engines
 from server.store.repository import Repository, SiteChanges, StoredEvent
 from server.store.tables import Base
@@ -96,7 +96,8 @@ def test_a_number_can_never_be_stored_twice(engines: Engines) -> None:
     # the unique (site, day, number) constraint refuses it.
     clash = apply(site, new_site_state(site, NOW), IssueTicket("HT", None, "other"), NOW)
     original = clash.events[0]
-    duplicate = replace(original.subject, id="hcc-test:20261122:A001-copy")  # type: ignore[type-var]
+    assert isinstance(original.subject, Ticket)
+    duplicate = replace(original.subject, id="hcc-test:20261122:A001-copy")
     event = replace(original, seq=original.seq + 10, subject=duplicate)
     with pytest.raises(StoreError):
         repository.save([SiteChanges(clash.state, (event,), ())])
