@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.config.settings import ServerSettings, SiteSettings
 from server.domain import rules
 from server.domain.commands import Command
-from server.domain.model import CounterState, Event, Rating, SiteState, Ticket
+from server.domain.model import Event, SiteState
 from server.protocol.messages import encode_data, encode_event
 from server.store.database import StoreError, checkpoint
 from server.store.repository import Repository, SiteChanges, StoredEvent
@@ -144,15 +144,17 @@ class SiteRuntime:
         self.subscribers: set[Subscriber] = set()
         self.recent: deque[StoredEvent] = deque(maxlen=RECENT_EVENTS_KEPT)
 
-    async def execute(self, command: Command) -> Ticket | CounterState | Rating | None:
-        """Apply ``command``; returns once it is committed and its events are published.
+    async def execute(self, command: Command) -> rules.Outcome:
+        """Apply ``command``; returns its outcome once committed and its events published.
 
+        The outcome's state is the site right after this command: replies describe the
+        ticket as the command left it (a printed ticket shows who was ahead *then*).
         Raises :class:`~server.domain.errors.DomainError` (nothing changed) or
         :class:`StoreError` (nothing saved).
         """
         outcome = rules.apply(self.settings, self.working, command, self.clock())
         await self._commit(outcome)
-        return outcome.result
+        return outcome
 
     async def roll_over(self) -> None:
         """Open the new business day if local midnight has passed (the midnight timer)."""

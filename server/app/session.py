@@ -17,7 +17,8 @@ from server import SERVER_NAME, __version__
 from server.config.settings import Role, SiteSettings
 from server.domain import commands
 from server.domain.errors import DomainError
-from server.domain.model import Rating, RatingSource, Ticket
+from server.domain.model import CounterState, Rating, RatingSource, Ticket
+from server.domain.rules import Outcome
 from server.protocol import messages as wire
 from server.protocol.messages import ErrorCode, ProtocolError
 from server.security import PasswordHashError, tokens_equal, verify_password
@@ -99,6 +100,11 @@ class Session:
             if frame is None:
                 return
             await self._send(frame)
+            if not self._outgoing.empty():
+                # Round-robin across connections: one call sends ticket.done, ticket.called and
+                # counter.changed; without this yield the last display got its ticket.called
+                # only after every other display had been sent all three.
+                await asyncio.sleep(0)
 
     def _enqueue(self, frame: str) -> None:
         if self.closing:
@@ -349,19 +355,19 @@ class Session:
                     logger.error("officer %s has a malformed password hash", request.user)
             if officer is None or not matches:
                 raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
-        result = await self.runtime.execute(commands.Login(request.counter, request.user))
+        outcome = await self.runtime.execute(commands.Login(request.counter, request.user))
         self.counter = request.counter
         self.user = request.user
-        return {"counter": self._counter_view(result)}
+        return self._counter_result(outcome)
 
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None
         code = self._acting_counter(request)
-        result = await self.runtime.execute(commands.Logout(code))
+        outcome = await self.runtime.execute(commands.Logout(code))
         if code == self.counter:
             self.counter = None
             self.user = None
-        return {"counter": self._counter_view(result)}
+        return self._counter_result(outcome)
 
     async def _do_call_next(self, request: wire.CallNextRequest) -> dict[str, Any]:
         return await self._ticket_result(commands.CallNext(self._acting_counter(request)))
@@ -390,15 +396,13 @@ class Session:
 
     async def _do_pause(self, request: wire.PauseRequest) -> dict[str, Any]:
         assert self.runtime is not None
-        result = await self.runtime.execute(
-            commands.Pause(self._acting_counter(request), request.reason))
-        return {"counter": self._counter_view(result)}
+        return self._counter_result(await self.runtime.execute(
+            commands.Pause(self._acting_counter(request), request.reason)))
 
     async def _do_resume_counter(self, request: wire.ResumeCounterRequest) -> dict[str, Any]:
         assert self.runtime is not None
-        result = await self.runtime.execute(
-            commands.ResumeCounter(self._acting_counter(request)))
-        return {"counter": self._counter_view(result)}
+        return self._counter_result(await self.runtime.execute(
+            commands.ResumeCounter(self._acting_counter(request))))
 
     async def _do_rate(self, request: wire.RateRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -410,8 +414,9 @@ class Session:
             counter = self._acting_counter(request)
         else:
             source = RatingSource.ADMIN
-        rating = await self.runtime.execute(
+        outcome = await self.runtime.execute(
             commands.Rate(request.ticket_id, request.score, source, counter))
+        rating = outcome.result
         assert isinstance(rating, Rating)
         return {"rating": self.runtime.views.rating(rating)}
 
@@ -442,14 +447,13 @@ class Session:
 
     async def _ticket_result(self, command: commands.Command) -> dict[str, Any]:
         assert self.runtime is not None
-        ticket = await self.runtime.execute(command)
+        outcome = await self.runtime.execute(command)
+        ticket = outcome.result
         assert isinstance(ticket, Ticket)
-        state = self.runtime.committed
-        # The freshest committed view: later commands may already have moved it on.
-        current = state.tickets.get(ticket.id, ticket)
-        return {"ticket": self.runtime.views.ticket(state, current)}
+        state = outcome.state
+        return {"ticket": self.runtime.views.ticket(state, state.tickets.get(ticket.id, ticket))}
 
-    def _counter_view(self, counter: Any) -> dict[str, Any]:
-        assert self.runtime is not None
-        state = self.runtime.committed
-        return self.runtime.views.counter(state, state.counter(counter.code))
+    def _counter_result(self, outcome: Outcome) -> dict[str, Any]:
+        assert self.runtime is not None and isinstance(outcome.result, CounterState)
+        state = outcome.state
+        return {"counter": self.runtime.views.counter(state, state.counter(outcome.result.code))}

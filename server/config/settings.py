@@ -203,12 +203,17 @@ class SiteSettings:
     _services: dict[str, ServiceSettings] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSettings] = field(init=False, repr=False, compare=False)
     _groups: dict[str, NumberGroup] = field(init=False, repr=False, compare=False)
+    _serving: dict[str, tuple[CounterSettings, ...]] = field(init=False, repr=False,
+                                                             compare=False)
 
     def __post_init__(self) -> None:
         # Lookups by code run on every request; build them once.
         object.__setattr__(self, "_services", {item.code: item for item in self.services})
         object.__setattr__(self, "_counters", {item.code: item for item in self.counters})
         object.__setattr__(self, "_groups", {item.code: item for item in self.number_groups})
+        object.__setattr__(self, "_serving", {
+            service.code: tuple(item for item in self.counters if service.code in item.services)
+            for service in self.services})
 
     def service(self, code: str) -> ServiceSettings | None:
         return self._services.get(code)
@@ -229,8 +234,8 @@ class SiteSettings:
         return next((item for item in self.rating_scale if item.score == score), None)
 
     def counters_serving(self, service: str) -> tuple[CounterSettings, ...]:
-        """Counters whose list includes ``service``."""
-        return tuple(item for item in self.counters if service in item.services)
+        """Counters whose list includes ``service``, in configuration order."""
+        return self._serving.get(service, ())
 
 
 @dataclass(frozen=True, slots=True)
