@@ -87,7 +87,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
             "uptime_seconds": round(time.monotonic() - started, 1),
             "sites": [{"code": code, "seq": runtime.committed.seq,
                        "business_date": runtime.committed.business_date.isoformat(),
-                       "connections": len(runtime.subscribers)}
+                       "connections": runtime.connections}
                       for code, runtime in service.sites.items()],
         })
 

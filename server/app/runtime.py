@@ -142,6 +142,7 @@ class SiteRuntime:
         self.clock = clock
         self.views = Views(settings, server.secret, server.public_url)
         self.subscribers: set[Subscriber] = set()
+        self.connections = 0
         self.recent: deque[StoredEvent] = deque(maxlen=RECENT_EVENTS_KEPT)
 
     async def execute(self, command: Command) -> rules.Outcome:

@@ -90,6 +90,7 @@ class Session:
                                   time.monotonic)
         self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
         self._holding: list[tuple[int, str]] | None = None
+        self._closer: asyncio.Task[None] | None = None
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     # --- output ---------------------------------------------------------------------------
@@ -110,14 +111,27 @@ class Session:
         if self.closing:
             return
         if self._outgoing.qsize() >= self.settings.outgoing_queue_limit:
-            # A client that cannot keep up would make the server hold its backlog forever.
-            logger.warning("closing a %s connection that fell %d frames behind", self.role,
-                           self._outgoing.qsize())
-            self.closing = True
-            asyncio.get_running_loop().create_task(
-                self._close(CLOSE_TRY_LATER, "too slow: reconnect and resume"))
+            self._drop_slow_client()
             return
         self._outgoing.put_nowait(frame)
+
+    def _drop_slow_client(self) -> None:
+        """Let go of a client that stopped reading: holding its backlog would grow forever.
+
+        Its events stop and its backlog is dropped at once. A close frame (1013) is attempted,
+        but a peer that reads nothing may never take it; the transport's ping timeout then
+        closes the socket. The client reconnects and resumes from the last event it applied.
+        """
+        logger.warning("dropping a %s connection that fell %d frames behind", self.role,
+                       self._outgoing.qsize())
+        self.closing = True
+        if self.runtime is not None:
+            self.runtime.subscribers.discard(self)
+        while not self._outgoing.empty():
+            self._outgoing.get_nowait()
+        self._writer.cancel()
+        self._closer = asyncio.get_running_loop().create_task(
+            self._close(CLOSE_TRY_LATER, "too slow: reconnect and resume"))
 
     def deliver(self, seq: int, name: str, frame: str) -> None:
         """Called by the site runtime for every committed event."""
@@ -138,14 +152,18 @@ class Session:
         """The connection is gone: stop receiving events and stop the writer."""
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
+            self.runtime.connections -= 1
         self._outgoing.put_nowait(None)
-        self._writer.cancel()
-        try:
-            await self._writer
-        except (asyncio.CancelledError, OSError):
-            pass
-        except RuntimeError as error:  # the transport refused a send after closing
-            logger.debug("writer stopped: %s", error)
+        for task in (self._writer, self._closer):
+            if task is None:
+                continue
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, OSError):
+                pass
+            except RuntimeError as error:  # the transport refused a send after closing
+                logger.debug("writer stopped: %s", error)
 
     async def _refuse(self, code: int, reason: str) -> None:
         self.closing = True
@@ -230,8 +248,11 @@ class Session:
             "seq": runtime.committed.seq,
             "state": runtime.views.snapshot(runtime.committed),
         }
-        # Subscribe in the same step as the snapshot: no event can fall between them.
-        runtime.subscribers.add(self)
+        # Subscribe in the same step as the snapshot: no event can fall between them. A
+        # connection that asked for no events is not visited by every publish at all.
+        runtime.connections += 1
+        if self.subscribe != ():
+            runtime.subscribers.add(self)
         if request.after is not None:
             try:
                 result["replayed"] = await self._replay(request.after)

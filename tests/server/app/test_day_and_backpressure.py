@@ -1,0 +1,94 @@
+"""Midnight through the running server, and a client that stops reading."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from support.servers import DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+
+from server.app.serve import start_server
+from server.config import Settings, parse_settings
+from server.protocol.client import ProtocolClient
+
+
+class ManualClock:
+    """The server's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_numbers_restart_at_local_midnight(settings: Settings, tmp_path: Path) -> None:
+    # 23:59 in Hà Nội is 16:59 UTC.
+    clock = ManualClock(datetime(2026, 11, 22, 16, 59, tzinfo=UTC))
+    server = await start_server(settings, host="127.0.0.1", port=0,
+                                database_url=f"sqlite:///{tmp_path / 'q.db'}", clock=clock)
+    try:
+        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk, \
+                ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE) as display:
+            late = (await kiosk.request("issue", service="HT", request_key="late"))["ticket"]
+            assert (late["number"], late["issued_at"]) == ("A001", "2026-11-22T23:59:00+07:00")
+            clock.now += timedelta(minutes=2)
+            # The midnight watcher's step: the day opens without anyone pressing anything.
+            await server.service.sites[SITE].roll_over()
+            await display.next_event("ticket.issued")
+            reset = await display.next_event()
+            assert reset.event == "day.reset"
+            assert reset.data == {"business_date": "2026-11-23",
+                                  "previous_date": "2026-11-22", "cancelled": 1}
+            early = (await kiosk.request("issue", service="HT", request_key="early"))["ticket"]
+            assert early["number"] == "A001"
+            assert early["id"].endswith(":20261123:A001")
+            snapshot = await kiosk.request("snapshot")
+            assert snapshot["state"]["site"]["business_date"] == "2026-11-23"
+    finally:
+        await server.stop()
+
+
+async def test_a_client_that_stops_reading_is_disconnected(tmp_path: Path) -> None:
+    settings = parse_settings(site_config(outgoing_queue_limit=10, rate_per_second=100000.0,
+                                          rate_burst=100000))
+    server = await start_server(settings, host="127.0.0.1", port=0,
+                                database_url=f"sqlite:///{tmp_path / 'q.db'}")
+    runtime = server.service.sites[SITE]
+    try:
+        # A display whose socket takes only a little and which never reads again.
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", server.port))
+        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        b"Sec-WebSocket-Version: 13\r\n\r\n")
+        answer = await asyncio.to_thread(stalled.recv, 4096)
+        assert answer.startswith(b"HTTP/1.1 101")
+        hello = (b'{"type":"hello","id":1,"protocol":1,"role":"display",'
+                 b'"token":"' + DISPLAY_TOKEN.encode() + b'","site":"' + SITE.encode() + b'"}')
+        # A client frame must be masked (a zero mask leaves the payload as it is), and its
+        # length in the shortest form.
+        assert len(hello) <= 125
+        stalled.sendall(bytes([0x81, 0x80 | len(hello)]) + b"\0\0\0\0" + hello)
+        kiosks = [ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE, subscribe=[])
+                  for _ in range(20)]
+        await asyncio.gather(*(kiosk.connect() for kiosk in kiosks))
+        while not runtime.subscribers:
+            await kiosks[0].request("snapshot")  # until the stalled display's hello is in
+        pressed = 0
+        # The kernel's socket buffers take a few MB before the server's queue fills.
+        while runtime.subscribers and pressed < 20_000:
+            await asyncio.gather(*(kiosk.request("issue", service="HT",
+                                                 request_key=f"k{pressed}-{index}")
+                                   for index, kiosk in enumerate(kiosks)))
+            pressed += len(kiosks)
+        # The server let the stalled display go and kept serving everyone else.
+        assert not runtime.subscribers
+        assert (await kiosks[0].request("snapshot"))["seq"] == pressed
+        await asyncio.gather(*(kiosk.close() for kiosk in kiosks))
+        stalled.close()
+    finally:
+        await server.stop()

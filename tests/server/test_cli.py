@@ -1,0 +1,77 @@
+"""The qms command, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+from server.protocol.client import ProtocolClient
+
+EXTRA_ADMIN_TOKEN = "env-admin-token-000001"
+
+
+def test_wrong_config_stops_the_start_naming_the_key(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "centre.toml"
+    config.write_text('[server]\nport = "tám"\n', "utf-8")
+    assert main(["server", "--config", str(config), "--data-dir", str(tmp_path)]) == 2
+    assert "server.port: must be a whole number, got 'tám'" in capsys.readouterr().err
+
+
+def test_hash_password_prints_a_verifiable_hash(capsys: pytest.CaptureFixture[str]) -> None:
+    from server.security import verify_password
+
+    assert main(["hash-password", "mat-khau-dai"]) == 0
+    assert verify_password("mat-khau-dai", capsys.readouterr().out.strip())
+
+
+async def _start(arguments: list[str], environment: dict[str, str]) -> tuple[
+        asyncio.subprocess.Process, str, list[str]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", *arguments,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=environment)
+    assert process.stdout is not None
+    lines: list[str] = []
+    async with asyncio.timeout(60):
+        while True:
+            line = (await process.stdout.readline()).decode()
+            assert line, "the server exited: " + "".join(lines)
+            lines.append(line)
+            found = re.search(r"listening on (http://\S+) \(WebSocket (ws://\S+)\)", line)
+            if found:
+                return process, found.group(2), lines
+
+
+async def test_server_logs_address_and_database_and_accepts_env_admin_token(
+    tmp_path: Path
+) -> None:
+    database = tmp_path / "centre.sqlite3"
+    environment = {**os.environ, "QMS_ADMIN_TOKEN": EXTRA_ADMIN_TOKEN}
+    process, ws_url, lines = await _start(
+        ["server", "--port", "0", "--host", "127.0.0.1", "--data-dir", str(tmp_path),
+         "--db", f"sqlite:///{database}"], environment)
+    try:
+        assert any(str(database) in line for line in lines)
+        async with ProtocolClient(ws_url, "admin", EXTRA_ADMIN_TOKEN, "hcc-tinh") as admin:
+            assert admin.hello_result["role"] == "admin"
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_demo_check_issues_and_calls_a_ticket(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "demo", "--check", "--port", "0",
+        "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "demo1234" in text
+    assert re.search(r"check: issued 1001 for .+; called 1001 to Quầy 1", text), text
