@@ -24,6 +24,15 @@ from server.config import ConfigError, Settings, load_settings
 logger = logging.getLogger("qms")
 
 ADMIN_TOKEN_VARIABLE = "QMS_ADMIN_TOKEN"
+# Each app parses its own options in its own package: ``<module>.main(argv) -> int``.
+APPS = {
+    "kiosk": "run a touch kiosk that prints tickets",
+    "counter": "run an officer's counter terminal",
+    "display": "run a lobby display",
+    "bridge": "join the serial bus of keypads, LED boards and rating pads to the server",
+}
+APP_MODULES = {"kiosk": "kiosk.main", "counter": "counter.main", "display": "display.main",
+               "bridge": "hardware.bridge.main"}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
 LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
@@ -40,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     _server_options(demo)
     demo.add_argument("--check", action="store_true",
                       help="start, issue and call one ticket, print it, and exit")
+
+    for name, help_text in APPS.items():
+        app = commands.add_parser(name, help=help_text, add_help=False)
+        app.add_argument("arguments", nargs=argparse.REMAINDER,
+                         help=f"the {name}'s own options (qms {name} --help)")
 
     hashing = commands.add_parser("hash-password",
                                   help="print the hash of a password for the config file")
@@ -59,6 +73,12 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    if arguments.command in APPS:
+        import importlib
+
+        module = importlib.import_module(APP_MODULES[arguments.command])
+        result: int = module.main(arguments.arguments)
+        return result
     if arguments.command == "hash-password":
         return _hash_password(arguments.password)
     logging.basicConfig(level=arguments.log_level,

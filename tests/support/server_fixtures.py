@@ -1,4 +1,8 @@
-"""A real server on 127.0.0.1 port 0 over a SQLite file in a fresh temporary directory."""
+"""Pytest fixtures for every test folder: a real server on 127.0.0.1 port 0 over a SQLite
+file in a fresh temporary directory, and connected protocol clients.
+
+Registered for the whole suite by ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from server.app.serve import RunningServer, start_server
+from server.config import Settings, parse_settings
+from server.protocol.client import ProtocolClient
 from support.servers import (
     ADMIN_TOKEN,
     COUNTER_TOKEN,
@@ -15,10 +23,6 @@ from support.servers import (
     SITE,
     site_config,
 )
-
-from server.app.serve import RunningServer, start_server
-from server.config import Settings, parse_settings
-from server.protocol.client import ProtocolClient
 
 
 @pytest.fixture
@@ -56,5 +60,3 @@ async def connect(server: RunningServer) -> AsyncIterator[Callable[..., Any]]:
     yield open_client
     for client in clients:
         await client.close()
-
-
