@@ -16,8 +16,18 @@ from typing import Any
 from server import SERVER_NAME, __version__
 from server.config.settings import Role, SiteSettings
 from server.domain import commands
+from server.domain.calling import calling_order
 from server.domain.errors import DomainError
-from server.domain.model import CounterState, Rating, RatingSource, Ticket
+from server.domain.figures import counter_figures
+from server.domain.model import (
+    CounterState,
+    DeviceCondition,
+    DeviceKind,
+    DeviceReport,
+    Rating,
+    RatingSource,
+    Ticket,
+)
 from server.domain.rules import Outcome
 from server.protocol import messages as wire
 from server.protocol.messages import ErrorCode, ProtocolError
@@ -38,6 +48,9 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
     "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
     "cancel": frozenset({Role.ADMIN}),
+    "device_status": frozenset(Role),
+    "queue": frozenset({Role.COUNTER, Role.ADMIN}),
+    "counter_stats": frozenset({Role.COUNTER, Role.ADMIN}),
     **{name: frozenset({Role.COUNTER, Role.ADMIN}) for name in (
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
@@ -440,6 +453,36 @@ class Session:
         rating = outcome.result
         assert isinstance(rating, Rating)
         return {"rating": self.runtime.views.rating(rating)}
+
+    async def _do_device_status(self, request: wire.DeviceStatusRequest) -> dict[str, Any]:
+        assert self.runtime is not None and self.role is not None
+        outcome = await self.runtime.execute(commands.ReportDevice(
+            request.device, DeviceKind(request.kind), DeviceCondition(request.status),
+            self.role.value, request.message, request.counter))
+        assert isinstance(outcome.result, DeviceReport)
+        return {"device": self.runtime.views.device(outcome.result)}
+
+    async def _do_queue(self, request: wire.QueueRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        code = self._acting_counter(request)
+        settings = self.runtime.settings.counter(code)
+        if settings is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"counter: no counter {code!r}")
+        state = self.runtime.committed
+        order = calling_order(self.runtime.settings, state, settings, self.runtime.clock())
+        return {"tickets": [self.runtime.views.ticket(state, ticket) for ticket in order]}
+
+    async def _do_counter_stats(self, request: wire.CounterStatsRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        figures = counter_figures(self.runtime.committed, self._acting_counter(request))
+        return {"stats": {
+            "served": figures.served,
+            "no_show": figures.no_show,
+            "average_wait_seconds": figures.average_wait_seconds,
+            "average_service_seconds": figures.average_service_seconds,
+            "ratings": {str(score): count for score, count in figures.ratings.items()},
+            "average_score": figures.average_score,
+        }}
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from server.domain import calling
 from server.domain.model import (
     CounterState,
     DayReset,
+    DeviceReport,
     Event,
     Rating,
     SiteState,
@@ -97,6 +98,17 @@ class Views:
             "rated_at": iso(self.site, rating.rated_at),
         }
 
+    def device(self, report: DeviceReport) -> dict[str, Any]:
+        return {
+            "device": report.device,
+            "kind": report.kind.value,
+            "status": report.condition.value,
+            "message": report.message,
+            "counter": report.counter,
+            "reported_by": report.reported_by,
+            "reported_at": iso(self.site, report.reported_at),
+        }
+
     def event_data(self, state: SiteState, event: Event) -> dict[str, Any]:
         subject = event.subject
         if isinstance(subject, Ticket):
@@ -105,6 +117,8 @@ class Views:
             return self.counter(state, subject)
         if isinstance(subject, Rating):
             return self.rating(subject)
+        if isinstance(subject, DeviceReport):
+            return self.device(subject)
         assert isinstance(subject, DayReset)
         return {
             "business_date": subject.business_date.isoformat(),
@@ -148,4 +162,5 @@ class Views:
             "services": services,
             "counters": [self.counter(state, state.counter(item.code)) for item in site.counters],
             "recent_calls": recent,
+            "devices": [self.device(report) for report in state.devices.values()],
         }

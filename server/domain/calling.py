@@ -165,3 +165,34 @@ def _earliest(state: SiteState, ticket_ids: Iterable[str]) -> Ticket:
 
 def _queue_order(ticket: Ticket) -> int:
     return ticket.queue_key
+
+
+def calling_order(
+    site: SiteSettings, state: SiteState, counter: CounterSettings, now: datetime,
+    limit: int = 50,
+) -> list[Ticket]:
+    """The queued tickets in the order ``counter`` would call them, at most ``limit``.
+
+    Simulated with :func:`choose_next` itself, streaks included, so the list an officer sees
+    is exactly what pressing "next" again and again would do (if nobody else called first).
+    """
+    order: list[Ticket] = []
+    simulated = state
+    for _ in range(limit):
+        ticket = choose_next(site, simulated, counter, now)
+        if ticket is None:
+            break
+        order.append(ticket)
+        simulated = _without(simulated, ticket)
+        streaks = record_call(simulated.counter(counter.code), ticket)
+        simulated = replace(simulated, counters=simulated.counters.set(counter.code, streaks))
+    return order
+
+
+def _without(state: SiteState, ticket: Ticket) -> SiteState:
+    if ticket.target_counter is not None:
+        queue = state.counter_queues[ticket.target_counter]
+        return replace(state, counter_queues=state.counter_queues.set(
+            ticket.target_counter, queue.delete(ticket.id)))
+    queue = state.queues[ticket.service]
+    return replace(state, queues=state.queues.set(ticket.service, queue.delete(ticket.id)))

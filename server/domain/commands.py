@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from server.domain.model import RatingSource
+from server.domain.model import DeviceCondition, DeviceKind, RatingSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,5 +94,18 @@ class CancelTicket:
     ticket_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReportDevice:
+    """A client reports a device's condition; ``reported_by`` names the client's role."""
+
+    device: str
+    kind: DeviceKind
+    condition: DeviceCondition
+    reported_by: str
+    message: str | None = None
+    counter: str | None = None
+
+
 Command = (IssueTicket | Login | Logout | CallNext | CallNumber | Recall | StartService
-           | MarkNoShow | Finish | Transfer | Pause | ResumeCounter | Rate | CancelTicket)
+           | MarkNoShow | Finish | Transfer | Pause | ResumeCounter | Rate | CancelTicket
+           | ReportDevice)

@@ -54,6 +54,7 @@ class EventName(StrEnum):
     COUNTER_CHANGED = "counter.changed"
     RATING_RECEIVED = "rating.received"
     DAY_RESET = "day.reset"
+    DEVICE_STATUS = "device.status"
 
 
 class RatingSource(StrEnum):
@@ -134,6 +135,41 @@ class Rating:
     case_code: str | None
 
 
+class DeviceKind(StrEnum):
+    """What reports a status: a kiosk's printer, a counter's LED board, keypad or pad, ..."""
+
+    PRINTER = "printer"
+    LED_BOARD = "led_board"
+    KEYPAD = "keypad"
+    RATING_PAD = "rating_pad"
+    AUDIO = "audio"
+    OTHER = "other"
+
+
+class DeviceCondition(StrEnum):
+    """A device's condition as its client sees it; anything but ``ok`` needs a person."""
+
+    OK = "ok"
+    OFFLINE = "offline"
+    PAPER_OUT = "paper_out"
+    PAPER_NEAR_END = "paper_near_end"
+    COVER_OPEN = "cover_open"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReport:
+    """The last reported condition of one device (a printer, an LED board, ...)."""
+
+    device: str
+    kind: DeviceKind
+    condition: DeviceCondition
+    message: str | None
+    counter: str | None
+    reported_by: str
+    reported_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class DayReset:
     """The site's business day changed; ``cancelled`` are the tickets left unserved."""
@@ -143,7 +179,7 @@ class DayReset:
     cancelled: tuple[str, ...]
 
 
-EventSubject = Ticket | CounterState | Rating | DayReset
+EventSubject = Ticket | CounterState | Rating | DayReset | DeviceReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +216,7 @@ class SiteState:
     service_seconds: Map[str, tuple[float, ...]] = field(default_factory=Map)
     recent_calls: tuple[str, ...] = ()
     ratings: Map[str, Rating] = field(default_factory=Map)
+    devices: Map[str, DeviceReport] = field(default_factory=Map)
 
     def counter(self, code: str) -> CounterState:
         return self.counters.get(code) or CounterState(code)

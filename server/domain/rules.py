@@ -30,6 +30,7 @@ from server.domain.commands import (
     Pause,
     Rate,
     Recall,
+    ReportDevice,
     ResumeCounter,
     StartService,
     Transfer,
@@ -40,6 +41,7 @@ from server.domain.model import (
     CounterState,
     CounterStatus,
     DayReset,
+    DeviceReport,
     Event,
     EventName,
     EventSubject,
@@ -59,7 +61,7 @@ class Outcome:
 
     state: SiteState
     events: tuple[Event, ...]
-    result: Ticket | CounterState | Rating | None
+    result: Ticket | CounterState | Rating | DeviceReport | None
 
 
 class _Events:
@@ -124,7 +126,8 @@ def _roll_over(site: SiteSettings, state: SiteState, events: _Events) -> SiteSta
         if ticket.queued or ticket.status in ACTIVE_STATUSES
     )
     fresh = new_site_state(site, events.now)
-    fresh = replace(fresh, seq=state.seq, service_seconds=state.service_seconds)
+    fresh = replace(fresh, seq=state.seq, service_seconds=state.service_seconds,
+                    devices=state.devices)
     events.emit(EventName.DAY_RESET, DayReset(today, state.business_date, unserved))
     return fresh
 
@@ -489,6 +492,25 @@ def _rate(
     return replace(state, ratings=state.ratings.set(ticket.id, rating)), rating
 
 
+# --- devices ---------------------------------------------------------------------------------
+
+
+def _report_device(
+    site: SiteSettings, state: SiteState, command: ReportDevice, events: _Events
+) -> tuple[SiteState, DeviceReport]:
+    if command.counter is not None:
+        _counter_settings(site, command.counter)
+    previous = state.devices.get(command.device)
+    if previous is not None and (previous.condition, previous.message, previous.kind,
+                                 previous.counter) == (command.condition, command.message,
+                                                       command.kind, command.counter):
+        return state, previous  # the same news again: no event, the hall is not re-alerted
+    report = DeviceReport(command.device, command.kind, command.condition, command.message,
+                          command.counter, command.reported_by, events.now)
+    events.emit(EventName.DEVICE_STATUS, report)
+    return replace(state, devices=state.devices.set(command.device, report)), report
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -571,4 +593,5 @@ _HANDLERS: dict[type, Callable[[SiteSettings, SiteState, Any, _Events], tuple[Si
     Finish: _finish,
     Transfer: _transfer,
     Rate: _rate,
+    ReportDevice: _report_device,
 }

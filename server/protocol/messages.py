@@ -185,6 +185,29 @@ class RateRequest(_CounterAction):
     score: int
 
 
+class DeviceStatusRequest(_Request):
+    """Any client reports the condition of a device it drives (a printer, an LED board...)."""
+
+    type: Literal["device_status"]
+    device: Annotated[str, Field(min_length=1, max_length=64)]
+    kind: Literal["printer", "led_board", "keypad", "rating_pad", "audio", "other"]
+    status: Literal["ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"]
+    message: Text | None = None
+    counter: Code | None = None
+
+
+class QueueRequest(_CounterAction):
+    """The waiting tickets in the order this counter would call them (at most 50)."""
+
+    type: Literal["queue"]
+
+
+class CounterStatsRequest(_CounterAction):
+    """Today's figures for this counter."""
+
+    type: Literal["counter_stats"]
+
+
 class CancelRequest(_Request):
     """Admin: cancel a waiting ticket."""
 
@@ -196,7 +219,7 @@ Request = Annotated[
     Hello | SnapshotRequest | TicketRequest | ResumeRequest | IssueRequest | LoginRequest
     | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
     | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
-    | RateRequest | CancelRequest,
+    | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest,
     Field(discriminator="type"),
 ]
 REQUEST_TYPES = frozenset(
@@ -204,7 +227,8 @@ REQUEST_TYPES = frozenset(
     for model in (Hello, SnapshotRequest, TicketRequest, ResumeRequest, IssueRequest,
                   LoginRequest, LogoutRequest, CallNextRequest, CallRequest, RecallRequest,
                   StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
-                  ResumeCounterRequest, RateRequest, CancelRequest)
+                  ResumeCounterRequest, RateRequest, CancelRequest, DeviceStatusRequest,
+                  QueueRequest, CounterStatsRequest)
 )
 _REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
 

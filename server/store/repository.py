@@ -25,6 +25,7 @@ from server.domain.model import (
     CounterState,
     CounterStatus,
     DayReset,
+    DeviceReport,
     Event,
     Rating,
     RatingSource,
@@ -117,6 +118,8 @@ class Repository:
                     counters[(site, subject.code)] = subject
                 elif isinstance(subject, Rating):
                     ratings.append((site, subject))
+                elif isinstance(subject, DeviceReport):
+                    continue  # transient: kept in the event log, re-reported after a restart
                 elif isinstance(subject, DayReset):
                     resets.append((site, subject))
                     # Tickets cancelled by the reset may also appear earlier in this batch.
