@@ -14,16 +14,31 @@ from __future__ import annotations
 
 import logging
 import time
+from importlib import resources
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from server import SERVER_NAME, __version__
 from server.app.runtime import QueueService
 from server.app.session import Session
+from server.app.status_page import render_status_page
+from server.domain.commands import Rate
+from server.domain.errors import DomainError
+from server.domain.model import RatingSource
+from server.store.database import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +93,7 @@ class QueueApplication:
 
 def _pages(service: QueueService, database: str) -> Starlette:
     started = time.monotonic()
+    web_display = Path(str(resources.files("display").joinpath("web")))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({
@@ -91,7 +107,56 @@ def _pages(service: QueueService, database: str) -> Starlette:
                       for code, runtime in service.sites.items()],
         })
 
-    return Starlette(routes=[Route("/health", health)])
+    async def display_page(request: Request) -> Response:
+        index = web_display / "index.html"
+        if not index.is_file():
+            return PlainTextResponse("web display not installed", status_code=404)
+        return FileResponse(index, media_type="text/html; charset=utf-8")
+
+    async def ticket_status(request: Request) -> Response:
+        return _status_response(request, note=None)
+
+    async def rate_ticket(request: Request) -> Response:
+        found = service.find_track(request.path_params["track"])
+        if found is None:
+            return _status_response(request, note=None)
+        runtime, ticket = found
+        body = (await request.body()).decode("utf-8", errors="replace")
+        score_text = parse_qs(body).get("score", [""])[0]
+        if not score_text.isdigit():
+            return _status_response(request, note="Vui lòng chọn một mức đánh giá.",
+                                    status_code=400)
+        try:
+            await runtime.execute(Rate(ticket.id, int(score_text), RatingSource.WEB))
+        except DomainError as error:
+            return _status_response(request, note=error.message, status_code=409)
+        except StoreError:
+            return _status_response(request, note="Chưa lưu được đánh giá, vui lòng thử lại.",
+                                    status_code=503)
+        return _status_response(request, note=None)
+
+    def _status_response(request: Request, note: str | None,
+                         status_code: int = 200) -> HTMLResponse:
+        track = request.path_params["track"]
+        found = service.find_track(track)
+        if found is None:
+            site = next(iter(service.sites.values())).settings
+            return HTMLResponse(render_status_page(site, None, None, ""), status_code=404)
+        runtime, ticket = found
+        state = runtime.committed
+        rating = state.ratings.get(ticket.id)
+        page = render_status_page(runtime.settings, runtime.views.ticket(state, ticket),
+                                  rating.score if rating else None, f"/t/{track}/rate", note)
+        return HTMLResponse(page, status_code=status_code)
+
+    return Starlette(routes=[
+        Route("/health", health),
+        Route("/display", display_page),
+        Mount("/display/assets", app=StaticFiles(directory=web_display / "assets",
+                                                 check_dir=False)),
+        Route("/t/{track}", ticket_status),
+        Route("/t/{track}/rate", rate_ticket, methods=["POST"]),
+    ])
 
 
 def create_app(service: QueueService, database: str) -> QueueApplication:

@@ -25,8 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.config.settings import ServerSettings, SiteSettings
 from server.domain import rules
 from server.domain.commands import Command
-from server.domain.model import Event, SiteState
+from server.domain.model import Event, EventName, SiteState, Ticket
 from server.protocol.messages import encode_data, encode_event
+from server.security import track_code
 from server.store.database import StoreError, checkpoint
 from server.store.repository import Repository, SiteChanges, StoredEvent
 
@@ -143,6 +144,10 @@ class SiteRuntime:
         self.views = Views(settings, server.secret, server.public_url)
         self.subscribers: set[Subscriber] = set()
         self.connections = 0
+        self.secret = server.secret
+        # Tracking code (QR on the ticket) -> ticket id, for today's tickets.
+        self.tracks: dict[str, str] = {
+            track_code(server.secret, ticket_id): ticket_id for ticket_id in state.tickets}
         self.recent: deque[StoredEvent] = deque(maxlen=RECENT_EVENTS_KEPT)
 
     async def execute(self, command: Command) -> rules.Outcome:
@@ -183,6 +188,12 @@ class SiteRuntime:
         if not changes.events:
             return
         self.committed = changes.state
+        for event in changes.events:
+            if event.name is EventName.TICKET_ISSUED:
+                assert isinstance(event.subject, Ticket)
+                self.tracks[track_code(self.secret, event.subject.id)] = event.subject.id
+            elif event.name is EventName.DAY_RESET:
+                self.tracks.clear()
         for stored in changes.wire:
             self.recent.append(stored)
             frame = self.frame(stored)
@@ -265,6 +276,16 @@ class QueueService:
                     await runtime.roll_over()
                 except StoreError as error:
                     logger.error("day reset of %s failed: %s", runtime.settings.code, error)
+
+    def find_track(self, track: str) -> tuple[SiteRuntime, Ticket] | None:
+        """Today's ticket with tracking code ``track``, and its site."""
+        for runtime in self.sites.values():
+            ticket_id = runtime.tracks.get(track)
+            if ticket_id is not None:
+                ticket = runtime.committed.tickets.get(ticket_id)
+                if ticket is not None:
+                    return runtime, ticket
+        return None
 
     async def _checkpoint_wal(self) -> None:
         loop = asyncio.get_running_loop()

@@ -1,0 +1,71 @@
+"""The page behind the QR code on a ticket, and rating from it."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+from typing import Any
+
+from server.app.serve import RunningServer
+
+
+def _fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+async def test_status_page_follows_the_ticket_and_takes_one_rating(
+    server: RunningServer, connect: Any
+) -> None:
+    kiosk = await connect("kiosk")
+    admin = await connect("admin")
+    await admin.request("login", counter="3")
+    await kiosk.request("issue", service="HT", request_key="first")
+    ticket = (await kiosk.request("issue", service="HT", request_key="mine"))["ticket"]
+    page_url = f"{server.http_url}/t/{ticket['track']}"
+
+    status, page = await asyncio.to_thread(_fetch, page_url)
+    assert status == 200
+    assert "A002" in page and "Đăng ký khai sinh" in page
+    assert "Đang chờ đến lượt" in page
+    assert "<dt>Số người trước bạn / Ahead</dt><dd>1</dd>" in page
+    assert 'http-equiv="refresh"' in page
+
+    await admin.request("call_next")
+    await admin.request("call_next")
+    status, page = await asyncio.to_thread(_fetch, page_url)
+    assert "Mời quý khách đến quầy" in page and "Quầy 3" in page
+
+    await admin.request("finish")
+    status, page = await asyncio.to_thread(_fetch, page_url)
+    assert "Đã hoàn thành" in page and 'name="score" value="4"' in page
+    assert 'http-equiv="refresh"' not in page  # never reload under a citizen choosing
+
+    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=4")
+    assert status == 200 and "Cảm ơn quý khách đã đánh giá: Rất hài lòng" in page
+    rating = await admin.request("snapshot")
+    assert rating["seq"] > 0
+    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=1")
+    assert status == 409 and "already been rated" in page
+    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=abc")
+    assert status == 400
+
+
+async def test_unknown_tracking_code_gives_a_plain_not_found_page(
+    server: RunningServer
+) -> None:
+    status, page = await asyncio.to_thread(_fetch, f"{server.http_url}/t/zzzzzzzz")
+    assert status == 404 and "Không tìm thấy phiếu" in page
+
+
+async def test_web_display_route_serves_the_page_or_says_it_is_missing(
+    server: RunningServer
+) -> None:
+    status, page = await asyncio.to_thread(_fetch, f"{server.http_url}/display?zone=T1")
+    assert status in (200, 404)
+    assert ("<html" in page.lower()) if status == 200 else page == "web display not installed"
