@@ -266,7 +266,11 @@ class Session:
         runtime.connections += 1
         if self.subscribe != ():
             runtime.subscribers.add(self)
-        if request.after is not None:
+        if request.after is not None and request.after > runtime.committed.seq:
+            # The client saw events this server never had (its database was replaced, say):
+            # nothing can be replayed, the snapshot is the truth.
+            result["gap"] = True
+        elif request.after is not None:
             try:
                 result["replayed"] = await self._replay(request.after)
             except ProtocolError as error:

@@ -122,3 +122,15 @@ async def test_subscribe_filters_events(connect: Any) -> None:
     assert (first.event, second.event) == ("ticket.called", "ticket.called")
     assert second.seq - first.seq > 1
     assert (first.data["number"], second.data["number"]) == ("A001", "A002")
+
+
+async def test_hello_after_an_unknown_future_seq_answers_gap(connect: Any) -> None:
+    kiosk = await connect("kiosk")
+    await kiosk.request("issue", service="HT", request_key="one")
+    display = await connect("display")
+    stale = ProtocolClient(display.url, "display", DISPLAY_TOKEN, SITE)
+    result = await stale.connect(after=999)
+    assert result["gap"] is True
+    assert result["state"]["services"][2]["waiting"] == 1
+    assert "state" in await stale.request("snapshot")  # the connection stays usable
+    await stale.close()
