@@ -227,6 +227,12 @@ class Session:
             logger.error("request %s failed to save: %s", request.type, error)
             self._error(request.id, ErrorCode.INTERNAL,
                         "the change could not be saved; nothing was changed, try again")
+        except Exception:
+            # The adapter boundary: a bug in one request must not drop a kiosk's connection.
+            # Logged with its traceback, answered with the protocol's own code.
+            logger.exception("request %s failed", request.type)
+            self._error(request.id, ErrorCode.INTERNAL,
+                        "internal error; ask for a snapshot to see the current state")
 
     async def _count_bad_frame(self) -> None:
         self.bad_frames += 1
