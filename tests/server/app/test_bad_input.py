@@ -178,3 +178,20 @@ async def test_flooding_connection_is_rate_limited_then_closed(tmp_path: Path) -
             assert "state" in await other.request("snapshot")
     finally:
         await server.stop()
+
+
+async def test_a_fault_inside_one_request_answers_internal_and_keeps_the_connection(
+    server: RunningServer, connect: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kiosk = await connect("kiosk")
+    views = server.service.sites[SITE].views
+
+    def broken(*_: object) -> dict[str, Any]:
+        raise RuntimeError("a bug in building the snapshot")
+
+    monkeypatch.setattr(views, "snapshot", broken)
+    with pytest.raises(RequestFailed) as failed:
+        await kiosk.request("snapshot")
+    assert failed.value.code == "internal"
+    ticket = (await kiosk.request("issue", service="HT", request_key="after-fault"))["ticket"]
+    assert ticket["number"] == "A001"
