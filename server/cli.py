@@ -72,13 +72,15 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
-    if arguments.command in APPS:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in APPS:
+        # Each app parses its own options; argparse would swallow the leading ones.
         import importlib
 
-        module = importlib.import_module(APP_MODULES[arguments.command])
-        result: int = module.main(arguments.arguments)
+        module = importlib.import_module(APP_MODULES[argv[0]])
+        result: int = module.main(argv[1:])
         return result
+    arguments = build_parser().parse_args(argv)
     if arguments.command == "hash-password":
         return _hash_password(arguments.password)
     logging.basicConfig(level=arguments.log_level,

@@ -227,8 +227,10 @@ def _login(
             raise Forbidden(f"officer {command.user!r} is not assigned to counter "
                             f"{command.counter}")
     counter = state.counter(command.counter)
-    if counter.officer == command.user and counter.status is not CounterStatus.CLOSED:
-        return state, counter  # logging in again after a reconnect changes nothing
+    if counter.status is not CounterStatus.CLOSED and command.user in (None, counter.officer):
+        # Logging in again after a reconnect changes nothing; nor does an admin (the hardware
+        # bridge) opening a counter an officer already has open.
+        return state, counter
     if counter.ticket_id is not None:
         raise Conflict(f"counter {counter.code} is serving a ticket for {counter.officer!r}; "
                        "finish it before another officer logs in")

@@ -75,3 +75,17 @@ async def test_demo_check_issues_and_calls_a_ticket(tmp_path: Path) -> None:
     assert process.returncode == 0, text
     assert "demo1234" in text
     assert re.search(r"check: issued 1001 for .+; called 1001 to Quầy 1", text), text
+
+
+def test_an_app_gets_its_own_options_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setitem(sys.modules, "counter.main", types.SimpleNamespace(main=fake_main))
+    assert main(["counter", "--server", "ws://x/ws", "--counter", "Q01"]) == 0
+    assert seen == [["--server", "ws://x/ws", "--counter", "Q01"]]

@@ -331,3 +331,11 @@ def test_an_admin_opens_a_counter_without_an_officer(desk: Desk) -> None:
     assert (counter.status, counter.officer) == (CounterStatus.OPEN, None)
     desk.issue("DD")
     assert desk.call_next("Q4").officer is None
+
+
+def test_an_admin_opening_an_open_counter_leaves_its_officer() -> None:
+    desk = Desk(build_site())
+    desk.login("Q1", "binh")
+    outcome = desk.run(Login("Q1", None))
+    assert outcome.events == ()
+    assert desk.counter("Q1").officer == "binh"
