@@ -1,0 +1,28 @@
+"""``qms counter``: the officer's counter terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from counter.errors import SettingsError
+from counter.settings import parse_settings
+
+
+def main(argv: Sequence[str]) -> int:
+    """Parse ``argv`` (the options after ``qms counter``), run the app, return the status."""
+    try:
+        settings = parse_settings(argv)
+    except SettingsError as error:
+        print(f"qms counter: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from counter.ui.app import run  # Qt is loaded only when the app really starts
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,113 @@
+"""What the screen asks the connection to send: log in, a counter action, a rating.
+
+Also decides, from the events the server sent, whether an action that was in flight when the
+connection dropped was applied (:func:`request_applied`): the app never sends it again blindly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from server.protocol.client import EventMessage
+
+
+class Action(StrEnum):
+    """The officer's actions; the value is the wire request type."""
+
+    CALL_NEXT = "call_next"
+    RECALL = "recall"
+    CALL_NUMBER = "call"
+    START = "start"
+    NO_SHOW = "no_show"
+    FINISH = "finish"
+    TRANSFER = "transfer"
+    PAUSE = "pause"
+    RESUME = "resume_counter"
+    LOG_OUT = "logout"
+
+
+TICKET_ACTIONS = frozenset({Action.CALL_NEXT, Action.RECALL, Action.CALL_NUMBER, Action.START,
+                            Action.NO_SHOW, Action.FINISH, Action.TRANSFER})
+"""Actions whose reply carries a ``ticket``; the others reply with a ``counter``."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRequest:
+    """Log an officer in to ``counter``. The password is kept only in memory, to log in again
+    after a reconnection."""
+
+    counter: str
+    user: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """One counter action with its optional fields (only those that apply are sent)."""
+
+    action: Action
+    number: str | None = None
+    case_code: str | None = None
+    service: str | None = None
+    target_counter: str | None = None
+    reason: str | None = None
+    requeue: bool | None = None
+
+    def wire_fields(self) -> dict[str, Any]:
+        """The request's fields as the protocol names them (``None`` ones are left out)."""
+        fields: dict[str, Any] = {"number": self.number, "case_code": self.case_code,
+                                  "service": self.service, "counter": self.target_counter,
+                                  "reason": self.reason, "requeue": self.requeue}
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class RateRequest:
+    """A citizen's rating of ``ticket_id`` from the counter's rating screen."""
+
+    ticket_id: str
+    score: int
+
+
+ClientRequest = LoginRequest | ActionRequest | RateRequest
+
+_EVIDENCE: dict[Action, str] = {
+    Action.CALL_NEXT: "ticket.called",
+    Action.CALL_NUMBER: "ticket.called",
+    Action.RECALL: "ticket.recalled",
+    Action.START: "ticket.serving",
+    Action.NO_SHOW: "ticket.no_show",
+    Action.FINISH: "ticket.done",
+    Action.TRANSFER: "ticket.transferred",
+}
+_COUNTER_STATUS_AFTER: dict[Action, str] = {
+    Action.PAUSE: "paused",
+    Action.RESUME: "open",
+    Action.LOG_OUT: "closed",
+}
+
+
+def request_applied(request: ClientRequest, counter: str | None,
+                    events: Iterable[EventMessage]) -> bool:
+    """True if ``events`` (those after the request was sent) show that the server applied it.
+
+    Each action leaves a mark: ``call_next`` a ``ticket.called`` at ``counter``, ``pause`` a
+    ``counter.changed`` to ``paused``, a rating a ``rating.received`` for its ticket, and so
+    on. A login changes nothing when repeated, so it is never reported as applied.
+    """
+    for event in events:
+        data = event.data
+        if isinstance(request, RateRequest):
+            if event.event == "rating.received" and data.get("ticket_id") == request.ticket_id:
+                return True
+        elif isinstance(request, ActionRequest):
+            if request.action in _EVIDENCE:
+                if event.event == _EVIDENCE[request.action] and data.get("counter") == counter:
+                    return True
+            elif (event.event == "counter.changed" and data.get("code") == counter
+                  and data.get("status") == _COUNTER_STATUS_AFTER[request.action]):
+                return True
+    return False

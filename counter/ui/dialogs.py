@@ -1,0 +1,159 @@
+"""Small dialogs: transfer (to a service or a counter), pause with a reason, call a number.
+
+Each is opened window-modal with ``open()`` (never a blocking ``exec()``) and says what was
+chosen through ``chosen()`` once ``accepted`` fires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter.models import TransferTargets
+from counter.settings import Language
+from counter.texts import PAUSE_REASONS, Phrase, translate
+
+
+class TransferKind(StrEnum):
+    SERVICE = "service"
+    COUNTER = "counter"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferChoice:
+    kind: TransferKind
+    code: str
+
+
+def _buttons(dialog: QDialog, language: Language) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                           | QDialogButtonBox.StandardButton.Cancel)
+    box.button(QDialogButtonBox.StandardButton.Ok).setText(translate(Phrase.OK, language))
+    box.button(QDialogButtonBox.StandardButton.Cancel).setText(translate(Phrase.CANCEL,
+                                                                         language))
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class TransferDialog(QDialog):
+    """Choose a service or a counter to transfer ticket ``number`` to."""
+
+    def __init__(self, parent: QWidget, number: str, targets: TransferTargets,
+                 language: Language) -> None:
+        super().__init__(parent)
+        self.setObjectName("transferDialog")
+        self.setWindowTitle(translate(Phrase.TRANSFER_TITLE, language, number=number))
+        self.setMinimumSize(600, 560)
+        self._targets = targets
+        self.to_service = QRadioButton(translate(Phrase.TRANSFER_TO_SERVICE, language))
+        self.to_counter = QRadioButton(translate(Phrase.TRANSFER_TO_COUNTER, language))
+        group = QButtonGroup(self)
+        group.addButton(self.to_service)
+        group.addButton(self.to_counter)
+        self.choices = QListWidget()
+        self.buttons = _buttons(self, language)
+        title = QLabel(translate(Phrase.TRANSFER_TITLE, language, number=number))
+        title.setObjectName("panelTitle")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.to_service)
+        layout.addWidget(self.to_counter)
+        layout.addWidget(self.choices, 1)
+        layout.addWidget(self.buttons)
+        self.to_service.toggled.connect(self._fill)
+        self.to_counter.toggled.connect(self._fill)
+        self.choices.currentRowChanged.connect(self._update_ok)
+        self.choices.itemDoubleClicked.connect(lambda _item: self.accept())
+        self.to_service.setChecked(True)
+        self._fill()
+
+    @property
+    def kind(self) -> TransferKind:
+        return TransferKind.SERVICE if self.to_service.isChecked() else TransferKind.COUNTER
+
+    def _fill(self) -> None:
+        self.choices.clear()
+        items = self._targets.services if self.kind is TransferKind.SERVICE \
+            else self._targets.counters
+        for code, label in items:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            self.choices.addItem(item)
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
+            self.choices.currentItem() is not None)
+
+    def select(self, kind: TransferKind, code: str) -> None:
+        """Pick ``code`` in the ``kind`` list (what a click does)."""
+        (self.to_service if kind is TransferKind.SERVICE else self.to_counter).setChecked(True)
+        for row in range(self.choices.count()):
+            if self.choices.item(row).data(Qt.ItemDataRole.UserRole) == code:
+                self.choices.setCurrentRow(row)
+                return
+        raise KeyError(code)
+
+    def chosen(self) -> TransferChoice | None:
+        item = self.choices.currentItem()
+        if item is None:
+            return None
+        return TransferChoice(self.kind, str(item.data(Qt.ItemDataRole.UserRole)))
+
+
+class PauseDialog(QDialog):
+    """Choose or type the reason for a pause (it may be left empty)."""
+
+    def __init__(self, parent: QWidget, language: Language) -> None:
+        super().__init__(parent)
+        self.setObjectName("pauseDialog")
+        self.setWindowTitle(translate(Phrase.PAUSE_TITLE, language))
+        self.setMinimumWidth(420)
+        self.reason = QComboBox()
+        self.reason.setEditable(True)
+        for vietnamese, english in PAUSE_REASONS:
+            self.reason.addItem(vietnamese if language is Language.VIETNAMESE else english)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(translate(Phrase.PAUSE_REASON, language)))
+        layout.addWidget(self.reason)
+        layout.addWidget(_buttons(self, language))
+
+    def chosen(self) -> str | None:
+        text = self.reason.currentText().strip()
+        return text[:200] or None
+
+
+class CallNumberDialog(QDialog):
+    """Type the number to call."""
+
+    def __init__(self, parent: QWidget, language: Language) -> None:
+        super().__init__(parent)
+        self.setObjectName("callNumberDialog")
+        self.setWindowTitle(translate(Phrase.CALL_NUMBER_TITLE, language))
+        self.setMinimumWidth(420)
+        self.number = QLineEdit()
+        self.number.setMaxLength(16)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(translate(Phrase.CALL_NUMBER_PROMPT, language)))
+        layout.addWidget(self.number)
+        layout.addWidget(_buttons(self, language))
+
+    def chosen(self) -> str | None:
+        text = self.number.text().strip().upper()
+        return text or None

@@ -1,0 +1,43 @@
+"""``qms bridge``: the serial bus of keypads, LED boards and rating pads, joined to the server."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from hardware.bridge.bridge import Bridge
+from hardware.bridge.errors import BridgeError
+from hardware.bridge.settings import parse_settings
+
+
+def main(argv: Sequence[str]) -> int:
+    """Parse ``argv`` (the options after ``qms bridge``), run until Ctrl+C; returns the status."""
+    try:
+        settings = parse_settings(argv)
+    except BridgeError as error:
+        print(f"qms bridge: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logger = logging.getLogger("qms.bridge")
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_arguments: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_arguments: stop.set())
+    bridge = Bridge(settings)
+    devices = ", ".join(f"0x{device.address:02X} {device.kind.value} {device.counter}"
+                        for device in settings.device_map.devices)
+    logger.info("bridge on %s for %s at %s: %s", settings.port_url, settings.site,
+                settings.server_url, devices)
+    bridge.start()
+    try:
+        stop.wait()
+    finally:
+        bridge.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

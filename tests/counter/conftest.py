@@ -1,0 +1,234 @@
+"""Fixtures for the counter tests.
+
+The Qt tests run the GUI on the test's thread and wait with ``qtbot.waitUntil``, which spins
+Qt's event loop, not asyncio's; so the real server runs on its own thread and loop here
+(``live_server``), built from the shared ``settings`` and ``database_path`` fixtures. It can
+be stopped and started again on the same port and database file. ``proxy`` sits between a
+client and that server and can cut the connection at a chosen moment, to lose a request or
+its reply on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from support.servers import ADMIN_TOKEN, COUNTER_TOKEN, KIOSK_TOKEN, PASSWORD, SITE
+
+from server.app.serve import RunningServer, start_server
+from server.config import Settings, load_settings
+from server.protocol.client import ClientError, ProtocolClient
+
+WAIT_SECONDS = 10.0
+_Result = TypeVar("_Result")
+
+
+class ServerThread:
+    """A real server on 127.0.0.1 in a background thread with its own asyncio loop."""
+
+    def __init__(self, settings: Settings, database_path: Path, site: str = SITE,
+                 kiosk_token: str = KIOSK_TOKEN, admin_token: str = ADMIN_TOKEN) -> None:
+        self.settings = settings
+        self.site = site
+        self.kiosk_token = kiosk_token
+        self.admin_token = admin_token
+        self.database_url = f"sqlite:///{database_path}"
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="test-server",
+                                        daemon=True)
+        self._thread.start()
+        self.running: RunningServer | None = None
+        self.port = 0
+        self._clients: list[ProtocolClient] = []
+
+    def run(self, coroutine: Coroutine[Any, Any, _Result]) -> _Result:
+        """Run ``coroutine`` on the server's loop and return its result (blocks this thread)."""
+        future: Future[_Result] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return future.result(WAIT_SECONDS)
+
+    def start(self) -> None:
+        async def starting() -> RunningServer:
+            return await start_server(self.settings, host="127.0.0.1", port=self.port,
+                                      database_url=self.database_url)
+
+        self.running = self.run(starting())
+        self.port = int(self.running.ws_url.split(":")[2].split("/")[0])
+
+    def stop(self) -> None:
+        if self.running is not None:
+            running, self.running = self.running, None
+            self.run(running.stop())
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def client(self, role: str, token: str) -> ProtocolClient:
+        """A connected client living on the server's loop (use it through :meth:`run`)."""
+        async def connecting() -> ProtocolClient:
+            client = ProtocolClient(self.ws_url, role, token, self.site)
+            await client.connect()
+            return client
+
+        client = self.run(connecting())
+        self._clients.append(client)
+        return client
+
+    def issue(self, service: str, priority: str | None = None) -> dict[str, Any]:
+        """Issue a ticket from a kiosk; returns the ticket."""
+        kiosk = self.client("kiosk", self.kiosk_token)
+        result = self.run(kiosk.request("issue", service=service, priority=priority,
+                                        request_key=str(uuid.uuid4())))
+        self.run(kiosk.close())
+        ticket: dict[str, Any] = result["ticket"]
+        return ticket
+
+    def admin(self) -> ProtocolClient:
+        return self.client("admin", self.admin_token)
+
+    def request(self, client: ProtocolClient, request_type: str,
+                **fields: Any) -> dict[str, Any]:
+        return self.run(client.request(request_type, **fields))
+
+    def close(self) -> None:
+        for client in self._clients:
+            with contextlib.suppress(ClientError, OSError, TimeoutError):
+                self.run(client.close())
+        self.stop()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(WAIT_SECONDS)
+        self.loop.close()
+
+
+class CuttableProxy:
+    """A TCP proxy in front of ``target_port`` that can drop a connection on purpose.
+
+    :meth:`cut_on_reply_containing`: the next server-to-client chunk containing ``marker``
+    (server frames are not masked, so event names can be found in them) is not forwarded,
+    and the connection is closed: the server applied the request, the client never heard.
+    :meth:`cut_next_request`: the next client-to-server chunk is dropped and the connection
+    closed: the server never saw the request.
+    """
+
+    def __init__(self, server: ServerThread) -> None:
+        self._server = server
+        self._listener: asyncio.Server | None = None
+        self.port = 0
+        self._reply_marker: bytes | None = None
+        self._cut_request = False
+        self.cut = threading.Event()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> None:
+        async def starting() -> int:
+            self._listener = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+            return int(self._listener.sockets[0].getsockname()[1])
+
+        self.port = self._server.run(starting())
+
+    def cut_on_reply_containing(self, marker: str) -> None:
+        self.cut.clear()
+        self._reply_marker = marker.encode()
+
+    def cut_next_request(self) -> None:
+        self.cut.clear()
+        self._cut_request = True
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", self._server.port)
+        except OSError:
+            writer.close()
+            return
+        self._writers += [writer, upstream_writer]
+
+        def close_both() -> None:
+            writer.close()
+            upstream_writer.close()
+            self.cut.set()
+
+        async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter,
+                       from_client: bool) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := await source.read(65536):
+                    if from_client and self._cut_request:
+                        self._cut_request = False
+                        close_both()
+                        return
+                    if not from_client and self._reply_marker is not None \
+                            and self._reply_marker in chunk:
+                        self._reply_marker = None
+                        close_both()
+                        return
+                    target.write(chunk)
+                    await target.drain()
+            target.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer, True),
+                             pipe(upstream_reader, writer, False))
+
+    def close(self) -> None:
+        async def closing() -> None:
+            if self._listener is not None:
+                self._listener.close()
+            for writer in self._writers:
+                writer.close()
+
+        self._server.run(closing())
+
+
+@dataclass(frozen=True)
+class SiteAccess:
+    """What the test site's clients need (from tests/support/servers.py)."""
+
+    site: str = SITE
+    counter_token: str = COUNTER_TOKEN
+    admin_token: str = ADMIN_TOKEN
+    kiosk_token: str = KIOSK_TOKEN
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def access() -> SiteAccess:
+    return SiteAccess()
+
+
+@pytest.fixture
+def live_server(settings: Settings, database_path: Path) -> Iterator[ServerThread]:
+    server = ServerThread(settings, database_path)
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[ServerThread]:
+    """The demo configuration (server/config/demo.toml, site hcc-tinh) on a fresh database."""
+    server = ServerThread(load_settings(), tmp_path / "demo.sqlite3", site="hcc-tinh",
+                          kiosk_token="demo-kiosk-token-0001",
+                          admin_token="demo-admin-token-0001")
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def proxy(live_server: ServerThread) -> Iterator[CuttableProxy]:
+    cuttable = CuttableProxy(live_server)
+    cuttable.start()
+    yield cuttable
+    cuttable.close()
+

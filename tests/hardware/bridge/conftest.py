@@ -1,0 +1,80 @@
+"""Fixtures for the bridge tests: the test site's access data and emulated devices on a pty."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from support.servers import ADMIN_TOKEN, KIOSK_TOKEN, SITE
+
+from hardware.serial_bus import (
+    DeviceModel,
+    Frame,
+    KeypadModel,
+    LedBoardModel,
+    RatingPadModel,
+    open_pty_pair,
+)
+from hardware.serial_bus.emulator import DeviceEmulator
+
+
+@dataclass(frozen=True)
+class SiteAccess:
+    site: str = SITE
+    admin_token: str = ADMIN_TOKEN
+    kiosk_token: str = KIOSK_TOKEN
+
+
+@pytest.fixture
+def access() -> SiteAccess:
+    return SiteAccess()
+
+
+class EmulatedBus:
+    """Keypad 0x11, LED board 0x21 and rating pad 0x31 on the device side of a pty.
+
+    :meth:`wait_until` waits (on the calling thread) until ``condition`` holds, re-checking
+    each time a device handles a frame; it never sleeps.
+    """
+
+    def __init__(self, emulator: DeviceEmulator, path: str) -> None:
+        self.emulator = emulator
+        self.path = path
+        self._changed = threading.Event()
+
+    def frame_handled(self, device: DeviceModel, frame: Frame) -> None:
+        # Called under the emulator's lock: only set the event here.
+        self._changed.set()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._changed.clear()
+            if condition():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._changed.wait(remaining):
+                return condition()
+
+
+@pytest.fixture
+def emulated_bus() -> Iterator[EmulatedBus]:
+    if sys.platform == "win32":
+        pytest.skip("pseudo-terminals are POSIX only")
+    with open_pty_pair() as pty:
+        bus: EmulatedBus | None = None
+
+        def handled(device: DeviceModel, frame: Frame) -> None:
+            if bus is not None:
+                bus.frame_handled(device, frame)
+
+        devices = [KeypadModel(0x11), LedBoardModel(0x21), RatingPadModel(0x31)]
+        emulator = DeviceEmulator(pty.device_port(), devices, on_handled=handled)
+        bus = EmulatedBus(emulator, pty.slave_path)
+        with emulator:
+            yield bus
+        assert emulator.failure is None

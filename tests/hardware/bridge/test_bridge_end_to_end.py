@@ -1,0 +1,156 @@
+"""The bridge end to end: a real server, the emulated keypad, LED board and rating pad on a
+real pty pair, and the bridge between them in its own threads.
+
+An admin client watches the server's events; the emulator says what the board shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from hardware.bridge.bridge import Bridge
+from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
+from hardware.bridge.settings import BridgeSettings
+from hardware.serial_bus import Key, LedDisplay, LedMode
+from server.app.serve import RunningServer
+from server.protocol.client import EventMessage, ProtocolClient
+
+KEYPAD, LED, PAD = 0x11, 0x21, 0x31
+COUNTER = "1"
+WAIT = 10.0
+
+DEVICE_MAP = DeviceMap((
+    DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
+    DeviceAssignment(LED, DeviceKind.LED_BOARD, COUNTER, "Q1"),
+    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER),
+))
+
+
+@pytest.fixture
+async def bridge(server: RunningServer, emulated_bus: Any,
+                 access: Any) -> AsyncIterator[Bridge]:
+    settings = BridgeSettings(server_url=server.ws_url, token=access.admin_token,
+                              site=access.site, port_url=emulated_bus.path,
+                              device_map=DEVICE_MAP, poll_interval=0.02, reply_timeout=0.1,
+                              reconnect_delays=(0.05,))
+    running = Bridge(settings)
+    running.start()
+    assert await asyncio.to_thread(running.connected.wait, WAIT)
+    yield running
+    await asyncio.to_thread(running.stop)  # the server keeps running meanwhile
+
+
+async def event_where(client: ProtocolClient, name: str,
+                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
+    """The next ``name`` event whose data ``accept`` likes (others are skipped)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            event = await client.next_event(name, timeout=WAIT)
+            if accept(event.data):
+                return event
+
+
+async def board_shows(bus: Any, expected: Callable[[LedDisplay], bool]) -> bool:
+    shown: bool = await asyncio.to_thread(
+        bus.wait_until, lambda: expected(bus.emulator.led_display(LED)), WAIT)
+    return shown
+
+
+async def issue(connect: Callable[..., Any], service: str = "DD-NOP") -> str:
+    kiosk: ProtocolClient = await connect("kiosk")
+    result = await kiosk.request("issue", service=service, request_key=str(uuid.uuid4()))
+    number: str = result["ticket"]["number"]
+    return number
+
+
+async def call_with_keypad(bus: Any, admin: ProtocolClient, number: str) -> None:
+    assert bus.emulator.press_key(KEYPAD, Key.NEXT)
+    called = await event_where(admin, "ticket.called", lambda data: data["counter"] == COUNTER)
+    assert called.data["number"] == number
+
+
+async def test_keypad_next_calls_the_right_ticket_and_the_board_shows_it(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
+    admin: ProtocolClient = await connect("admin")
+    other = await issue(connect, "HT")  # counter 1 does not serve HT
+    first = await issue(connect)
+    await issue(connect)
+    await call_with_keypad(emulated_bus, admin, first)  # the keypad opened the closed counter
+    assert await board_shows(emulated_bus, lambda display: (display.mode, display.text,
+                                                            display.label, display.blinking)
+                             == (LedMode.NUMBER, first, "Q1", True))
+    state = (await admin.request("snapshot"))["state"]
+    assert next(item for item in state["services"] if item["code"] == "HT")["waiting"] == 1
+    assert other != first
+
+
+async def test_pad_press_stores_the_rating(bridge: Bridge, emulated_bus: Any,
+                                           connect: Callable[..., Any]) -> None:
+    admin: ProtocolClient = await connect("admin")
+    number = await issue(connect)
+    await call_with_keypad(emulated_bus, admin, number)
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.FINISH)
+    done = await event_where(admin, "ticket.done", lambda data: data["counter"] == COUNTER)
+    assert await asyncio.to_thread(emulated_bus.wait_until,
+                                   lambda: emulated_bus.emulator.rating_enabled(PAD), WAIT)
+    assert emulated_bus.emulator.press_rating(PAD, 1)  # key 1: the first label, Rất hài lòng
+    rating = await admin.next_event("rating.received", timeout=WAIT)
+    assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"],
+            rating.data["source"], rating.data["counter"]) == (
+        done.data["id"], 4, "Rất hài lòng", "counter", COUNTER)
+    # One rating per ticket: the pad went dark at the first press.
+    assert not emulated_bus.emulator.press_rating(PAD, 2)
+
+
+async def test_a_silent_device_is_reported_offline_and_brought_up_to_date_when_back(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
+    admin: ProtocolClient = await connect("admin")
+    number = await issue(connect)
+    await call_with_keypad(emulated_bus, admin, number)
+    assert await board_shows(emulated_bus, lambda display: display.text == number)
+
+    emulated_bus.emulator.set_responding(LED, False)  # unplugged
+    offline = await event_where(admin, "device.status",
+                                lambda data: data["device"] == "bus/0x21")
+    assert (offline.data["status"], offline.data["kind"], offline.data["counter"]) == (
+        "offline", "led_board", COUNTER)
+
+    emulated_bus.emulator.restart(LED)  # it comes back blank, announcing POWER_UP
+    assert emulated_bus.emulator.led_display(LED).mode is LedMode.BLANK
+    emulated_bus.emulator.set_responding(LED, True)
+    back = await event_where(admin, "device.status", lambda data: data["device"] == "bus/0x21")
+    assert back.data["status"] == "ok"
+    assert await board_shows(emulated_bus, lambda display: (display.mode, display.text)
+                             == (LedMode.NUMBER, number))
+
+
+async def test_pause_and_resume_from_the_keypad_drive_the_board(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
+    admin: ProtocolClient = await connect("admin")
+    number = await issue(connect)
+    await call_with_keypad(emulated_bus, admin, number)
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.FINISH)
+    await event_where(admin, "ticket.done", lambda data: data["counter"] == COUNTER)
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.PAUSE)
+    assert await board_shows(emulated_bus, lambda display: display.mode is LedMode.PAUSED)
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.RESUME)
+    assert await board_shows(emulated_bus, lambda display: (display.mode, display.text)
+                             == (LedMode.NUMBER, number))
+
+
+async def test_number_and_transfer_keys(bridge: Bridge, emulated_bus: Any,
+                                        connect: Callable[..., Any]) -> None:
+    admin: ProtocolClient = await connect("admin")
+    await issue(connect)
+    wanted = await issue(connect)
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.NUMBER, wanted)
+    called = await event_where(admin, "ticket.called", lambda data: data["counter"] == COUNTER)
+    assert called.data["number"] == wanted
+    assert emulated_bus.emulator.press_key(KEYPAD, Key.TRANSFER, "3")  # counter "3"
+    moved = await admin.next_event("ticket.transferred", timeout=WAIT)
+    assert (moved.data["number"], moved.data["target_counter"]) == (wanted, "3")
