@@ -1,0 +1,174 @@
+"""The kiosk's controller: carries out the screen model's effects and feeds results back.
+
+Qt-free. Every method runs on the GUI thread: the citizen's actions come from the widgets,
+and the results of the connection and print threads are delivered there as queued Qt signals
+(:mod:`kiosk.ui.bridge`). After each change the ``on_change`` callback redraws the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from kiosk.connection import DeviceReport
+from kiosk.errors import CatalogueError, KioskError
+from kiosk.models.catalogue import Catalogue
+from kiosk.models.screens import Effect, KioskModel, PrintTicket, SendIssue
+from kiosk.models.status import ConnectionState, PrinterCondition
+from kiosk.models.texts import Language, printer_message
+from kiosk.models.ticket import IssuedTicket, ticket_content
+from kiosk.printing import PrinterReport, PrintJob
+from kiosk.settings import KioskSettings
+
+logger = logging.getLogger(__name__)
+
+
+class ServerPort(Protocol):
+    """What the controller needs of the server connection (:class:`ServerConnection`)."""
+
+    def issue(self, request_key: str, service: str, priority: str | None) -> None: ...
+
+    def report_device(self, report: DeviceReport) -> None: ...
+
+
+class PrinterPort(Protocol):
+    """What the controller needs of the print worker (:class:`TicketPrinter`)."""
+
+    def submit(self, job: PrintJob) -> None: ...
+
+
+class KioskController:
+    """Glue between the model, the connection and the printer; see the module docstring."""
+
+    def __init__(self, settings: KioskSettings, model: KioskModel, server: ServerPort,
+                 printer: PrinterPort) -> None:
+        self.settings = settings
+        self.model = model
+        self._server = server
+        self._printer = printer
+        self.on_change: Callable[[], None] = lambda: None
+        self.printer_report: PrinterReport | None = None
+
+    # --- the citizen's actions -----------------------------------------------------------
+
+    def touch(self) -> None:
+        """A touch anywhere: restarts the idle time (no redraw needed)."""
+        self.model.touch()
+
+    def choose_field(self, code: str) -> None:
+        self.model.choose_field(code)
+        self._changed()
+
+    def choose_service(self, code: str) -> None:
+        self._run(self.model.choose_service(code))
+
+    def ask_priority(self, service_code: str) -> None:
+        self.model.ask_priority(service_code)
+        self._changed()
+
+    def choose_priority(self, group_code: str) -> None:
+        self._run(self.model.choose_priority(group_code))
+
+    def back(self) -> None:
+        self.model.back()
+        self._changed()
+
+    def finish(self) -> None:
+        self.model.finish()
+        self._changed()
+
+    def switch_language(self) -> None:
+        self.model.switch_language()
+        self._changed()
+
+    def reprint(self) -> None:
+        self._run(self.model.reprint())
+
+    def tick(self) -> None:
+        """Called by a timer: applies idle timeouts."""
+        if self.model.tick():
+            self._changed()
+
+    # --- results from the connection thread (delivered on the GUI thread) ------------------
+
+    def connection_changed(self, state: ConnectionState,
+                           snapshot: Mapping[str, Any] | None) -> None:
+        self.model.set_connection(state)
+        if snapshot is not None:
+            self._take_snapshot(snapshot)
+        self._changed()
+
+    def snapshot_received(self, snapshot: Mapping[str, Any]) -> None:
+        self._take_snapshot(snapshot)
+        self._changed()
+
+    def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
+        try:
+            issued = IssuedTicket.from_wire(ticket)
+        except KioskError as error:
+            logger.error("the server's ticket for %s cannot be read: %s", request_key, error)
+            self.model.issue_refused(request_key, "internal")
+            self._changed()
+            return
+        logger.info("ticket %s issued for %s (request %s)", issued.number, issued.service,
+                    request_key)
+        self._run(self.model.issue_confirmed(request_key, issued))
+
+    def issue_refused(self, request_key: str, code: str, message: str) -> None:
+        logger.warning("request %s refused: %s %s", request_key, code, message)
+        self.model.issue_refused(request_key, code)
+        self._changed()
+
+    # --- results from the print worker (delivered on the GUI thread) -----------------------
+
+    def printed(self, ticket_id: str) -> None:
+        self.model.printed(ticket_id)
+        self._changed()
+
+    def print_failed(self, ticket_id: str, condition: PrinterCondition, detail: str) -> None:
+        self.model.print_failed(ticket_id, condition)
+        self._changed()
+
+    def printer_changed(self, report: PrinterReport) -> None:
+        """Show the condition and tell the server (``device_status``)."""
+        self.printer_report = report
+        self.model.set_printer(report.condition, report.reports_status)
+        message = printer_message(report.condition, Language.VIETNAMESE)
+        self._server.report_device(DeviceReport(
+            device=self.settings.printer_device, kind="printer", status=report.condition.value,
+            message=(message or report.detail)[:200]))
+        self._changed()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _take_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        try:
+            catalogue = Catalogue.from_state(snapshot)
+        except CatalogueError as error:
+            logger.error("the server's menu cannot be read: %s", error)
+            return
+        self.model.set_catalogue(catalogue)
+
+    def _run(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, SendIssue):
+                pending = effect.pending
+                self._server.issue(pending.request_key, pending.service, pending.priority)
+            elif isinstance(effect, PrintTicket):
+                self._print(effect)
+        self._changed()
+
+    def _print(self, effect: PrintTicket) -> None:
+        catalogue = self.model.catalogue
+        assert catalogue is not None  # a ticket was confirmed, so the menu was known
+        try:
+            content = ticket_content(effect.ticket, catalogue, effect.language)
+        except KioskError as error:
+            logger.error("%s", error)
+            self.model.print_failed(effect.ticket.ticket_id, PrinterCondition.ERROR)
+            return
+        self._printer.submit(PrintJob(effect.ticket.ticket_id, content))
+
+    def _changed(self) -> None:
+        self.on_change()

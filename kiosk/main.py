@@ -1,0 +1,42 @@
+"""``qms kiosk`` / ``python -m kiosk.main``: the kiosk's entry point.
+
+The only place in the kiosk that configures logging and reads the environment; everything
+below gets a frozen :class:`~kiosk.settings.KioskSettings`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk.errors import SettingsError
+from kiosk.settings import parse_arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the options, then run the kiosk until its window closes; returns the status."""
+    started_at = time.perf_counter()
+    try:
+        settings, log_level = parse_arguments(
+            sys.argv[1:] if argv is None else argv, os.environ, Path.cwd())
+    except SettingsError as error:
+        print(f"qms kiosk: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kiosk.ui.app import run  # Qt loads only once the options are known to be good
+    from kiosk.ui.pyside_guard import UnsupportedQtError
+
+    try:
+        return run(settings, started_at)
+    except UnsupportedQtError as error:
+        print(f"qms kiosk: {error}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The kiosk's settings: parsed once from the command line into a frozen object.
+
+``qms kiosk --server ws://10.0.0.5:8765/ws --token ... --site hcc-tinh --printer tcp://10.0.0.9``
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hardware.printer import PaperWidth, PrinterUrlError, parse_printer_url
+from kiosk.errors import SettingsError
+from kiosk.models.texts import Language
+
+DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
+DEFAULT_SITE = "hcc-tinh"
+TOKEN_VARIABLE = "QMS_KIOSK_TOKEN"
+"""Environment variable read when ``--token`` is left out (keeps the token off ``ps``)."""
+SUBSCRIBED_EVENTS = ("ticket.", "counter.", "day.")
+"""Event prefixes that change how many wait; each batch of them refreshes the menu."""
+_PAPERS = {"80": PaperWidth.MM80, "58": PaperWidth.MM58}
+
+
+def default_printer_url(working_directory: Path) -> str:
+    """``virtual:///<cwd>/data/tickets``: the demo's virtual printer beside its database."""
+    return "virtual://" + (working_directory / "data" / "tickets").resolve().as_posix()
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    """Everything the kiosk needs, checked at start-up.
+
+    Attributes:
+        server_url: the server's WebSocket address (``ws://`` or ``wss://``).
+        token: the kiosk's device token (role ``kiosk``) for ``site``.
+        site: the site code said in ``hello``.
+        printer_url: see :mod:`hardware.printer.printer_url`.
+        paper: the paper roll's width.
+        language: the language shown first and after every return home.
+        full_screen: False opens a window of ``window_size`` (development).
+        window_size: (width, height) of the window when not full screen.
+        idle_seconds: a menu left untouched this long goes home.
+        ticket_seconds: the ticket confirmation stays this long.
+        kiosk_name: names this kiosk's devices in ``device_status`` (``kiosk-1/printer``).
+        one_level_max_services: up to this many services, HOME lists them directly.
+        reconnect_min_seconds / reconnect_max_seconds: the reconnect back-off range.
+        request_timeout_seconds: an unanswered ``issue`` after this long counts as lost: the
+            connection is dropped and the press re-sent with the same key.
+        refresh_min_seconds: at most one menu refresh (``snapshot``) per this many seconds.
+        printer_poll_seconds: how often a printer that can report its status is asked;
+            0 asks only when printing (and every 2 s while it has a fault).
+        exit_when_ready: print the start-up time and quit once the menu shows (benchmark).
+    """
+
+    server_url: str
+    token: str
+    site: str
+    printer_url: str
+    paper: PaperWidth = PaperWidth.MM80
+    language: Language = Language.VIETNAMESE
+    full_screen: bool = True
+    window_size: tuple[int, int] = (1280, 800)
+    idle_seconds: float = 30.0
+    ticket_seconds: float = 10.0
+    kiosk_name: str = "kiosk-1"
+    one_level_max_services: int = 8
+    reconnect_min_seconds: float = 0.5
+    reconnect_max_seconds: float = 10.0
+    request_timeout_seconds: float = 10.0
+    refresh_min_seconds: float = 1.0
+    printer_poll_seconds: float = 5.0
+    exit_when_ready: bool = False
+
+    def __post_init__(self) -> None:
+        scheme = urlsplit(self.server_url).scheme
+        if scheme not in ("ws", "wss"):
+            raise SettingsError(f"--server {self.server_url!r}: expected a ws:// or wss:// URL")
+        if not self.token:
+            raise SettingsError(f"--token is required (or set {TOKEN_VARIABLE})")
+        if not self.site:
+            raise SettingsError("--site must not be empty")
+        try:
+            parse_printer_url(self.printer_url)
+        except PrinterUrlError as error:
+            raise SettingsError(f"--printer: {error}") from error
+        for name in ("idle_seconds", "ticket_seconds", "reconnect_min_seconds",
+                     "request_timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be > 0")
+        if self.reconnect_max_seconds < self.reconnect_min_seconds:
+            raise SettingsError("the reconnect maximum must not be below the minimum")
+        if self.printer_poll_seconds < 0 or self.refresh_min_seconds < 0:
+            raise SettingsError("poll and refresh intervals must be >= 0")
+        if not 1 <= len(self.kiosk_name) <= 56:
+            raise SettingsError("--kiosk-name must have 1 to 56 characters")
+        if min(self.window_size) < 200:
+            raise SettingsError("--size must be at least 200x200")
+
+    @property
+    def printer_device(self) -> str:
+        """The printer's name in ``device_status`` reports."""
+        return f"{self.kiosk_name}/printer"
+
+
+def build_parser(working_directory: Path) -> argparse.ArgumentParser:
+    """The command line of ``qms kiosk`` / ``python -m kiosk.main``."""
+    parser = argparse.ArgumentParser(
+        prog="qms kiosk",
+        description="Ki-ốt lấy số thứ tự: touch screen to printed Vietnamese ticket.",
+    )
+    parser.add_argument("--server", default=DEFAULT_SERVER_URL,
+                        help=f"the server's WebSocket URL (default {DEFAULT_SERVER_URL})")
+    parser.add_argument("--token", help=f"the kiosk's device token (default: ${TOKEN_VARIABLE})")
+    parser.add_argument("--site", default=DEFAULT_SITE,
+                        help=f"site code (default {DEFAULT_SITE})")
+    parser.add_argument("--printer", default=default_printer_url(working_directory),
+                        help="printer URL: usb://VID:PID, serial:///dev/ttyUSB0, "
+                             "tcp://HOST:9100, file:///path, virtual:///folder "
+                             "(default: virtual printer in ./data/tickets)")
+    parser.add_argument("--paper", choices=sorted(_PAPERS), default="80",
+                        help="paper width in mm (default 80)")
+    parser.add_argument("--lang", choices=[language.value for language in Language],
+                        default=Language.VIETNAMESE.value, help="default language (default vi)")
+    parser.add_argument("--windowed", action="store_true",
+                        help="open a window instead of full screen")
+    parser.add_argument("--size", default="1280x800",
+                        help="window size WIDTHxHEIGHT with --windowed (default 1280x800)")
+    parser.add_argument("--idle-seconds", type=float, default=30.0,
+                        help="go back home after this long untouched (default 30)")
+    parser.add_argument("--ticket-seconds", type=float, default=10.0,
+                        help="how long the ticket confirmation stays (default 10)")
+    parser.add_argument("--kiosk-name", default="kiosk-1",
+                        help="names this kiosk's devices in status reports (default kiosk-1)")
+    parser.add_argument("--one-level-max-services", type=int, default=8,
+                        help="list services on the home screen when there are at most this "
+                             "many (default 8)")
+    parser.add_argument("--printer-poll-seconds", type=float, default=5.0,
+                        help="ask the printer's status this often; 0: only when printing "
+                             "and while it has a fault")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def parse_arguments(
+    argv: Sequence[str], environment: Mapping[str, str], working_directory: Path
+) -> tuple[KioskSettings, str]:
+    """Parse the command line; returns the settings and the log level.
+
+    Raises:
+        SettingsError: a value is wrong (the message names the option).
+        SystemExit: argparse's own errors and ``--help``.
+    """
+    arguments = build_parser(working_directory).parse_args(list(argv))
+    try:
+        width_text, _, height_text = arguments.size.lower().partition("x")
+        window_size = (int(width_text), int(height_text))
+    except ValueError as error:
+        raise SettingsError(f"--size {arguments.size!r}: expected WIDTHxHEIGHT") from error
+    settings = KioskSettings(
+        server_url=arguments.server,
+        token=arguments.token or environment.get(TOKEN_VARIABLE, ""),
+        site=arguments.site,
+        printer_url=arguments.printer,
+        paper=_PAPERS[arguments.paper],
+        language=Language(arguments.lang),
+        full_screen=not arguments.windowed,
+        window_size=window_size,
+        idle_seconds=arguments.idle_seconds,
+        ticket_seconds=arguments.ticket_seconds,
+        kiosk_name=arguments.kiosk_name,
+        one_level_max_services=arguments.one_level_max_services,
+        printer_poll_seconds=arguments.printer_poll_seconds,
+        exit_when_ready=arguments.exit_when_ready,
+    )
+    return settings, str(arguments.log_level)

@@ -1,0 +1,255 @@
+"""Putting the kiosk together: model, controller, connection thread, print worker, window.
+
+::
+
+    GUI thread:        KioskWindow ─► KioskController ─► KioskModel
+                             ▲              │ issue / report          │ print
+    connection thread:       │  queued      ▼                         ▼
+      ServerConnection ──► signals ◄── TicketPrinter  (print worker thread)
+
+Results from the two worker threads reach the controller as queued Qt signals, so every model
+change happens on the GUI thread and nothing there waits for the network or the printer.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from hardware.printer import Transport, open_printer
+from kiosk.connection import ClientFactory, ServerConnection, make_client
+from kiosk.controller import KioskController
+from kiosk.models.screens import Clock, KioskModel, Screen
+from kiosk.models.status import ConnectionState, PrinterCondition
+from kiosk.printing import PrinterReport, TicketPrinter
+from kiosk.settings import KioskSettings
+from kiosk.ui import theme
+from kiosk.ui.pyside_guard import require_sound_pyside
+from kiosk.ui.window import KioskWindow
+
+logger = logging.getLogger(__name__)
+
+_fonts_loaded = False
+
+
+class ResultSignals(QObject):
+    """Signals carrying the worker threads' results to the GUI thread."""
+
+    connection_changed = Signal(object, object)
+    snapshot_received = Signal(object)
+    issue_confirmed = Signal(str, object)
+    issue_refused = Signal(str, str, str)
+    printed = Signal(str)
+    print_failed = Signal(str, object, str)
+    printer_changed = Signal(object)
+
+
+class QtListener:
+    """Both listeners (connection and printer): each call becomes a signal emission, which
+    Qt queues to the GUI thread."""
+
+    def __init__(self, signals: ResultSignals) -> None:
+        self.signals = signals
+
+    def connection_changed(self, state: ConnectionState,
+                           snapshot: Mapping[str, Any] | None) -> None:
+        self.signals.connection_changed.emit(state, snapshot)
+
+    def snapshot_received(self, snapshot: Mapping[str, Any]) -> None:
+        self.signals.snapshot_received.emit(snapshot)
+
+    def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
+        self.signals.issue_confirmed.emit(request_key, ticket)
+
+    def issue_refused(self, request_key: str, code: str, message: str) -> None:
+        self.signals.issue_refused.emit(request_key, code, message)
+
+    def printed(self, ticket_id: str) -> None:
+        self.signals.printed.emit(ticket_id)
+
+    def print_failed(self, ticket_id: str, condition: PrinterCondition, detail: str) -> None:
+        self.signals.print_failed.emit(ticket_id, condition, detail)
+
+    def printer_changed(self, report: PrinterReport) -> None:
+        self.signals.printer_changed.emit(report)
+
+
+class TouchFilter(QObject):
+    """Restarts the idle time on any press or touch anywhere in the application."""
+
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self._controller = controller
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            self._controller.touch()
+        return False
+
+
+@dataclass
+class KioskApp:
+    """A built kiosk. :meth:`start` starts the worker threads; :meth:`stop` ends them."""
+
+    settings: KioskSettings
+    window: KioskWindow
+    controller: KioskController
+    connection: ServerConnection
+    printer: TicketPrinter
+    signals: ResultSignals
+    touch_filter: TouchFilter
+
+    @property
+    def model(self) -> KioskModel:
+        return self.controller.model
+
+    def start(self) -> None:
+        """Start the print worker and the connection; install the touch filter."""
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.installEventFilter(self.touch_filter)
+        self.printer.start()
+        self.connection.start()
+
+    def stop(self) -> None:
+        """Stop everything: :meth:`stop_widgets`, then :meth:`stop_workers`."""
+        self.stop_widgets()
+        self.stop_workers()
+
+    def stop_widgets(self) -> None:
+        """The GUI-thread part of stopping: timers and the touch filter."""
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.removeEventFilter(self.touch_filter)
+        self.window.timer.stop()
+
+    def stop_workers(self) -> None:
+        """Close the connection and stop the print worker (closes the transport); blocks
+        until both threads ended, so it may run on any thread."""
+        self.connection.stop()
+        self.printer.stop()
+
+
+def ensure_fonts() -> None:
+    """Register the bundled fonts once and make them the application's font (needs a
+    QApplication)."""
+    global _fonts_loaded
+    if not _fonts_loaded:
+        theme.load_fonts()
+        _fonts_loaded = True
+    application = QCoreApplication.instance()
+    if isinstance(application, QApplication):
+        application.setFont(theme.font(24))
+
+
+def new_request_key() -> str:
+    """A unique key for one press."""
+    return uuid.uuid4().hex
+
+
+def build_kiosk(
+    settings: KioskSettings,
+    *,
+    transport: Transport | None = None,
+    client_factory: ClientFactory = make_client,
+    clock: Clock = time.monotonic,
+    request_keys: Callable[[], str] = new_request_key,
+) -> KioskApp:
+    """Build a kiosk (nothing runs until :meth:`KioskApp.start`). A QApplication must exist.
+
+    Args:
+        transport: the printer; by default opened from ``settings.printer_url``.
+        client_factory: makes the protocol client (tests pass one that loses a reply).
+        clock: monotonic seconds for idle timeouts (tests pass a fake).
+        request_keys: makes one key per press.
+
+    Raises:
+        PrinterError: the printer URL cannot be opened (e.g. the virtual printer's folder).
+    """
+    require_sound_pyside()
+    ensure_fonts()
+    model = KioskModel(clock=clock, new_request_key=request_keys,
+                       idle_seconds=settings.idle_seconds,
+                       ticket_seconds=settings.ticket_seconds, language=settings.language,
+                       one_level_max_services=settings.one_level_max_services)
+    signals = ResultSignals()
+    listener = QtListener(signals)
+    connection = ServerConnection(settings, listener, client_factory)
+    printer = TicketPrinter(transport or open_printer(settings.printer_url), settings.paper,
+                            listener, settings.printer_poll_seconds)
+    controller = KioskController(settings, model, connection, printer)
+    queued = Qt.ConnectionType.QueuedConnection
+    signals.connection_changed.connect(controller.connection_changed, queued)
+    signals.snapshot_received.connect(controller.snapshot_received, queued)
+    signals.issue_confirmed.connect(controller.issue_confirmed, queued)
+    signals.issue_refused.connect(controller.issue_refused, queued)
+    signals.printed.connect(controller.printed, queued)
+    signals.print_failed.connect(controller.print_failed, queued)
+    signals.printer_changed.connect(controller.printer_changed, queued)
+    window = KioskWindow(controller)
+    return KioskApp(settings, window, controller, connection, printer, signals,
+                    TouchFilter(controller))
+
+
+def run(settings: KioskSettings, started_at: float) -> int:
+    """Run the kiosk until the window closes; returns the exit status.
+
+    ``started_at`` is the ``time.perf_counter()`` of the process start, for the start-up time
+    ``--exit-when-ready`` prints.
+    """
+    require_sound_pyside()
+    application = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(application, QApplication)
+    kiosk = build_kiosk(settings)
+    window = kiosk.window
+    if settings.exit_when_ready:
+        _quit_when_ready(kiosk, application, started_at)
+    if settings.full_screen:
+        application.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        window.showFullScreen()
+    else:
+        window.resize(*settings.window_size)
+        window.show()
+    kiosk.start()
+    try:
+        return application.exec()
+    finally:
+        kiosk.stop()
+
+
+def resident_megabytes() -> float:
+    """This process's resident memory in MB (Linux ``/proc``; NaN where unavailable)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _quit_when_ready(kiosk: KioskApp, application: QApplication, started_at: float) -> None:
+    """Print the start-up time and quit once the home screen shows the server's menu."""
+    controller = kiosk.controller
+    redraw = controller.on_change
+
+    def redraw_and_check() -> None:
+        redraw()
+        model = controller.model
+        if model.catalogue is not None and model.screen is Screen.HOME \
+                and kiosk.window.isVisible():
+            controller.on_change = redraw
+            print(f"kiosk ready after {time.perf_counter() - started_at:.3f} s, "
+                  f"resident memory {resident_megabytes():.0f} MB", flush=True)
+            QTimer.singleShot(0, application.quit)
+
+    controller.on_change = redraw_and_check

@@ -1,0 +1,318 @@
+"""The kiosk window: a header, a banner for problems, and one page per screen.
+
+:meth:`KioskWindow.redraw` redraws everything from the model after each change; the window
+keeps no state of its own beyond the tile grids' current page.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.controller import KioskController
+from kiosk.models.screens import MENU_SCREENS, Screen
+from kiosk.models.status import ConnectionState
+from kiosk.models.texts import ahead_text, eta_text, refusal_message
+from kiosk.models.ticket import priority_label
+from kiosk.ui import theme
+from kiosk.ui.tiles import TileGrid
+
+TICK_MILLISECONDS = 250
+"""How often idle time is checked."""
+
+
+def _label(name: str, parent: QWidget, wrap: bool = True,
+           alignment: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setAlignment(alignment)
+    return label
+
+
+def _button(name: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(parent)
+    button.setObjectName(name)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return button
+
+
+class MenuPage(QWidget):
+    """A menu: an optional back button and title above a :class:`TileGrid`."""
+
+    def __init__(self, parent: QWidget, with_back: bool, max_columns: int) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.top = QWidget(self)
+        top_layout = QHBoxLayout(self.top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(30)
+        self.back_button = _button("backButton", self.top)
+        self.title = _label("pageTitle", self.top,
+                            alignment=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        top_layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        top_layout.addWidget(self.title, 1)
+        self.top.setVisible(with_back)
+        self.grid = TileGrid(max_columns=max_columns, parent=self)
+        layout.addWidget(self.top)
+        layout.addWidget(self.grid, 1)
+        self.layout_spacing = layout
+
+
+class MessagePage(QWidget):
+    """A big message (issuing, printing, refused) with an optional button."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.message = _label("bigMessage", self)
+        self.detail = _label("message", self)
+        self.button = _button("primaryButton", self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.detail)
+        layout.addSpacing(40)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+
+class TicketPage(QWidget):
+    """The confirmed ticket; also the printer-fault page (``fault`` shown, reprint button)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.number_label = _label("numberLabel", self)
+        self.number = _label("number", self, wrap=False)
+        self.service = _label("serviceName", self)
+        self.priority = _label("priorityLabel", self)
+        self.ahead = _label("detail", self)
+        self.eta = _label("detail", self)
+        self.fault = _label("fault", self)
+        self.hint = _label("hint", self)
+        self.button = _button("primaryButton", self)
+        # The priority band spans the page, like the black band on the printed ticket.
+        for widget in (self.number_label, self.number, self.service, self.priority, self.ahead,
+                       self.eta, self.fault, self.hint):
+            layout.addWidget(widget)
+        layout.addSpacing(30)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+
+class KioskWindow(QWidget):
+    """The whole kiosk screen; see the module docstring."""
+
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setObjectName("kioskWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setWindowTitle("Ki-ốt lấy số thứ tự")
+        self.metrics = theme.metrics_for(1080, 1920)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        self.header = QWidget(self)
+        self.header.setObjectName("header")
+        self.header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        header_layout = QHBoxLayout(self.header)
+        self.header_layout = header_layout
+        titles = QVBoxLayout()
+        self.centre_name = _label("centreName", self.header,
+                                  alignment=Qt.AlignmentFlag.AlignLeft)
+        self.instruction = _label("instruction", self.header,
+                                  alignment=Qt.AlignmentFlag.AlignLeft)
+        titles.addWidget(self.centre_name)
+        titles.addWidget(self.instruction)
+        self.language_button = _button("languageButton", self.header)
+        header_layout.addLayout(titles, 1)
+        header_layout.addWidget(self.language_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addWidget(self.header)
+
+        self.banner = _label("banner", self)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        self.body = QWidget(self)
+        body_layout = QVBoxLayout(self.body)
+        self.body_layout = body_layout
+        self.stack = QStackedWidget(self.body)
+        body_layout.addWidget(self.stack)
+        outer.addWidget(self.body, 1)
+
+        self.home_page = MenuPage(self.stack, with_back=False, max_columns=4)
+        self.procedures_page = MenuPage(self.stack, with_back=True, max_columns=3)
+        self.priority_page = MenuPage(self.stack, with_back=True, max_columns=3)
+        self.message_page = MessagePage(self.stack)
+        self.ticket_page = TicketPage(self.stack)
+        for page in (self.home_page, self.procedures_page, self.priority_page,
+                     self.message_page, self.ticket_page):
+            # Hidden pages must not impose their minimum size on the screen.
+            page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            self.stack.addWidget(page)
+
+        self.language_button.clicked.connect(controller.switch_language)
+        self.home_page.grid.chosen.connect(self._home_chosen)
+        self.home_page.grid.secondary_chosen.connect(controller.ask_priority)
+        self.procedures_page.grid.chosen.connect(controller.choose_service)
+        self.procedures_page.grid.secondary_chosen.connect(controller.ask_priority)
+        self.procedures_page.back_button.clicked.connect(controller.back)
+        self.priority_page.grid.chosen.connect(controller.choose_priority)
+        self.priority_page.back_button.clicked.connect(controller.back)
+        self.message_page.button.clicked.connect(controller.finish)
+        self.ticket_page.button.clicked.connect(self._ticket_button)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MILLISECONDS)
+        self.timer.timeout.connect(controller.tick)
+        self.timer.start()
+        controller.on_change = self.redraw
+        self._apply_metrics()
+        self.redraw()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def _home_chosen(self, code: str) -> None:
+        if self.controller.model.one_level:
+            self.controller.choose_service(code)
+        else:
+            self.controller.choose_field(code)
+
+    def _ticket_button(self) -> None:
+        if self.controller.model.screen is Screen.PRINT_FAULT:
+            self.controller.reprint()
+        else:
+            self.controller.finish()
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._apply_metrics()
+
+    def _apply_metrics(self) -> None:
+        metrics = theme.metrics_for(self.width(), self.height())
+        if metrics == self.metrics and self.styleSheet():
+            return
+        self.metrics = metrics
+        self.setStyleSheet(theme.stylesheet(metrics))
+        margin = metrics.margin
+        self.body_layout.setContentsMargins(margin, margin, margin, margin)
+        self.header_layout.setContentsMargins(margin * 2, margin, margin * 2, margin)
+        for page in (self.home_page, self.procedures_page, self.priority_page):
+            page.layout_spacing.setSpacing(metrics.spacing)
+            page.grid.set_metrics(metrics)
+
+    @property
+    def current_grid(self) -> TileGrid | None:
+        """The tile grid on screen, if the screen is a menu."""
+        page = self.stack.currentWidget()
+        return page.grid if isinstance(page, MenuPage) else None
+
+    def redraw(self) -> None:
+        """Redraw from the model."""
+        model = self.controller.model
+        words = model.texts
+        catalogue = model.catalogue
+        self.centre_name.setText(catalogue.site.name.text(model.language) if catalogue else "")
+        self.language_button.setText(words.switch_language)
+        instruction = {
+            Screen.HOME: words.choose_service if model.one_level else words.choose_field,
+            Screen.PROCEDURES: words.choose_service,
+            Screen.PRIORITY: words.choose_priority,
+        }.get(model.screen, "")
+        self.instruction.setText(instruction)
+        self.instruction.setVisible(bool(instruction))
+        reason = model.unavailable_reason if model.screen in MENU_SCREENS else None
+        self.banner.setText(reason or "")
+        self.banner.setVisible(reason is not None)
+        navigation = {"previous_text": words.previous_page, "next_text": words.next_page,
+                      "page_text": words.page}
+        screen = model.screen
+        if screen is Screen.HOME:
+            self.home_page.grid.set_choices(
+                model.home_choices(),
+                secondary_label=words.priority_button if model.one_level else "",
+                **navigation)
+            self.stack.setCurrentWidget(self.home_page)
+        elif screen is Screen.PROCEDURES:
+            page = self.procedures_page
+            page.back_button.setText(words.back)
+            page.title.setText(model.field_title())
+            page.grid.set_choices(model.procedure_choices(),
+                                  secondary_label=words.priority_button, **navigation)
+            self.stack.setCurrentWidget(page)
+        elif screen is Screen.PRIORITY:
+            page = self.priority_page
+            page.back_button.setText(words.back)
+            page.title.setText(model.service_title())
+            page.grid.set_choices(model.priority_choices(), **navigation)
+            self.stack.setCurrentWidget(page)
+        elif screen in (Screen.ISSUING, Screen.PRINTING, Screen.REFUSED):
+            self._render_message()
+        else:
+            self._render_ticket()
+
+    def _render_message(self) -> None:
+        model = self.controller.model
+        words = model.texts
+        page = self.message_page
+        page.button.setVisible(model.screen is Screen.REFUSED)
+        page.button.setText(words.done)
+        if model.screen is Screen.ISSUING:
+            offline = model.connection is not ConnectionState.ONLINE
+            page.message.setText(words.issuing)
+            page.detail.setText(words.issuing_offline if offline else model.service_title())
+        elif model.screen is Screen.PRINTING:
+            page.message.setText(words.printing)
+            page.detail.setText(model.ticket.number if model.ticket is not None else "")
+        else:
+            page.message.setText(refusal_message(model.refusal_code or "", model.language))
+            page.detail.setText("")
+        self.stack.setCurrentWidget(page)
+
+    def _render_ticket(self) -> None:
+        model = self.controller.model
+        words = model.texts
+        ticket = model.ticket
+        catalogue = model.catalogue
+        if ticket is None or catalogue is None:
+            return
+        page = self.ticket_page
+        fault = model.screen is Screen.PRINT_FAULT
+        page.number_label.setText(words.your_number)
+        page.number.setText(ticket.number)
+        page.service.setText(ticket.service_text(model.language))
+        label = priority_label(ticket, catalogue, model.language)
+        page.priority.setText(label or "")
+        page.priority.setVisible(label is not None)
+        page.ahead.setText(ahead_text(ticket.ahead, model.language))
+        wait = eta_text(ticket.eta_minutes, ticket.eta_minutes, model.language)
+        page.eta.setText(words.eta_label.format(wait=wait) if wait else "")
+        page.eta.setVisible(wait is not None)
+        page.fault.setText(model.printer_fault_message or words.printer_error)
+        page.fault.setVisible(fault)
+        page.ahead.setVisible(not fault)
+        page.hint.setText(words.number_kept if fault else words.take_ticket)
+        if fault:
+            page.button.setText(words.reprint if model.reprint_enabled
+                                else words.waiting_for_printer)
+            page.button.setEnabled(model.reprint_enabled)
+        else:
+            page.button.setText(words.done)
+            page.button.setEnabled(True)
+        self.stack.setCurrentWidget(page)

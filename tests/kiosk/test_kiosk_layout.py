@@ -1,0 +1,171 @@
+"""The kiosk screens with the demo configuration (17 fields, 44 services) on a Full HD screen,
+portrait and landscape: everything fits, nothing scrolls, text is big and not clipped.
+
+With ``KIOSK_SCREENSHOTS=docs/images`` in the environment the test also saves the screens
+(``kiosk-<screen>-<width>x<height>.png``) and a printed ticket (``kiosk-printed-ticket.png``)
+there; that is how the pictures in docs/kiosk.md are made.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QScrollBar, QWidget
+from pytestqt.qtbot import QtBot
+
+from hardware.printer import PrinterStatus, VirtualPrinter
+from kiosk.models.screens import Screen
+from kiosk.models.status import ConnectionState
+from kiosk.ui.app import KioskApp
+from kiosk.ui.window import KioskWindow
+from server.app.serve import RunningServer, start_server
+from server.config import load_settings
+from server.protocol.client import ProtocolClient
+
+Until = Callable[..., Awaitable[None]]
+MakeKiosk = Callable[..., KioskApp]
+SIZES = [(1920, 1080), (1080, 1920)]
+DEMO_KIOSK_TOKEN = "demo-kiosk-token-0001"
+DEMO_ADMIN_TOKEN = "demo-admin-token-0001"
+DEMO_SITE = "hcc-tinh"
+HOME_TITLE_MINIMUM_PX = 44
+"""The home tiles' common title size must reach this on a 1080-px short side."""
+ANY_TITLE_MINIMUM_PX = 36
+"""No menu title may be smaller than this (a very long name on a crowded screen)."""
+
+
+async def start_demo_server(folder: Path) -> RunningServer:
+    """The demo configuration with a busy morning: open counters and waiting tickets."""
+    running = await start_server(load_settings(None), host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{folder / 'demo.sqlite3'}")
+    chance = random.Random(20261122)
+    async with ProtocolClient(running.ws_url, "admin", DEMO_ADMIN_TOKEN, DEMO_SITE) as admin, \
+            ProtocolClient(running.ws_url, "kiosk", DEMO_KIOSK_TOKEN, DEMO_SITE) as kiosk:
+        state = admin.hello_result["state"]
+        for counter in state["counters"][:10]:
+            await admin.request("login", counter=counter["code"])
+        services = [service["code"] for service in state["services"]]
+        for _ in range(60):
+            await kiosk.request("issue", service=chance.choice(services[:20]),
+                                request_key=uuid.uuid4().hex)
+    return running
+
+
+def screenshot_folder() -> Path | None:
+    folder = os.environ.get("KIOSK_SCREENSHOTS")
+    return Path(folder) if folder else None
+
+
+def save(window: KioskWindow, name: str) -> None:
+    QApplication.processEvents()
+    folder = screenshot_folder()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        width, height = window.width(), window.height()
+        assert window.grab().save(str(folder / f"kiosk-{name}-{width}x{height}.png"))
+
+
+def assert_fits(window: KioskWindow, size: tuple[int, int]) -> None:
+    """No scrolling anywhere; every visible widget inside the window; no clipped text."""
+    QApplication.processEvents()  # let pending layout requests run, as before a paint
+    assert (window.width(), window.height()) == size
+    assert window.findChildren(QAbstractScrollArea) == []
+    assert [bar for bar in window.findChildren(QScrollBar) if bar.isVisible()] == []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.width() == 0:
+            continue
+        top_left = widget.mapTo(window, widget.rect().topLeft())
+        bottom_right = widget.mapTo(window, widget.rect().bottomRight())
+        assert window.rect().contains(top_left) and window.rect().contains(bottom_right), \
+            f"{widget.objectName() or type(widget).__name__} sticks out of the window"
+        if isinstance(widget, QLabel) and widget.text():
+            if widget.wordWrap():
+                assert widget.heightForWidth(widget.width()) <= widget.height(), widget.text()
+            else:
+                assert widget.sizeHint().width() <= widget.width(), widget.text()
+    grid = window.current_grid
+    if grid is not None:
+        assert grid.fit.pages == 1
+        for tile in grid.visible_tiles():
+            needed = tile.height_needed()
+            assert needed is not None and needed <= tile.height(), tile.text()
+        assert grid.fit.smallest_px >= round(ANY_TITLE_MINIMUM_PX * min(size) / 1080)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["landscape", "portrait"])
+async def test_every_screen_fits_full_hd(
+        make_kiosk: MakeKiosk, until: Until, qtbot: QtBot, tmp_path: Path,
+        size: tuple[int, int]) -> None:
+    demo_server = await start_demo_server(tmp_path)
+    try:
+        kiosk = await check_every_screen(demo_server, make_kiosk, until, qtbot, tmp_path, size)
+    finally:
+        await demo_server.stop()
+    await until(lambda: kiosk.model.connection is ConnectionState.OFFLINE, "the lost server")
+    assert kiosk.window.banner.isVisible()
+    assert_fits(kiosk.window, size)
+    save(kiosk.window, "disconnected")
+
+
+async def check_every_screen(demo_server: RunningServer, make_kiosk: MakeKiosk, until: Until,
+                             qtbot: QtBot, tmp_path: Path, size: tuple[int, int]) -> KioskApp:
+    printer = VirtualPrinter(tmp_path / f"tickets-{size[0]}")
+    kiosk = make_kiosk(demo_server.ws_url, printer=printer, size=size, token=DEMO_KIOSK_TOKEN,
+                       site=DEMO_SITE, one_level_max_services=8, kiosk_name="kiosk-1")
+    window = kiosk.window
+    await until(lambda: kiosk.model.can_issue, "the demo menu")
+    model = kiosk.model
+    assert not model.one_level
+    grid = window.home_page.grid
+    assert len(grid.visible_tiles()) == 17
+    assert_fits(window, size)
+    assert grid.fit.title_px >= HOME_TITLE_MINIMUM_PX
+    save(window, "home")
+
+    QTest.mouseClick(window.language_button, Qt.MouseButton.LeftButton)
+    assert_fits(window, size)
+    save(window, "home-english")
+    QTest.mouseClick(window.language_button, Qt.MouseButton.LeftButton)
+
+    for field in model.catalogue.fields if model.catalogue else ():
+        kiosk.controller.choose_field(field.code)
+        assert_fits(window, size)
+        assert window.procedures_page.grid.fit.title_px >= HOME_TITLE_MINIMUM_PX
+        kiosk.controller.back()
+    kiosk.controller.choose_field("TP")
+    assert_fits(window, size)
+    save(window, "procedures")
+
+    kiosk.controller.ask_priority("TP-KS")
+    assert_fits(window, size)
+    save(window, "priority")
+    kiosk.controller.choose_priority("cao-tuoi")
+    await until(lambda: model.screen is Screen.TICKET, "the ticket screen")
+    assert_fits(window, size)
+    save(window, "ticket")
+    folder = screenshot_folder()
+    if folder is not None and size == SIZES[1]:
+        shutil.copyfile(printer.jobs[0].png_path, folder / "kiosk-printed-ticket.png")
+    kiosk.controller.finish()
+
+    kiosk.controller.choose_field("DD")
+    kiosk.controller.choose_service("DD-NOP")
+    printer.simulate(PrinterStatus(paper_out=True))
+    await until(lambda: model.screen is Screen.PRINT_FAULT, "the printer fault")
+    assert_fits(window, size)
+    save(window, "printer-fault")
+    printer.simulate(PrinterStatus())
+    await until(lambda: model.reprint_enabled, "the printer back")
+    kiosk.controller.reprint()
+    await until(lambda: model.screen is Screen.TICKET, "the reprint")
+    kiosk.controller.finish()
+
+    return kiosk

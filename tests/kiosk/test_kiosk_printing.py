@@ -1,0 +1,161 @@
+"""The print worker: prints on its own thread, reads the printer's status, reports faults, and
+never sends a job to a printer that says it is not ready."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware.printer import (
+    FileTransport,
+    PaperWidth,
+    PrinterConnectionError,
+    PrinterStatus,
+    Transport,
+    VirtualPrinter,
+    render_escpos,
+)
+from hardware.printer.sample import sample_content
+from kiosk.models.status import PrinterCondition
+from kiosk.printing import PrinterReport, PrintJob, TicketPrinter, condition_of
+
+WAIT_SECONDS = 10.0
+
+
+class Recorder:
+    """A print listener that queues every call; tests wait on the queue."""
+
+    def __init__(self) -> None:
+        self.calls: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def printed(self, ticket_id: str) -> None:
+        self.calls.put(("printed", ticket_id))
+
+    def print_failed(self, ticket_id: str, condition: PrinterCondition, detail: str) -> None:
+        self.calls.put(("print_failed", (ticket_id, condition)))
+
+    def printer_changed(self, report: PrinterReport) -> None:
+        self.calls.put(("printer_changed", report))
+
+    def next(self, name: str) -> Any:
+        """The argument of the next call named ``name`` (others are skipped)."""
+        while True:
+            called, argument = self.calls.get(timeout=WAIT_SECONDS)
+            if called == name:
+                return argument
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def running(recorder: Recorder, tmp_path: Path) -> Iterator[tuple[TicketPrinter, VirtualPrinter]]:
+    printer = VirtualPrinter(tmp_path / "tickets")
+    worker = TicketPrinter(printer, PaperWidth.MM80, recorder, poll_seconds=0.02)
+    worker.start()
+    yield worker, printer
+    worker.stop()
+
+
+@pytest.mark.parametrize(("status", "condition"), [
+    (PrinterStatus(), PrinterCondition.OK),
+    (PrinterStatus(paper_near_end=True), PrinterCondition.PAPER_NEAR_END),
+    (PrinterStatus(online=False, paper_out=True, cover_open=True), PrinterCondition.PAPER_OUT),
+    (PrinterStatus(online=False, cover_open=True), PrinterCondition.COVER_OPEN),
+    (PrinterStatus(online=False, cutter_error=True), PrinterCondition.ERROR),
+    (PrinterStatus(auto_recoverable_error=True), PrinterCondition.ERROR),
+    (PrinterStatus(online=False), PrinterCondition.OFFLINE),
+])
+def test_condition_of_status(status: PrinterStatus, condition: PrinterCondition) -> None:
+    assert condition_of(status) is condition
+    assert condition.blocks_printing == (not status.ready)
+
+
+def test_prints_a_job_and_reports_ready(
+        running: tuple[TicketPrinter, VirtualPrinter], recorder: Recorder) -> None:
+    worker, printer = running
+    first = recorder.next("printer_changed")
+    assert (first.condition, first.reports_status) == (PrinterCondition.OK, True)
+    worker.submit(PrintJob("ticket-1", sample_content()))
+    assert recorder.next("printed") == "ticket-1"
+    assert len(printer.jobs) == 1
+    assert printer.jobs[0].rendered.image.width == PaperWidth.MM80.dots
+
+
+def test_fault_is_reported_and_the_job_is_not_sent(
+        running: tuple[TicketPrinter, VirtualPrinter], recorder: Recorder) -> None:
+    worker, printer = running
+    recorder.next("printer_changed")
+    printer.simulate(PrinterStatus(online=False, cover_open=True))
+    assert recorder.next("printer_changed").condition is PrinterCondition.COVER_OPEN
+    worker.submit(PrintJob("ticket-1", sample_content()))
+    assert recorder.next("print_failed") == ("ticket-1", PrinterCondition.COVER_OPEN)
+    assert printer.jobs == ()
+    printer.simulate(PrinterStatus())
+    assert recorder.next("printer_changed").condition is PrinterCondition.OK
+    worker.submit(PrintJob("ticket-1", sample_content()))
+    assert recorder.next("printed") == "ticket-1"
+
+
+def test_a_transport_without_status_prints_and_says_it_cannot_report(
+        recorder: Recorder, tmp_path: Path) -> None:
+    path = tmp_path / "printer.bin"
+    worker = TicketPrinter(FileTransport(path), PaperWidth.MM58, recorder, poll_seconds=0.02)
+    worker.start()
+    try:
+        report = recorder.next("printer_changed")
+        assert (report.condition, report.reports_status) == (PrinterCondition.OK, False)
+        worker.submit(PrintJob("ticket-1", sample_content()))
+        assert recorder.next("printed") == "ticket-1"
+    finally:
+        worker.stop()
+    assert render_escpos(path.read_bytes()).image.width == PaperWidth.MM58.dots
+
+
+class UnreachablePrinter(Transport):
+    """A network printer that is switched off."""
+
+    url = "tcp://192.0.2.1:9100"
+
+    def write(self, data: bytes) -> None:
+        raise PrinterConnectionError(f"{self.url}: connection refused")
+
+    def status(self) -> PrinterStatus | None:
+        raise PrinterConnectionError(f"{self.url}: connection refused")
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_unreachable_printer_is_offline(recorder: Recorder) -> None:
+    worker = TicketPrinter(UnreachablePrinter(), PaperWidth.MM80, recorder, poll_seconds=0)
+    worker.start()
+    try:
+        report = recorder.next("printer_changed")
+        assert report.condition is PrinterCondition.OFFLINE
+        assert "connection refused" in report.detail
+        worker.submit(PrintJob("ticket-1", sample_content()))
+        assert recorder.next("print_failed") == ("ticket-1", PrinterCondition.OFFLINE)
+    finally:
+        worker.stop()
+
+
+def test_without_polling_a_faulted_printer_is_still_watched(
+        recorder: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kiosk.printing.FAULT_POLL_SECONDS", 0.02)
+    printer = VirtualPrinter(tmp_path / "tickets")
+    printer.simulate(PrinterStatus(paper_out=True))
+    worker = TicketPrinter(printer, PaperWidth.MM80, recorder, poll_seconds=0)
+    worker.start()
+    try:
+        assert recorder.next("printer_changed").condition is PrinterCondition.PAPER_OUT
+        printer.simulate(PrinterStatus())
+        assert recorder.next("printer_changed").condition is PrinterCondition.OK
+    finally:
+        worker.stop()
