@@ -1,0 +1,352 @@
+"""Lobby display benchmark: call -> repaint latency, event -> start of audio, flat memory.
+
+    QT_QPA_PLATFORM=offscreen python bench/display_bench.py            # full run (~1 min)
+    QT_QPA_PLATFORM=offscreen python bench/display_bench.py --quick    # smaller, a smoke check
+
+(a) Latency. The server runs in its own process (``qms server``, SQLite, a 10-counter zone).
+    The Qt display runs here exactly as ``qms display`` builds it (connection thread, bridge,
+    board, 1920x1080 widget offscreen, announcement queue), with the notice scrolling and the
+    flash running. An admin client (its own thread) calls tickets one at a time at rotating
+    counters; for each call it prints the time from sending ``call_next`` to:
+      * the paint event that drew the called number (call -> repaint), and
+      * the announcement reaching the audio sink's ``play()`` (call -> audio), also measured
+        from the moment the connection thread received the ``ticket.called`` frame
+        (event -> audio). The sink records the time and reports the announcement finished
+        at once: it stands for an idle speaker; a real device adds its own output latency.
+    Targets: repaint p99 < 100 ms; event -> start of audio < 500 ms.
+(b) Memory. After 1,000 calls to warm up, 10,000 more (each with issue, counter.changed and
+    every other a recall) through the board alone, then through the board and the widget
+    (painted in full after every call): traced Python memory (tracemalloc) and the process's
+    resident size at 0, 2,500, 5,000, 7,500 and 10,000. Target: flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from display.board import Board, BoardSettings, ConnectionStatus
+from display.connection import ConnectionMessage, ConnectionSettings, EventReceived
+from display.ui.board_widget import BoardWidget
+from display.ui.controller import DisplayController
+from display.ui.fonts import load_fonts
+from display.voice import AnnouncementQueue, AnnouncementRenderer, AudioFormat
+from display.voice.pack import DEFAULT_PACK_DIRECTORY, VoicePack
+from server.protocol.client import EventMessage, ProtocolClient
+
+SITE = "bench-lobby"
+DISPLAY_TOKEN = "bench-display-token-0001"
+ADMIN_TOKEN = "bench-admin-token-0001"
+COUNTERS = 10
+T = TypeVar("T")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def describe(name: str, seconds: list[float], target: str) -> str:
+    milliseconds = [value * 1000 for value in seconds]
+    return (f"  {name:<28} median {statistics.median(milliseconds):7.1f} ms   "
+            f"p99 {percentile(milliseconds, 0.99):7.1f} ms   max {max(milliseconds):7.1f} ms"
+            f"   ({len(milliseconds)} calls; target {target})")
+
+
+def resident_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+# --- the server, in its own process ------------------------------------------------------------
+
+
+def write_config(directory: Path) -> Path:
+    """One site: zone T1 with 10 counters serving one service numbered A001..A999; a notice."""
+    lines = [
+        "[server]", 'host = "127.0.0.1"', "port = 8765", 'public_url = "http://127.0.0.1:8765"',
+        'secret = "bench-secret-0123456789abcdef"', f'admin_tokens = ["{ADMIN_TOKEN}"]',
+        "rate_per_second = 100000.0", "rate_burst = 100000",
+        "", "[[sites]]", f'code = "{SITE}"',
+        'name_vi = "Trung tâm Phục vụ hành chính công tỉnh Bình An"',
+        'name_en = "Bình An Public Administration Service Centre"',
+        'notice = "Kính chào Quý khách. Vui lòng lấy số thứ tự tại ki-ốt và chờ đến lượt. '
+        'Người cao tuổi, người khuyết tật, phụ nữ mang thai xin chọn nút ƯU TIÊN."',
+        "", "[[sites.fields]]", 'code = "F"', 'name_vi = "Lĩnh vực"',
+        "", "[[sites.zones]]", 'code = "T1"', 'name_vi = "Tầng 1"',
+        "", "[[sites.services]]", 'code = "S"', 'name_vi = "Nộp hồ sơ"', 'field = "F"',
+        'numbers = "A###"',
+    ]
+    for number in range(1, COUNTERS + 1):
+        lines += ["", "[[sites.counters]]", f'code = "{number}"', f'name = "Quầy {number}"',
+                  'zone = "T1"', 'services = ["S"]']
+    lines += ["", "[[sites.tokens]]", 'name = "tv"', 'role = "display"',
+              f'token = "{DISPLAY_TOKEN}"']
+    path = directory / "bench-display.toml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "server", "--config", str(write_config(directory)),
+         "--db", f"sqlite:///{directory / 'bench.sqlite3'}", "--port", str(port),
+         "--data-dir", str(directory), "--log-level", "WARNING"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                message = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"server exited: {message}") from None
+            wait = threading.Event()
+            wait.wait(0.05)
+    raise RuntimeError("server did not start")
+
+
+class Driver:
+    """An admin client on its own thread and loop, acting for the counters."""
+
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.client = ProtocolClient(url, "admin", ADMIN_TOKEN, SITE, subscribe=[])
+        self.run(self.client.connect())
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def close(self) -> None:
+        self.run(self.client.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class RecordingSink:
+    """An idle speaker: records when play() is called and finishes at once."""
+
+    def __init__(self) -> None:
+        self.started: list[float] = []
+
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+        self.started.append(time.monotonic())
+        on_finished()
+
+
+def wait_qt(app: QApplication, done: Callable[[], bool], timeout: float) -> bool:
+    """Run Qt's event loop until ``done()`` or ``timeout`` seconds."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if done() else None)
+    timer.start(1)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(round(timeout * 1000))
+    if not done():
+        loop.exec()
+    timer.stop()
+    deadline.stop()
+    return done()
+
+
+def latency(app: QApplication, calls: int) -> None:
+    print(f"(a) call -> repaint and call/event -> start of audio: {calls} calls, "
+          "server in its own process, display offscreen at 1920x1080")
+    with tempfile.TemporaryDirectory() as directory:
+        port = free_port()
+        process = start_server(Path(directory), port)
+        url = f"ws://127.0.0.1:{port}/ws"
+        driver = Driver(url)
+        try:
+            for code in range(1, COUNTERS + 1):
+                driver.run(driver.client.request("login", counter=str(code), as_counter=str(code)))
+            for press in range(calls + 5):
+                driver.run(driver.client.request("issue", service="S",
+                                                 request_key=f"bench-{press}"))
+            board = Board(BoardSettings(zone="T1"))
+            widget = BoardWidget(board)
+            sink = RecordingSink()
+            renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
+            announcer = AnnouncementQueue(renderer, sink)
+            controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
+                                           widget, announcer)
+            painted: dict[str, float] = {}
+            received: dict[str, float] = {}
+
+            def on_paint(number: str) -> None:
+                painted.setdefault(number, time.monotonic())
+
+            def on_message(message: ConnectionMessage) -> None:
+                if isinstance(message, EventReceived) and message.event.event == "ticket.called":
+                    received.setdefault(str(message.event.data["number"]), message.received_at)
+
+            widget.paint_listeners.append(on_paint)
+            controller.message_listeners.append(on_message)
+            widget.resize(1920, 1080)
+            widget.show()
+            controller.start()
+            if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
+                raise RuntimeError("the display did not connect")
+            repaint, audio, event_audio = [], [], []
+            for index in range(calls):
+                counter = str(1 + index % COUNTERS)
+                before = len(sink.started)
+                reply: list[str] = []
+
+                async def call(counter: str = counter, reply: list[str] = reply) -> None:
+                    result = await driver.client.request("call_next", as_counter=counter)
+                    reply.append(result["ticket"]["number"])
+
+                sent = time.monotonic()
+                driver.submit(call())
+                def shown_and_heard(reply: list[str] = reply, before: int = before) -> bool:
+                    return bool(reply) and reply[0] in painted and len(sink.started) > before
+
+                if not wait_qt(app, shown_and_heard, 5):
+                    raise RuntimeError(f"call {index} was not shown and announced in 5 s")
+                number = reply[0]
+                repaint.append(painted[number] - sent)
+                audio.append(sink.started[before] - sent)
+                event_audio.append(sink.started[before] - received[number])
+            controller.stop()
+            widget.close()
+            print(describe("call -> repaint", repaint, "p99 < 100 ms"))
+            print(describe("call -> start of audio", audio, "< 500 ms"))
+            print(describe("event -> start of audio", event_audio, "< 500 ms"))
+        finally:
+            driver.close()
+            process.terminate()
+            process.wait(10)
+
+
+def synthetic_calls(count: int, start: int = 0) -> Iterator[EventMessage]:
+    """Issue, call, counter.changed and (every other) recall, at rotating counters; made one
+    at a time, so that the bench itself holds no more memory at 10,000 calls than at 0."""
+    sequence = itertools.count(4 * start + 1)
+    for index in range(start, start + count):
+        counter = str(1 + index % COUNTERS)
+        ticket = {"id": f"{SITE}:20261122:{index}", "number": f"A{index % 1000:03d}",
+                  "service": "S", "service_name": "Nộp hồ sơ", "service_name_en": "",
+                  "counter": counter, "counter_name": f"Quầy {counter}", "status": "called",
+                  "target_counter": None}
+        yield EventMessage(next(sequence), "ticket.issued", "", {**ticket, "status": "waiting"})
+        yield EventMessage(next(sequence), "ticket.called", "", ticket)
+        yield EventMessage(next(sequence), "counter.changed", "", {
+            "code": counter, "name": f"Quầy {counter}", "zone": "T1", "services": ["S"],
+            "status": "open", "ticket": ticket})
+        if index % 2:
+            yield EventMessage(next(sequence), "ticket.recalled", "", ticket)
+
+
+def snapshot_state() -> dict[str, Any]:
+    return {"site": {"code": SITE, "name": "Trung tâm Phục vụ hành chính công",
+                     "name_en": "Public Administration Service Centre",
+                     "notice": "Kính chào Quý khách. " * 8, "timezone": "Asia/Ho_Chi_Minh"},
+            "zones": [{"code": "T1", "name": "Tầng 1", "name_en": "Floor 1"}],
+            "services": [{"code": "S", "name": "Nộp hồ sơ", "name_en": "", "waiting": 50}],
+            "counters": [{"code": str(n), "name": f"Quầy {n}", "zone": "T1", "services": ["S"],
+                          "status": "open", "ticket": None} for n in range(1, COUNTERS + 1)],
+            "recent_calls": []}
+
+
+def memory(app: QApplication, calls: int, with_widget: bool) -> None:
+    board = Board(BoardSettings(zone="T1"))
+    board.apply_snapshot(snapshot_state(), 0, 0.0)
+    board.set_connection(ConnectionStatus.CONNECTED, 0.0)
+    widget: BoardWidget | None = None
+    if with_widget:
+        widget = BoardWidget(board)
+        widget.resize(1920, 1080)
+        widget.show()
+        wait_qt(app, lambda: False, 0.2)
+    title = "board and widget (a full paint after every call)" if with_widget else "board alone"
+    print(f"(b) memory over {calls:,} calls, {title}:")
+    half = calls // 2
+    warm_up = 1_000
+    for event in synthetic_calls(warm_up):  # containers reach their caps; caches fill
+        board.apply_event(event, 0.0)
+        if widget is not None and event.event == "ticket.called":
+            widget.repaint()
+    gc.collect()
+    tracemalloc.start()
+    readings = []
+    done = 0
+    for checkpoint in (0, calls // 4, half, 3 * calls // 4, calls):
+        for event in synthetic_calls(checkpoint - done, start=warm_up + done):
+            board.apply_event(event, float(event.seq))
+            if widget is not None and event.event == "ticket.called":
+                widget.repaint()
+        done = checkpoint
+        gc.collect()
+        traced, _ = tracemalloc.get_traced_memory()
+        readings.append((checkpoint, traced / 1024, resident_mb()))
+    tracemalloc.stop()
+    for checkpoint, traced_kb, rss in readings:
+        print(f"  after {checkpoint:>6,} calls: traced {traced_kb:8.1f} KiB   RSS {rss:7.1f} MB")
+    growth = readings[-1][1] - readings[2][1]
+    print(f"  growth from {half:,} to {calls:,} calls: {growth:+.1f} KiB traced, "
+          f"{readings[-1][2] - readings[2][2]:+.1f} MB RSS (target: flat)")
+    if widget is not None:
+        widget.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer calls, for a smoke check")
+    parser.add_argument("--part", choices=["all", "latency", "memory"], default="all")
+    arguments = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    load_fonts()
+    calls = 40 if arguments.quick else 200
+    memory_calls = 1_000 if arguments.quick else 10_000
+    if arguments.part in ("all", "memory"):
+        memory(app, memory_calls, with_widget=False)
+        memory(app, memory_calls, with_widget=True)
+    if arguments.part in ("all", "latency"):
+        latency(app, calls)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

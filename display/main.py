@@ -1,0 +1,36 @@
+"""``qms display``: the lobby display (``display.main.main(argv)``, called by ``server.cli``).
+
+    qms display --server ws://10.0.0.5:8765/ws --token TOKEN --site hcc-tinh --zone T1
+
+Options: ``qms display --help``. The app's own entry point configures logging; the library
+modules below it only log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from display.errors import DisplaySettingsError
+from display.settings import parse_arguments
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the display; returns the exit status (2 for a bad option or voice pack)."""
+    try:
+        settings, log_level = parse_arguments(sys.argv[1:] if argv is None else argv)
+    except DisplaySettingsError as error:
+        print(f"qms display: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from display.ui.app import run  # Qt only once the options are good
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Words on the lobby display, Vietnamese first and English second, and date/time formats.
+
+Pure: the Qt display uses these; the web display (``display/web/assets/display.js``) carries the
+same words, and ``tests/display/test_web_display.py`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "CONNECTING",
+    "CONNECTION_LOST",
+    "COUNTERS",
+    "NOBODY_WAITING",
+    "NOW_CALLING",
+    "RECENT_CALLS",
+    "RECONNECTING",
+    "UNKNOWN_ZONE",
+    "WAITING",
+    "Label",
+    "counter_status_label",
+    "format_clock",
+    "format_date",
+    "more_services",
+    "weekday_name",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """One piece of text in both languages."""
+
+    vietnamese: str
+    english: str
+
+
+NOW_CALLING = Label("MỜI CÔNG DÂN CÓ SỐ", "NOW CALLING")
+RECENT_CALLS = Label("SỐ VỪA GỌI", "RECENT CALLS")
+COUNTERS = Label("CÁC QUẦY", "COUNTERS")
+WAITING = Label("ĐANG CHỜ", "WAITING")
+NOBODY_WAITING = Label("Không có người chờ", "Nobody waiting")
+CONNECTION_LOST = Label("MẤT KẾT NỐI", "CONNECTION LOST")
+RECONNECTING = Label("Đang kết nối lại…", "Reconnecting…")
+CONNECTING = Label("ĐANG KẾT NỐI…", "CONNECTING…")
+UNKNOWN_ZONE = Label("KHÔNG CÓ KHU VỰC", "NO SUCH ZONE")
+
+_COUNTER_STATUS = {
+    "open": Label("", ""),
+    "paused": Label("Tạm dừng", "Paused"),
+    "closed": Label("Đóng", "Closed"),
+}
+
+# Monday first, as date.weekday() counts.
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def counter_status_label(status: str) -> Label:
+    """What a counter panel says instead of a number: empty when open, else paused/closed."""
+    return _COUNTER_STATUS.get(status, _COUNTER_STATUS["closed"])
+
+
+def more_services(count: int) -> Label:
+    """The last line of a waiting list that does not fit: how many services are left out."""
+    return Label(f"… và {count} dịch vụ khác", f"… and {count} more")
+
+
+def weekday_name(day: date) -> str:
+    """Vietnamese weekday: ``Thứ Hai`` … ``Thứ Bảy``, ``Chủ Nhật``."""
+    return _WEEKDAYS[day.weekday()]
+
+
+def format_date(day: date) -> str:
+    """``Thứ Bảy, 22/11/2026``: the weekday, then dd/mm/yyyy as Vietnam writes dates."""
+    return f"{weekday_name(day)}, {day:%d/%m/%Y}"
+
+
+def format_clock(moment: datetime) -> str:
+    """``08:05:09`` (24-hour clock)."""
+    return f"{moment:%H:%M:%S}"

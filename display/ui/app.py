@@ -1,0 +1,74 @@
+"""The display application: QApplication, fonts, board, widget, voice and controller."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication
+
+from display.board import Board
+from display.settings import DisplaySettings
+from display.ui.board_widget import BoardWidget
+from display.ui.controller import DisplayController
+from display.ui.fonts import load_fonts
+from display.voice import AnnouncementQueue, AnnouncementRenderer, VoiceError
+
+__all__ = ["build_display", "run"]
+
+logger = logging.getLogger(__name__)
+
+
+def build_display(settings: DisplaySettings) -> DisplayController:
+    """Board, widget, announcer (QtAudioSink unless silent) and controller; not started.
+
+    Needs a QApplication. Raises VoiceError when the voice pack cannot be used.
+    """
+    load_fonts()
+    board = Board(settings.board)
+    widget = BoardWidget(board)
+    announcer: AnnouncementQueue | None = None
+    if settings.voice is not None:
+        from display.voice.qt_player import QtAudioSink
+
+        renderer = AnnouncementRenderer.from_settings(settings.voice)
+        announcer = AnnouncementQueue(renderer, QtAudioSink(widget),
+                                      max_pending=settings.voice.max_pending)
+    return DisplayController(settings.connection, board, widget, announcer)
+
+
+def run(settings: DisplaySettings) -> int:
+    """Show the display until the window is closed, Ctrl+Q, or SIGINT/SIGTERM; exit status."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("qms-display")
+    try:
+        controller = build_display(settings)
+    except VoiceError as error:
+        print(f"qms display: voice: {error}", file=sys.stderr)
+        return 2
+    widget = controller.widget
+    QShortcut(QKeySequence("Ctrl+Q"), widget, app.quit)
+    QShortcut(QKeySequence(Qt.Key.Key_F11), widget,
+              lambda: widget.showNormal() if widget.isFullScreen() else widget.showFullScreen())
+    if settings.windowed:
+        widget.resize(1280, 720)
+        widget.show()
+    else:
+        widget.setCursor(Qt.CursorShape.BlankCursor)
+        widget.showFullScreen()
+    # Python runs signal handlers only between bytecodes: a timer lets them in.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    wakeup = QTimer(widget)
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start(250)
+    controller.start()
+    try:
+        status = app.exec()
+    finally:
+        controller.stop()
+    logger.info("display stopped")
+    return int(status)

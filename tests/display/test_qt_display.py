@@ -1,0 +1,292 @@
+"""The Qt lobby display against the real server (pytest-qt, offscreen): calls, recalls, counter
+panels, waiting counts, the zone filter, the lost connection, reconnect and resume, and voice.
+
+The server runs on its own thread (``server_thread``: conftest.py says why); an admin client
+acts for the counters. The display runs as in production: its connection thread, the bridge
+to the GUI thread, the board, the widget and the announcement queue. The flash and the stale
+check read a hand-moved clock, so what they show is checked without waiting for time to pass.
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor
+from pytestqt.qtbot import QtBot
+from support.display import FakeClock, ServerThread
+from support.servers import DISPLAY_TOKEN, SITE, site_config
+
+from display.board import Banner, Board, BoardSettings, CallKind, ConnectionStatus
+from display.connection import ConnectionMessage, ConnectionSettings, SnapshotReceived
+from display.ui.board_widget import BoardWidget, Colour, Region
+from display.ui.controller import DisplayController
+from display.ui.fonts import load_fonts
+from display.voice import (
+    DEFAULT_PACK_DIRECTORY,
+    Announcement,
+    AnnouncementKind,
+    AnnouncementQueue,
+    AnnouncementRenderer,
+    Completion,
+    VoicePack,
+    WavFileSink,
+)
+from server.config import Settings, parse_settings
+
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The shared test site plus a second zone: T2 with counter 4, which also serves HT."""
+    config = site_config()
+    site = config["sites"][0]
+    site["zones"].append({"code": "T2", "name_vi": "Tầng 2", "name_en": "Floor 2"})
+    site["counters"].append({"code": "4", "name": "Quầy 4", "zone": "T2", "services": ["HT"]})
+    return parse_settings(config)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> AnnouncementRenderer:
+    return AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
+
+
+@dataclass
+class Display:
+    board: Board
+    widget: BoardWidget
+    controller: DisplayController
+    painted: list[str] = field(default_factory=list)
+    messages: list[ConnectionMessage] = field(default_factory=list)
+
+    def pixel(self, design_x: int, design_y: int) -> QColor:
+        """The colour at a design point, painted now (grab() runs paintEvent)."""
+        point = self.widget.widget_rect(Region.NOW).topLeft()  # (24, 158) at 1920x1080
+        image = self.widget.grab().toImage()
+        return image.pixelColor(design_x - 24 + point.x(), design_y - 158 + point.y())
+
+
+OpenDisplay = Callable[..., Display]
+
+
+@pytest.fixture
+def open_display(qtbot: QtBot, server_thread: ServerThread,
+                 clock: FakeClock) -> Iterator[OpenDisplay]:
+    """``open_display(zone="T1", announcer=None, stale_after=3.0)``: a running display."""
+    load_fonts()
+    displays: list[Display] = []
+
+    def open_one(zone: str | None = "T1", announcer: AnnouncementQueue | None = None,
+                 stale_after: float = 3.0) -> Display:
+        board = Board(BoardSettings(zone=zone, stale_after_seconds=stale_after))
+        widget = BoardWidget(board, clock=clock)
+        qtbot.addWidget(widget)
+        connection = ConnectionSettings(server_thread.ws_url, DISPLAY_TOKEN, SITE,
+                                        reconnect_initial_seconds=0.05,
+                                        reconnect_max_seconds=0.2)
+        controller = DisplayController(connection, board, widget, announcer, clock=clock)
+        display = Display(board, widget, controller)
+        widget.paint_listeners.append(display.painted.append)
+        controller.message_listeners.append(display.messages.append)
+        widget.resize(1920, 1080)
+        widget.show()
+        controller.start()
+        displays.append(display)
+        qtbot.waitUntil(lambda: board.status is ConnectionStatus.CONNECTED, timeout=WAIT_MS)
+        return display
+
+    yield open_one
+    for display in displays:
+        display.controller.stop()
+
+
+def same_colour(found: QColor, expected: QColor) -> bool:
+    return found.rgb() == expected.rgb()
+
+
+def test_call_appears_large_and_flashes_and_recall_flashes_again(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay, clock: FakeClock
+) -> None:
+    display = open_display()
+    admin = server_thread.admin()
+    number = admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: number in display.painted, timeout=WAIT_MS)
+    call = display.board.newest_call
+    assert call is not None and (call.number, call.counter, call.kind) == (number, "3",
+                                                                         CallKind.CALL)
+    assert display.widget.painted_sizes.newest_number >= 200  # huge, read from 10 m
+    assert display.widget.painted_sizes.counter_number >= 80
+    assert display.board.recent_calls[0].number == number
+    # It flashes: the panel is bright in the first half of each second, dark in the second.
+    started = clock.now
+    clock.now = started + 0.1
+    assert same_colour(display.pixel(1200, 540), Colour.FLASH)
+    clock.now = started + 0.6
+    assert same_colour(display.pixel(1200, 540), Colour.NOW)
+    clock.now = started + 20.0  # the flash is over
+    assert same_colour(display.pixel(1200, 540), Colour.NOW)
+    assert not display.board.flashing(clock.now)
+    # A recall flashes it again.
+    admin.recall("3")
+    qtbot.waitUntil(lambda: display.board.newest_call is not None
+                    and display.board.newest_call.kind is CallKind.RECALL, timeout=WAIT_MS)
+    assert display.board.flashing(clock.now)
+    clock.advance(0.1)
+    assert same_colour(display.pixel(1200, 540), Colour.FLASH)
+    assert [c.number for c in display.board.recent_calls] == [number]
+
+
+def test_counter_panels_and_waiting_counts_follow_events(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay
+) -> None:
+    display = open_display()
+    admin = server_thread.admin()
+    assert display.board.waiting("HT") == 0
+    first, second = admin.issue("HT"), admin.issue("HT")
+    admin.issue("DD-NOP")
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 2
+                    and display.board.waiting("DD-NOP") == 1, timeout=WAIT_MS)
+    admin.call_next("2")
+    qtbot.waitUntil(lambda: display.board.counter("2") is not None
+                    and display.board.counter("2").number == first,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 1, timeout=WAIT_MS)
+    admin.request("finish", as_counter="2")  # ticket.done is not subscribed; counter.changed is
+    qtbot.waitUntil(lambda: display.board.counter("2").number is None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    admin.request("pause", as_counter="2", reason="họp")
+    qtbot.waitUntil(lambda: display.board.counter("2").status.value == "paused",  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    # What the server says after all that is what the board shows.
+    snapshot = admin.request("snapshot")["state"]
+    waiting = {service["code"]: service["waiting"] for service in snapshot["services"]}
+    assert {queue.code: queue.waiting for queue in display.board.services} == waiting
+    panels = {item["code"]: (item["status"], (item["ticket"] or {}).get("number"))
+              for item in snapshot["counters"] if item["zone"] == "T1"}
+    assert {p.code: (p.status.value, p.number) for p in display.board.counters} == panels
+    assert second not in display.painted
+
+
+def test_zone_filter_shows_only_its_counters_and_calls(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay
+) -> None:
+    zone_one = open_display(zone="T1")
+    zone_two = open_display(zone="T2")
+    everything = open_display(zone=None)
+    assert [p.code for p in zone_one.board.counters] == ["1", "2", "3"]
+    assert [p.code for p in zone_two.board.counters] == ["4"]
+    assert len(everything.board.counters) == 4
+    assert [s.code for s in zone_two.board.services] == ["HT"]
+    admin = server_thread.admin()
+    elsewhere, here = admin.issue("HT"), admin.issue("HT")
+    admin.call_next("4")
+    qtbot.waitUntil(lambda: elsewhere in zone_two.painted and elsewhere in everything.painted,
+                    timeout=WAIT_MS)
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: here in zone_one.painted, timeout=WAIT_MS)
+    assert elsewhere not in zone_one.painted
+    assert [c.number for c in zone_one.board.recent_calls] == [here]
+    assert [c.number for c in zone_two.board.recent_calls] == [elsewhere]
+    assert [c.number for c in everything.board.recent_calls] == [here, elsewhere]
+
+
+def test_unknown_zone_is_said_on_screen(qtbot: QtBot, open_display: OpenDisplay) -> None:
+    display = open_display(zone="T9")
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.UNKNOWN_ZONE,
+                    timeout=WAIT_MS)
+    assert same_colour(display.pixel(640, 300), Colour.WARNING)
+
+
+def test_lost_connection_is_shown_then_reconnect_resumes_and_announces(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay, clock: FakeClock,
+    renderer: AnnouncementRenderer, tmp_path: Path
+) -> None:
+    sink = WavFileSink(tmp_path / "resume.wav")
+    announcer = AnnouncementQueue(renderer, sink)
+    display = open_display(announcer=announcer, stale_after=3.0)
+    admin = server_thread.admin()
+    first = admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: first in display.painted, timeout=WAIT_MS)
+    original_port = server_thread.port
+
+    server_thread.stop_server()
+    qtbot.waitUntil(lambda: display.board.status is ConnectionStatus.LOST, timeout=WAIT_MS)
+    assert display.board.banner(clock.now) is Banner.NONE  # a blip is not shown ...
+    clock.advance(3.0)  # ... but 3 s without the server is: the clock timer repaints
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.CONNECTION_LOST,
+                    timeout=WAIT_MS)
+    assert same_colour(display.pixel(640, 300), Colour.LOST)  # "MẤT KẾT NỐI" over the call
+    assert display.board.newest_call is not None  # kept, but not shown as live
+
+    # While the display is away, the same database gets a call through another port ...
+    server_thread.start_server(port=0)
+    missed = server_thread.admin().issue("HT")
+    server_thread.admin().call_next("3")
+    server_thread.stop_server()
+    # ... and when the server is back where the display looks, it resumes and catches up.
+    server_thread.start_server(port=original_port)
+    qtbot.waitUntil(lambda: display.board.status is ConnectionStatus.CONNECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.NONE, timeout=WAIT_MS)
+    resync = [m for m in display.messages if isinstance(m, SnapshotReceived)][-1]
+    assert [event.event for event in resync.replayed].count("ticket.called") == 1
+    assert resync.announce_replayed  # a short outage: what was missed is read out
+    call = display.board.newest_call
+    assert call is not None and call.number == missed
+    assert display.board.flashing(clock.now)
+    assert [c.number for c in display.board.recent_calls] == [missed, first]
+    qtbot.waitUntil(lambda: announcer.statistics.finished == 2, timeout=WAIT_MS)
+    # And it is live again.
+    again = server_thread.admin().issue("HT")
+    server_thread.admin().call_next("3")
+    qtbot.waitUntil(lambda: again in display.painted, timeout=WAIT_MS)
+
+
+def test_two_quick_calls_are_both_announced_in_order(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay,
+    renderer: AnnouncementRenderer, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.wav"
+    sink = WavFileSink(path, completion=Completion.MANUAL)  # "playing" until finish()
+    announcer = AnnouncementQueue(renderer, sink)
+    display = open_display(announcer=announcer)
+    admin = server_thread.admin()
+    first, second = admin.issue("HT"), admin.issue("HT")
+    admin.call_next("3")
+    admin.call_next("2")
+    qtbot.waitUntil(lambda: second in display.painted, timeout=WAIT_MS)
+    # The first is still on the speakers: the second waits, it does not cut in.
+    assert announcer.playing == Announcement(first, "3")
+    assert announcer.pending == (Announcement(second, "2"),)
+    sink.finish()
+    assert announcer.playing == Announcement(second, "2")
+    admin.recall("2")
+    qtbot.waitUntil(lambda: len(announcer.pending) == 1, timeout=WAIT_MS)
+    assert announcer.pending == (Announcement(second, "2", AnnouncementKind.RECALL),)
+    sink.finish()
+    sink.finish()
+    sink.close()
+    expected = [renderer.render(Announcement(first, "3")),
+                renderer.render(Announcement(second, "2")),
+                renderer.render(Announcement(second, "2", AnnouncementKind.RECALL))]
+    frame_size = renderer.audio_format.frame_size
+    assert sink.played_frame_counts == [len(pcm) // frame_size for pcm in expected]
+    with wave.open(str(path), "rb") as written:
+        assert written.readframes(written.getnframes()) == b"".join(expected)
+    assert announcer.statistics.failed == 0 and announcer.statistics.dropped == 0
+
+
+def test_silent_display_and_clean_stop(qtbot: QtBot, open_display: OpenDisplay,
+                                       server_thread: ServerThread) -> None:
+    display = open_display(announcer=None)
+    admin = server_thread.admin()
+    number = admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: number in display.painted, timeout=WAIT_MS)
+    display.controller.stop()
+    assert not display.controller.connection.running

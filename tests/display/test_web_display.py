@@ -1,0 +1,167 @@
+"""The web display served at /display, in real headless Chromium (Debian's, driven by
+Playwright): a call shows within 1 s of call_next, the zone filter, waiting counts, the lost
+connection and the reconnect, and that every request stays on the QMS server."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+from support.display import CHROMIUM, CHROMIUM_ARGUMENTS
+from support.servers import DISPLAY_TOKEN, SITE
+
+from display import texts
+from server.app.serve import RunningServer, start_server
+from server.config import Settings
+from server.protocol.client import ProtocolClient
+
+WEB = Path(__file__).resolve().parents[2] / "display" / "web"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not at /usr/bin/chromium (apt-get install chromium; CI has it)")
+
+Connect = Callable[..., Any]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                    args=CHROMIUM_ARGUMENTS)
+        yield launched
+        await launched.close()
+
+
+async def open_page(browser: Browser, http_url: str, query: str) -> tuple[Page, list[str]]:
+    """The display page at 1920x1080, connected, fonts loaded; and the URLs it requested."""
+    page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(f"{http_url}/display?{query}")
+    await page.wait_for_function("window.qmsDisplay && window.qmsDisplay.status === 'connected'"
+                                 " && window.qmsDisplay.fontsLoaded", timeout=10_000)
+    assert errors == []
+    return page, requested
+
+
+async def text_of(page: Page, element_id: str) -> str:
+    return str(await page.eval_on_selector(f"#{element_id}", "element => element.textContent"))
+
+
+async def test_a_call_shows_within_one_second(
+    server: RunningServer, connect: Connect, browser: Browser, tmp_path: Path
+) -> None:
+    page, requested = await open_page(browser, server.http_url,
+                                      f"zone=T1&site={SITE}&token={DISPLAY_TOKEN}")
+    admin: ProtocolClient = await connect("admin")
+    await admin.request("login", counter="3", as_counter="3")
+    issued = await admin.request("issue", service="HT", request_key="web-1")
+    number = issued["ticket"]["number"]
+    started = time.monotonic()
+    await admin.request("call_next", as_counter="3")
+    await page.wait_for_function(
+        "number => document.getElementById('now-number').textContent === number", arg=number,
+        timeout=1000)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0
+    assert await page.eval_on_selector("#now", "element => element.classList.contains('flash')")
+    assert await text_of(page, "now-counter") == "3"
+    assert (await text_of(page, "recent")).startswith(number)
+    card = await page.eval_on_selector('.card[data-counter="3"] .card-number',
+                                       "element => element.textContent")
+    assert card == number
+    number_size = await page.eval_on_selector(
+        "#now-number", "element => parseFloat(element.style.fontSize)")
+    assert number_size >= 200
+    counter_size = await page.eval_on_selector("#counters",
+                                               "element => parseFloat(element.dataset.numberSize)")
+    assert counter_size >= 80
+    await page.screenshot(path=str(tmp_path / "display-web.png"))
+    assert (tmp_path / "display-web.png").stat().st_size > 10_000
+    # Every asset came from the QMS server itself.
+    own = urlsplit(server.http_url).netloc
+    assert requested and all(urlsplit(url).netloc == own or url.startswith("data:")
+                             for url in requested), requested
+
+
+async def test_zone_filter_and_waiting_counts(
+    server: RunningServer, connect: Connect, browser: Browser
+) -> None:
+    page, _ = await open_page(browser, server.http_url,
+                              f"zone=T1&site={SITE}&token={DISPLAY_TOKEN}")
+    cards = await page.eval_on_selector_all(".card", "cards => cards.map(c => c.dataset.counter)")
+    assert cards == ["1", "2", "3"]
+    admin: ProtocolClient = await connect("admin")
+    for key in ("w-1", "w-2"):
+        await admin.request("issue", service="HT", request_key=key)
+    await page.wait_for_function(
+        "() => { const row = document.querySelector('#waiting li[data-service=\"HT\"] .count');"
+        " return row && row.textContent === '2'; }", timeout=2000)
+    page_elsewhere, _ = await open_page(browser, server.http_url,
+                                        f"zone=T9&site={SITE}&token={DISPLAY_TOKEN}")
+    await page_elsewhere.wait_for_selector("#banner.shown.zone", timeout=2000)
+    assert (await text_of(page_elsewhere, "banner-big")).startswith(texts.UNKNOWN_ZONE.vietnamese)
+
+
+async def test_lost_connection_then_reconnect(
+    settings: Settings, database_path: Path, browser: Browser
+) -> None:
+    url = f"sqlite:///{database_path}"
+    running = await start_server(settings, host="127.0.0.1", port=0, database_url=url)
+    port = running.port
+    page, _ = await open_page(browser, running.http_url,
+                              f"zone=T1&site={SITE}&token={DISPLAY_TOKEN}&stale_after=0.5")
+    await running.stop()
+    await page.wait_for_selector("#banner.shown.lost", timeout=5000)
+    assert await text_of(page, "banner-big") == texts.CONNECTION_LOST.vietnamese
+    assert await page.eval_on_selector("#stage", "element => element.classList.contains('stale')")
+    running = await start_server(settings, host="127.0.0.1", port=port, database_url=url)
+    try:
+        await page.wait_for_function("window.qmsDisplay.status === 'connected'", timeout=5000)
+        await page.wait_for_selector("#banner:not(.shown)", state="attached", timeout=2000)
+        async with ProtocolClient(running.ws_url, "admin", "admin-token-00001", SITE) as admin:
+            await admin.request("login", counter="2", as_counter="2")
+            issued = await admin.request("issue", service="HT", request_key="again")
+            await admin.request("call_next", as_counter="2")
+        await page.wait_for_function(
+            "number => document.getElementById('now-number').textContent === number",
+            arg=issued["ticket"]["number"], timeout=2000)
+    finally:
+        await running.stop()
+
+
+def test_page_and_script_say_what_the_qt_display_says() -> None:
+    page = (WEB / "index.html").read_text(encoding="utf-8")
+    script = (WEB / "assets" / "display.js").read_text(encoding="utf-8")
+    for label in (texts.NOW_CALLING, texts.RECENT_CALLS, texts.WAITING):
+        assert label.vietnamese in page and label.english in page
+    for label in (texts.CONNECTION_LOST, texts.RECONNECTING, texts.CONNECTING,
+                  texts.UNKNOWN_ZONE, texts.NOBODY_WAITING):
+        assert f'["{label.vietnamese}", "{label.english}"]' in script
+    # No outside fonts or scripts: every URL in the page and style sheet is local.
+    style = (WEB / "assets" / "display.css").read_text(encoding="utf-8")
+    for source in (page, style, script):
+        assert not re.search(r"https?://", source), "an outside URL"
+    assert (WEB / "assets" / "fonts" / "DejaVu-LICENSE.txt").is_file()
+
+
+async def test_page_needs_no_polling(server: RunningServer, browser: Browser) -> None:
+    """Nothing but the WebSocket after load: no HTTP requests while it runs."""
+    page, requested = await open_page(browser, server.http_url,
+                                      f"site={SITE}&token={DISPLAY_TOKEN}")
+    count = len(requested)
+    for _ in range(2):  # two ticks of the page's own clock: still no request
+        shown = await text_of(page, "clock")
+        await page.wait_for_function(
+            "shown => document.getElementById('clock').textContent !== shown", arg=shown,
+            timeout=3000)
+    assert len(requested) == count
