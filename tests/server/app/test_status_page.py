@@ -63,9 +63,14 @@ async def test_unknown_tracking_code_gives_a_plain_not_found_page(
     assert status == 404 and "Không tìm thấy phiếu" in page
 
 
-async def test_web_display_route_serves_the_page_or_says_it_is_missing(
+async def test_web_display_page_and_its_assets_are_served_locally(
     server: RunningServer
 ) -> None:
     status, page = await asyncio.to_thread(_fetch, f"{server.http_url}/display?zone=T1")
-    assert status in (200, 404)
-    assert ("<html" in page.lower()) if status == 200 else page == "web display not installed"
+    assert status == 200 and "<html" in page.lower()
+    assert "http://" not in page and "https://" not in page  # nothing from outside
+    status, script = await asyncio.to_thread(_fetch, f"{server.http_url}/display/assets/"
+                                                     "display.js")
+    assert status == 200 and "WebSocket" in script
+    status, _ = await asyncio.to_thread(_fetch, f"{server.http_url}/display/assets/nope.js")
+    assert status == 404
