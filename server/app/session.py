@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
 from server.config.settings import Role, SiteSettings
@@ -34,6 +34,9 @@ from server.protocol.messages import ErrorCode, ProtocolError
 from server.security import PasswordHashError, tokens_equal, verify_password
 from server.store.database import StoreError
 from server.store.repository import StoredEvent
+
+if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle harmless
+    from server.app.runtime import SiteRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ class Session:
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Coroutine[Any, Any, None]],
     ) -> None:
-        from server.app.runtime import QueueService, SiteRuntime
+        from server.app.runtime import QueueService
 
         self.service: QueueService = service
         self.settings = service.server
@@ -248,12 +251,16 @@ class Session:
                         f"{wire.PROTOCOL_VERSION}, not {request.protocol}")
             await self._refuse(CLOSE_POLICY, "protocol version")
             return
-        runtime = self.service.sites.get(request.site)
         role = Role(request.role)
+        runtime = (self.service.sites.get(request.site) if request.site is not None
+                   else self._site_of_token(role, request.token))
         if runtime is None or not self._token_valid(runtime.settings, role, request.token):
             # One message for both, so a token cannot be used to probe site codes.
             self._error(request.id, ErrorCode.UNAUTHORIZED,
-                        "field 'token': not valid for this role at this site")
+                        "field 'token': not valid for this role at this site"
+                        if request.site is not None else
+                        "field 'token': not a device token of any site for this role "
+                        "(a server-wide admin token needs field 'site')")
             await self._refuse(CLOSE_POLICY, "bad token")
             return
         self.role = role
@@ -284,6 +291,19 @@ class Session:
                     raise
                 result["gap"] = True
         self._reply(request.id, result)
+
+    def _site_of_token(self, role: Role, token: str) -> SiteRuntime | None:
+        """The one site whose device tokens hold ``token`` for ``role`` (a hello without
+        ``site``). Every site is compared, so the time taken does not reveal which matched."""
+        found = [runtime for runtime in self.service.sites.values()
+                 if self._site_token_valid(runtime.settings, role, token)]
+        return found[0] if len(found) == 1 else None
+
+    def _site_token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
+        valid = False
+        for candidate in site.tokens:
+            valid |= tokens_equal(token, candidate.token) and candidate.role is role
+        return valid
 
     def _token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
         valid = False

@@ -59,7 +59,7 @@ class ProtocolClient:
         url: str,
         role: str,
         token: str,
-        site: str,
+        site: str | None,
         lang: str = "vi",
         subscribe: list[str] | None = None,
         open_timeout: float = 10.0,

@@ -66,13 +66,15 @@ Text = Annotated[str, Field(max_length=200)]
 
 class Hello(_Request):
     """First frame of every connection. ``after``: replay later events before going live.
-    ``subscribe``: event-name prefixes to receive (``None``: all; ``[]``: none)."""
+    ``subscribe``: event-name prefixes to receive (``None``: all; ``[]``: none).
+    ``site`` may be left out when the token is a device token of one site (device tokens are
+    unique across the deployment); a server-wide admin token needs it."""
 
     type: Literal["hello"]
     protocol: int
     role: Literal["kiosk", "counter", "display", "admin"]
     token: Annotated[str, Field(min_length=1, max_length=200)]
-    site: Code
+    site: Code | None = None
     lang: Literal["vi", "en"] = "vi"
     after: Annotated[int, Field(ge=0)] | None = None
     subscribe: list[Annotated[str, Field(max_length=40)]] | None = None

@@ -114,3 +114,22 @@ async def test_kiosk_may_rate_and_admin_may_cancel(connect: Any) -> None:
     with pytest.raises(RequestFailed) as not_served:
         await kiosk.request("rate", ticket_id=ticket["id"], score=4)
     assert not_served.value.code == "conflict"
+
+
+async def test_a_device_token_names_its_site_so_hello_may_leave_it_out(connect: Any) -> None:
+    display = await connect("display", site=None)
+    assert display.hello_result["site"] == "hcc-test"
+    assert display.hello_result["state"]["site"]["code"] == "hcc-test"
+
+
+async def test_a_server_wide_admin_token_needs_the_site(server: Any) -> None:
+    from support.servers import ADMIN_TOKEN
+
+    from server.protocol.client import ProtocolClient
+
+    admin = ProtocolClient(server.ws_url, "admin", ADMIN_TOKEN, None)
+    with pytest.raises(RequestFailed) as refused:
+        await admin.connect()
+    assert refused.value.code == "unauthorized"
+    assert "needs field 'site'" in refused.value.message
+    await admin.close()
