@@ -129,6 +129,15 @@ def _roll_over(site: SiteSettings, state: SiteState, events: _Events) -> SiteSta
     fresh = replace(fresh, seq=state.seq, service_seconds=state.service_seconds,
                     devices=state.devices)
     events.emit(EventName.DAY_RESET, DayReset(today, state.business_date, unserved))
+    # Each counter that was in use says so itself: the store persists counters from these
+    # events (without them a restart would bring back yesterday's officers), and clients
+    # that follow events alone see the counter close.
+    for code, closed in fresh.counters.items():
+        before = state.counters.get(code)
+        if before is not None and before != CounterState(code, changed_at=before.changed_at):
+            closed = replace(closed, changed_at=events.now)
+            fresh = replace(fresh, counters=fresh.counters.set(code, closed))
+            events.emit(EventName.COUNTER_CHANGED, closed)
     return fresh
 
 

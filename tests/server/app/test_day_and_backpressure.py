@@ -7,7 +7,14 @@ import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from support.servers import DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+from support.servers import (
+    COUNTER_TOKEN,
+    DISPLAY_TOKEN,
+    KIOSK_TOKEN,
+    PASSWORD,
+    SITE,
+    site_config,
+)
 
 from server.app.serve import start_server
 from server.config import Settings, parse_settings
@@ -49,6 +56,39 @@ async def test_numbers_restart_at_local_midnight(settings: Settings, tmp_path: P
             assert snapshot["state"]["site"]["business_date"] == "2026-11-23"
     finally:
         await server.stop()
+
+
+async def test_counters_closed_at_midnight_stay_closed_after_a_restart(
+    settings: Settings, tmp_path: Path
+) -> None:
+    clock = ManualClock(datetime(2026, 11, 22, 16, 59, tzinfo=UTC))
+    database_url = f"sqlite:///{tmp_path / 'q.db'}"
+    server = await start_server(settings, host="127.0.0.1", port=0,
+                                database_url=database_url, clock=clock)
+    try:
+        async with ProtocolClient(server.ws_url, "counter", COUNTER_TOKEN, SITE) as counter, \
+                ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE) as display:
+            await counter.request("login", counter="1", user="lan", password=PASSWORD)
+            await display.next_event("counter.changed")
+            clock.now += timedelta(minutes=2)
+            await server.service.sites[SITE].roll_over()
+            await display.next_event("day.reset")
+            closed = await display.next_event()
+            assert closed.event == "counter.changed"
+            assert (closed.data["code"], closed.data["status"]) == ("1", "closed")
+            assert closed.data["officer"] is None
+    finally:
+        await server.stop()
+    restarted = await start_server(settings, host="127.0.0.1", port=0,
+                                   database_url=database_url, clock=clock)
+    try:
+        async with ProtocolClient(restarted.ws_url, "display", DISPLAY_TOKEN, SITE) as display:
+            counters = display.hello_result["state"]["counters"]
+            assert {item["code"]: item["status"] for item in counters} == {
+                "1": "closed", "2": "closed", "3": "closed"}
+            assert all(item["officer"] is None for item in counters)
+    finally:
+        await restarted.stop()
 
 
 async def test_a_client_that_stops_reading_is_disconnected(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from support.domain import VIETNAM, Desk, build_site, names
 
 from server.domain import (
+    CounterState,
     CounterStatus,
     DayReset,
     EventName,
@@ -58,7 +59,9 @@ def test_midnight_in_vietnam_is_17_utc() -> None:
                          datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC))
     assert before.events == ()
     after = advance_day(desk.site, desk.state, MIDNIGHT_UTC)
-    assert names(after) == [EventName.DAY_RESET]
+    # Q1 and Q3 were open: each says it closed, after the reset itself.
+    assert names(after) == [EventName.DAY_RESET, EventName.COUNTER_CHANGED,
+                            EventName.COUNTER_CHANGED]
     assert after.state.business_date == date(2026, 11, 24)
 
 
@@ -74,8 +77,15 @@ def test_the_reset_lists_unserved_tickets_and_closes_counters() -> None:
     assert len(unserved) == 4
     seq = desk.state.seq
     outcome = advance_day(desk.site, desk.state, MIDNIGHT)
-    (event,) = outcome.events
-    assert event.seq == seq + 1 and outcome.state.seq == seq + 1
+    event, *closed_counters = outcome.events
+    assert [item.seq for item in outcome.events] == [seq + 1, seq + 2, seq + 3]
+    assert outcome.state.seq == seq + 3
+    assert {item.subject.code for item in closed_counters
+            if isinstance(item.subject, CounterState)} == {"Q1", "Q3"}
+    assert all(isinstance(item.subject, CounterState)
+               and item.subject.status is CounterStatus.CLOSED
+               and item.subject.officer is None and item.subject.changed_at == MIDNIGHT
+               for item in closed_counters)
     assert event.at == MIDNIGHT
     reset = event.subject
     assert isinstance(reset, DayReset)
@@ -96,9 +106,11 @@ def test_numbers_restart_after_midnight_and_seq_keeps_rising() -> None:
     seq = desk.state.seq
     desk.now = MIDNIGHT_UTC
     outcome = desk.run(IssueTicket("KS", request_key="press-1"))
-    # The new day opens first, inside the same command.
-    assert names(outcome) == [EventName.DAY_RESET, EventName.TICKET_ISSUED]
-    assert [event.seq for event in outcome.events] == [seq + 1, seq + 2]
+    # The new day opens first (the reset, then the two counters that close), inside the
+    # same command.
+    assert names(outcome) == [EventName.DAY_RESET, EventName.COUNTER_CHANGED,
+                              EventName.COUNTER_CHANGED, EventName.TICKET_ISSUED]
+    assert [event.seq for event in outcome.events] == [seq + 1, seq + 2, seq + 3, seq + 4]
     ticket = outcome.result
     assert isinstance(ticket, Ticket)
     assert ticket.number == "A001"
@@ -118,7 +130,8 @@ def test_advance_day_is_idempotent() -> None:
 def test_a_site_after_several_idle_days_resets_once() -> None:
     desk = busy_evening()
     outcome = advance_day(desk.site, desk.state, MIDNIGHT.replace(day=27, hour=7))
-    assert names(outcome) == [EventName.DAY_RESET]
+    assert names(outcome) == [EventName.DAY_RESET, EventName.COUNTER_CHANGED,
+                              EventName.COUNTER_CHANGED]
     reset = outcome.events[0].subject
     assert isinstance(reset, DayReset)
     assert reset.business_date == date(2026, 11, 27)
@@ -129,3 +142,10 @@ def test_new_site_state_uses_the_local_date() -> None:
     state = new_site_state(site, MIDNIGHT_UTC)
     assert state.business_date == date(2026, 11, 24)
     assert state.seq == 0
+
+
+def test_counters_already_closed_say_nothing_at_midnight() -> None:
+    desk = Desk(build_site(), now=datetime(2026, 11, 23, 16, 0, tzinfo=VIETNAM))
+    desk.issue("KS")
+    outcome = advance_day(desk.site, desk.state, MIDNIGHT)
+    assert names(outcome) == [EventName.DAY_RESET]
