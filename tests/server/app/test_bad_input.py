@@ -4,10 +4,12 @@ connection and the server stay up; nothing in the database changes."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.clock import ManualClock
 from support.servers import KIOSK_TOKEN, SITE, site_config, table_counts
 
 from server.app.serve import RunningServer, start_server
@@ -195,3 +197,42 @@ async def test_a_fault_inside_one_request_answers_internal_and_keeps_the_connect
     assert failed.value.code == "internal"
     ticket = (await kiosk.request("issue", service="HT", request_key="after-fault"))["ticket"]
     assert ticket["number"] == "A001"
+
+
+async def test_issuing_when_the_site_or_service_is_closed_answers_closed(
+    tmp_path: Path
+) -> None:
+    config = site_config()
+    site = config["sites"][0]
+    site["issue_hours"] = "07:00-17:00"
+    site["number_groups"][0]["numbers"] = "1001-1002"  # a range of two numbers a day
+    site["services"][2]["daily_limit"] = 1  # HT
+    database_path = tmp_path / "q.db"
+    clock = ManualClock(datetime(2026, 11, 23, 11, 30, tzinfo=UTC))  # 18:30 in Hà Nội
+    server = await start_server(parse_settings(config), host="127.0.0.1", port=0,
+                                database_url=f"sqlite:///{database_path}", clock=clock)
+    try:
+        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
+
+            async def refused_issue(service: str, key: str) -> RequestFailed:
+                before = table_counts(database_path)
+                with pytest.raises(RequestFailed) as refused:
+                    await kiosk.request("issue", service=service, request_key=key)
+                assert table_counts(database_path) == before
+                return refused.value
+
+            after_hours = await refused_issue("HT", "evening")
+            assert after_hours.code == "closed"
+            assert "07:00 to 17:00" in after_hours.message
+            clock.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
+            await kiosk.request("issue", service="HT", request_key="first")
+            limit = await refused_issue("HT", "second")
+            assert limit.code == "closed" and "daily limit of 1" in limit.message
+            for key in ("land-1", "land-2"):
+                await kiosk.request("issue", service="DD-NOP", request_key=key)
+            used_up = await refused_issue("DD-TRA", "land-3")
+            assert used_up.code == "closed" and "used up for today" in used_up.message
+            # The kiosk's connection is still fine.
+            assert "state" in await kiosk.request("snapshot")
+    finally:
+        await server.stop()

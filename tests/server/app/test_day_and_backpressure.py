@@ -7,6 +7,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from support.clock import ManualClock
 from support.servers import (
     COUNTER_TOKEN,
     DISPLAY_TOKEN,
@@ -19,16 +20,6 @@ from support.servers import (
 from server.app.serve import start_server
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
-
-
-class ManualClock:
-    """The server's clock, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def test_numbers_restart_at_local_midnight(settings: Settings, tmp_path: Path) -> None:
