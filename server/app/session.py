@@ -51,7 +51,9 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
     "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
     "cancel": frozenset({Role.ADMIN}),
-    "device_status": frozenset(Role),
+    # A display only reads (PROTOCOL.md); kiosks report printers, the bridge (admin) and a
+    # counter PC the devices they drive.
+    "device_status": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
     "queue": frozenset({Role.COUNTER, Role.ADMIN}),
     "counter_stats": frozenset({Role.COUNTER, Role.ADMIN}),
     **{name: frozenset({Role.COUNTER, Role.ADMIN}) for name in (

@@ -5,31 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.servers import PASSWORD
+from support.servers import PASSWORD, table_counts
 
+from server.config.settings import Role
 from server.protocol.client import RequestFailed
 
+# One request of every type a client may send (hello aside), with well-formed fields.
+EVERY_REQUEST: dict[str, dict[str, Any]] = {
+    "snapshot": {}, "ticket": {"number": "A001"}, "resume": {"after": 0},
+    "issue": {"service": "HT", "request_key": "k"}, "rate": {"ticket_id": "x", "score": 4},
+    "cancel": {"ticket_id": "x"},
+    "device_status": {"device": "kiosk-1/printer", "kind": "printer", "status": "ok"},
+    "queue": {}, "counter_stats": {},
+    "login": {"counter": "1", "user": "lan", "password": PASSWORD}, "logout": {},
+    "call_next": {}, "call": {"number": "A001"}, "recall": {}, "start": {}, "no_show": {},
+    "finish": {}, "transfer": {"service": "HT"}, "pause": {}, "resume_counter": {},
+}
+ALLOWED: dict[str, set[str]] = {
+    "display": {"snapshot", "ticket", "resume"},
+    "kiosk": {"snapshot", "ticket", "resume", "issue", "rate", "device_status"},
+    "counter": set(EVERY_REQUEST) - {"issue", "cancel"},
+}
+FORBIDDEN = [(role, request_type) for role, allowed in ALLOWED.items()
+             for request_type in EVERY_REQUEST if request_type not in allowed]
 
-@pytest.mark.parametrize(
-    ("role", "request_type", "fields"),
-    [
-        ("display", "issue", {"service": "HT", "request_key": "k"}),
-        ("display", "call_next", {}),
-        ("display", "rate", {"ticket_id": "x", "score": 4}),
-        ("kiosk", "call_next", {}),
-        ("kiosk", "login", {"counter": "1", "user": "lan", "password": PASSWORD}),
-        ("kiosk", "cancel", {"ticket_id": "x"}),
-        ("counter", "issue", {"service": "HT", "request_key": "k"}),
-        ("counter", "cancel", {"ticket_id": "x"}),
-    ],
-)
-async def test_role_is_forbidden(connect: Any, role: str, request_type: str,
-                                 fields: dict[str, Any]) -> None:
+
+def test_the_matrix_covers_every_request_type_the_server_knows() -> None:
+    from server.app.session import _PERMISSIONS
+
+    assert set(EVERY_REQUEST) == set(_PERMISSIONS)
+    for role, allowed in ALLOWED.items():
+        assert allowed == {name for name, roles in _PERMISSIONS.items()
+                           if Role(role) in roles}
+
+
+@pytest.mark.parametrize(("role", "request_type"), FORBIDDEN)
+async def test_role_is_forbidden(connect: Any, database_path: Any, role: str,
+                                 request_type: str) -> None:
     client = await connect(role)
+    before = table_counts(database_path)
     with pytest.raises(RequestFailed) as refused:
-        await client.request(request_type, **fields)
+        await client.request(request_type, **EVERY_REQUEST[request_type])
     assert refused.value.code == "forbidden"
     assert f"a {role} connection may not {request_type}" in refused.value.message
+    assert table_counts(database_path) == before
+    # Refused, not dropped: the connection still reads.
+    assert "state" in await client.request("snapshot")
 
 
 async def test_every_role_may_read(connect: Any) -> None:
