@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -234,11 +234,14 @@ class QueueService:
         self.committer = Committer(repository, self.writer)
         self.sites: dict[str, SiteRuntime] = {}
         self._background: list[asyncio.Task[None]] = []
+        self._purged_on: date | None = None
 
     async def start(self) -> None:
         """Load every site (opening a new day where midnight passed while stopped)."""
         loop = asyncio.get_running_loop()
         self.committer.start()
+        # Before the sites load their recent events, so nothing purged is kept in memory.
+        await self.purge_old_events()
         now = self.clock()
         for code, settings in self.site_settings.items():
             state = await loop.run_in_executor(self.readers, self.repository.load_site, settings)
@@ -276,6 +279,28 @@ class QueueService:
                     await runtime.roll_over()
                 except StoreError as error:
                     logger.error("day reset of %s failed: %s", runtime.settings.code, error)
+            if self.clock().date() != self._purged_on:
+                await self.purge_old_events()
+
+    async def purge_old_events(self) -> int:
+        """Delete stored events older than ``event_retention_days`` (once a day and at start).
+
+        Runs on the writer thread, after any queued commits. Resume beyond what is kept answers
+        ``gap``; each site's ``seq`` lives in its own row, so it never goes back.
+        """
+        cutoff = self.clock() - timedelta(days=self.server.event_retention_days)
+        self._purged_on = self.clock().date()
+        loop = asyncio.get_running_loop()
+        try:
+            purged = await loop.run_in_executor(self.writer, self.repository.purge_events,
+                                                cutoff)
+        except StoreError as error:
+            logger.error("purging events older than %s failed (retried tomorrow): %s",
+                         cutoff.isoformat(), error)
+            return 0
+        if purged:
+            logger.info("purged %d events older than %s", purged, cutoff.isoformat())
+        return purged
 
     def find_track(self, track: str) -> tuple[SiteRuntime, Ticket] | None:
         """Today's ticket with tracking code ``track``, and its site."""

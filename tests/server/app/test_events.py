@@ -134,3 +134,44 @@ async def test_hello_after_an_unknown_future_seq_answers_gap(connect: Any) -> No
     assert result["state"]["services"][2]["waiting"] == 1
     assert "state" in await stale.request("snapshot")  # the connection stays usable
     await stale.close()
+
+
+async def test_events_past_the_retention_period_are_purged_at_start(
+    settings: Settings, database_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from support.clock import ManualClock
+    from support.servers import table_counts
+
+    assert settings.server.event_retention_days == 90
+    clock = ManualClock(datetime(2026, 8, 3, 2, 0, tzinfo=UTC))
+    url = f"sqlite:///{database_path}"
+    server = await start_server(settings, host="127.0.0.1", port=0, database_url=url,
+                                clock=clock)
+    try:
+        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
+            for press in range(3):
+                await kiosk.request("issue", service="HT", request_key=f"august-{press}")
+    finally:
+        await server.stop()
+    assert table_counts(database_path)["events"] == 3
+    clock.now += timedelta(days=89)  # still kept
+    server = await start_server(settings, host="127.0.0.1", port=0, database_url=url,
+                                clock=clock)
+    await server.stop()
+    # Opening the new day added the day.reset event.
+    assert table_counts(database_path)["events"] == 4
+    clock.now += timedelta(days=2)  # now the August events are 91 days old
+    server = await start_server(settings, host="127.0.0.1", port=0, database_url=url,
+                                clock=clock)
+    try:
+        assert table_counts(database_path)["events"] == 2  # two day.reset events
+        async with ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE) as display:
+            # seq never goes back, and what went cannot be replayed.
+            assert display.hello_result["seq"] == 5
+            with pytest.raises(RequestFailed) as refused:
+                await display.request("resume", after=0)
+            assert refused.value.code == "gap"
+    finally:
+        await server.stop()
