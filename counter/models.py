@@ -58,8 +58,10 @@ SHORTCUTS: dict[Action, str] = {
     Action.TRANSFER: "F8",
     Action.PAUSE: "F9",
     Action.RESUME: "F10",
+    Action.LOG_OUT: "Ctrl+L",
 }
-"""Keyboard shortcut of each action (Qt key sequence text); log out has none on purpose."""
+"""Keyboard shortcut of each action (Qt key sequence text). Log out takes a chord rather than
+a single F-key, so that a slip of the finger beside F10 does not end the officer's session."""
 
 ACTION_PHRASES: dict[Action, Phrase] = {
     Action.CALL_NEXT: Phrase.CALL_NEXT,

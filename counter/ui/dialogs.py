@@ -130,9 +130,10 @@ class PauseDialog(QDialog):
         for vietnamese, english in PAUSE_REASONS:
             self.reason.addItem(vietnamese if language is Language.VIETNAMESE else english)
         layout = QVBoxLayout(self)
+        self.buttons = _buttons(self, language)
         layout.addWidget(QLabel(translate(Phrase.PAUSE_REASON, language)))
         layout.addWidget(self.reason)
-        layout.addWidget(_buttons(self, language))
+        layout.addWidget(self.buttons)
 
     def chosen(self) -> str | None:
         text = self.reason.currentText().strip()
@@ -150,9 +151,10 @@ class CallNumberDialog(QDialog):
         self.number = QLineEdit()
         self.number.setMaxLength(16)
         layout = QVBoxLayout(self)
+        self.buttons = _buttons(self, language)
         layout.addWidget(QLabel(translate(Phrase.CALL_NUMBER_PROMPT, language)))
         layout.addWidget(self.number)
-        layout.addWidget(_buttons(self, language))
+        layout.addWidget(self.buttons)
 
     def chosen(self) -> str | None:
         text = self.number.text().strip().upper()

@@ -304,9 +304,10 @@ def test_english_screen() -> None:
     assert model.connection_text() == "Connected"
 
 
-def test_every_action_but_log_out_has_a_distinct_shortcut() -> None:
-    assert set(SHORTCUTS) == set(Action) - {Action.LOG_OUT}
+def test_every_action_has_a_distinct_shortcut_and_log_out_takes_a_chord() -> None:
+    assert set(SHORTCUTS) == set(Action)
     assert len(set(SHORTCUTS.values())) == len(SHORTCUTS)
+    assert "+" in SHORTCUTS[Action.LOG_OUT]
 
 
 def test_request_applied_reads_the_events() -> None:

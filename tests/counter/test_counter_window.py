@@ -1,7 +1,9 @@
 """The counter window (pytest-qt, offscreen) against a real server on its own thread.
 
-Every officer action through its button or keyboard shortcut, the transfer dialog, the waiting
-list, today's figures, errors in plain Vietnamese, the citizen's rating screen, and
+Every officer action driven once by a mouse click on its button and once by its keyboard
+shortcut, each checked on the server; the transfer and pause dialogs driven by clicks and
+typing; the waiting list, today's figures, errors in plain Vietnamese and in English, the
+citizen's rating screen, and
 reconnection: after a server restart and after losing a request or its reply on the way, the
 window shows the true state and no action is applied twice.
 """
@@ -9,20 +11,27 @@ window shows the true state and no action is applied twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox, QTableWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QListWidget,
+    QTableWidget,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from counter.connection import CounterConnection
-from counter.models import Page, RatingStage
+from counter.models import SHORTCUTS, Page, RatingStage
 from counter.requests import Action
 from counter.settings import ConnectionSettings, CounterSettings
 from counter.ui.app import build_window
-from counter.ui.dialogs import CallNumberDialog, PauseDialog, TransferDialog, TransferKind
+from counter.ui.dialogs import CallNumberDialog, PauseDialog, TransferDialog
 from counter.ui.window import CounterWindow
 
 WAIT_MS = 10_000
@@ -84,12 +93,75 @@ def press(qtbot: QtBot, window: CounterWindow, action: Action) -> None:
 
 
 def key(qtbot: QtBot, window: CounterWindow, action: Action) -> None:
-    """Press the action's keyboard shortcut (F2..F10) once the action is enabled."""
+    """Press the action's keyboard shortcut (F2..F10, Ctrl+L) once the action is enabled."""
     qtbot.waitUntil(lambda: action in window.model.enabled_actions(), timeout=WAIT_MS)
     window.activateWindow()  # shortcuts reach the active window only (after a dialog, say)
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
-    number = int(window.shortcuts[action].key().toString().removeprefix("F"))
-    QTest.keyClick(window, getattr(Qt.Key, f"Key_F{number}"))
+    QTest.keySequence(window, window.shortcuts[action].key())
+
+
+Trigger = Literal["button", "shortcut"]
+TRIGGERS = pytest.mark.parametrize("trigger", ["button", "shortcut"])
+NO_TICKET = "Chưa gọi số"
+
+
+def act(qtbot: QtBot, window: CounterWindow, action: Action, trigger: Trigger) -> None:
+    """Drive ``action`` the way ``trigger`` says: a mouse click on its button, or its key."""
+    if trigger == "button":
+        press(qtbot, window, action)
+    else:
+        key(qtbot, window, action)
+
+
+def click_ok(buttons: QDialogButtonBox) -> None:
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled()
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def click_item(choices: QListWidget, text: str) -> None:
+    """Click the list item showing ``text`` where it is drawn."""
+    item = next(choices.item(row) for row in range(choices.count())
+                if choices.item(row).text() == text)
+    choices.scrollToItem(item)
+    QTest.mouseClick(choices.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, choices.visualItemRect(item).center())
+    assert choices.currentItem() is item
+
+
+def call_next(qtbot: QtBot, window: CounterWindow, number: str) -> None:
+    """Set-up step: call the next ticket by its button and wait until ``number`` is shown."""
+    press(qtbot, window, Action.CALL_NEXT)
+    wait_number(qtbot, window, number)
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type ``text`` into ``widget``: ASCII letters as key clicks, Vietnamese letters as an
+    input method's commits (Unikey / ibus deliver them so; ``QTest.keyClicks`` aborts on
+    characters outside Latin-1)."""
+    for character in text:
+        if character.isascii():
+            QTest.keyClicks(widget, character)
+        else:
+            commit = QInputMethodEvent()
+            commit.setCommitString(character)
+            QApplication.sendEvent(widget, commit)
+
+
+def pause(qtbot: QtBot, window: CounterWindow, trigger: Trigger, reason: str) -> None:
+    """Open the pause dialog by ``trigger``, type ``reason`` over the offered one, click OK."""
+    act(qtbot, window, Action.PAUSE, trigger)
+    dialog = window.dialog
+    assert isinstance(dialog, PauseDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    field = dialog.reason.lineEdit()
+    assert field is not None
+    QTest.mouseClick(field, Qt.MouseButton.LeftButton)
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(field, reason)
+    assert dialog.reason.currentText() == reason
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT_MS)
 
 
 def idle(window: CounterWindow) -> bool:
@@ -102,6 +174,13 @@ def ticket_on_server(live_server: Any, number: str) -> dict[str, Any]:
     return ticket
 
 
+def counter_on_server(live_server: Any, code: str = "1") -> dict[str, Any]:
+    """The counter as the server's snapshot has it."""
+    state = live_server.request(live_server.admin(), "snapshot")["state"]
+    counter: dict[str, Any] = next(item for item in state["counters"] if item["code"] == code)
+    return counter
+
+
 def test_wrong_password_shows_a_vietnamese_error(qtbot: QtBot, live_server: Any,
                                                   open_window: OpenWindow) -> None:
     window = open_window(live_server.ws_url)
@@ -112,112 +191,260 @@ def test_wrong_password_shows_a_vietnamese_error(qtbot: QtBot, live_server: Any,
     assert window.pages.currentWidget() is window.login_page
 
 
-def test_call_next_recall_start_and_finish_with_a_case_code(
-        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
+@TRIGGERS
+def test_call_next(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+                   trigger: Trigger) -> None:
     first = live_server.issue("DD-NOP")["number"]
     second = live_server.issue("DD-TRA")["number"]
     window = open_window(live_server.ws_url)
     logged_in(qtbot, window, access)
     qtbot.waitUntil(lambda: window.waiting_table.rowCount() == 2, timeout=WAIT_MS)
-    press(qtbot, window, Action.CALL_NEXT)
+    act(qtbot, window, Action.CALL_NEXT, trigger)
     wait_number(qtbot, window, first)
     assert window.ticket_status.text() == "Đang mời"
     assert window.ticket_service.text() == "Dịch vụ: Nộp hồ sơ đất đai"
     qtbot.waitUntil(lambda: window.waiting_table.rowCount() == 1, timeout=WAIT_MS)
     assert cell(window.waiting_table, 0, 0) == second
+    called = ticket_on_server(live_server, first)
+    assert (called["status"], called["counter"], called["call_count"]) == ("called", "1", 1)
+    assert ticket_on_server(live_server, second)["status"] == "waiting"
+    assert counter_on_server(live_server)["ticket"]["number"] == first
 
-    key(qtbot, window, Action.RECALL)
-    qtbot.waitUntil(lambda: "Số lần gọi: 2" in window.ticket_detail.text(), timeout=WAIT_MS)
-    key(qtbot, window, Action.START)
-    qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ", timeout=WAIT_MS)
+
+@TRIGGERS
+def test_recall(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+                trigger: Trigger) -> None:
+    number = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, number)
+    act(qtbot, window, Action.RECALL, trigger)
+    qtbot.waitUntil(lambda: "Số lần gọi: 2" in window.ticket_detail.text() and idle(window),
+                    timeout=WAIT_MS)
+    recalled = ticket_on_server(live_server, number)
+    assert (recalled["status"], recalled["counter"], recalled["call_count"]) == (
+        "called", "1", 2)
+
+
+@TRIGGERS
+def test_call_a_given_number(qtbot: QtBot, live_server: Any, open_window: OpenWindow,
+                             access: Any, trigger: Trigger) -> None:
+    ahead = live_server.issue("DD-NOP")["number"]
+    wanted = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    act(qtbot, window, Action.CALL_NUMBER, trigger)
+    dialog = window.dialog
+    assert isinstance(dialog, CallNumberDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    QTest.keyClicks(dialog.number, wanted.lower())  # typed in lower case: read as printed
+    click_ok(dialog.buttons)
+    wait_number(qtbot, window, wanted)
+    assert window.dialog is None
+    called = ticket_on_server(live_server, wanted)
+    assert (called["status"], called["counter"]) == ("called", "1")
+    assert ticket_on_server(live_server, ahead)["status"] == "waiting"
+
+
+@TRIGGERS
+def test_start(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+               trigger: Trigger) -> None:
+    number = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, number)
+    act(qtbot, window, Action.START, trigger)
+    qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ" and idle(window),
+                    timeout=WAIT_MS)
     assert not window.action_buttons[Action.RECALL].isEnabled()
+    served = ticket_on_server(live_server, number)
+    assert (served["status"], served["counter"]) == ("serving", "1")
 
+
+@TRIGGERS
+def test_no_show_requeues_once_then_marks_it(qtbot: QtBot, live_server: Any,
+                                             open_window: OpenWindow, access: Any,
+                                             trigger: Trigger) -> None:
+    number = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, number)
+    act(qtbot, window, Action.NO_SHOW, trigger)
+    qtbot.waitUntil(lambda: shown_number(window) == NO_TICKET and idle(window),
+                    timeout=WAIT_MS)
+    # The test site re-queues a no-show once, at the end of its queue...
+    requeued = ticket_on_server(live_server, number)
+    assert (requeued["status"], requeued["counter"]) == ("waiting", None)
+    assert counter_on_server(live_server)["ticket"] is None
+    call_next(qtbot, window, number)
+    act(qtbot, window, Action.NO_SHOW, trigger)
+    qtbot.waitUntil(lambda: shown_number(window) == NO_TICKET and idle(window),
+                    timeout=WAIT_MS)
+    # ...and the second time it stays a no-show.
+    assert ticket_on_server(live_server, number)["status"] == "no_show"
+
+
+@TRIGGERS
+def test_finish_with_a_case_code(qtbot: QtBot, live_server: Any, open_window: OpenWindow,
+                                 access: Any, trigger: Trigger) -> None:
+    number = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, number)
+    QTest.mouseClick(window.case_code, Qt.MouseButton.LeftButton)
     QTest.keyClicks(window.case_code, "000.00.01.H01-261122-0001")
-    key(qtbot, window, Action.FINISH)
-    qtbot.waitUntil(lambda: shown_number(window) == "Chưa gọi số", timeout=WAIT_MS)
+    act(qtbot, window, Action.FINISH, trigger)
+    qtbot.waitUntil(lambda: shown_number(window) == NO_TICKET and idle(window),
+                    timeout=WAIT_MS)
     assert window.case_code.text() == ""
-    served = ticket_on_server(live_server, first)
-    assert (served["status"], served["case_code"], served["call_count"]) == (
-        "done", "000.00.01.H01-261122-0001", 2)
+    served = ticket_on_server(live_server, number)
+    assert (served["status"], served["case_code"], served["counter"]) == (
+        "done", "000.00.01.H01-261122-0001", "1")
     qtbot.waitUntil(lambda: dict(window.model.figure_rows())["Đã phục vụ"] == "1",
                     timeout=WAIT_MS)
 
 
-def test_call_a_given_number_and_no_show(qtbot: QtBot, live_server: Any,
-                                         open_window: OpenWindow, access: Any) -> None:
-    live_server.issue("DD-NOP")
-    wanted = live_server.issue("DD-NOP")["number"]
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    key(qtbot, window, Action.CALL_NUMBER)
-    dialog = window.dialog
-    assert isinstance(dialog, CallNumberDialog)
-    QTest.keyClicks(dialog.number, wanted)
-    QTest.keyClick(dialog.number, Qt.Key.Key_Return)
-    wait_number(qtbot, window, wanted)
-    press(qtbot, window, Action.NO_SHOW)
-    qtbot.waitUntil(lambda: shown_number(window) == "Chưa gọi số" and idle(window),
-                    timeout=WAIT_MS)
-    # The demo-like default re-queues a no-show once: it waits again at the end.
-    assert ticket_on_server(live_server, wanted)["status"] in ("no_show", "waiting")
-
-
+@TRIGGERS
 def test_transfer_dialog_to_a_service_and_to_a_counter(
-        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
+        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+        trigger: Trigger) -> None:
     first = live_server.issue("DD-NOP")["number"]
     second = live_server.issue("DD-NOP")["number"]
     window = open_window(live_server.ws_url)
     logged_in(qtbot, window, access)
 
-    press(qtbot, window, Action.CALL_NEXT)
-    wait_number(qtbot, window, first)
-    key(qtbot, window, Action.TRANSFER)
+    call_next(qtbot, window, first)
+    act(qtbot, window, Action.TRANSFER, trigger)
     dialog = window.dialog
     assert isinstance(dialog, TransferDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
     assert dialog.windowTitle() == f"Chuyển số {first}"
+    assert dialog.to_service.isChecked()
     services = [dialog.choices.item(row).text() for row in range(dialog.choices.count())]
     assert "Nộp hồ sơ đất đai" not in services and "Đăng ký khai sinh" in services
-    dialog.select(TransferKind.SERVICE, "HT")
-    QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
-                     Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: shown_number(window) == "Chưa gọi số" and idle(window),
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()  # nothing chosen yet
+    click_item(dialog.choices, "Đăng ký khai sinh")
+    assert ok.isEnabled()
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: shown_number(window) == NO_TICKET and idle(window),
                     timeout=WAIT_MS)
     assert window.notice.text() == f"Đã chuyển số {first} sang Đăng ký khai sinh."
     moved = ticket_on_server(live_server, first)
     assert (moved["status"], moved["service"]) == ("transferred", "HT")
 
-    press(qtbot, window, Action.CALL_NEXT)
-    wait_number(qtbot, window, second)
-    press(qtbot, window, Action.TRANSFER)
+    call_next(qtbot, window, second)
+    act(qtbot, window, Action.TRANSFER, trigger)
     dialog = window.dialog
     assert isinstance(dialog, TransferDialog)
-    dialog.select(TransferKind.COUNTER, "3")
-    assert dialog.choices.currentItem().text() == "Quầy 3 — Đóng"
-    QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
-                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    QTest.mouseClick(dialog.to_counter, Qt.MouseButton.LeftButton)
+    assert dialog.to_counter.isChecked()
+    counters = [dialog.choices.item(row).text() for row in range(dialog.choices.count())]
+    assert counters == ["Quầy 2 — Đóng", "Quầy 3 — Đóng"]
+    click_item(dialog.choices, "Quầy 3 — Đóng")
+    click_ok(dialog.buttons)
     qtbot.waitUntil(lambda: window.notice.text() == f"Đã chuyển số {second} sang Quầy 3.",
                     timeout=WAIT_MS)
-    assert ticket_on_server(live_server, second)["target_counter"] == "3"
+    moved = ticket_on_server(live_server, second)
+    assert (moved["status"], moved["target_counter"]) == ("transferred", "3")
 
 
-def test_pause_with_a_reason_and_resume(qtbot: QtBot, live_server: Any,
-                                        open_window: OpenWindow, access: Any) -> None:
+@TRIGGERS
+def test_pause_with_a_typed_reason(qtbot: QtBot, live_server: Any, open_window: OpenWindow,
+                                   access: Any, trigger: Trigger) -> None:
     window = open_window(live_server.ws_url)
     logged_in(qtbot, window, access)
-    key(qtbot, window, Action.PAUSE)
-    dialog = window.dialog
-    assert isinstance(dialog, PauseDialog)
-    dialog.reason.setCurrentText("Họp giao ban")
-    dialog.accept()
-    qtbot.waitUntil(lambda: window.counter_state.text() == "Tạm nghỉ: Họp giao ban",
-                    timeout=WAIT_MS)
+    pause(qtbot, window, trigger, "Đi lấy hồ sơ ở kho")
+    qtbot.waitUntil(lambda: window.counter_state.text() == "Tạm nghỉ: Đi lấy hồ sơ ở kho"
+                    and idle(window), timeout=WAIT_MS)
     assert window.model.enabled_actions() == {Action.RESUME, Action.LOG_OUT}
     assert not window.action_buttons[Action.CALL_NEXT].isEnabled()
-    key(qtbot, window, Action.RESUME)
-    qtbot.waitUntil(lambda: window.counter_state.text() == "Đang mở", timeout=WAIT_MS)
-    admin = live_server.admin()
-    state = live_server.request(admin, "snapshot")["state"]
-    assert next(item for item in state["counters"] if item["code"] == "1")["status"] == "open"
+    counter = counter_on_server(live_server)
+    assert (counter["status"], counter["pause_reason"]) == ("paused", "Đi lấy hồ sơ ở kho")
+
+
+@TRIGGERS
+def test_resume(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+                trigger: Trigger) -> None:
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    pause(qtbot, window, "button", "Họp")
+    qtbot.waitUntil(lambda: Action.RESUME in window.model.enabled_actions(), timeout=WAIT_MS)
+    act(qtbot, window, Action.RESUME, trigger)
+    qtbot.waitUntil(lambda: window.counter_state.text() == "Đang mở" and idle(window),
+                    timeout=WAIT_MS)
+    counter = counter_on_server(live_server)
+    assert (counter["status"], counter["pause_reason"], counter["officer"]) == (
+        "open", None, "lan")
+
+
+@TRIGGERS
+def test_log_out(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+                 trigger: Trigger) -> None:
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    assert counter_on_server(live_server)["officer"] == "lan"
+    act(qtbot, window, Action.LOG_OUT, trigger)
+    qtbot.waitUntil(lambda: window.model.page is Page.LOGIN and idle(window), timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.login_page
+    counter = counter_on_server(live_server)
+    assert (counter["status"], counter["officer"]) == ("closed", None)
+
+
+def test_every_action_is_driven_both_ways_above() -> None:
+    # The parametrised tests above cover exactly these actions; a new action must join them.
+    assert set(SHORTCUTS) == set(Action) == {
+        Action.CALL_NEXT, Action.RECALL, Action.CALL_NUMBER, Action.START, Action.NO_SHOW,
+        Action.FINISH, Action.TRANSFER, Action.PAUSE, Action.RESUME, Action.LOG_OUT}
+
+
+def english(qtbot: QtBot, window: CounterWindow) -> None:
+    QTest.mouseClick(window.language_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.language_button.text() == "Tiếng Việt", timeout=WAIT_MS)
+
+
+def test_english_errors_from_the_server(qtbot: QtBot, live_server: Any,
+                                        open_window: OpenWindow, access: Any) -> None:
+    window = open_window(live_server.ws_url)
+    english(qtbot, window)
+    log_in(qtbot, window, "wrong-password")
+    qtbot.waitUntil(window.notice.isVisible, timeout=WAIT_MS)
+    assert window.notice.text() == "Wrong user name or password"
+    logged_in(qtbot, window, access)
+    assert window.action_buttons[Action.CALL_NEXT].text() == "Call next  (F2)"
+
+    press(qtbot, window, Action.CALL_NEXT)
+    qtbot.waitUntil(lambda: window.notice.text() == "Nobody is waiting" and idle(window),
+                    timeout=WAIT_MS)
+    assert window.notice.objectName() == "noticeError"
+    assert "not_found" in window.notice.toolTip()
+
+    press(qtbot, window, Action.CALL_NUMBER)
+    dialog = window.dialog
+    assert isinstance(dialog, CallNumberDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).text() == "OK"
+    QTest.keyClicks(dialog.number, "1999")
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.notice.text() == "There is no ticket 1999 today"
+                    and idle(window), timeout=WAIT_MS)
+    assert window.notice.objectName() == "noticeError"
+
+    served = live_server.issue("DD-NOP")["number"]
+    call_next(qtbot, window, served)
+    press(qtbot, window, Action.FINISH)
+    qtbot.waitUntil(lambda: shown_number(window) == "No ticket called" and idle(window),
+                    timeout=WAIT_MS)
+    press(qtbot, window, Action.CALL_NUMBER)
+    dialog = window.dialog
+    assert isinstance(dialog, CallNumberDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    QTest.keyClicks(dialog.number, served)
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.notice.text() == f"Ticket {served} is no longer waiting: "
+                    "already served" and idle(window), timeout=WAIT_MS)
+    assert ticket_on_server(live_server, served)["status"] == "done"
 
 
 def test_waiting_list_in_calling_order_with_priority_marks_and_figures(
@@ -351,11 +578,3 @@ def test_a_call_lost_on_the_way_is_reported_not_done(
     assert ticket_on_server(live_server, number)["status"] == "waiting"
     key(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, number)
-
-
-def test_log_out(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    press(qtbot, window, Action.LOG_OUT)
-    qtbot.waitUntil(lambda: window.model.page is Page.LOGIN, timeout=WAIT_MS)
-    assert window.pages.currentWidget() is window.login_page
