@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from server.config import ConfigError, Settings, load_settings
+from server.store.database import StoreError
 
 logger = logging.getLogger("qms")
 
@@ -98,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(settings, arguments.db, check=arguments.check))
         return asyncio.run(_serve(settings, arguments.db))
+    except StoreError as error:
+        print(f"qms: database error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 0
 

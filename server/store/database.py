@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,41 @@ class Engines:
 
 
 def open_engines(url: str) -> Engines:
-    """Create the engines for ``url``; for a SQLite file, its directory is created."""
+    """Create the engines for ``url``; for a SQLite file, its directory is created.
+
+    Raises StoreError naming the URL (password hidden) when it is not a usable database URL.
+    """
+    try:
+        return _open_engines(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as error:
+        raise StoreError(f"database URL {_shown(url)!r}: {_reason(error)} (expected e.g. "
+                         "sqlite:///path/qms.sqlite3 or postgresql://user:password@host/db)"
+                         ) from error
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of a driver's message, without SQLAlchemy's background link."""
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else repr(original)
+
+
+def _open_engines(url: str) -> Engines:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database in ("", ":memory:"):
+            # Each engine would get its own empty database, and every ticket would be lost.
+            raise StoreError(f"database URL {url!r}: needs a file path "
+                             "(sqlite:///path/qms.sqlite3), not an in-memory database")
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
         writer = _sqlite_engine(url, immediate=True)
         reader = _sqlite_engine(url, immediate=False)
     else:
@@ -96,7 +126,18 @@ def checkpoint(engines: Engines) -> None:
 
 
 def migrate(engines: Engines) -> None:
-    """Bring the schema to the newest Alembic revision (creating it on a new database)."""
+    """Bring the schema to the newest Alembic revision (creating it on a new database).
+
+    Raises StoreError naming the database when it cannot be reached or migrated.
+    """
+    try:
+        _migrate(engines)
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot open the database {_shown(engines.url)!r}: {_reason(error)}"
+                         ) from error
+
+
+def _migrate(engines: Engines) -> None:
     script_location = str(resources.files("server.store").joinpath("migrations"))
     config = Config()
     config.set_main_option("script_location", script_location)

@@ -24,6 +24,25 @@ def test_wrong_config_stops_the_start_naming_the_key(tmp_path: Path,
     assert "server.port: must be a whole number, got 'tám'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("database_url", "words"),
+    [
+        ("nonsense://x", "database URL 'nonsense://x': Can't load plugin"),
+        ("sqlite:///", "needs a file path"),
+        ("postgresql://qms:very-secret@127.0.0.1:1/qms",
+         "cannot open the database 'postgresql+psycopg://qms:***@127.0.0.1:1/qms'"),
+    ],
+)
+def test_an_unusable_database_stops_the_start_with_a_plain_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_url: str, words: str
+) -> None:
+    assert main(["server", "--db", database_url, "--port", "0",
+                 "--data-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("qms: database error: ") and words in error
+    assert "very-secret" not in error and "Traceback" not in error
+
+
 def test_hash_password_prints_a_verifiable_hash(capsys: pytest.CaptureFixture[str]) -> None:
     from server.security import verify_password
 
