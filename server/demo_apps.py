@@ -1,0 +1,212 @@
+"""The demo's child processes: kiosk, bus emulator, bridge, counter terminal, lobby display.
+
+Each runs as ``python -m <module> <arguments>`` with its output in ``<data dir>/logs``. The
+bus emulator's console is joined to the demo's own terminal: lines typed there press the
+emulated keypad and rating pad, and what the emulated LED board shows is printed back, so a
+newcomer can call numbers "by hardware" without any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import IO, TextIO
+
+from server.app.serve import RunningServer
+from server.config.settings import Role, Settings, SiteSettings
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_PREFIX = "  [thiết bị / bus] "
+CONSOLE_HELP = (
+    "Emulated keypad and rating pad of counter Q01: type here and press Enter —\n"
+    "    n next · r recall · s start · x no-show · f finish · c 1005 call a number ·\n"
+    "    t SERVICE transfer · p pause · u resume · 1..4 rate (while the pad is lit) · ? help"
+)
+_STOP_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class DemoApp:
+    """One child process of the demo.
+
+    ``module`` is run as ``python -m module arguments``; ``needs_screen``: it opens a window;
+    ``console``: its standard input and output are joined to the demo's terminal.
+    """
+
+    name: str
+    arguments: tuple[str, ...]
+    needs_screen: bool = True
+    module: str = "server.cli"
+    console: bool = False
+
+
+@dataclass
+class RunningApp:
+    """A started child process and where its output goes."""
+
+    app: DemoApp
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    reported_exit: bool = field(default=False)
+
+
+def token_of(site: SiteSettings, role: Role) -> str | None:
+    """The first device token of ``role`` in the site's config."""
+    return next((item.token for item in site.tokens if item.role is role), None)
+
+
+def tickets_directory(data_dir: Path) -> Path:
+    """Where the demo kiosk's virtual printer writes ``job-NNNNNN.png``."""
+    return (data_dir / "tickets").resolve()
+
+
+def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
+    """The apps the demo starts for the first site: a kiosk, the bus emulator and bridge for
+    counter Q01, that counter's terminal, and a lobby display for the first zone."""
+    site = settings.sites[0]
+    kiosk_token = token_of(site, Role.KIOSK) or ""
+    counter_token = token_of(site, Role.COUNTER) or ""
+    display_token = token_of(site, Role.DISPLAY) or ""
+    bridge_token = token_of(site, Role.ADMIN) or running.service.server.admin_tokens[0]
+    bus_port = _free_port()
+    device_map = resources.files("hardware.bridge").joinpath("demo_map.toml")
+    return [
+        # Tickets print to PNG files through the virtual printer.
+        DemoApp("kiosk", ("kiosk", "--server", running.ws_url, "--token", kiosk_token,
+                          "--site", site.code, "--printer",
+                          "virtual://" + tickets_directory(settings.server.data_dir).as_posix(),
+                          "--windowed", "--size", "1280x720")),
+        # The serial bus with an emulated keypad, LED board and rating pad at counter Q01.
+        DemoApp("bus-emulator", ("--listen", f"127.0.0.1:{bus_port}"), needs_screen=False,
+                module="hardware.serial_bus.emulator", console=True),
+        DemoApp("bridge", ("bridge", "--server", running.ws_url, "--token", bridge_token,
+                           "--site", site.code, "--port", f"socket://127.0.0.1:{bus_port}",
+                           "--map", str(device_map)), needs_screen=False),
+        DemoApp("counter", ("counter", "--server", running.ws_url, "--token", counter_token,
+                            "--site", site.code, "--counter", "Q01", "--windowed")),
+        DemoApp("display", ("display", "--server", running.ws_url, "--token", display_token,
+                            "--site", site.code, "--zone", site.zones[0].code, "--windowed")),
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def has_screen() -> bool:
+    """Whether windows can open here (a desktop session, Windows or macOS, or Qt told to draw
+    offscreen)."""
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class DemoApps:
+    """Starts the demo's child processes, watches them, and stops them.
+
+    ``terminal_in``/``terminal_out`` are the demo's own terminal, which the console app is
+    joined to (lines in, lines out with :data:`CONSOLE_PREFIX`).
+    """
+
+    def __init__(self, data_dir: Path, terminal_in: TextIO, terminal_out: TextIO,
+                 say: Callable[[str], None]) -> None:
+        self.logs = data_dir / "logs"
+        self.terminal_in = terminal_in
+        self.terminal_out = terminal_out
+        self.say = say
+        self.running: list[RunningApp] = []
+
+    def start(self, apps: Sequence[DemoApp]) -> None:
+        """Start each app; one that needs a screen is skipped (and said so) without one."""
+        screen = has_screen()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for app in apps:
+            if app.needs_screen and not screen:
+                self.say(f"  ({app.name}: no screen here (DISPLAY is not set), not started)")
+                continue
+            log_path = self.logs / f"{app.name}.log"
+            log = log_path.open("ab")
+            process = subprocess.Popen(
+                [sys.executable, "-m", app.module, *app.arguments],
+                stdout=subprocess.PIPE if app.console else log, stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE if app.console else subprocess.DEVNULL)
+            self.running.append(RunningApp(app, process, log_path))
+            self.say(f"  started {app.name} (log: {log_path})")
+            if app.console:
+                self._join_console(process, log)
+        if any(item.app.console for item in self.running):
+            self.say(CONSOLE_HELP)
+
+    def _join_console(self, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        child_in, child_out = process.stdin, process.stdout
+
+        def forward_input() -> None:
+            # Ends at the end of the demo's input; the child's pipe stays open, because the
+            # emulator's console stops at end of input and the devices would go with it.
+            for line in self.terminal_in:
+                try:
+                    child_in.write(line.encode())
+                    child_in.flush()
+                except (BrokenPipeError, ValueError):
+                    return
+
+        def relay_output() -> None:
+            for raw in child_out:
+                log.write(raw)
+                log.flush()
+                self.terminal_out.write(CONSOLE_PREFIX + raw.decode(errors="replace"))
+                self.terminal_out.flush()
+
+        threading.Thread(target=forward_input, name="demo-console-in", daemon=True).start()
+        threading.Thread(target=relay_output, name="demo-console-out", daemon=True).start()
+
+    async def watch(self) -> None:
+        """Say once when a child ends by itself, with its exit status and last log line.
+
+        Checks every second: cheap, and a window that could not open (a missing Qt system
+        library, say) is otherwise a silent absence.
+        """
+        while True:
+            await asyncio.sleep(1.0)
+            for item in self.running:
+                status = item.process.poll()
+                if status is None or item.reported_exit:
+                    continue
+                item.reported_exit = True
+                self.say(f"  {item.app.name} stopped (exit status {status}); "
+                         f"last log line: {_last_line(item.log_path)!r}; log: {item.log_path}")
+
+    async def stop(self) -> None:
+        """Terminate every child, killing those that do not end within 10 s."""
+        for item in self.running:
+            if item.process.poll() is None:
+                item.process.terminate()
+        for item in self.running:
+            try:
+                await asyncio.to_thread(item.process.wait, _STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                logger.warning("%s did not stop in %.0f s; killed", item.app.name,
+                               _STOP_SECONDS)
+                item.process.kill()
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text("utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
