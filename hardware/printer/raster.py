@@ -8,10 +8,19 @@ Ticket, top to bottom: centre name (bold, centred, wrapped) - rule - service nam
 wrapped) - priority band (white on black, when any) - "Số thứ tự" - the number (as large as
 fits) - rule - people ahead, estimated wait, counters, date - QR code (error correction M)
 and its caption - footer.
+
+Speed: a kiosk renders a ticket between the server's reply and the printer, so the parts that
+do not change from ticket to ticket are drawn once and then reused: text measurements, the
+font size and line breaks of each paragraph, and the drawn lines themselves (centre name,
+service names, labels, footer), keyed by text, font and size, in bounded LRU caches. The
+cached blocks are Pillow images shared between tickets and are never drawn on after caching:
+they are only pasted into a new image. The QR code's mask is chosen with bit operations
+(:mod:`hardware.printer.qr`). Output is the same as drawing everything afresh.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -24,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 from hardware.printer.errors import TicketContentError
 from hardware.printer.font import FontWeight, load_font, missing_characters
 from hardware.printer.layout import PaperWidth, TicketContent, TicketText, ticket_text
+from hardware.printer.qr import qr_modules
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +144,7 @@ def render_ticket(
     blocks: list[Image.Image] = []
 
     def gap(height: int) -> None:
-        blocks.append(Image.new("1", (width, height), WHITE))
+        blocks.append(_blank(width, height))
 
     gap(chosen.gap // 2)
     blocks.extend(_paragraph(text.centre_name, FontWeight.BOLD, chosen.centre_size, chosen, width))
@@ -171,8 +181,12 @@ def render_ticket(
     return _stack(blocks, width)
 
 
+@functools.lru_cache(maxsize=16384)
 def text_box(text: str, font: ImageFont.FreeTypeFont) -> tuple[int, int, int, int]:
-    """Ink box ``(left, top, right, bottom)`` of ``text`` relative to its baseline origin."""
+    """Ink box ``(left, top, right, bottom)`` of ``text`` relative to its baseline origin.
+
+    Cached (fonts compare by identity; :func:`load_font` hands out the same object for the
+    same size): wrapping measures the same words and prefixes for every ticket."""
     left, top, right, bottom = font.getbbox(text, mode="1", anchor="ls")
     return int(left), int(top), int(right), int(bottom)
 
@@ -185,6 +199,7 @@ def text_width(text: str, font: ImageFont.FreeTypeFont) -> int:
     return right - min(left, 0)
 
 
+@functools.lru_cache(maxsize=256)
 def line_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
     """``(above, below)``: dots above and below the baseline that any Vietnamese line needs.
 
@@ -230,6 +245,7 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> tuple[
     return tuple(lines)
 
 
+@functools.lru_cache(maxsize=1024)
 def fit_paragraph(
     text: str,
     weight: FontWeight,
@@ -243,6 +259,7 @@ def fit_paragraph(
     line. Then, to avoid a short last line such as a lone "phút", it shrinks up to
     :data:`SHRINK_TO_SAVE_A_LINE` further when that saves a line, and evens out the line
     lengths. Falls back to ``minimum_size`` with over-long words split between letters.
+    Cached: the same paragraph always gets the same answer.
     """
     words = text.split()
     for candidate_size in range(size, minimum_size - 1, -1):
@@ -311,14 +328,19 @@ def render_text_line(
     return block
 
 
+@functools.lru_cache(maxsize=512)
 def _paragraph(
     text: str, weight: FontWeight, size: int, style: TicketStyle, width: int
-) -> list[Image.Image]:
+) -> tuple[Image.Image, ...]:
+    """The paragraph's lines, each a paper-wide block; cached, so read-only."""
     content_width = width - 2 * style.margin
     font, lines = fit_paragraph(text, weight, size, style.minimum_size, content_width)
-    return [_padded(render_text_line(line, font, content_width), style, width) for line in lines]
+    return tuple(
+        _padded(render_text_line(line, font, content_width), style, width) for line in lines
+    )
 
 
+@functools.lru_cache(maxsize=64)
 def _priority_band(label: str, style: TicketStyle, width: int) -> Image.Image:
     content_width = width - 2 * style.margin
     padding = max(4, style.gap // 2)
@@ -336,6 +358,7 @@ def _priority_band(label: str, style: TicketStyle, width: int) -> Image.Image:
     return _padded(band, style, width)
 
 
+@functools.lru_cache(maxsize=256)
 def _number_block(number: str, style: TicketStyle, width: int, content_width: int) -> Image.Image:
     allowed_width = int(content_width * style.number_width_share)
     low, high = 8, 1000
@@ -357,10 +380,7 @@ def _number_block(number: str, style: TicketStyle, width: int, content_width: in
 
 
 def _qr_block(url: str, style: TicketStyle, width: int) -> Image.Image:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(url)
-    code.make(fit=True)
-    matrix: list[list[bool]] = code.get_matrix()
+    matrix = qr_modules(url, qrcode.constants.ERROR_CORRECT_M, border=4)
     modules = len(matrix)
     module = max(style.qr_minimum_module, style.qr_target // modules)
     while module > style.qr_minimum_module and modules * module > width:
@@ -379,12 +399,18 @@ def _qr_block(url: str, style: TicketStyle, width: int) -> Image.Image:
     return block
 
 
+@functools.lru_cache(maxsize=16)
 def _rule(width: int, style: TicketStyle) -> Image.Image:
     block = Image.new("1", (width, style.rule_thickness), WHITE)
     ImageDraw.Draw(block).rectangle(
         (style.margin, 0, width - style.margin - 1, style.rule_thickness - 1), fill=BLACK
     )
     return block
+
+
+@functools.lru_cache(maxsize=64)
+def _blank(width: int, height: int) -> Image.Image:
+    return Image.new("1", (width, height), WHITE)
 
 
 def _padded(inner: Image.Image, style: TicketStyle, width: int) -> Image.Image:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import zxingcpp
-from PIL import Image, ImageChops, ImageOps
+from PIL import Image, ImageChops, ImageDraw, ImageOps
 
 from hardware.printer.errors import PrinterError
 from hardware.printer.escpos_bytes import (
+    DEFAULT_FRAGMENT_HEIGHT,
     FULL_CUT_AFTER_FEED,
     INITIALISE,
     PARTIAL_CUT_AFTER_FEED,
     RASTER_IMAGE,
     CutMode,
+    _generic_profile,
     raster_job_bytes,
     ticket_bytes,
 )
@@ -102,3 +106,53 @@ def test_python_escpos_prints_no_warnings(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == ""
+
+
+def python_escpos_job(image: Image.Image, paper: PaperWidth, fragment_height: int,
+                      feed_lines: int) -> bytes:
+    """The same job made by python-escpos itself (``Dummy``, ``image(impl="bitImageRaster")``),
+    the reference the direct packing must match byte for byte."""
+    from escpos.printer import Dummy
+
+    printer = Dummy(profile=_generic_profile(paper.dots))
+    printer.hw("INIT")
+    printer.image(image, impl="bitImageRaster", center=False, fragment_height=fragment_height)
+    printer.print_and_feed(feed_lines)
+    output: bytes = printer.output
+    return output
+
+
+@pytest.mark.parametrize("paper", list(PaperWidth))
+def test_ticket_raster_is_packed_exactly_as_python_escpos_packs_it(
+    content: TicketContent, paper: PaperWidth
+) -> None:
+    image = render_ticket(content, paper)
+    assert image.height > DEFAULT_FRAGMENT_HEIGHT  # several blocks, the last one shorter
+    ours = raster_job_bytes(image, paper, cut=CutMode.NONE, feed_lines=3)
+    assert ours == python_escpos_job(image, paper, DEFAULT_FRAGMENT_HEIGHT, 3)
+
+
+@pytest.mark.parametrize(("width", "height", "fragment_height"), [
+    (13, 5, 512), (383, 40, 16), (384, 33, 33), (200, 70, 7)])
+def test_odd_sizes_are_packed_exactly_as_python_escpos_packs_them(
+    width: int, height: int, fragment_height: int
+) -> None:
+    pattern = random.Random(width * height)
+    image = Image.new("1", (width, height), 1)
+    image.putdata([pattern.choice((0, 1)) for _ in range(width * height)])
+    ours = raster_job_bytes(image, PaperWidth.MM58, cut=CutMode.NONE, feed_lines=0,
+                            fragment_height=fragment_height)
+    assert ours == python_escpos_job(image, PaperWidth.MM58, fragment_height, 0)
+    # And the rendered paper shows the picture, the padding of short rows left blank.
+    printed = render_escpos(ours).image
+    assert printed.crop((0, 0, width, height)).tobytes() == image.tobytes()
+    assert ImageOps.invert(printed.crop((width, 0, printed.width, height)).convert("L")
+                           ).getbbox() is None
+
+
+def test_greyscale_images_go_through_python_escpos() -> None:
+    image = Image.new("L", (64, 10), 255)
+    ImageDraw.Draw(image).rectangle((8, 2, 40, 6), fill=20)
+    data = raster_job_bytes(image, PaperWidth.MM58, cut=CutMode.NONE)
+    assert data == python_escpos_job(image, PaperWidth.MM58, DEFAULT_FRAGMENT_HEIGHT, 1)
+    assert ImageOps.invert(render_escpos(data).image.convert("L")).getbbox() == (8, 2, 41, 7)
