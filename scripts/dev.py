@@ -51,12 +51,46 @@ def install_system_packages() -> None:
     run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
 
 
+# Qt's xcb window plugin (Qt 6.5+) loads these at start; a minimal desktop may lack some.
+# library name (for ctypes.util.find_library) -> Debian package
+QT_XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-image": "libxcb-image0",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "EGL": "libegl1",
+    "GL": "libgl1",
+}
+
+
+def install_window_libraries() -> None:
+    """On Linux with an X display, the system libraries Qt's windows need (Debian names)."""
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return
+    import ctypes.util
+
+    missing = [package for library, package in QT_XCB_LIBRARIES.items()
+               if ctypes.util.find_library(library) is None]
+    if not missing:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        print(f"note: the demo's windows need these system packages: {' '.join(missing)} "
+              f"(Debian/Ubuntu: sudo apt-get install {' '.join(missing)})", flush=True)
+        return
+    run("apt-get", "update", "-qq")
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 1 or argv[0] not in {"demo", "test"}:
         print(__doc__)
         return 2
     if argv[0] == "demo":
         python = install("")
+        install_window_libraries()
         run(python, "-m", "server.cli", "demo", *argv[1:])
         return 0
     python = install("[test]")
