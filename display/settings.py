@@ -2,6 +2,14 @@
 
 ``parse_arguments(argv)`` is the only place that reads options; everything below it receives a
 :class:`DisplaySettings`.
+
+There is no default token: a display of a real centre must be given its own, and a default
+that is the demo's would connect a misconfigured TV to nothing useful without saying why.
+``--site`` is optional: the server finds the site from a device token.
+
+Voice: every setting of ``display.voice.settings`` can come from ``--voice-config FILE.toml``
+(its ``[voice]`` table); ``--voice-pack``, ``--number-reading`` and ``--lang``, when given,
+override the file's ``pack``, ``ticket_reading`` and ``languages``.
 """
 
 from __future__ import annotations
@@ -14,20 +22,16 @@ from pathlib import Path
 from display.board import BoardSettings
 from display.connection import ConnectionSettings
 from display.errors import DisplaySettingsError
-from display.voice import VoiceError, VoiceSettings, parse_voice_settings
+from display.voice import VoiceError, VoiceSettings, parse_voice_settings, read_voice_file
 
 __all__ = [
     "DEFAULT_SERVER",
-    "DEFAULT_SITE",
-    "DEFAULT_TOKEN",
     "DisplaySettings",
     "build_parser",
     "parse_arguments",
 ]
 
 DEFAULT_SERVER = "ws://127.0.0.1:8765/ws"
-DEFAULT_TOKEN = "demo-display-token-0001"
-DEFAULT_SITE = "hcc-tinh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Màn hình sảnh chờ — lobby display: calls, counters, waiting, voice")
     parser.add_argument("--server", default=DEFAULT_SERVER,
                         help=f"server WebSocket URL (default {DEFAULT_SERVER})")
-    parser.add_argument("--token", default=DEFAULT_TOKEN,
-                        help="the site's display token (default: the demo's)")
-    parser.add_argument("--site", default=DEFAULT_SITE, help=f"site code (default {DEFAULT_SITE})")
+    parser.add_argument("--token", required=True,
+                        help="this display's token (role display) from the site's config")
+    parser.add_argument("--site",
+                        help="site code (default: the site whose display token --token is)")
     parser.add_argument("--zone", help="show only this zone's counters (default: every zone)")
     parser.add_argument("--windowed", action="store_true",
                         help="run in a 1280x720 window instead of full screen")
     parser.add_argument("--no-sound", action="store_true", help="no chime and no voice")
+    parser.add_argument("--voice-config", type=Path, metavar="FILE.toml",
+                        help="voice settings: the [voice] table of this TOML file (linh/lẻ, "
+                             "nghìn/ngàn, lăm/nhăm, tư/bốn, counter reading, chime, gaps, ...;"
+                             " see docs/voice.md)")
     parser.add_argument("--voice-pack", type=Path, metavar="DIR",
-                        help="voice pack directory (default: the shipped pack)")
-    parser.add_argument("--number-reading", choices=["words", "digits"], default="words",
-                        help="read ticket numbers as words (default) or digit by digit")
-    parser.add_argument("--lang", nargs="+", choices=["vi", "en"], default=["vi"],
-                        metavar="LANG",
-                        help="announcement languages in order, e.g. --lang vi en (default vi)")
+                        help="voice pack directory (default: the file's pack, else the "
+                             "shipped pack)")
+    parser.add_argument("--number-reading", choices=["words", "digits"],
+                        help="read ticket numbers as words or digit by digit (default: the "
+                             "file's ticket_reading, else words)")
+    parser.add_argument("--lang", nargs="+", choices=["vi", "en"], metavar="LANG",
+                        help="announcement languages in order, e.g. --lang vi en (default: "
+                             "the file's languages, else vi)")
     parser.add_argument("--recent", type=int, default=6, metavar="N",
                         help="how many recent calls to list (default 6)")
     parser.add_argument("--stale-after", type=float, default=3.0, metavar="SECONDS",
@@ -76,15 +87,26 @@ def parse_arguments(argv: Sequence[str]) -> tuple[DisplaySettings, str]:
                                     site=arguments.site)
     board = BoardSettings(zone=arguments.zone, recent_limit=arguments.recent,
                           stale_after_seconds=arguments.stale_after)
-    voice: VoiceSettings | None = None
-    if not arguments.no_sound:
-        raw: dict[str, object] = {"ticket_reading": arguments.number_reading,
-                                  "languages": list(dict.fromkeys(arguments.lang))}
-        if arguments.voice_pack is not None:
-            raw["pack"] = str(arguments.voice_pack)
-        try:
-            voice = parse_voice_settings(raw)
-        except VoiceError as error:
-            raise DisplaySettingsError(f"voice: {error}") from error
+    voice = None if arguments.no_sound else _voice_settings(arguments)
     return DisplaySettings(connection=connection, board=board, voice=voice,
                            windowed=arguments.windowed), arguments.log_level
+
+
+def _voice_settings(arguments: argparse.Namespace) -> VoiceSettings:
+    """The voice file's [voice] table (if any) with the command line's voice options on top."""
+    path: Path | None = arguments.voice_config
+    try:
+        raw: dict[str, object] = {} if path is None else read_voice_file(path)
+    except VoiceError as error:
+        raise DisplaySettingsError(f"--voice-config: {error}") from error
+    if arguments.number_reading is not None:
+        raw["ticket_reading"] = arguments.number_reading
+    if arguments.lang is not None:
+        raw["languages"] = list(dict.fromkeys(arguments.lang))
+    if arguments.voice_pack is not None:
+        raw["pack"] = str(arguments.voice_pack)
+    try:
+        return parse_voice_settings(raw)
+    except VoiceError as error:
+        where = "" if path is None else f" in {path}"
+        raise DisplaySettingsError(f"voice{where}: {error}") from error

@@ -2,7 +2,7 @@
 
 Typical use in the display app (Qt GUI thread)::
 
-    settings = parse_voice_settings(config.get("voice", {}))
+    settings = parse_voice_settings(read_voice_file(path))
     renderer = AnnouncementRenderer.from_settings(settings)
     queue = AnnouncementQueue(renderer, QtAudioSink(), max_pending=settings.max_pending)
     queue.submit(Announcement("1005", "3"))
@@ -54,7 +54,7 @@ from display.voice.phrases import (
     sentence_clips,
 )
 from display.voice.renderer import AnnouncementRenderer
-from display.voice.settings import VoiceSettings, parse_voice_settings
+from display.voice.settings import VoiceSettings, parse_voice_settings, read_voice_file
 from display.voice.sinks import Completion, WavFileSink
 
 __all__ = [
@@ -99,6 +99,7 @@ __all__ = [
     "number_to_english_words",
     "number_to_words",
     "parse_voice_settings",
+    "read_voice_file",
     "read_wav",
     "required_clips",
     "sentence_clips",

@@ -18,10 +18,14 @@ Keys of the mapping (all optional; defaults in brackets)::
 
 Enum values are accepted as the ASCII names above (case ignored) or the Vietnamese words
 ("lẻ", "ngàn", "nhăm", "bốn").
+
+``read_voice_file(path)`` reads that mapping from the ``[voice]`` table of a TOML file (the
+display's ``--voice-config``); a relative ``pack`` there is taken relative to the file.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,7 +44,7 @@ from display.voice.number_words import (
 from display.voice.pack import DEFAULT_PACK_DIRECTORY
 from display.voice.phrases import NumberReading, PhraseSettings
 
-__all__ = ["VoiceSettings", "parse_voice_settings"]
+__all__ = ["VoiceSettings", "parse_voice_settings", "read_voice_file"]
 
 _MAX_GAP_MS = 5000
 
@@ -141,3 +145,34 @@ def parse_voice_settings(raw: Mapping[str, object]) -> VoiceSettings:
         sentence_gap_ms=_int(raw, "sentence_gap_ms", 450),
         max_pending=_int(raw, "max_pending", 50),
     )
+
+
+def read_voice_file(path: Path) -> dict[str, object]:
+    """The ``[voice]`` table of the TOML file at ``path``, for :func:`parse_voice_settings`.
+
+    Other tables are left alone (the file may hold more than the voice), but a plain key
+    outside any table is refused: ``zero_tens = "le"`` above ``[voice]`` would otherwise be
+    ignored without a word. A relative ``pack`` is resolved against the file's directory.
+    Raises VoiceSettingsError naming the file and what is wrong with it.
+    """
+    try:
+        with path.open("rb") as file:
+            document = tomllib.load(file)
+    except OSError as error:
+        raise VoiceSettingsError(f"voice settings file {str(path)!r}: cannot read it "
+                                 f"({error.strerror or error})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise VoiceSettingsError(f"voice settings file {str(path)!r} is not valid TOML: "
+                                 f"{error}") from error
+    loose = sorted(key for key, value in document.items() if not isinstance(value, dict))
+    if loose:
+        raise VoiceSettingsError(f"voice settings file {str(path)!r}: key(s) "
+                                 f"{', '.join(loose)} must be inside the [voice] table")
+    table = document.get("voice")
+    if table is None:
+        raise VoiceSettingsError(f"voice settings file {str(path)!r} has no [voice] table")
+    raw: dict[str, object] = dict(table)
+    pack = raw.get("pack")
+    if isinstance(pack, str) and pack and not Path(pack).is_absolute():
+        raw["pack"] = str(path.parent / pack)
+    return raw
