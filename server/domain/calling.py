@@ -1,6 +1,6 @@
 """Who a counter calls next, where a ticket stands in its queue, and how long it will wait.
 
-Calling order for a counter (documented in docs/queue-rules.md):
+Calling order for a counter (summarised in docs/architecture.md, "Queue rules"):
 1. tickets transferred to this very counter (they have already waited once);
 2. appointment check-ins whose slot has come, earliest slot first, across its services;
 3. the pool of ordinary queued tickets: with ``preference`` order, the first service in the
