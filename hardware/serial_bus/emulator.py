@@ -118,6 +118,11 @@ class DeviceEmulator:
         with self._lock:
             return self._device(address, RatingPadModel).is_enabled(self._clock())
 
+    def rating_keys(self, address: int) -> int:
+        """How many keys the rating pad at ``address`` uses (its scale, set by SET_SCALE)."""
+        with self._lock:
+            return self._device(address, RatingPadModel).key_count
+
     def set_responding(self, address: int, responding: bool) -> None:
         """Plug (True) or unplug (False) one device."""
         with self._lock:

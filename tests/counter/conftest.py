@@ -5,7 +5,8 @@ Qt's event loop, not asyncio's; so the real server runs on its own thread and lo
 (``live_server``), built from the shared ``settings`` and ``database_path`` fixtures. It can
 be stopped and started again on the same port and database file. ``proxy`` sits between a
 client and that server and can cut the connection at a chosen moment, to lose a request or
-its reply on purpose.
+its reply on purpose. ``clocked_server`` runs a site with a five-label rating scale and a
+20-second rating window on ``server_clock``, a clock the test moves by hand.
 """
 
 from __future__ import annotations
@@ -17,26 +18,63 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from support.servers import ADMIN_TOKEN, COUNTER_TOKEN, KIOSK_TOKEN, PASSWORD, SITE
+from support.servers import (
+    ADMIN_TOKEN,
+    COUNTER_TOKEN,
+    KIOSK_TOKEN,
+    PASSWORD,
+    SITE,
+    site_config,
+)
 
-from server.app.serve import RunningServer, start_server
-from server.config import Settings, load_settings
+from server.app.runtime import Clock
+from server.app.serve import RunningServer, start_server, system_clock
+from server.config import Settings, load_settings, parse_settings
 from server.protocol.client import ClientError, ProtocolClient
 
 WAIT_SECONDS = 10.0
 _Result = TypeVar("_Result")
 
 
+FIVE_LABEL_SCALE = (
+    (5, "Rất hài lòng", "Very satisfied"),
+    (4, "Hài lòng", "Satisfied"),
+    (3, "Bình thường", "Neutral"),
+    (2, "Chưa hài lòng", "Not quite satisfied"),
+    (1, "Rất không hài lòng", "Very dissatisfied"),
+)
+SHORT_RATING_WINDOW_SECONDS = 20
+
+
+class ManualClock:
+    """The server's clock, moved only by :meth:`advance` (thread-safe)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
 class ServerThread:
     """A real server on 127.0.0.1 in a background thread with its own asyncio loop."""
 
     def __init__(self, settings: Settings, database_path: Path, site: str = SITE,
-                 kiosk_token: str = KIOSK_TOKEN, admin_token: str = ADMIN_TOKEN) -> None:
+                 kiosk_token: str = KIOSK_TOKEN, admin_token: str = ADMIN_TOKEN,
+                 clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock
         self.site = site
         self.kiosk_token = kiosk_token
         self.admin_token = admin_token
@@ -57,7 +95,7 @@ class ServerThread:
     def start(self) -> None:
         async def starting() -> RunningServer:
             return await start_server(self.settings, host="127.0.0.1", port=self.port,
-                                      database_url=self.database_url)
+                                      database_url=self.database_url, clock=self.clock)
 
         self.running = self.run(starting())
         self.port = int(self.running.ws_url.split(":")[2].split("/")[0])
@@ -209,6 +247,26 @@ def access() -> SiteAccess:
 @pytest.fixture
 def live_server(settings: Settings, database_path: Path) -> Iterator[ServerThread]:
     server = ServerThread(settings, database_path)
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server_clock() -> ManualClock:
+    # 09:00 in Hà Nội: well inside one business day, whatever the test adds.
+    return ManualClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def clocked_server(database_path: Path, server_clock: ManualClock) -> Iterator[ServerThread]:
+    """The test site with a five-label scale and a 20 s rating window, on ``server_clock``."""
+    config = site_config()
+    config["sites"][0]["rating_scale"] = [
+        {"score": score, "label_vi": vietnamese, "label_en": english}
+        for score, vietnamese, english in FIVE_LABEL_SCALE]
+    config["sites"][0]["rating_window_seconds"] = SHORT_RATING_WINDOW_SECONDS
+    server = ServerThread(parse_settings(config), database_path, clock=server_clock)
     server.start()
     yield server
     server.close()

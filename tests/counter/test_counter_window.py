@@ -578,3 +578,83 @@ def test_a_call_lost_on_the_way_is_reported_not_done(
     assert ticket_on_server(live_server, number)["status"] == "waiting"
     key(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, number)
+
+
+def test_a_five_label_scale_and_a_short_window_from_the_config(
+        qtbot: QtBot, clocked_server: Any, server_clock: Any, open_window: OpenWindow,
+        access: Any) -> None:
+    rated = clocked_server.issue("DD-NOP")["number"]
+    late = clocked_server.issue("DD-NOP")["number"]
+    admin = clocked_server.admin()
+    window = open_window(clocked_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, rated)
+    press(qtbot, window, Action.FINISH)
+    screen = window.rating_screen
+    qtbot.waitUntil(screen.isVisible, timeout=WAIT_MS)
+    assert [button.text() for button in screen.buttons.values()] == [
+        "Rất hài lòng", "Hài lòng", "Bình thường", "Chưa hài lòng", "Rất không hài lòng"]
+    assert list(screen.buttons) == [5, 4, 3, 2, 1]
+    assert screen.remaining.text() in ("Còn 20 giây", "Còn 19 giây")
+    server_clock.advance(19)  # still inside the server's window
+    QTest.mouseClick(screen.buttons[4], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.message.text() == "Cảm ơn Quý khách đã đánh giá!",
+                    timeout=WAIT_MS)
+    rating = clocked_server.run(admin.next_event("rating.received"))
+    assert (rating.data["score"], rating.data["label"], rating.data["label_en"]) == (
+        4, "Hài lòng", "Satisfied")
+
+    call_next(qtbot, window, late)
+    press(qtbot, window, Action.FINISH)
+    qtbot.waitUntil(lambda: screen.isVisible() and screen.ticket.text() == f"Số thứ tự {late}"
+                    and all(button.isEnabled() for button in screen.buttons.values()),
+                    timeout=WAIT_MS)
+    # The screen's own countdown runs on the PC's clock; the server keeps the real window.
+    assert window.model.site is not None and window.model.site.rating_window_seconds == 20
+    server_clock.advance(21)
+    QTest.mouseClick(screen.buttons[5], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.message.text()
+                    == f"Đã hết thời gian đánh giá cho số {late}", timeout=WAIT_MS)
+    stats = clocked_server.request(admin, "counter_stats", as_counter="1")["stats"]
+    assert stats["ratings"] == {"4": 1}
+
+
+def test_todays_figures_show_the_average_wait_and_service_time(
+        qtbot: QtBot, clocked_server: Any, server_clock: Any, open_window: OpenWindow,
+        access: Any) -> None:
+    first = clocked_server.issue("DD-NOP")["number"]
+    server_clock.advance(60)
+    second = clocked_server.issue("DD-NOP")["number"]
+    window = open_window(clocked_server.ws_url)
+    logged_in(qtbot, window, access)
+
+    def figures() -> dict[str, str]:
+        return dict(window.model.figure_rows())
+
+    assert (figures()["Chờ trung bình"], figures()["Phục vụ trung bình"]) == ("—", "—")
+    server_clock.advance(240)
+    call_next(qtbot, window, first)  # waited 300 s
+    server_clock.advance(30)
+    press(qtbot, window, Action.START)
+    qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ" and idle(window),
+                    timeout=WAIT_MS)
+    server_clock.advance(240)
+    press(qtbot, window, Action.FINISH)  # served 240 s (from the start)
+    qtbot.waitUntil(lambda: figures()["Đã phục vụ"] == "1", timeout=WAIT_MS)
+    assert (figures()["Chờ trung bình"], figures()["Phục vụ trung bình"]) == ("5 phút", "4 phút")
+
+    call_next(qtbot, window, second)  # waited 510 s
+    press(qtbot, window, Action.START)
+    qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ" and idle(window),
+                    timeout=WAIT_MS)
+    server_clock.advance(120)
+    press(qtbot, window, Action.FINISH)  # served 120 s
+    qtbot.waitUntil(lambda: figures()["Đã phục vụ"] == "2", timeout=WAIT_MS)
+    # (300 + 510) / 2 = 405 s and (240 + 120) / 2 = 180 s
+    assert (figures()["Chờ trung bình"], figures()["Phục vụ trung bình"]) == ("6 phút", "3 phút")
+    stats = clocked_server.request(clocked_server.admin(), "counter_stats",
+                                   as_counter="1")["stats"]
+    assert (stats["served"], stats["average_wait_seconds"],
+            stats["average_service_seconds"]) == (2, 405.0, 180.0)
+    english(qtbot, window)
+    assert (figures()["Average wait"], figures()["Average service"]) == ("6 min", "3 min")

@@ -1,0 +1,178 @@
+"""A site with a five-label rating scale and a 20-second window, end to end through the bridge.
+
+The real server runs on a clock the test moves by hand, the emulated keypad and rating pad sit
+on a real pty pair, and the bridge joins them: the pad is given one key per label, each key
+sends the score of its label (best first), and a press after the server's window is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.servers import site_config
+
+from hardware.bridge.bridge import Bridge
+from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
+from hardware.bridge.settings import BridgeSettings
+from hardware.serial_bus import Key
+from server.app.serve import RunningServer, start_server
+from server.config import Settings, parse_settings
+from server.protocol.client import EventMessage, ProtocolClient
+
+KEYPAD, PAD = 0x11, 0x31
+COUNTER = "1"
+WAIT = 10.0
+WINDOW_SECONDS = 20
+SCALE = ((5, "Rất hài lòng"), (4, "Hài lòng"), (3, "Bình thường"), (2, "Chưa hài lòng"),
+         (1, "Rất không hài lòng"))
+
+DEVICE_MAP = DeviceMap((
+    DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
+    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER),
+))
+
+
+class ManualClock:
+    """The server's clock, moved only by :meth:`advance` (thread-safe)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
+class LogWatch(logging.Handler):
+    """Sets :attr:`seen` when a record's message contains every one of ``fragments`` (from
+    any thread)."""
+
+    def __init__(self, *fragments: str) -> None:
+        super().__init__()
+        self.fragments = fragments
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if all(fragment in message for fragment in self.fragments):
+            self.seen.set()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    config = site_config()
+    config["sites"][0]["rating_scale"] = [{"score": score, "label_vi": label}
+                                          for score, label in SCALE]
+    config["sites"][0]["rating_window_seconds"] = WINDOW_SECONDS
+    return parse_settings(config)
+
+
+@pytest.fixture
+def server_clock() -> ManualClock:
+    return ManualClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 09:00 in Hà Nội
+
+
+@pytest.fixture
+async def server(settings: Settings, database_path: Path,
+                 server_clock: ManualClock) -> AsyncIterator[RunningServer]:
+    """Overrides the shared fixture (``connect`` uses this one): the same, on the manual clock."""
+    running = await start_server(settings, host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{database_path}", clock=server_clock)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def bridge(server: RunningServer, emulated_bus: Any,
+                 access: Any) -> AsyncIterator[Bridge]:
+    settings = BridgeSettings(server_url=server.ws_url, token=access.admin_token,
+                              site=access.site, port_url=emulated_bus.path,
+                              device_map=DEVICE_MAP, poll_interval=0.02, reply_timeout=0.1,
+                              reconnect_delays=(0.05,))
+    running = Bridge(settings)
+    running.start()
+    assert await asyncio.to_thread(running.connected.wait, WAIT)
+    yield running
+    await asyncio.to_thread(running.stop)
+
+
+@pytest.fixture
+def refusals() -> Iterator[LogWatch]:
+    watch = LogWatch("rate for counter 1 refused", "rating window of 20 s", "has closed")
+    logger = logging.getLogger("hardware.bridge.bridge")
+    logger.addHandler(watch)
+    yield watch
+    logger.removeHandler(watch)
+
+
+async def event_where(client: ProtocolClient, name: str,
+                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
+    async with asyncio.timeout(WAIT):
+        while True:
+            event = await client.next_event(name, timeout=WAIT)
+            if accept(event.data):
+                return event
+
+
+async def serve_one(bus: Any, admin: ProtocolClient, connect: Callable[..., Any]) -> str:
+    """Issue a ticket, call and finish it from the keypad; returns its id once the pad is lit."""
+    kiosk: ProtocolClient = await connect("kiosk")
+    await kiosk.request("issue", service="DD-NOP", request_key=str(uuid.uuid4()))
+    assert bus.emulator.press_key(KEYPAD, Key.NEXT)
+    await event_where(admin, "ticket.called", lambda data: data["counter"] == COUNTER)
+    assert bus.emulator.press_key(KEYPAD, Key.FINISH)
+    done = await event_where(admin, "ticket.done", lambda data: data["counter"] == COUNTER)
+    assert await asyncio.to_thread(bus.wait_until, lambda: bus.emulator.rating_enabled(PAD),
+                                   WAIT)
+    ticket_id: str = done.data["id"]
+    return ticket_id
+
+
+async def test_the_pad_gets_one_key_per_label_and_each_key_sends_its_score(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
+    assert await asyncio.to_thread(emulated_bus.wait_until,
+                                   lambda: emulated_bus.emulator.rating_keys(PAD) == len(SCALE),
+                                   WAIT)
+    admin: ProtocolClient = await connect("admin")
+    for key, (score, label) in ((2, SCALE[1]), (5, SCALE[4])):
+        ticket_id = await serve_one(emulated_bus, admin, connect)
+        assert not emulated_bus.emulator.press_rating(PAD, len(SCALE) + 1)  # no sixth key
+        assert emulated_bus.emulator.press_rating(PAD, key)
+        rating = await admin.next_event("rating.received", timeout=WAIT)
+        assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"]) == (
+            ticket_id, score, label)
+    stats = (await admin.request("counter_stats", as_counter=COUNTER))["stats"]
+    assert stats["ratings"] == {"4": 1, "1": 1}
+
+
+async def test_a_pad_press_after_the_servers_window_is_refused(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any],
+        server_clock: ManualClock, refusals: LogWatch) -> None:
+    admin: ProtocolClient = await connect("admin")
+    await serve_one(emulated_bus, admin, connect)
+    # The pad and the bridge time their own window; the server's clock decides.
+    server_clock.advance(WINDOW_SECONDS + 1)
+    assert emulated_bus.emulator.press_rating(PAD, 1)
+    assert await asyncio.to_thread(refusals.seen.wait, WAIT)
+    stats = (await admin.request("counter_stats", as_counter=COUNTER))["stats"]
+    assert (stats["served"], stats["ratings"]) == (1, {})
+
+    # Within the window the next one is stored: the refusal was the clock, not the pad.
+    ticket_id = await serve_one(emulated_bus, admin, connect)
+    server_clock.advance(WINDOW_SECONDS - 1)
+    assert emulated_bus.emulator.press_rating(PAD, 1)
+    rating = await admin.next_event("rating.received", timeout=WAIT)
+    assert (rating.data["ticket_id"], rating.data["score"]) == (ticket_id, 5)
