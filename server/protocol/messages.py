@@ -9,6 +9,7 @@ the database nor the server.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -244,7 +245,8 @@ def decode_request(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > max_bytes:
         raise ProtocolError(ErrorCode.BAD_REQUEST,
-                            f"frame of {size} bytes is over the limit of {max_bytes} bytes")
+                            f"frame of {size} bytes is over the limit of {max_bytes} bytes",
+                            _leading_id(text))
     try:
         return _REQUEST_ADAPTER.validate_json(text)
     except ValidationError as error:
@@ -267,6 +269,21 @@ def decode_request(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"field 'type': unknown request type {kind!r}",
                             request_id)
     raise ProtocolError(ErrorCode.BAD_REQUEST, describe_validation(failure), request_id)
+
+
+# A top-level "id" among the first keys, as clients write it ({"type":..,"id":7,...}).
+_LEADING_ID = re.compile(r'^\s*\{(?:\s*"(?:type|id)"\s*:\s*(?:"[^"\\]{0,40}"|-?\d{1,15})\s*,?)*?'
+                         r'\s*"id"\s*:\s*(?:"([^"\\]{1,80})"|(-?\d{1,15}))\s*[,}]')
+
+
+def _leading_id(text: str | bytes) -> int | str | None:
+    """The ``id`` of an oversized frame when it stands first or after ``type``: the frame is
+    not parsed (that is what the size limit spares), only its first few hundred bytes read."""
+    head = text[:300] if isinstance(text, str) else text[:300].decode("utf-8", errors="replace")
+    found = _LEADING_ID.match(head)
+    if found is None:
+        return None
+    return found.group(1) if found.group(1) is not None else int(found.group(2))
 
 
 def describe_validation(error: ValidationError) -> str:

@@ -59,9 +59,14 @@ async def test_frame_over_64_kib_is_refused_and_connection_stays(connect: Any) -
     big = json.dumps({"type": "issue", "id": 1, "service": "HT", "request_key": "x" * 70_000})
     await kiosk.send_raw(big)
     with pytest.raises(RequestFailed) as refused:
-        await kiosk.next_reply(None)
+        await kiosk.next_reply(1)  # the id, read from the frame's first bytes, is echoed
     assert refused.value.code == "bad_request"
     assert "65536" in refused.value.message
+    # Where no id can be read from the start of the frame, the reply's id is null.
+    await kiosk.send_raw(json.dumps({"request_key": "x" * 70_000, "id": 2}))
+    with pytest.raises(RequestFailed) as unnamed:
+        await kiosk.next_reply(None)
+    assert unnamed.value.code == "bad_request"
     assert "state" in await kiosk.request("snapshot")
 
 
