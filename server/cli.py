@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from server.config import ConfigError, Settings, load_settings
+from server.config.settings import LOCAL_HOST_NAMES
 from server.store.database import StoreError
 
 logger = logging.getLogger("qms")
@@ -35,7 +36,6 @@ APPS = {
 APP_MODULES = {"kiosk": "kiosk.main", "counter": "counter.main", "display": "display.main",
                "bridge": "hardware.bridge.main"}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
-LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +129,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         server = replace(server, host=arguments.host)
     if arguments.port is not None:
         server = replace(server, port=arguments.port)
-    if server.host in WILDCARD_HOSTS and urlsplit(server.public_url).hostname in LOCAL_NAMES:
+    if server.host in WILDCARD_HOSTS and urlsplit(server.public_url).hostname in LOCAL_HOST_NAMES:
         # Reachable from the hall's network, but the tickets' QR codes would point phones at
         # the machine itself.
         raise ConfigError("server.public_url", f"is required when serving on {server.host} "

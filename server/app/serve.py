@@ -6,15 +6,16 @@ import asyncio
 import gc
 import logging
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from sqlalchemy.engine import make_url
 
 from server.app.http import create_app
 from server.app.runtime import Clock, QueueService
-from server.config.settings import Settings
+from server.config.settings import LOCAL_HOST_NAMES, Settings
 from server.store.database import Engines, migrate, open_engines
 from server.store.repository import Repository
 
@@ -73,6 +74,19 @@ class RunningServer:
         self.engines.dispose()
 
 
+def effective_public_url(public_url: str, port: int) -> str:
+    """``public_url`` with ``port`` when it names this machine itself (the default
+    ``http://127.0.0.1:8765``, say) and the server listens elsewhere (``--port``, or port 0 in
+    tests): the status page behind each ticket's QR must be where the server really is. A
+    public URL naming another host (a proxy, the hall's address) is left as configured."""
+    parts = urlsplit(public_url)
+    if parts.hostname not in LOCAL_HOST_NAMES or parts.port == port:
+        return public_url
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return urlunsplit((parts.scheme, f"{host}:{port}", parts.path, parts.query,
+                       parts.fragment))
+
+
 def describe_database(url: str) -> str:
     """The URL without its password, for logs."""
     return make_url(url).render_as_string(hide_password=True)
@@ -90,8 +104,20 @@ async def start_server(
     url = database_url or server_settings.resolved_database_url()
     engines = open_engines(url)
     await asyncio.to_thread(migrate, engines)
+    # Bound before the sites load, so a local public URL can carry the port really used.
+    bind_host = host or server_settings.host
+    family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((bind_host, server_settings.port if port is None else port))
+    server_settings = replace(server_settings, public_url=effective_public_url(
+        server_settings.public_url, listener.getsockname()[1]))
     service = QueueService(server_settings, settings.sites, Repository(engines), clock)
-    await service.start()
+    try:
+        await service.start()
+    except BaseException:
+        listener.close()
+        raise
     app = create_app(service, engines.writer.dialect.name)
     config = uvicorn.Config(
         app,
@@ -106,11 +132,6 @@ async def start_server(
         timeout_graceful_shutdown=5,
     )
     config.load()
-    bind_host = host or server_settings.host
-    family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((bind_host, server_settings.port if port is None else port))
     listener.listen(1024)
     listener.setblocking(False)
     web = uvicorn.Server(config)

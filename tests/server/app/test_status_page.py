@@ -74,3 +74,24 @@ async def test_web_display_page_and_its_assets_are_served_locally(
     assert status == 200 and "WebSocket" in script
     status, _ = await asyncio.to_thread(_fetch, f"{server.http_url}/display/assets/nope.js")
     assert status == 404
+
+
+async def test_the_qr_address_is_where_the_server_really_listens(
+    server: RunningServer, connect: Any
+) -> None:
+    # The test config's public URL is the default http://127.0.0.1:8765; the server listens on
+    # a port of its own, and the address printed in the QR must reach it.
+    kiosk = await connect("kiosk")
+    ticket = (await kiosk.request("issue", service="HT", request_key="qr"))["ticket"]
+    assert ticket["track_url"] == f"{server.http_url}/t/{ticket['track']}"
+    status, page = await asyncio.to_thread(_fetch, ticket["track_url"])
+    assert status == 200 and ticket["number"] in page
+
+
+def test_a_public_url_naming_another_host_is_kept_as_configured() -> None:
+    from server.app.serve import effective_public_url
+
+    assert effective_public_url("https://qms.binhan.gov.vn", 4000) == "https://qms.binhan.gov.vn"
+    assert effective_public_url("http://10.0.0.5:8765", 4000) == "http://10.0.0.5:8765"
+    assert effective_public_url("http://localhost:8765/qms", 4000) == "http://localhost:4000/qms"
+    assert effective_public_url("http://127.0.0.1:8765", 8765) == "http://127.0.0.1:8765"
