@@ -58,6 +58,10 @@ class Bridge:
         self._ready = threading.Event()
         self.connected = threading.Event()
         """Set while the server connection is up (for tests and diagnostics)."""
+        self.disconnected = threading.Event()
+        """Set while the server connection is down: before the first connection and from the
+        moment a connection is lost until the next one is up (for tests and diagnostics)."""
+        self.disconnected.set()
         # Loop thread only:
         self._stopping: asyncio.Event | None = None
         self._requests: asyncio.Queue[ServerRequest] | None = None
@@ -171,6 +175,7 @@ class Bridge:
         for event in live:
             self.bus.send(self.core.on_event(event.event, event.data, self._clock()))
         self._online = True
+        self.disconnected.clear()
         self.connected.set()
         for report in self._reports.values():
             self._requests.put_nowait(report)
@@ -183,6 +188,7 @@ class Bridge:
         finally:
             self._online = False
             self.connected.clear()
+            self.disconnected.set()
             for task in (*tasks, *ended):
                 task.cancel()
             await asyncio.gather(*tasks, *ended, return_exceptions=True)
