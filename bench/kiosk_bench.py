@@ -17,11 +17,16 @@ The server runs in its own process on SQLite with the demo configuration (same m
     until the home screen shows the server's menu. Target: < 2 s.
 (c) Resident memory of the kiosk process: at start-up (b), and of this process after the
     presses of (a). Target: < 200 MB.
+(d) Rendering alone: ``ticket_bytes`` (layout, raster, QR, ESC/POS) for 80 mm tickets that
+    differ as consecutive tickets do (number, people ahead, wait, issue time, status URL),
+    after one warm-up ticket as the print worker does at start. The part of (a) that runs on
+    the kiosk's CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import socket
@@ -32,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,7 +46,8 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from hardware.printer import PrinterStatus, Transport
+from hardware.printer import PaperWidth, PrinterStatus, Transport, ticket_bytes
+from hardware.printer.sample import sample_content
 from kiosk.models.screens import Screen
 from kiosk.settings import KioskSettings
 from kiosk.ui.app import KioskApp, build_kiosk, resident_megabytes
@@ -199,12 +206,29 @@ def start_up(url: str, runs: int, folder: Path) -> tuple[list[float], list[float
     return walls, insides, memories
 
 
+def render_alone(tickets: int) -> list[float]:
+    """Milliseconds to render each of ``tickets`` consecutive tickets to ESC/POS bytes."""
+    first = sample_content()
+    ticket_bytes(first, PaperWidth.MM80)  # the print worker's warm-up
+    latencies = []
+    for index in range(tickets):
+        content = dataclasses.replace(
+            first, number=f"A{index + 13:03d}", people_ahead=index % 40,
+            eta_minutes=None if index % 10 == 0 else index % 90,
+            issued_at=first.issued_at + timedelta(minutes=index),
+            status_url=f"https://hcc.quangngai.gov.vn/t/{index:08x}")
+        started = time.perf_counter()
+        ticket_bytes(content, PaperWidth.MM80)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer presses and start-ups")
     arguments = parser.parse_args()
-    presses, runs = (20, 2) if arguments.quick else (60, 5)
+    presses, runs, tickets = (20, 2, 50) if arguments.quick else (60, 5, 200)
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
         port = free_port()
@@ -216,6 +240,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
+    renders = render_alone(tickets)
     print(f"press -> bytes at the printer ({presses} presses): "
           f"median {statistics.median(latencies):.1f} ms, p90 {percentile(latencies, 0.9):.1f} ms, "
           f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms, first press "
@@ -226,6 +251,11 @@ def main() -> None:
           f"(target < 2 s)")
     print(f"resident memory: {statistics.median(start_memories):.0f} MB at start-up, "
           f"{memory:.0f} MB after {presses} tickets   (target < 200 MB)")
+    print(f"rendering one ticket alone ({tickets} tickets, 80 mm): "
+          f"median {statistics.median(renders):.1f} ms, p90 {percentile(renders, 0.9):.1f} ms, "
+          f"max {max(renders):.1f} ms")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} (1 min), "
+          f"{os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
