@@ -94,9 +94,20 @@ def request_applied(request: ClientRequest, counter: str | None,
                     events: Iterable[EventMessage]) -> bool:
     """True if ``events`` (those after the request was sent) show that the server applied it.
 
-    Each action leaves a mark: ``call_next`` a ``ticket.called`` at ``counter``, ``pause`` a
-    ``counter.changed`` to ``paused``, a rating a ``rating.received`` for its ticket, and so
-    on. A login changes nothing when repeated, so it is never reported as applied.
+    Each action leaves a mark: ``call_next`` a ``ticket.called`` at ``counter``, ``call`` a
+    ``ticket.called`` of *that number* at ``counter``, ``pause`` a ``counter.changed`` to
+    ``paused``, a rating a ``rating.received`` for its ticket, and so on. A login changes
+    nothing when repeated, so it is never reported as applied.
+
+    Contract: the events do not say who made a change, so "applied" means "the counter is now
+    where this request would have taken it", not "this very request did it". When the
+    counter's keypad (through the bridge) or another session acted at the same counter while
+    the link was down, its mark is taken for the interrupted request's. That is the safe
+    reading: the caller never re-sends on its own (a second ``call_next`` would call, and so
+    skip, one more citizen), the screen shows the true state from the new snapshot, and the
+    notice tells the officer to look at it. ``call`` names its number, so only a call of that
+    number counts: a keypad's ``next`` meanwhile leaves it reported as not applied, and the
+    officer sees the ticket that was called instead.
     """
     for event in events:
         data = event.data
@@ -105,9 +116,18 @@ def request_applied(request: ClientRequest, counter: str | None,
                 return True
         elif isinstance(request, ActionRequest):
             if request.action in _EVIDENCE:
-                if event.event == _EVIDENCE[request.action] and data.get("counter") == counter:
+                if event.event == _EVIDENCE[request.action] and data.get("counter") == counter \
+                        and _same_number(request, data):
                     return True
             elif (event.event == "counter.changed" and data.get("code") == counter
                   and data.get("status") == _COUNTER_STATUS_AFTER[request.action]):
                 return True
     return False
+
+
+def _same_number(request: ActionRequest, ticket: dict[str, Any]) -> bool:
+    """For ``call``, whether ``ticket`` is the number asked for (as typed: case-insensitive);
+    every other action names no ticket, so any ticket at the counter is its mark."""
+    if request.action is not Action.CALL_NUMBER or request.number is None:
+        return True
+    return str(ticket.get("number", "")).upper() == request.number.strip().upper()

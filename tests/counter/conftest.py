@@ -153,7 +153,9 @@ class CuttableProxy:
     (server frames are not masked, so event names can be found in them) is not forwarded,
     and the connection is closed: the server applied the request, the client never heard.
     :meth:`cut_next_request`: the next client-to-server chunk is dropped and the connection
-    closed: the server never saw the request.
+    closed: the server never saw the request. With ``hold=True`` the proxy also stops
+    listening at that moment, so the client cannot reconnect until :meth:`reopen` (on the
+    same port): the test can change the server's state while the client is away.
     """
 
     def __init__(self, server: ServerThread) -> None:
@@ -162,6 +164,7 @@ class CuttableProxy:
         self.port = 0
         self._reply_marker: bytes | None = None
         self._cut_request = False
+        self._hold = False
         self.cut = threading.Event()
         self._writers: list[asyncio.StreamWriter] = []
 
@@ -171,18 +174,23 @@ class CuttableProxy:
 
     def start(self) -> None:
         async def starting() -> int:
-            self._listener = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+            self._listener = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
             return int(self._listener.sockets[0].getsockname()[1])
 
         self.port = self._server.run(starting())
+
+    def reopen(self) -> None:
+        """Listen again on the same port after a held cut."""
+        self.start()
 
     def cut_on_reply_containing(self, marker: str) -> None:
         self.cut.clear()
         self._reply_marker = marker.encode()
 
-    def cut_next_request(self) -> None:
+    def cut_next_request(self, hold: bool = False) -> None:
         self.cut.clear()
         self._cut_request = True
+        self._hold = hold
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -194,6 +202,10 @@ class CuttableProxy:
         self._writers += [writer, upstream_writer]
 
         def close_both() -> None:
+            if self._hold and self._listener is not None:
+                # Before the client hears of the cut, so its first reconnection is refused.
+                self._hold = False
+                self._listener.close()
             writer.close()
             upstream_writer.close()
             self.cut.set()

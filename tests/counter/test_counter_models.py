@@ -324,3 +324,18 @@ def test_request_applied_reads_the_events() -> None:
     rated = event("rating.received", {"ticket_id": "t1", "score": 4})
     assert request_applied(RateRequest("t1", 4), "1", [rated])
     assert not request_applied(LoginRequest("1", "lan", "x"), "1", [called_here])
+
+
+def test_a_call_made_at_the_counter_by_anyone_counts_for_call_next_but_not_for_call() -> None:
+    # The events do not say who called: the keypad's NEXT during the drop is taken for the
+    # app's call_next (the counter has its new ticket; calling again would skip a citizen),
+    # but it is not the number a "call" asked for.
+    by_keypad = EventMessage(7, "ticket.called", "", ticket("1001", "called", "1"))
+    assert request_applied(ActionRequest(Action.CALL_NEXT), "1", [by_keypad])
+    assert not request_applied(ActionRequest(Action.CALL_NUMBER, number="1002"), "1",
+                               [by_keypad])
+    assert request_applied(ActionRequest(Action.CALL_NUMBER, number="1001"), "1", [by_keypad])
+    letters = EventMessage(8, "ticket.called", "", ticket("A012", "called", "1"))
+    assert request_applied(ActionRequest(Action.CALL_NUMBER, number="a012"), "1", [letters])
+    assert not request_applied(ActionRequest(Action.CALL_NUMBER, number="A012"), "2",
+                               [letters])
