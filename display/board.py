@@ -28,7 +28,8 @@ Contract:
 * **Time is injected.** ``now`` is a monotonic reading in seconds (``time.monotonic()``).
   The flash lasts ``flash_seconds``, lit for the first half of each ``flash_period_seconds``.
   While the connection is not ``CONNECTED`` for ``stale_after_seconds`` the board is *stale*:
-  the display says so (:class:`Banner`) rather than show old numbers as live.
+  the display says so (:class:`Banner`) rather than show old numbers as live. A ``REFUSED``
+  connection (wrong token or site) is shown at once, with what to do.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class ConnectionStatus(StrEnum):
     CONNECTING = "connecting"  # not connected yet since start
     CONNECTED = "connected"  # hello answered; events flow
     LOST = "lost"  # was connected (or tried); reconnecting
+    REFUSED = "refused"  # the server turned the hello down (token or site); retrying
 
 
 class Banner(StrEnum):
@@ -79,6 +81,7 @@ class Banner(StrEnum):
     CONNECTING = "connecting"  # never had data: "Đang kết nối…"
     CONNECTION_LOST = "connection_lost"  # data is stale: "Mất kết nối"
     UNKNOWN_ZONE = "unknown_zone"  # the configured zone is not at this site
+    REFUSED = "refused"  # the server refused this display: "Mã thiết bị không hợp lệ"
 
 
 class CallKind(StrEnum):
@@ -266,7 +269,10 @@ class Board:
         return since is None or now - since >= self.settings.stale_after_seconds
 
     def banner(self, now: float) -> Banner:
-        """What to say over the content: connection first, then a zone that does not exist."""
+        """What to say over the content: a refusal at once (waiting cannot fix a wrong token),
+        then a stale connection, then a zone that does not exist."""
+        if self.status is ConnectionStatus.REFUSED:
+            return Banner.REFUSED
         if self.stale(now):
             return Banner.CONNECTION_LOST if self.has_data else Banner.CONNECTING
         if not self.has_data:

@@ -12,12 +12,18 @@ event with ``seq`` > S. On a (re)connect the events the server replayed (``seq``
 inside the snapshot as ``replayed``; ``announce_replayed`` is True when the display was away for
 at most ``replay_announce_seconds`` (a short outage: announce what was missed).
 
-Liveness, without polling for data: the server pings every 20 s at WebSocket level (the
-client answers; a dead server closes the connection within about 40 s). On top of that, when
-nothing has arrived for ``idle_probe_seconds`` (30 s), the display sends one ``snapshot``
-request; no reply within ``probe_timeout_seconds`` (10 s) counts as a lost connection. The reply
-re-synchronises the board. So a display that is "connected" to a hung server notices within
-40 s, and one whose connection drops notices at once.
+Liveness, without asking for data: every ``ping_interval_seconds`` (5 s) the display sends a
+WebSocket ping; no pong within ``ping_timeout_seconds`` (5 s) counts as a lost connection. A
+ping is a control frame the server's WebSocket layer answers by itself, so the display stays
+events-only (it never sends a request just to see whether the server is there), and a server
+that is hung or unreachable behind a connection that stays open is noticed within 10 s; with
+the board's 3 s ``stale_after_seconds`` "Mất kết nối" is on screen within about 13 s. (A
+connection that drops is noticed at once.) The websockets library's own keepalive does the same
+but cannot be tuned through ``ProtocolClient``, so its 20 s + 20 s stay as a backstop.
+
+A hello the server refuses (a wrong token or site) is reported as ``REFUSED``, not ``LOST``, so
+the screen can say what to do; the display keeps retrying (the token may be added to the
+config).
 """
 
 from __future__ import annotations
@@ -35,7 +41,13 @@ from websockets.exceptions import WebSocketException
 
 from display.board import ConnectionStatus
 from display.errors import DisplaySettingsError
-from server.protocol.client import ClientError, EventMessage, ProtocolClient, RequestFailed
+from server.protocol.client import (
+    ClientError,
+    ConnectionLost,
+    EventMessage,
+    ProtocolClient,
+    RequestFailed,
+)
 from server.protocol.messages import LOBBY_DISPLAY_EVENTS
 
 __all__ = [
@@ -54,15 +66,20 @@ _CLOSE_TIMEOUT_SECONDS = 2.0
 
 @dataclass(frozen=True, slots=True)
 class ConnectionSettings:
-    """Where and how to connect; validated on construction (DisplaySettingsError)."""
+    """Where and how to connect; validated on construction (DisplaySettingsError).
+
+    ``site`` may be None: the server finds the site from a device token.
+    ``reply_timeout_seconds`` bounds the wait for the hello and snapshot replies.
+    """
 
     url: str
     token: str
-    site: str
+    site: str | None = None
     lang: str = "vi"
     open_timeout_seconds: float = 10.0
-    idle_probe_seconds: float = 30.0
-    probe_timeout_seconds: float = 10.0
+    ping_interval_seconds: float = 5.0
+    ping_timeout_seconds: float = 5.0
+    reply_timeout_seconds: float = 10.0
     reconnect_initial_seconds: float = 0.5
     reconnect_max_seconds: float = 10.0
     replay_announce_seconds: float = 60.0
@@ -70,12 +87,15 @@ class ConnectionSettings:
     def __post_init__(self) -> None:
         if not self.url.startswith(("ws://", "wss://")):
             raise DisplaySettingsError(f"server URL must start with ws:// or wss://: {self.url}")
-        if not self.token or not self.site:
-            raise DisplaySettingsError("a display needs a token and a site code")
+        if not self.token.strip():
+            raise DisplaySettingsError("token: a display needs its display token")
+        if self.site is not None and not self.site.strip():
+            raise DisplaySettingsError("site: must not be empty (leave it out instead)")
         if self.lang not in ("vi", "en"):
             raise DisplaySettingsError(f"lang must be vi or en, got {self.lang!r}")
-        for name in ("open_timeout_seconds", "idle_probe_seconds", "probe_timeout_seconds",
-                     "reconnect_initial_seconds", "reconnect_max_seconds"):
+        for name in ("open_timeout_seconds", "ping_interval_seconds", "ping_timeout_seconds",
+                     "reply_timeout_seconds", "reconnect_initial_seconds",
+                     "reconnect_max_seconds"):
             if getattr(self, name) <= 0:
                 raise DisplaySettingsError(f"{name} must be positive")
         if self.reconnect_max_seconds < self.reconnect_initial_seconds:
@@ -103,7 +123,8 @@ class EventReceived:
 
 @dataclass(frozen=True, slots=True)
 class StatusChanged:
-    """The link went up (``CONNECTED``) or down (``LOST``, with the reason)."""
+    """The link went up (``CONNECTED``), down (``LOST``) or was refused (``REFUSED``: the
+    server turned the hello down, e.g. a wrong token), with the reason."""
 
     status: ConnectionStatus
     reason: str
@@ -120,12 +141,26 @@ class _SessionLost(Exception):
     """The connection ended or stopped answering (internal: ends a session)."""
 
 
+class _DisplayClient(ProtocolClient):
+    """A ProtocolClient that can send a WebSocket ping (for the liveness check)."""
+
+    async def ping(self) -> None:
+        """Send a ping and wait for its pong (no timeout here: the caller bounds it)."""
+        connection = self._connection
+        if connection is None:
+            raise ConnectionLost("not connected")
+        pong = await connection.ping()
+        await pong
+
+
 class DisplayConnection:
     """Runs the display's protocol connection on its own thread (see the module contract).
 
     ``start`` once; ``stop`` (from any thread) ends it and waits for the thread.
     ``request_snapshot`` (any thread) asks for a fresh snapshot, as after ``day.reset``.
     ``clock`` stamps the messages (monotonic seconds) and measures the outage.
+    Callables in ``pong_listeners`` are called on the connection thread with each pong's
+    round-trip time in seconds (tests and the bench watch the liveness check with them).
     """
 
     def __init__(
@@ -145,6 +180,8 @@ class DisplayConnection:
         self._snapshot_wanted = threading.Event()
         self._last_seq: int | None = None  # of the last event or snapshot delivered
         self._lost_at: float | None = None
+        self._lost_status: ConnectionStatus | None = None
+        self.pong_listeners: list[Callable[[float], None]] = []
 
     @property
     def running(self) -> bool:
@@ -202,7 +239,8 @@ class DisplayConnection:
         while not self._stopping.is_set():
             reason = "stopped"
             connected = False
-            client = ProtocolClient(self.settings.url, "display", self.settings.token,
+            status = ConnectionStatus.LOST
+            client = _DisplayClient(self.settings.url, "display", self.settings.token,
                                     self.settings.site, lang=self.settings.lang,
                                     subscribe=list(LOBBY_DISPLAY_EVENTS),
                                     open_timeout=self.settings.open_timeout_seconds)
@@ -212,6 +250,8 @@ class DisplayConnection:
                 await self._serve(client)
             except RequestFailed as error:
                 reason = f"refused: {error}"
+                if not connected:  # the hello itself was turned down
+                    status = ConnectionStatus.REFUSED
                 logger.error("server refused the display: %s", error)
             except _SessionLost as error:
                 reason = str(error)
@@ -220,17 +260,25 @@ class DisplayConnection:
                 reason = f"{type(error).__name__}: {error}"
                 logger.warning("cannot reach %s: %s", self.settings.url, reason)
             finally:
+                if not self._stopping.is_set():
+                    # Said before closing: the closing handshake with a dead peer takes seconds.
+                    self._report_down(status, reason, connected)
                 await _close_quietly(client)
             if self._stopping.is_set():
                 break
-            now = self._clock()
-            if connected or self._lost_at is None:
-                self._lost_at = now
-                self._post(StatusChanged(ConnectionStatus.LOST, reason, now))
             if connected:
                 delay = self.settings.reconnect_initial_seconds
             await self._wait(delay)
             delay = min(delay * 2, self.settings.reconnect_max_seconds)
+
+    def _report_down(self, status: ConnectionStatus, reason: str, connected: bool) -> None:
+        now = self._clock()
+        if connected or self._lost_at is None:
+            self._lost_at = now
+        if connected or status is not self._lost_status:
+            # A retry that fails the same way as the last one changes nothing on screen.
+            self._lost_status = status
+            self._post(StatusChanged(status, reason, now))
 
     async def _wait(self, seconds: float) -> None:
         """Back-off that a stop (or snapshot request) cuts short."""
@@ -245,7 +293,7 @@ class DisplayConnection:
         if after is not None:
             client.last_seq = after
         async with asyncio.timeout(self.settings.open_timeout_seconds
-                                   + self.settings.probe_timeout_seconds):
+                                   + self.settings.reply_timeout_seconds):
             result = await client.connect(after=after)
         seq = _seq(result)
         if after is not None and seq < after:
@@ -262,10 +310,11 @@ class DisplayConnection:
                     self.settings.site, seq,
                     f", {len(earlier)} replayed" if after is not None else "")
         self._lost_at = None
+        self._lost_status = None
         for event in later:
             self._post(EventReceived(event, now))
 
-    async def _serve(self, client: ProtocolClient) -> None:
+    async def _serve(self, client: _DisplayClient) -> None:
         """Deliver events until the connection is lost (_SessionLost) or a stop is asked."""
         assert self._wake is not None
         loop = asyncio.get_running_loop()
@@ -273,6 +322,7 @@ class DisplayConnection:
         getter: asyncio.Task[EventMessage] | None = None
         closed = loop.create_task(client.closed.wait())
         woken = loop.create_task(wake.wait())
+        pinger = loop.create_task(self._keep_alive(client))
         try:
             while True:
                 if self._stopping.is_set():
@@ -283,9 +333,8 @@ class DisplayConnection:
                     getter = None
                 if getter is None:
                     getter = loop.create_task(client.events.get())
-                done, _ = await asyncio.wait(
-                    (getter, closed, woken), timeout=self.settings.idle_probe_seconds,
-                    return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait((getter, closed, woken, pinger),
+                                             return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     event = getter.result()
                     getter = None
@@ -297,13 +346,25 @@ class DisplayConnection:
                     continue
                 if closed in done:
                     raise _SessionLost(f"connection closed (code {client.close_code})")
-                # Nothing for idle_probe_seconds: is the server still there?
-                await self._refresh(client, getter)
-                getter = None
+                pinger.result()  # it only ends by raising (no pong, or the connection closed)
         finally:
-            for task in (getter, closed, woken):
+            for task in (getter, closed, woken, pinger):
                 if task is not None:
                     task.cancel()
+
+    async def _keep_alive(self, client: _DisplayClient) -> None:
+        """Ping every ping_interval_seconds; raise _SessionLost when a pong is late."""
+        while True:
+            await asyncio.sleep(self.settings.ping_interval_seconds)
+            sent = self._clock()
+            try:
+                async with asyncio.timeout(self.settings.ping_timeout_seconds):
+                    await client.ping()
+            except TimeoutError as error:
+                raise _SessionLost(f"no pong within {self.settings.ping_timeout_seconds:g} s "
+                                   f"(the server or the network is not answering)") from error
+            for listener in self.pong_listeners:
+                listener(self._clock() - sent)
 
     async def _refresh(
         self, client: ProtocolClient, getter: asyncio.Task[EventMessage] | None
@@ -318,11 +379,11 @@ class DisplayConnection:
                 with contextlib.suppress(asyncio.CancelledError):
                     await getter
         try:
-            async with asyncio.timeout(self.settings.probe_timeout_seconds):
+            async with asyncio.timeout(self.settings.reply_timeout_seconds):
                 result = await client.request("snapshot")
         except TimeoutError as error:
             raise _SessionLost(f"no reply to a snapshot request within "
-                               f"{self.settings.probe_timeout_seconds:g} s") from error
+                               f"{self.settings.reply_timeout_seconds:g} s") from error
         now = self._clock()
         seq = _seq(result)
         earlier, later = _split([*pending, *_drain(client)], seq)

@@ -17,6 +17,8 @@ __all__ = [
     "NOW_CALLING",
     "RECENT_CALLS",
     "RECONNECTING",
+    "REFUSED",
+    "REFUSED_HELP",
     "UNKNOWN_ZONE",
     "WAITING",
     "Label",
@@ -45,6 +47,11 @@ CONNECTION_LOST = Label("MẤT KẾT NỐI", "CONNECTION LOST")
 RECONNECTING = Label("Đang kết nối lại…", "Reconnecting…")
 CONNECTING = Label("ĐANG KẾT NỐI…", "CONNECTING…")
 UNKNOWN_ZONE = Label("KHÔNG CÓ KHU VỰC", "NO SUCH ZONE")
+# The server refused the hello: a wrong token, or a site the token is not for. Both give the
+# same answer on the wire (so a token cannot probe site codes), hence one message for both.
+REFUSED = Label("MÃ THIẾT BỊ KHÔNG HỢP LỆ", "DEVICE TOKEN REFUSED")
+REFUSED_HELP = Label("Mã thiết bị hoặc mã đơn vị sai — báo bộ phận CNTT",
+                     "Wrong device token or site — please call IT support")
 
 _COUNTER_STATUS = {
     "open": Label("", ""),

@@ -58,6 +58,8 @@ from display.texts import (
     NOW_CALLING,
     RECENT_CALLS,
     RECONNECTING,
+    REFUSED,
+    REFUSED_HELP,
     UNKNOWN_ZONE,
     WAITING,
     Label,
@@ -146,6 +148,7 @@ class BoardWidget(QWidget):
         self.paint_listeners: list[Callable[[str], None]] = []
         self.painted_banner = Banner.CONNECTING  # what the now-calling panel last showed
         self.painted_flash_lit = False
+        self.painted_banner_lines: list[str] = []  # the banner's text, when one was painted
         self._notice_timer = QTimer(self)
         self._notice_timer.setInterval(NOTICE_FRAME_MS)
         self._notice_timer.timeout.connect(self._scroll_notice)
@@ -192,7 +195,7 @@ class BoardWidget(QWidget):
             exposed = transform.inverted()[0].mapRect(QRectF(event.rect()))
             now = self._clock()
             banner = self.board.banner(now)
-            stale = banner in (Banner.CONNECTION_LOST, Banner.CONNECTING)
+            stale = banner in (Banner.CONNECTION_LOST, Banner.CONNECTING, Banner.REFUSED)
             painter.fillRect(exposed.intersected(QRectF(0, 0, DESIGN_WIDTH, DESIGN_HEIGHT)),
                              Colour.BACKGROUND)
             if exposed.intersects(Region.HEADER):
@@ -286,7 +289,7 @@ class BoardWidget(QWidget):
     def _paint_banner(self, painter: QPainter, banner: Banner) -> None:
         area = Region.NOW.adjusted(0, 84, 0, 0)
         colour = {Banner.CONNECTION_LOST: Colour.LOST, Banner.CONNECTING: Colour.CONNECTING,
-                  Banner.UNKNOWN_ZONE: Colour.WARNING}[banner]
+                  Banner.UNKNOWN_ZONE: Colour.WARNING, Banner.REFUSED: Colour.LOST}[banner]
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(area.adjusted(24, 0, -24, -24), 18, 18)
@@ -296,16 +299,21 @@ class BoardWidget(QWidget):
             lines = [CONNECTION_LOST.english, f"{RECONNECTING.vietnamese} · {RECONNECTING.english}"]
         elif banner is Banner.CONNECTING:
             big, lines = CONNECTING.vietnamese, [CONNECTING.english]
+        elif banner is Banner.REFUSED:
+            big = REFUSED.vietnamese
+            lines = [REFUSED_HELP.vietnamese, f"{REFUSED.english} · {REFUSED_HELP.english}"]
         else:
             big, lines = f"{UNKNOWN_ZONE.vietnamese} {zone}", [f"{UNKNOWN_ZONE.english} {zone}"]
+        self.painted_banner_lines = [big, *lines]
         self._text(painter, QRectF(area.x() + 40, area.y() + 30, area.width() - 80, 130), big,
                    self._fit(big, 120, 60, area.width() - 80, bold=True), Colour.TEXT,
                    Qt.AlignmentFlag.AlignHCenter)
         y = area.y() + 176
         for index, text in enumerate(lines):
-            self._text(painter, QRectF(area.x() + 40, y, area.width() - 80, 54), text,
-                       self._fonts.get(44 if index == 0 else 36, bold=index == 0), Colour.TEXT,
-                       Qt.AlignmentFlag.AlignHCenter, elide=True)
+            font = self._fit(text, 44 if index == 0 else 36, 24, area.width() - 80,
+                             bold=index == 0)  # shrink to fit before eliding anything
+            self._text(painter, QRectF(area.x() + 40, y, area.width() - 80, 54), text, font,
+                       Colour.TEXT, Qt.AlignmentFlag.AlignHCenter, elide=True)
             y += 62
 
     def _paint_counters(self, painter: QPainter, now: float, stale: bool) -> None:

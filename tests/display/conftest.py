@@ -1,15 +1,24 @@
 """Fixtures of the display tests.
 
-The helpers (fake clock, a server on its own thread) are in ``tests/support/display.py``.
+The helpers (fake clock, a server on its own thread) are in ``tests/support/display.py``;
+:class:`hanging_proxy.HangingProxy` stands between a display and the server to play a hung
+server (``proxy`` fixture).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from support.display import FakeClock, ServerThread
+
+# This folder's own helper modules (hanging_proxy) import by their bare names; the folder
+# cannot be a package, which would be named "display" like the app.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hanging_proxy import HangingProxy
 
 from server.config import Settings
 
@@ -31,3 +40,18 @@ def server_thread(settings: Settings, database_path: Path) -> Iterator[ServerThr
     thread.start_server()
     yield thread
     thread.close()
+
+
+
+@pytest.fixture
+def proxy() -> Iterator[Callable[[int], HangingProxy]]:
+    """``proxy(port)``: a HangingProxy to 127.0.0.1:port, closed at the end."""
+    opened: list[HangingProxy] = []
+
+    def open_proxy(port: int) -> HangingProxy:
+        opened.append(HangingProxy(port))
+        return opened[-1]
+
+    yield open_proxy
+    for item in opened:
+        item.close()

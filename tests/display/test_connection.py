@@ -1,17 +1,16 @@
-"""DisplayConnection (its own thread and asyncio loop) against the real server, and against a
-server that stops answering: snapshot first, events in order, the liveness probe, lost and
-refused connections, a requested snapshot, stop."""
+"""DisplayConnection (its own thread and asyncio loop) against the real server, and through a
+proxy that stops forwarding (a hung server): snapshot first, events in order, the ping/pong
+liveness check, lost and refused connections, a requested snapshot, stop."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hanging_proxy import HangingProxy
 from support.servers import DISPLAY_TOKEN, SITE
-from websockets.asyncio.server import ServerConnection, serve
 
 from display.board import ConnectionStatus
 from display.connection import (
@@ -96,47 +95,59 @@ async def test_snapshot_then_events_in_order(server: RunningServer, admin: Proto
     assert not connection.running
 
 
-async def test_idle_connection_is_probed_with_a_snapshot(server: RunningServer) -> None:
-    connection, inbox = await started(fast(server.ws_url, idle_probe_seconds=0.1))
+async def test_a_live_connection_is_checked_with_pings_not_requests(
+    server: RunningServer, proxy: Callable[[int], HangingProxy]
+) -> None:
+    loop = asyncio.get_running_loop()
+    pongs: asyncio.Queue[float] = asyncio.Queue()
+    inbox = Inbox()
+    connection = DisplayConnection(fast(proxy(server.port).ws_url, ping_interval_seconds=0.05,
+                                        ping_timeout_seconds=0.5), inbox.deliver)
+
+    def on_pong(took: float) -> None:  # connection thread
+        loop.call_soon_threadsafe(pongs.put_nowait, took)
+
+    connection.pong_listeners.append(on_pong)
+    await asyncio.to_thread(connection.start)
     try:
         first: SnapshotReceived = await inbox.next(SnapshotReceived)
-        probes = [await inbox.next(SnapshotReceived) for _ in range(2)]
-        assert [probe.seq for probe in probes] == [first.seq, first.seq]
-        assert all(probe.replayed == () and not probe.announce_replayed for probe in probes)
+        # Many ping intervals pass: the server answers each ping, so the connection holds
+        # and the display asks for nothing (no snapshot probe: it stays events-only).
+        for _ in range(5):
+            async with asyncio.timeout(5):
+                assert 0 <= await pongs.get() < 0.5
+        while not inbox.queue.empty():
+            inbox.seen.append(inbox.queue.get_nowait())
     finally:
         await asyncio.to_thread(connection.stop)
     assert not any(isinstance(message, StatusChanged) and message.status is ConnectionStatus.LOST
                    for message in inbox.seen)
+    assert [m for m in inbox.seen if isinstance(m, SnapshotReceived)] == [first]  # no probe
 
 
-@pytest.fixture
-async def silent_server() -> AsyncIterator[str]:
-    """Answers hello, then never answers again (a hung server whose socket stays open)."""
-    async def handler(connection: ServerConnection) -> None:
-        hello = json.loads(await connection.recv())
-        await connection.send(json.dumps({
-            "type": "reply", "id": hello["id"], "ok": True,
-            "result": {"protocol": 1, "seq": 7, "state": {"site": {"code": SITE}}}}))
-        async for _ in connection:
-            pass
-
-    async with serve(handler, "127.0.0.1", 0) as running:
-        port = next(iter(running.sockets)).getsockname()[1]
-        yield f"ws://127.0.0.1:{port}"
-
-
-async def test_a_server_that_stops_answering_counts_as_lost(silent_server: str) -> None:
-    connection, inbox = await started(fast(silent_server, idle_probe_seconds=0.1,
-                                           probe_timeout_seconds=0.2))
+async def test_a_hung_server_counts_as_lost_within_the_ping_timeout(
+    server: RunningServer, proxy: Callable[[int], HangingProxy], admin: ProtocolClient
+) -> None:
+    through = proxy(server.port)
+    connection, inbox = await started(fast(through.ws_url, ping_interval_seconds=0.1,
+                                           ping_timeout_seconds=0.3))
     try:
         await inbox.next(SnapshotReceived)
+        await inbox.next(StatusChanged)
+        through.hang()
+        hung_at = asyncio.get_running_loop().time()
         lost: StatusChanged = await inbox.next(StatusChanged)
-        while lost.status is not ConnectionStatus.LOST:
-            lost = await inbox.next(StatusChanged)
-        assert "no reply to a snapshot request" in lost.reason
-        # It reconnects by itself, resuming after the last seq it delivered.
+        assert lost.status is ConnectionStatus.LOST
+        assert "no pong within 0.3 s" in lost.reason
+        assert asyncio.get_running_loop().time() - hung_at < 2.0  # interval + timeout + slack
+        # A call made while it was hung is there once the server answers again (resume).
+        await admin.request("issue", service="HT", request_key="during")
+        called = await admin.request("call_next", as_counter="3")
+        through.resume()
         again: SnapshotReceived = await inbox.next(SnapshotReceived)
-        assert again.seq == 7
+        calls = [event.data["number"] for event in again.replayed
+                 if event.event == "ticket.called"]
+        assert calls == [called["ticket"]["number"]]
     finally:
         await asyncio.to_thread(connection.stop)
 
@@ -155,26 +166,43 @@ async def test_stopped_server_is_lost_and_refused_token_retries(server: RunningS
     assert not connection.running
 
 
-async def test_wrong_token_is_reported_and_retried(server: RunningServer,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
-    settings = ConnectionSettings(server.ws_url, "not-a-token", SITE,
+@pytest.mark.parametrize(("token", "site"), [("not-a-token", SITE), ("not-a-token", None),
+                                             (DISPLAY_TOKEN, "no-such-site")])
+async def test_refused_hello_is_reported_and_retried(
+    server: RunningServer, caplog: pytest.LogCaptureFixture, token: str, site: str | None
+) -> None:
+    settings = ConnectionSettings(server.ws_url, token, site,
                                   reconnect_initial_seconds=0.05, reconnect_max_seconds=0.1)
     connection, inbox = await started(settings)
     try:
         refused: StatusChanged = await inbox.next(StatusChanged)
-        assert refused.status is ConnectionStatus.LOST and "unauthorized" in refused.reason
+        assert refused.status is ConnectionStatus.REFUSED and "unauthorized" in refused.reason
         assert connection.running  # it keeps trying (the token may be added to the config)
     finally:
         await asyncio.to_thread(connection.stop)
     assert "server refused the display" in caplog.text
 
 
+async def test_a_device_token_needs_no_site(server: RunningServer) -> None:
+    connection, inbox = await started(ConnectionSettings(server.ws_url, DISPLAY_TOKEN))
+    try:
+        snapshot: SnapshotReceived = await inbox.next(SnapshotReceived)
+        assert snapshot.state["site"]["code"] == SITE
+    finally:
+        await asyncio.to_thread(connection.stop)
+
+
 def test_settings_are_checked() -> None:
     from display.errors import DisplaySettingsError
 
-    for url, options in (("http://x/ws", {}), ("ws://x/ws", {"idle_probe_seconds": 0}),
+    for url, options in (("http://x/ws", {}), ("ws://x/ws", {"ping_interval_seconds": 0}),
+                         ("ws://x/ws", {"ping_timeout_seconds": -1}),
                          ("ws://x/ws", {"reconnect_initial_seconds": 5.0,
                                         "reconnect_max_seconds": 1.0}),
                          ("ws://x/ws", {"lang": "fr"})):
         with pytest.raises(DisplaySettingsError):
             ConnectionSettings(url, DISPLAY_TOKEN, SITE, **options)
+    with pytest.raises(DisplaySettingsError, match="site"):
+        ConnectionSettings("ws://x/ws", DISPLAY_TOKEN, " ")
+    with pytest.raises(DisplaySettingsError, match="token"):
+        ConnectionSettings("ws://x/ws", "")

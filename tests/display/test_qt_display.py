@@ -13,13 +13,16 @@ import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hanging_proxy import HangingProxy
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 from support.display import FakeClock, ServerThread
 from support.servers import DISPLAY_TOKEN, SITE, site_config
 
+from display import texts
 from display.board import Banner, Board, BoardSettings, CallKind, ConnectionStatus
 from display.connection import ConnectionMessage, ConnectionSettings, SnapshotReceived
 from display.ui.board_widget import BoardWidget, Colour, Region
@@ -76,18 +79,22 @@ OpenDisplay = Callable[..., Display]
 @pytest.fixture
 def open_display(qtbot: QtBot, server_thread: ServerThread,
                  clock: FakeClock) -> Iterator[OpenDisplay]:
-    """``open_display(zone="T1", announcer=None, stale_after=3.0)``: a running display."""
+    """``open_display(zone="T1", announcer=None, stale_after=3.0)``: a running display,
+    connected (unless ``connected=False``). ``url``, ``token``, ``site`` and further
+    ConnectionSettings options (e.g. the ping timings) change how it connects."""
     load_fonts()
     displays: list[Display] = []
 
     def open_one(zone: str | None = "T1", announcer: AnnouncementQueue | None = None,
-                 stale_after: float = 3.0) -> Display:
+                 stale_after: float = 3.0, *, url: str | None = None,
+                 token: str = DISPLAY_TOKEN, site: str | None = SITE, connected: bool = True,
+                 **options: Any) -> Display:
         board = Board(BoardSettings(zone=zone, stale_after_seconds=stale_after))
         widget = BoardWidget(board, clock=clock)
         qtbot.addWidget(widget)
-        connection = ConnectionSettings(server_thread.ws_url, DISPLAY_TOKEN, SITE,
+        connection = ConnectionSettings(url or server_thread.ws_url, token, site,
                                         reconnect_initial_seconds=0.05,
-                                        reconnect_max_seconds=0.2)
+                                        reconnect_max_seconds=0.2, **options)
         controller = DisplayController(connection, board, widget, announcer, clock=clock)
         display = Display(board, widget, controller)
         widget.paint_listeners.append(display.painted.append)
@@ -96,7 +103,8 @@ def open_display(qtbot: QtBot, server_thread: ServerThread,
         widget.show()
         controller.start()
         displays.append(display)
-        qtbot.waitUntil(lambda: board.status is ConnectionStatus.CONNECTED, timeout=WAIT_MS)
+        if connected:
+            qtbot.waitUntil(lambda: board.status is ConnectionStatus.CONNECTED, timeout=WAIT_MS)
         return display
 
     yield open_one
@@ -200,6 +208,57 @@ def test_unknown_zone_is_said_on_screen(qtbot: QtBot, open_display: OpenDisplay)
     qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.UNKNOWN_ZONE,
                     timeout=WAIT_MS)
     assert same_colour(display.pixel(640, 300), Colour.WARNING)
+
+
+@pytest.mark.parametrize(("token", "site"), [("not-a-display-token", None),
+                                             ("not-a-display-token", SITE),
+                                             (DISPLAY_TOKEN, "no-such-site")])
+def test_refused_token_or_wrong_site_is_said_on_screen_at_once(
+    qtbot: QtBot, open_display: OpenDisplay, clock: FakeClock, token: str, site: str | None
+) -> None:
+    display = open_display(token=token, site=site, connected=False)
+    # At once, without waiting for stale_after: waiting does not fix a wrong token.
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.REFUSED, timeout=WAIT_MS)
+    assert display.board.status is ConnectionStatus.REFUSED
+    assert same_colour(display.pixel(640, 300), Colour.LOST)
+    assert display.widget.painted_banner_lines[:2] == [texts.REFUSED.vietnamese,
+                                                texts.REFUSED_HELP.vietnamese]
+    assert texts.REFUSED_HELP.english in display.widget.painted_banner_lines[2]
+
+
+def test_a_device_token_alone_finds_its_site(qtbot: QtBot, open_display: OpenDisplay,
+                                             server_thread: ServerThread) -> None:
+    display = open_display(site=None)
+    assert display.board.site.code == SITE
+    number = server_thread.admin().issue("HT")
+    server_thread.admin().call_next("3")
+    qtbot.waitUntil(lambda: number in display.painted, timeout=WAIT_MS)
+
+
+def test_a_hung_server_is_shown_as_lost_then_the_display_catches_up(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay, clock: FakeClock,
+    proxy: Callable[[int], HangingProxy]
+) -> None:
+    through = proxy(server_thread.port)
+    display = open_display(url=through.ws_url, ping_interval_seconds=0.1,
+                           ping_timeout_seconds=0.3)
+    admin = server_thread.admin()
+    first = admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: first in display.painted, timeout=WAIT_MS)
+    through.hang()  # the connection stays open; nothing gets through any more
+    qtbot.waitUntil(lambda: display.board.status is ConnectionStatus.LOST, timeout=WAIT_MS)
+    assert display.widget.painted_banner is Banner.NONE  # a blip is not shown ...
+    clock.advance(3.0)  # ... 3 s more is: "MẤT KẾT NỐI" over the stale call
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.CONNECTION_LOST,
+                    timeout=WAIT_MS)
+    assert same_colour(display.pixel(640, 300), Colour.LOST)
+    missed = admin.issue("HT")
+    admin.call_next("2")
+    through.resume()
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.NONE, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: missed in display.painted, timeout=WAIT_MS)
+    assert [c.number for c in display.board.recent_calls] == [missed, first]
 
 
 def test_lost_connection_is_shown_then_reconnect_resumes_and_announces(

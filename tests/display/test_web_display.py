@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hanging_proxy import HangingProxy
 from playwright.async_api import Browser, Page, async_playwright
 from support.display import CHROMIUM, CHROMIUM_ARGUMENTS
 from support.servers import DISPLAY_TOKEN, SITE
@@ -39,16 +40,19 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-async def open_page(browser: Browser, http_url: str, query: str) -> tuple[Page, list[str]]:
-    """The display page at 1920x1080, connected, fonts loaded; and the URLs it requested."""
+async def open_page(browser: Browser, http_url: str, query: str,
+                    connected: bool = True) -> tuple[Page, list[str]]:
+    """The display page at 1920x1080, connected (unless not ``connected``), fonts loaded; and
+    the URLs it requested."""
     page = await browser.new_page(viewport={"width": 1920, "height": 1080})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(f"{http_url}/display?{query}")
-    await page.wait_for_function("window.qmsDisplay && window.qmsDisplay.status === 'connected'"
-                                 " && window.qmsDisplay.fontsLoaded", timeout=10_000)
+    await page.wait_for_function("window.qmsDisplay && window.qmsDisplay.fontsLoaded"
+                                 + (" && window.qmsDisplay.status === 'connected'"
+                                    if connected else ""), timeout=10_000)
     assert errors == []
     return page, requested
 
@@ -145,7 +149,7 @@ def test_page_and_script_say_what_the_qt_display_says() -> None:
     for label in (texts.NOW_CALLING, texts.RECENT_CALLS, texts.WAITING):
         assert label.vietnamese in page and label.english in page
     for label in (texts.CONNECTION_LOST, texts.RECONNECTING, texts.CONNECTING,
-                  texts.UNKNOWN_ZONE, texts.NOBODY_WAITING):
+                  texts.UNKNOWN_ZONE, texts.NOBODY_WAITING, texts.REFUSED, texts.REFUSED_HELP):
         assert f'["{label.vietnamese}", "{label.english}"]' in script
     # No outside fonts or scripts: every URL in the page and style sheet is local.
     style = (WEB / "assets" / "display.css").read_text(encoding="utf-8")
@@ -165,3 +169,49 @@ async def test_page_needs_no_polling(server: RunningServer, browser: Browser) ->
             "shown => document.getElementById('clock').textContent !== shown", arg=shown,
             timeout=3000)
     assert len(requested) == count
+
+
+@pytest.mark.parametrize("query", ["token=not-a-display-token",
+                                   f"site={SITE}&token=not-a-display-token",
+                                   f"site=no-such-site&token={DISPLAY_TOKEN}", "zone=T1"])
+async def test_refused_token_or_wrong_site_is_said_on_screen(
+    server: RunningServer, browser: Browser, query: str
+) -> None:
+    page, _ = await open_page(browser, server.http_url, query, connected=False)
+    await page.wait_for_selector("#banner.shown.refused", timeout=5000)
+    assert await text_of(page, "banner-big") == texts.REFUSED.vietnamese
+    assert await text_of(page, "banner-line1") == texts.REFUSED_HELP.vietnamese
+    assert texts.REFUSED_HELP.english in await text_of(page, "banner-line2")
+    assert await page.evaluate("window.qmsDisplay.status") == "refused"
+    assert "unauthorized" in await page.evaluate("window.qmsDisplay.error")
+
+
+async def test_a_device_token_alone_finds_its_site(server: RunningServer,
+                                                   browser: Browser) -> None:
+    page, _ = await open_page(browser, server.http_url, f"zone=T1&token={DISPLAY_TOKEN}")
+    assert await page.evaluate("window.qmsDisplay.board.site.code") == SITE
+
+
+async def test_a_hung_server_is_shown_as_lost(
+    server: RunningServer, browser: Browser, connect: Connect,
+    proxy: Callable[[int], HangingProxy]
+) -> None:
+    """Through a proxy that stops forwarding: the page's resume probe gets no reply."""
+    through = proxy(server.port)
+    page, _ = await open_page(browser, server.http_url,
+                              f"zone=T1&token={DISPLAY_TOKEN}&ws={through.ws_url}"
+                              "&ping_interval=0.5&ping_timeout=0.5&stale_after=0.5&open_timeout=1")
+    # While the server answers, the probes keep the page connected.
+    await page.wait_for_function("window.qmsDisplay.probes >= 2", timeout=5000)
+    assert await page.evaluate("window.qmsDisplay.status") == "connected"
+    through.hang()
+    await page.wait_for_selector("#banner.shown.lost", timeout=5000)
+    assert await page.evaluate("window.qmsDisplay.probeTimeouts") >= 1
+    admin: ProtocolClient = await connect("admin")
+    await admin.request("login", counter="3", as_counter="3")
+    issued = await admin.request("issue", service="HT", request_key="hung-1")
+    await admin.request("call_next", as_counter="3")
+    through.resume()
+    await page.wait_for_function(
+        "number => document.getElementById('now-number').textContent === number",
+        arg=issued["ticket"]["number"], timeout=5000)

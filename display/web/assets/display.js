@@ -1,17 +1,27 @@
 /* QMS web lobby display: the same board as the Qt display, for a smart TV's browser.
  *
- * URL: /display?zone=T1&site=hcc-tinh&token=DISPLAY_TOKEN
+ * URL: /display?zone=T1&token=DISPLAY_TOKEN
  *   zone         show only this zone's counters (default: every zone)
- *   site, token  the site code and one of its display tokens (role "display")
+ *   token        one of the site's display tokens (role "display"); required: without it the
+ *                page says so on screen instead of trying a default
+ *   site         the site code (optional: the server finds the site from a device token)
  *   ws           WebSocket URL (default: ws(s)://<this host>/ws)
  *   recent       recent calls listed (default 6)
  *   stale_after  seconds without a connection before "Mất kết nối" (default 3)
+ *   ping_interval, ping_timeout  the liveness check below (defaults 5 and 5 seconds)
+ *   open_timeout seconds for a connection to open and its hello to be answered (default 10);
+ *                past that it is dropped and tried again (a hung server may accept and hold it)
  *   sound=1      a chime on each call (the browser may need one touch/click first)
  *
  * The board rules are those of display/board.py (the Qt display's model): see its docstring.
  * Live over the WebSocket: no polling. Reconnects by itself (back-off 0.5 s doubling to 10 s)
- * and resumes after the last event applied. Liveness: when nothing has arrived for 30 s it
- * sends one "snapshot" request; no reply within 10 s counts as a lost connection.
+ * and resumes after the last event applied. Liveness: a browser cannot send WebSocket pings
+ * (the server's own pings are answered by the browser without telling the page), so when
+ * nothing has arrived for ping_interval seconds the page sends one "resume" request after the
+ * last seq it applied: the reply is a few bytes when nothing was missed (and replays what was,
+ * so it never shows less than the server has). No reply within ping_timeout seconds counts as a
+ * lost connection: a hung server is shown as "Mất kết nối" within about 13 s. A refused hello
+ * (wrong token or site) is said on screen at once ("Mã thiết bị không hợp lệ").
  * Plain ES2015, no build step, no outside scripts or fonts.
  */
 (function () {
@@ -25,6 +35,8 @@
     reconnecting: ["Đang kết nối lại…", "Reconnecting…"],
     connecting: ["ĐANG KẾT NỐI…", "CONNECTING…"],
     unknownZone: ["KHÔNG CÓ KHU VỰC", "NO SUCH ZONE"],
+    refused: ["MÃ THIẾT BỊ KHÔNG HỢP LỆ", "DEVICE TOKEN REFUSED"],
+    refusedHelp: ["Mã thiết bị hoặc mã đơn vị sai — báo bộ phận CNTT", "Wrong device token or site — please call IT support"],
     nobodyWaiting: ["Không có người chờ", "Nobody waiting"],
     counterTo: ["ĐẾN QUẦY", "COUNTER"],
     to: ["ĐẾN", "TO"],
@@ -43,16 +55,17 @@
   }
   var settings = {
     zone: params.get("zone") || null,
-    site: params.get("site") || "hcc-tinh",
-    token: params.get("token") || "demo-display-token-0001",
+    site: params.get("site") || null,
+    token: params.get("token") || "",
     url: params.get("ws") ||
       ((window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/ws"),
     recentLimit: Math.max(1, Math.min(50, Math.round(numberParam("recent", 6)))),
     flashSeconds: numberParam("flash", 10),
     flashPeriod: 1.0,
     staleAfter: numberParam("stale_after", 3),
-    idleProbe: 30,
-    probeTimeout: 10,
+    idleProbe: Math.max(0.5, numberParam("ping_interval", 5)),
+    probeTimeout: Math.max(0.5, numberParam("ping_timeout", 5)),
+    openTimeout: Math.max(0.5, numberParam("open_timeout", 10)),
     reconnectInitial: 0.5,
     reconnectMax: 10,
     replayAnnounce: 60,
@@ -231,6 +244,7 @@
     return this.status !== "connected" && at - this.statusSince >= settings.staleAfter;
   };
   Board.prototype.banner = function (at) {
+    if (this.status === "refused") { return "refused"; }
     if (this.stale(at)) { return this.hasData ? "lost" : "connecting"; }
     if (!this.hasData) { return "connecting"; }
     if (!this.zoneKnown) { return "zone"; }
@@ -361,7 +375,8 @@
   function renderBanner(banner) {
     var element = $("banner");
     element.className = "banner" + (banner === "none" ? "" : " shown " + banner);
-    stage.classList.toggle("stale", banner === "lost" || banner === "connecting");
+    stage.classList.toggle("stale", banner === "lost" || banner === "connecting" ||
+                           banner === "refused");
     if (banner === "lost") {
       $("banner-big").textContent = TEXT.connectionLost[0];
       $("banner-line1").textContent = TEXT.connectionLost[1];
@@ -370,6 +385,10 @@
       $("banner-big").textContent = TEXT.connecting[0];
       $("banner-line1").textContent = TEXT.connecting[1];
       $("banner-line2").textContent = "";
+    } else if (banner === "refused") {
+      $("banner-big").textContent = TEXT.refused[0];
+      $("banner-line1").textContent = TEXT.refusedHelp[0];
+      $("banner-line2").textContent = TEXT.refused[1] + " · " + TEXT.refusedHelp[1];
     } else if (banner === "zone") {
       $("banner-big").textContent = TEXT.unknownZone[0] + " " + settings.zone;
       $("banner-line1").textContent = TEXT.unknownZone[1] + " " + settings.zone;
@@ -591,6 +610,7 @@
 
   var socket = null, lastSeq = null, lostAt = null, nextId = 1, delay = settings.reconnectInitial;
   var helloId = null, helloAfter = null, buffered = [], probe = null, lastReceived = now();
+  var connectStarted = now();
 
   function send(message) {
     message.id = nextId++;
@@ -606,20 +626,23 @@
   function applyUpdate(update) {
     if (update.changed) { render(); }
     if (update.calls && update.calls.length) { chime(); }
-    if (update.snapshotNeeded && socket && socket.readyState === 1) {
-      probe = { id: send({ type: "snapshot" }), sentAt: now() };
-    }
+    if (update.snapshotNeeded && socket && socket.readyState === 1) { requestSnapshot(); }
+  }
+
+  function requestSnapshot() {
+    probe = { id: send({ type: "snapshot" }), sentAt: now(), kind: "snapshot" };
   }
 
   function connect() {
-    helloId = null; buffered = []; probe = null;
+    helloId = null; buffered = []; probe = null; connectStarted = now();
     try {
       socket = new WebSocket(settings.url);
     } catch (error) { scheduleReconnect(); return; }
     socket.onopen = function () {
       helloAfter = lastSeq;
       var hello = { type: "hello", protocol: 1, role: "display", token: settings.token,
-                    site: settings.site, lang: "vi", subscribe: LOBBY_DISPLAY_EVENTS };
+                    lang: "vi", subscribe: LOBBY_DISPLAY_EVENTS };
+      if (settings.site) { hello.site = settings.site; }
       if (lastSeq !== null) { hello.after = lastSeq; }
       helloId = send(hello);
     };
@@ -636,11 +659,14 @@
       if (message.type !== "reply") { return; }
       if (message.id === helloId) { onHello(message); return; }
       if (probe && message.id === probe.id) {
+        var kind = probe.kind;
         probe = null;
-        if (message.ok) {
+        if (kind === "snapshot" && message.ok) {
           var result = message.result;
           lastSeq = result.seq;
           applyUpdate(board.applySnapshot(result.state, result.seq, now(), [], false));
+        } else if (kind === "resume" && !message.ok) {
+          requestSnapshot();  /* a gap (or the server's events were reset): start over */
         }
       }
     };
@@ -652,7 +678,7 @@
     helloId = null;
     if (!message.ok) {
       window.qmsDisplay.error = message.error ? message.error.code + ": " + message.error.message : "refused";
-      socket.close();
+      var refused = socket; lost("refused"); refused.close();
       return;
     }
     var result = message.result, seq = result.seq, at = now();
@@ -672,12 +698,12 @@
     });
   }
 
-  function lost() {
+  function lost(status) {
     if (socket === null) { return; }
     socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null;
     socket = null;
     if (board.status === "connected" || lostAt === null) { lostAt = now(); }
-    setStatus("lost");
+    setStatus(status || "lost");
     scheduleReconnect();
   }
 
@@ -690,19 +716,23 @@
     var at = now();
     renderClock();
     if (board.banner(at) !== rendered.banner) { render(); }
-    if (socket && socket.readyState === 1 && helloId === null) {
+    if (socket && (socket.readyState === 0 || helloId !== null) &&
+        at - connectStarted > settings.openTimeout) {
+      var held = socket; lost(); held.close();  /* not open, or no hello reply: try again */
+    } else if (socket && socket.readyState === 1 && helloId === null) {
       if (probe && at - probe.sentAt > settings.probeTimeout) {
         window.qmsDisplay.probeTimeouts += 1;
         var dead = socket; lost(); dead.close();
       } else if (!probe && at - lastReceived > settings.idleProbe) {
-        probe = { id: send({ type: "snapshot" }), sentAt: at };
+        window.qmsDisplay.probes += 1;
+        probe = { id: send({ type: "resume", after: lastSeq || 0 }), sentAt: at, kind: "resume" };
       }
     }
     window.setTimeout(everySecond, 1000 - (Date.now() % 1000) + 5);
   }
 
   window.qmsDisplay = { board: board, settings: settings, status: "connecting", renders: 0,
-                        probeTimeouts: 0, error: null, fontsLoaded: false };
+                        probes: 0, probeTimeouts: 0, error: null, fontsLoaded: false };
   window.addEventListener("resize", scaleStage);
   scaleStage();
   render();
