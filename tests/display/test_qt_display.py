@@ -1,5 +1,7 @@
 """The Qt lobby display against the real server (pytest-qt, offscreen): calls, recalls, counter
-panels, waiting counts, the zone filter, the lost connection, reconnect and resume, and voice.
+panels, waiting counts, every other event kind of the lobby subscription (transfers, cancel,
+no-show re-queued and final, day reset), the zone filter, refusal, a hung server, the lost
+connection, reconnect and resume, and voice.
 
 The server runs on its own thread (``server_thread``: conftest.py says why); an admin client
 acts for the counters. The display runs as in production: its connection thread, the bridge
@@ -12,6 +14,7 @@ from __future__ import annotations
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +22,19 @@ import pytest
 from hanging_proxy import HangingProxy
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
-from support.display import FakeClock, ServerThread
+from support.clock import ManualClock
+from support.display import Admin, FakeClock, ServerThread
 from support.servers import DISPLAY_TOKEN, SITE, site_config
 
 from display import texts
 from display.board import Banner, Board, BoardSettings, CallKind, ConnectionStatus
-from display.connection import ConnectionMessage, ConnectionSettings, SnapshotReceived
+from display.connection import (
+    ConnectionMessage,
+    ConnectionSettings,
+    EventReceived,
+    SnapshotReceived,
+    StatusChanged,
+)
 from display.ui.board_widget import BoardWidget, Colour, Region
 from display.ui.controller import DisplayController
 from display.ui.fonts import load_fonts
@@ -38,7 +48,9 @@ from display.voice import (
     VoicePack,
     WavFileSink,
 )
+from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
+from server.protocol.client import EventMessage
 
 WAIT_MS = 5000
 
@@ -349,3 +361,174 @@ def test_silent_display_and_clean_stop(qtbot: QtBot, open_display: OpenDisplay,
     qtbot.waitUntil(lambda: number in display.painted, timeout=WAIT_MS)
     display.controller.stop()
     assert not display.controller.connection.running
+
+
+# --- every event kind of the lobby subscription, through the Qt display --------------------
+
+
+def received(display: Display, name: str) -> list[EventMessage]:
+    return [message.event for message in display.messages
+            if isinstance(message, EventReceived) and message.event.event == name]
+
+
+def test_transfer_to_a_service_and_to_a_counter(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay
+) -> None:
+    display = open_display()
+    admin = server_thread.admin()
+    first, second = admin.issue("HT"), admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: first in display.painted and display.board.waiting("HT") == 1,
+                    timeout=WAIT_MS)
+    # To a service: the ticket leaves counter 3 and waits for DD-TRA (one more there).
+    admin.request("transfer", as_counter="3", service="DD-TRA")
+    qtbot.waitUntil(lambda: display.board.waiting("DD-TRA") == 1
+                    and display.board.counter("3").number is None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    assert received(display, "ticket.transferred")[-1].data["number"] == first
+    assert display.board.waiting("HT") == 1  # the other one still waits
+    # To a counter: it waits in counter 3's own queue, not in the service's count, and its
+    # call there takes nothing away from the service.
+    admin.call_next("2")  # takes the transferred ticket (DD-TRA) or the HT one
+    qtbot.waitUntil(lambda: display.board.counter("2").number is not None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    at_two = display.board.counter("2").number  # type: ignore[union-attr]
+    waiting_before = {queue.code: queue.waiting for queue in display.board.services}
+    admin.request("transfer", as_counter="2", counter="3")
+    qtbot.waitUntil(lambda: len(received(display, "ticket.transferred")) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: display.board.counter("2").number is None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    assert {queue.code: queue.waiting for queue in display.board.services} == waiting_before
+    called = admin.call_next("3")
+    qtbot.waitUntil(lambda: display.board.counter("3").number == called,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    assert called == at_two
+    assert {queue.code: queue.waiting for queue in display.board.services} == waiting_before
+    assert_board_matches_server(display, admin)
+    assert at_two in (first, second)
+
+
+def test_cancelled_ticket_leaves_the_waiting_count(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay
+) -> None:
+    display = open_display()
+    admin = server_thread.admin()
+    ticket = admin.request("issue", service="HT", request_key="to-cancel")["ticket"]
+    admin.issue("HT")
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 2, timeout=WAIT_MS)
+    admin.request("cancel", ticket_id=ticket["id"])
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 1, timeout=WAIT_MS)
+    assert received(display, "ticket.cancelled")[-1].data["number"] == ticket["number"]
+    assert_board_matches_server(display, admin)
+
+
+def test_no_show_requeued_and_final(
+    qtbot: QtBot, server_thread: ServerThread, open_display: OpenDisplay
+) -> None:
+    display = open_display()
+    admin = server_thread.admin()
+    first = admin.issue("HT")
+    admin.call_next("3")
+    qtbot.waitUntil(lambda: display.board.counter("3").number == first  # type: ignore[union-attr]
+                    and display.board.waiting("HT") == 0, timeout=WAIT_MS)
+    # Re-queued: it waits again (one more waiting), the counter is free, the call stays listed.
+    admin.request("no_show", as_counter="3", requeue=True)
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 1
+                    and display.board.counter("3").number is None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    assert received(display, "ticket.requeued")[-1].data["number"] == first
+    assert [call.number for call in display.board.recent_calls] == [first]
+    # Called again, then a final no-show: the counter is free and nobody is added.
+    again = admin.call_next("3")
+    assert again == first
+    qtbot.waitUntil(lambda: display.board.waiting("HT") == 0
+                    and display.board.counter("3").number == first,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    admin.request("no_show", as_counter="3", requeue=False)
+    qtbot.waitUntil(lambda: display.board.counter("3").number is None,  # type: ignore[union-attr]
+                    timeout=WAIT_MS)
+    assert display.board.waiting("HT") == 0
+    assert len(received(display, "ticket.requeued")) == 1
+    assert_board_matches_server(display, admin)
+
+
+def assert_board_matches_server(display: Display, admin: Admin) -> None:
+    """What the server's snapshot says now is what the board shows (waiting, counters)."""
+    snapshot = admin.request("snapshot")["state"]
+    waiting = {service["code"]: service["waiting"] for service in snapshot["services"]}
+    assert {queue.code: queue.waiting for queue in display.board.services} == {
+        code: count for code, count in waiting.items()
+        if code in {queue.code for queue in display.board.services}}
+    panels = {item["code"]: (item["status"], (item["ticket"] or {}).get("number"))
+              for item in snapshot["counters"] if item["zone"] == "T1"}
+    assert {p.code: (p.status.value, p.number) for p in display.board.counters} == panels
+
+
+class ClockedServerThread(ServerThread):
+    """ServerThread whose server reads ``clock`` (to pass midnight by hand)."""
+
+    def __init__(self, settings: Settings, database_path: Path, clock: ManualClock) -> None:
+        super().__init__(settings, database_path)
+        self.clock = clock
+
+    def start_server(self, port: int | None = None) -> RunningServer:
+        chosen = self.port if port is None else port
+        self.running = self.call(start_server(self.settings, host="127.0.0.1", port=chosen,
+                                              database_url=self.database_url,
+                                              clock=self.clock))
+        self.port = self.running.port
+        return self.running
+
+
+def test_day_reset_clears_the_board_and_fetches_a_snapshot(
+    qtbot: QtBot, settings: Settings, database_path: Path, clock: FakeClock
+) -> None:
+    server_clock = ManualClock(datetime(2026, 11, 22, 16, 50, tzinfo=UTC))  # 23:50 in Hà Nội
+    server = ClockedServerThread(settings, database_path, server_clock)
+    server.start_server()
+    controller: DisplayController | None = None
+    try:
+        load_fonts()
+        board = Board(BoardSettings(zone="T1"))
+        widget = BoardWidget(board, clock=clock)
+        qtbot.addWidget(widget)
+        controller = DisplayController(
+            ConnectionSettings(server.ws_url, DISPLAY_TOKEN, SITE), board, widget, None,
+            clock=clock)
+        display = Display(board, widget, controller)
+        controller.message_listeners.append(display.messages.append)
+        widget.paint_listeners.append(display.painted.append)
+        widget.resize(1920, 1080)
+        widget.show()
+        controller.start()
+        qtbot.waitUntil(lambda: board.status is ConnectionStatus.CONNECTED, timeout=WAIT_MS)
+        admin = server.admin()
+        number = admin.issue("HT")
+        admin.issue("HT")
+        admin.call_next("3")
+        qtbot.waitUntil(lambda: number in display.painted and board.waiting("HT") == 1,
+                        timeout=WAIT_MS)
+        snapshots_before = sum(isinstance(m, SnapshotReceived) for m in display.messages)
+        server_clock.now += timedelta(minutes=20)  # past local midnight
+        server.call(server.running.service.sites[SITE].roll_over())  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: received(display, "day.reset") != [], timeout=WAIT_MS)
+        # The controller asked for a fresh snapshot, which came after the day.reset event.
+        qtbot.waitUntil(lambda: sum(isinstance(m, SnapshotReceived) for m in display.messages)
+                        == snapshots_before + 1, timeout=WAIT_MS)
+        reset_at = next(index for index, m in enumerate(display.messages)
+                        if isinstance(m, EventReceived) and m.event.event == "day.reset")
+        after_reset = display.messages[reset_at + 1:]
+        assert any(isinstance(m, SnapshotReceived) for m in after_reset)
+        assert not any(isinstance(m, StatusChanged) for m in after_reset)  # not a reconnect
+        assert board.newest_call is None and board.recent_calls == ()
+        assert board.waiting("HT") == 0
+        assert all(panel.number is None for panel in board.counters)
+        qtbot.waitUntil(lambda: display.painted[-1] == "", timeout=WAIT_MS)  # "—" painted
+        # The new day numbers from the start again and shows live.
+        fresh = server.admin().issue("HT")
+        server.admin().call_next("2")
+        qtbot.waitUntil(lambda: fresh in display.painted, timeout=WAIT_MS)
+    finally:
+        if controller is not None:
+            controller.stop()
+        server.close()
