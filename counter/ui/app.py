@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtWidgets import QApplication
@@ -19,15 +20,17 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-def build_window(settings: CounterSettings) -> tuple[CounterWindow, CounterConnection]:
+def build_window(settings: CounterSettings, clock: Callable[[], datetime] = local_now
+                 ) -> tuple[CounterWindow, CounterConnection]:
     """The window and its (started) connection; the caller shows the one and stops the other.
 
-    A QApplication must exist.
+    ``clock`` gives the time the window counts waits and the rating countdown with (tests and
+    screenshots pass the server's hand-moved clock). A QApplication must exist.
     """
     model = CounterScreenModel(settings.connection.language, settings.counter)
     signal = UpdateSignal()
     connection = CounterConnection(settings.connection, signal.deliver)
-    window = CounterWindow(model, connection.submit, local_now)
+    window = CounterWindow(model, connection.submit, clock)
     signal.setParent(window)
     signal.received.connect(window.apply_update)
     connection.start()

@@ -285,11 +285,18 @@ def clocked_server(database_path: Path, server_clock: ManualClock) -> Iterator[S
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[ServerThread]:
-    """The demo configuration (server/config/demo.toml, site hcc-tinh) on a fresh database."""
+def demo_clock() -> ManualClock:
+    # 08:00 in Hà Nội: the morning the screenshots tell.
+    return ManualClock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, demo_clock: ManualClock) -> Iterator[ServerThread]:
+    """The demo configuration (server/config/demo.toml, site hcc-tinh) on a fresh database,
+    on ``demo_clock``."""
     server = ServerThread(load_settings(), tmp_path / "demo.sqlite3", site="hcc-tinh",
                           kiosk_token="demo-kiosk-token-0001",
-                          admin_token="demo-admin-token-0001")
+                          admin_token="demo-admin-token-0001", clock=demo_clock)
     server.start()
     yield server
     server.close()

@@ -37,11 +37,12 @@ def output(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_window(qtbot: QtBot, demo_server: Any) -> Iterator[CounterWindow]:
+def demo_window(qtbot: QtBot, demo_server: Any, demo_clock: Any) -> Iterator[CounterWindow]:
     settings = CounterSettings(ConnectionSettings(demo_server.ws_url, "demo-counter-token-0001",
                                                   "hcc-tinh", reconnect_delays=(0.05,)),
                                counter="Q01", windowed=True)
-    window, connection = build_window(settings)
+    # The window counts waits on the server's hand-moved clock: the pictures show a morning.
+    window, connection = build_window(settings, clock=demo_clock)
     qtbot.addWidget(window)
     window.show()
     yield window
@@ -76,11 +77,14 @@ def press(qtbot: QtBot, window: CounterWindow, action: Action) -> None:
     window.trigger(action)
 
 
-def serve(qtbot: QtBot, window: CounterWindow, number: str, score: int | None) -> None:
+def serve(qtbot: QtBot, window: CounterWindow, number: str, score: int | None,
+          clock: Any, minutes: int) -> None:
+    """Call, start and (``minutes`` later on ``clock``) finish ``number``; rate it ``score``."""
     press(qtbot, window, Action.CALL_NEXT)
     qtbot.waitUntil(lambda: window.ticket_number.text() == number, timeout=WAIT_MS)
     press(qtbot, window, Action.START)
     qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ", timeout=WAIT_MS)
+    clock.advance(minutes * 60)
     window.case_code.setText(f"000.00.10.H08-261122-{number}")
     press(qtbot, window, Action.FINISH)
     qtbot.waitUntil(lambda: window.model.rating is not None
@@ -91,8 +95,8 @@ def serve(qtbot: QtBot, window: CounterWindow, number: str, score: int | None) -
                         and window.model.rating.stage.value == "thanked", timeout=WAIT_MS)
 
 
-def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_window: CounterWindow,
-                             output: Path) -> None:
+def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_clock: Any,
+                             demo_window: CounterWindow, output: Path) -> None:
     window = demo_window
     # Login page, filled in.
     qtbot.waitUntil(window.login_button.isEnabled, timeout=WAIT_MS)
@@ -101,13 +105,18 @@ def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_window: Counte
     for width, height in SIZES:
         shoot(window, output / f"counter-login-{width}x{height}.png", (width, height))
 
-    served = [demo_server.issue(service)["number"] for service in ("DD-NOP", "DD-BD", "DD-TRA")]
+    # 08:00, 08:02, 08:04: three citizens; the officer starts calling at 08:10.
+    served = []
+    for service in ("DD-NOP", "DD-BD", "DD-TRA"):
+        served.append(demo_server.issue(service)["number"])
+        demo_clock.advance(120)
+    demo_clock.advance(240)
     window.log_in()
     qtbot.waitUntil(lambda: window.model.page is Page.WORK, timeout=WAIT_MS)
-    serve(qtbot, window, served[0], 4)
-    serve(qtbot, window, served[1], 3)
+    serve(qtbot, window, served[0], 4, demo_clock, minutes=7)  # waited 10 min
+    serve(qtbot, window, served[1], 3, demo_clock, minutes=6)  # waited 15 min
     # Rating screen (the citizen's monitor) for the last finished ticket.
-    serve(qtbot, window, served[2], None)
+    serve(qtbot, window, served[2], None, demo_clock, minutes=5)  # waited 19 min
     for width, height in SIZES:
         shoot(window.rating_screen, output / f"counter-rating-{width}x{height}.png",
               (width, height))
@@ -115,11 +124,14 @@ def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_window: Counte
     qtbot.waitUntil(lambda: window.model.rating is not None
                     and window.model.rating.stage.value == "thanked", timeout=WAIT_MS)
 
+    # From 08:28 one citizen every two minutes; at 08:44 the officer calls the elder.
     elder = demo_server.issue("DD-NOP", priority="cao-tuoi")["number"]
     for service, priority in (("DD-NOP", None), ("DD-BD", None), ("DD-NOP", "mang-thai"),
                               ("DD-TRA", None), ("DD-NOP", None), ("DD-BD", "khuyet-tat"),
                               ("DD-TRA", None)):
+        demo_clock.advance(120)
         demo_server.issue(service, priority=priority)
+    demo_clock.advance(120)
 
     # Serving a priority ticket, with the waiting list and today's figures.
     press(qtbot, window, Action.CALL_NUMBER)
@@ -129,10 +141,18 @@ def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_window: Counte
     call.accept()
     qtbot.waitUntil(lambda: window.ticket_number.text() == elder, timeout=WAIT_MS)
     press(qtbot, window, Action.START)
+    demo_clock.advance(180)
+    window.tick()
     qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ"
                     and window.waiting_table.rowCount() == 7
                     and dict(window.model.figure_rows())["Đã phục vụ"] == "3"
-                    and window.model.rating is None, timeout=WAIT_MS)
+                    and window.model.rating is None and window.model.pending is None,
+                    timeout=WAIT_MS)
+    window.redraw()
+    # (10 + 15 + 19) / 3 min waited, (7 + 6 + 5) / 3 min served.
+    figures = dict(window.model.figure_rows())
+    assert (figures["Chờ trung bình"], figures["Phục vụ trung bình"]) == ("14 phút", "6 phút")
+    assert window.ticket_detail.text().startswith("Đã chờ: 16 phút")
     window.case_code.setText("000.00.10.H08-261122-0042")
     for width, height in SIZES:
         shoot(window, output / f"counter-serving-{width}x{height}.png", (width, height))
