@@ -215,3 +215,81 @@ async def test_a_hung_server_is_shown_as_lost(
     await page.wait_for_function(
         "number => document.getElementById('now-number').textContent === number",
         arg=issued["ticket"]["number"], timeout=5000)
+
+
+async def test_a_recall_flashes_again(server: RunningServer, connect: Connect,
+                                      browser: Browser) -> None:
+    page, _ = await open_page(browser, server.http_url,
+                              f"zone=T1&token={DISPLAY_TOKEN}&flash=0.6")
+    admin: ProtocolClient = await connect("admin")
+    await admin.request("login", counter="3", as_counter="3")
+    issued = await admin.request("issue", service="HT", request_key="recall-1")
+    number = issued["ticket"]["number"]
+    await admin.request("call_next", as_counter="3")
+    await page.wait_for_function(
+        "number => document.getElementById('now-number').textContent === number", arg=number,
+        timeout=2000)
+    first = await page.evaluate("window.qmsDisplay.board.flashStarted")
+    # The 0.6 s flash ends (the page repaints each second: the panel is no longer flashing) ...
+    await page.wait_for_function(
+        "() => !document.getElementById('now').classList.contains('flash')", timeout=5000)
+    await admin.request("recall", as_counter="3")
+    # ... and the recall lights it again, as a new flash of the same number.
+    await page.wait_for_function(
+        "() => document.getElementById('now').classList.contains('flash')", timeout=2000)
+    board = await page.evaluate("({started: window.qmsDisplay.board.flashStarted,"
+                                " kind: window.qmsDisplay.board.newestCall.kind,"
+                                " recent: window.qmsDisplay.board.recent.map(c => c.number)})")
+    assert board["started"] > first and board["kind"] == "recall"
+    # The panel's animation runs anew (not the first one's, which has ended).
+    animation = await page.evaluate(
+        "(() => { const a = document.getElementById('now').getAnimations();"
+        " return a.length ? {state: a[0].playState, at: a[0].currentTime} : null; })()")
+    assert animation is not None and animation["state"] == "running"
+    assert animation["at"] < 600
+    assert board["recent"] == [number]  # listed once
+    assert await text_of(page, "now-number") == number
+
+
+async def test_after_a_reconnect_a_call_made_meanwhile_appears(
+    settings: Settings, database_path: Path, browser: Browser
+) -> None:
+    url = f"sqlite:///{database_path}"
+    running = await start_server(settings, host="127.0.0.1", port=0, database_url=url)
+    port = running.port
+    page, _ = await open_page(browser, running.http_url,
+                              f"zone=T1&token={DISPLAY_TOKEN}&stale_after=0.5")
+    async with ProtocolClient(running.ws_url, "admin", "admin-token-00001", SITE) as admin:
+        await admin.request("login", counter="3", as_counter="3")
+        before = (await admin.request("issue", service="HT", request_key="before"))["ticket"]
+        await admin.request("call_next", as_counter="3")
+    await page.wait_for_function(
+        "number => document.getElementById('now-number').textContent === number",
+        arg=before["number"], timeout=2000)
+    await running.stop()
+    await page.wait_for_selector("#banner.shown.lost", timeout=5000)
+    # While the page is away, the same database gets a call through another port ...
+    elsewhere = await start_server(settings, host="127.0.0.1", port=0, database_url=url)
+    try:
+        async with ProtocolClient(elsewhere.ws_url, "admin", "admin-token-00001", SITE) as admin:
+            await admin.request("login", counter="2", as_counter="2")
+            missed = (await admin.request("issue", service="HT", request_key="missed"))["ticket"]
+            await admin.request("call_next", as_counter="2")
+    finally:
+        await elsewhere.stop()
+    # ... and when the server is back where the page looks, it resumes and shows it.
+    running = await start_server(settings, host="127.0.0.1", port=port, database_url=url)
+    try:
+        await page.wait_for_function(
+            "number => document.getElementById('now-number').textContent === number",
+            arg=missed["number"], timeout=15_000)
+        await page.wait_for_selector("#banner:not(.shown)", state="attached", timeout=2000)
+        recent = await page.evaluate("window.qmsDisplay.board.recent.map(c => c.number)")
+        assert recent == [missed["number"], before["number"]]
+        card = await page.eval_on_selector('.card[data-counter="2"] .card-number',
+                                           "element => element.textContent")
+        assert card == missed["number"]
+        # A short outage: what was missed flashes, as it would have live.
+        assert await page.eval_on_selector("#now", "e => e.classList.contains('flash')")
+    finally:
+        await running.stop()

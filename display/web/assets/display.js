@@ -264,7 +264,7 @@
   var board = new Board();
   var $ = function (id) { return document.getElementById(id); };
   var stage = $("stage");
-  var rendered = { banner: null, notice: null };
+  var rendered = { banner: null, notice: null, flashing: false };
   var noticeAnimation = null;
 
   function scaleStage() {
@@ -286,6 +286,13 @@
   function flashStyle(element, lit) {
     /* flashing elements share one phase: a negative delay places them where the flash is */
     if (!lit) { element.classList.remove("flash"); element.style.animation = ""; return; }
+    if (element.dataset.flashStarted !== String(board.flashStarted)) {
+      /* a new flash (a recall of the number shown): restart the animation; changing only its
+         timing would carry on the old one, which may have ended */
+      element.dataset.flashStarted = String(board.flashStarted);
+      element.classList.remove("flash");
+      void element.offsetWidth;
+    }
     var elapsed = now() - board.flashStarted;
     var period = settings.flashPeriod;
     var count = Math.max(0, (settings.flashSeconds - elapsed) / period);
@@ -575,6 +582,7 @@
   function render() {
     var at = now(), banner = board.banner(at);
     rendered.banner = banner;
+    rendered.flashing = flashing(at);
     renderHeader();
     renderBanner(banner);
     renderNow(at, banner);
@@ -715,7 +723,9 @@
   function everySecond() {
     var at = now();
     renderClock();
-    if (board.banner(at) !== rendered.banner) { render(); }
+    if (board.banner(at) !== rendered.banner || (rendered.flashing && !flashing(at))) {
+      render();  /* the banner changed, or a flash is over (so the next one starts afresh) */
+    }
     if (socket && (socket.readyState === 0 || helloId !== null) &&
         at - connectStarted > settings.openTimeout) {
       var held = socket; lost(); held.close();  /* not open, or no hello reply: try again */
