@@ -7,8 +7,16 @@ transport can ask (ESC/POS ``DLE EOT`` over USB, serial or TCP; the virtual prin
 fault shows on the kiosk, and reaches the server, before anyone presses.
 
 Before each job the status is asked again; a printer that is not ready gets nothing, so a
-ticket is never half-sent into a printer with its cover open. Every outcome goes to a
-:class:`PrintListener`, called **on the worker thread**.
+ticket is never half-sent into a printer with its cover open. After the job it is asked once
+more: a printer that ran out of paper, was opened or went offline while the job was going in
+has not printed the whole ticket, so the ticket counts as not printed (the kiosk keeps its
+number on screen and offers the reprint). Every outcome goes to a :class:`PrintListener`,
+called **on the worker thread**.
+
+Limit: the status after the job is the printer's state when the last byte was accepted. A
+serial printer has printed nearly all of it by then (the port is slower than the print head);
+a USB or network printer may still be printing from its buffer, and a fault in that last
+second shows at the next poll, with the ticket already counted as printed.
 """
 
 from __future__ import annotations
@@ -223,6 +231,8 @@ class TicketPrinter:
                 self._fail(job, condition_of(status), _describe(status))
                 return
             self._transport.write(data)
+            if status is not None:
+                status = self._ask_after_job()
         except PrinterNotReadyError as error:
             self._fail(job, condition_of(error.status), str(error))
             return
@@ -232,10 +242,27 @@ class TicketPrinter:
         except PrinterError as error:
             self._fail(job, PrinterCondition.ERROR, str(error))
             return
+        if status is not None and not status.ready:
+            self._fail(job, condition_of(status), f"during the job: {_describe(status)}")
+            return
         logger.info("printed ticket %s (%d bytes)", job.ticket_id, len(data))
         condition = PrinterCondition.OK if status is None else condition_of(status)
         self._report(condition, "printed" if status is None else _describe(status))
         self._listener.printed(job.ticket_id)
+
+    def _ask_after_job(self) -> PrinterStatus:
+        """The status once the job is in (the transport answered before it, so it can ask).
+
+        Raises:
+            PrinterConnectionError: the printer stopped answering during the job (unplugged,
+                switched off): the ticket cannot be taken as printed.
+            PrinterError: it answered nonsense.
+        """
+        status = self._transport.status()
+        if status is None:  # a transport that stopped reporting: say so rather than guess
+            raise PrinterConnectionError(
+                f"{self._transport.url}: no status after the job, though it answered before")
+        return status
 
     def _fail(self, job: PrintJob, condition: PrinterCondition, detail: str) -> None:
         logger.warning("ticket %s did not print: %s (%s)", job.ticket_id, condition, detail)

@@ -9,8 +9,11 @@ restarted demo never overwrites earlier tickets.
 Simulating faults is a feature: :meth:`VirtualPrinter.simulate` sets the status the printer
 reports (e.g. paper out). While the simulated status is not ready, the printer refuses jobs
 with :class:`PrinterNotReadyError` and writes nothing, as a kiosk would find out from a
-status check before printing. Unlike the other transports, this class is thread-safe, so a
-test can call :meth:`~VirtualPrinter.simulate` while a worker thread prints.
+status check before printing. :meth:`VirtualPrinter.fault_during_next_job` simulates a fault
+that comes while a job is printing (the paper runs out half-way): that job is accepted, its
+picture stops part-way, and the printer then reports the fault. Unlike the other transports,
+this class is thread-safe, so a test can call :meth:`~VirtualPrinter.simulate` while a worker
+thread prints.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hardware.printer.errors import PrinterConnectionError, PrinterNotReadyError
@@ -39,13 +42,17 @@ class VirtualJob:
         number: job number (1, 2, ... continuing across runs in the same folder).
         bin_path: the raw ESC/POS bytes.
         png_path: the rendered picture of the paper.
-        rendered: the renderer's result (image, cuts, ...).
+        rendered: the renderer's result (image, cuts, ...); for an incomplete job the image
+            is the part that came out before the fault.
+        complete: False when a fault stopped the job part-way
+            (:meth:`VirtualPrinter.fault_during_next_job`).
     """
 
     number: int
     bin_path: Path
     png_path: Path
     rendered: RenderedJob
+    complete: bool = True
 
 
 class VirtualPrinter(Transport):
@@ -68,6 +75,7 @@ class VirtualPrinter(Transport):
         self.url = url or f"virtual://{directory.as_posix()}"
         self._lock = threading.Lock()
         self._status = PrinterStatus()
+        self._fault_during_next_job: tuple[PrinterStatus, float] | None = None
         self._jobs: list[VirtualJob] = []
         self._closed = False
         try:
@@ -101,16 +109,27 @@ class VirtualPrinter(Transport):
                 )
             number, bin_path = self._claim_number()
             png_path = bin_path.with_suffix(".png")
+            fault, self._fault_during_next_job = self._fault_during_next_job, None
             try:
                 bin_path.write_bytes(data)
                 rendered = render_escpos(data, width_dots=self.width_dots)
+                if fault is not None:
+                    image = rendered.image
+                    rendered = replace(rendered, image=image.crop(
+                        (0, 0, image.width, max(1, round(image.height * fault[1])))))
+                    self._status = fault[0]
                 rendered.image.save(png_path, format="PNG")
             except OSError as error:
                 raise PrinterConnectionError(
                     f"{self.url}: cannot write job {number}: {error}"
                 ) from error
-            self._jobs.append(VirtualJob(number, bin_path, png_path, rendered))
-        logger.info("virtual printer %s printed job %d to %s", self.url, number, png_path)
+            self._jobs.append(VirtualJob(number, bin_path, png_path, rendered,
+                                         complete=fault is None))
+        if fault is None:
+            logger.info("virtual printer %s printed job %d to %s", self.url, number, png_path)
+        else:
+            logger.info("virtual printer %s stopped job %d part-way (%s)", self.url, number,
+                        fault[0])
 
     def status(self) -> PrinterStatus:
         """The simulated status (healthy until :meth:`simulate` says otherwise)."""
@@ -124,6 +143,23 @@ class VirtualPrinter(Transport):
         with self._lock:
             self._status = status
         logger.info("virtual printer %s now simulates %s", self.url, status)
+
+    def fault_during_next_job(self, status: PrinterStatus, printed_share: float = 0.5) -> None:
+        """Make the next job stop part-way, as when the paper runs out while it prints: the
+        job is accepted (``write`` returns), only the first ``printed_share`` of its length
+        comes out (its PNG is cut off there), and from then on the printer reports ``status``
+        (e.g. ``PrinterStatus(online=False, paper_out=True)``).
+
+        Raises:
+            ValueError: ``status`` is ready (that is no fault) or ``printed_share`` is not
+                within 0..1.
+        """
+        if status.ready:
+            raise ValueError(f"status must be a fault, got a ready printer: {status}")
+        if not 0.0 <= printed_share <= 1.0:
+            raise ValueError(f"printed_share must be within 0..1, got {printed_share}")
+        with self._lock:
+            self._fault_during_next_job = (status, printed_share)
 
     @property
     def jobs(self) -> tuple[VirtualJob, ...]:

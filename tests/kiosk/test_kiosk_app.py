@@ -334,6 +334,38 @@ async def test_paper_out_after_the_press_keeps_the_number_and_reprints_it(
     assert await waiting_for(admin, "HT") == 1  # no second number for the reprint
 
 
+async def test_paper_running_out_while_the_ticket_prints_keeps_the_number(
+        server: RunningServer, connect: Connect, make_kiosk: MakeKiosk, until: Until,
+        qtbot: QtBot) -> None:
+    admin = await connect("admin", subscribe=["device."])
+    kiosk = make_kiosk(server.ws_url)
+    printer = printer_of(kiosk)
+    await ready(kiosk, until)
+    printer.fault_during_next_job(PrinterStatus(online=False, paper_out=True))
+    click(qtbot, home_tile(kiosk, "TP"))
+    click(qtbot, service_tile(kiosk, "HT"))
+    await until(lambda: screen(kiosk) is Screen.PRINT_FAULT, "the fault during the job")
+
+    # The job went in and half a ticket came out; the kiosk does not count it as printed.
+    assert [job.complete for job in printer.jobs] == [False]
+    page = kiosk.window.ticket_page
+    assert page.number.text() == "A001"
+    assert page.fault.text() == "Máy in hết giấy. Vui lòng báo cán bộ hướng dẫn."
+    assert page.hint.text() == "Số của bạn đã được ghi nhận, không bị mất."
+    assert not page.button.isEnabled()
+    report = await device_event(admin, "paper_out")
+    assert report["device"] == "kiosk-test/printer"
+
+    printer.simulate(PrinterStatus())
+    await until(page.button.isEnabled, "the reprint button")
+    click(qtbot, page.button)
+    await until(lambda: screen(kiosk) is Screen.TICKET, "the reprinted ticket")
+    assert [job.complete for job in printer.jobs] == [False, True]
+    ticket = (await admin.request("ticket", number="A001"))["ticket"]
+    assert qr_payloads(printer.jobs[1]) == [ticket["track_url"]]
+    assert await waiting_for(admin, "HT") == 1  # the same number, none lost, none added
+
+
 @pytest.mark.parametrize(("status", "condition", "message"), [
     (PrinterStatus(cover_open=True, online=False), PrinterCondition.COVER_OPEN,
      "Nắp máy in đang mở. Vui lòng báo cán bộ hướng dẫn."),

@@ -4,6 +4,8 @@ never sends a job to a printer that says it is not ready."""
 from __future__ import annotations
 
 import queue
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,10 @@ from hardware.printer import (
     PrinterStatus,
     Transport,
     VirtualPrinter,
+    open_printer,
     render_escpos,
+    status_reply_bytes,
+    status_request_bytes,
 )
 from hardware.printer.sample import sample_content
 from kiosk.models.status import PrinterCondition
@@ -159,3 +164,128 @@ def test_without_polling_a_faulted_printer_is_still_watched(
         assert recorder.next("printer_changed").condition is PrinterCondition.OK
     finally:
         worker.stop()
+
+
+def test_paper_running_out_during_the_job_means_not_printed(
+        running: tuple[TicketPrinter, VirtualPrinter], recorder: Recorder) -> None:
+    worker, printer = running
+    recorder.next("printer_changed")
+    printer.fault_during_next_job(PrinterStatus(online=False, paper_out=True))
+    worker.submit(PrintJob("ticket-1", sample_content()))
+    report = recorder.next("printer_changed")  # reported first, then the failed job
+    assert report.condition is PrinterCondition.PAPER_OUT
+    assert "during the job" in report.detail
+    assert recorder.next("print_failed") == ("ticket-1", PrinterCondition.PAPER_OUT)
+    assert [job.complete for job in printer.jobs] == [False]
+    printer.simulate(PrinterStatus())
+    assert recorder.next("printer_changed").condition is PrinterCondition.OK
+    worker.submit(PrintJob("ticket-1", sample_content()))  # the reprint
+    assert recorder.next("printed") == "ticket-1"
+    assert [job.complete for job in printer.jobs] == [False, True]
+
+
+class FakeNetworkPrinter:
+    """A printer's raw port on 127.0.0.1: answers ``DLE EOT`` with its status and takes jobs
+    (one per connection, as :class:`TcpTransport` sends them). ``after_job`` is the status
+    it reports once a job is in (the paper ran out while it printed); ``stop_after_job``
+    makes it go silent instead (switched off)."""
+
+    def __init__(self, after_job: PrinterStatus | None = None,
+                 stop_after_job: bool = False) -> None:
+        self.status = PrinterStatus()
+        self.after_job = after_job
+        self.stop_after_job = stop_after_job
+        self.jobs: list[bytes] = []
+        self.status_requests = 0
+        self.closing = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        request = status_request_bytes()
+        with self.listener:
+            while True:
+                connection, _address = self.listener.accept()
+                if self.closing.is_set():
+                    connection.close()
+                    return
+                with connection:
+                    connection.settimeout(WAIT_SECONDS)
+                    received = b""
+                    while len(received) < len(request) and (chunk := connection.recv(65536)):
+                        received += chunk
+                    if received == request:
+                        self.status_requests += 1
+                        connection.sendall(status_reply_bytes(self.status))
+                        continue
+                    while chunk := connection.recv(65536):
+                        received += chunk
+                    self.jobs.append(received)
+                    if self.stop_after_job:
+                        return
+                    if self.after_job is not None:
+                        self.status = self.after_job
+
+    def close(self) -> None:
+        """Stop serving: wake the accepting thread with one last connection."""
+        self.closing.set()
+        if self.thread.is_alive():
+            with socket.create_connection(("127.0.0.1", self.port), timeout=WAIT_SECONDS):
+                pass
+        self.thread.join(WAIT_SECONDS)
+
+
+@pytest.mark.parametrize(("after_job", "condition"), [
+    (PrinterStatus(online=False, paper_out=True), PrinterCondition.PAPER_OUT),
+    (PrinterStatus(online=False, cover_open=True), PrinterCondition.COVER_OPEN),
+    (PrinterStatus(online=False), PrinterCondition.OFFLINE),
+])
+def test_network_printer_that_faults_during_the_job(
+        recorder: Recorder, after_job: PrinterStatus, condition: PrinterCondition) -> None:
+    fake = FakeNetworkPrinter(after_job=after_job)
+    worker = TicketPrinter(open_printer(f"tcp://127.0.0.1:{fake.port}?timeout=5"),
+                           PaperWidth.MM80, recorder, poll_seconds=0)
+    worker.start()
+    try:
+        assert recorder.next("printer_changed").condition is PrinterCondition.OK
+        worker.submit(PrintJob("ticket-1", sample_content()))
+        assert recorder.next("printer_changed").condition is condition
+        assert recorder.next("print_failed") == ("ticket-1", condition)
+    finally:
+        worker.stop()
+        fake.close()
+    # The whole job went over the socket; only the status after it said it did not print.
+    assert len(fake.jobs) == 1 and render_escpos(fake.jobs[0]).raster_blocks >= 1
+    assert fake.status_requests == 3  # at start, before the job, after it
+
+
+def test_network_printer_that_goes_silent_during_the_job(recorder: Recorder) -> None:
+    fake = FakeNetworkPrinter(stop_after_job=True)
+    worker = TicketPrinter(open_printer(f"tcp://127.0.0.1:{fake.port}?timeout=5"),
+                           PaperWidth.MM80, recorder, poll_seconds=0)
+    worker.start()
+    try:
+        assert recorder.next("printer_changed").condition is PrinterCondition.OK
+        worker.submit(PrintJob("ticket-1", sample_content()))
+        assert recorder.next("print_failed") == ("ticket-1", PrinterCondition.OFFLINE)
+    finally:
+        worker.stop()
+        fake.close()
+    assert len(fake.jobs) == 1
+
+
+def test_network_printer_healthy_after_the_job_counts_as_printed(recorder: Recorder) -> None:
+    fake = FakeNetworkPrinter(after_job=PrinterStatus(paper_near_end=True))
+    worker = TicketPrinter(open_printer(f"tcp://127.0.0.1:{fake.port}?timeout=5"),
+                           PaperWidth.MM80, recorder, poll_seconds=0)
+    worker.start()
+    try:
+        recorder.next("printer_changed")
+        worker.submit(PrintJob("ticket-1", sample_content()))
+        assert recorder.next("printer_changed").condition is PrinterCondition.PAPER_NEAR_END
+        assert recorder.next("printed") == "ticket-1"
+    finally:
+        worker.stop()
+        fake.close()

@@ -23,6 +23,7 @@ from hardware.printer.errors import (
 )
 from hardware.printer.escpos_bytes import ticket_bytes
 from hardware.printer.layout import PaperWidth, TicketContent
+from hardware.printer.render import render_escpos
 from hardware.printer.status import (
     PrinterFault,
     PrinterStatus,
@@ -258,6 +259,33 @@ def test_virtual_printer_simulates_faults(content: TicketContent, tmp_path: Path
     printer.simulate(PrinterStatus(paper_near_end=True))
     printer.write(ticket_bytes(content, PaperWidth.MM80))
     assert len(printer.jobs) == 1
+
+
+def test_virtual_printer_fault_during_a_job(content: TicketContent, tmp_path: Path) -> None:
+    printer = VirtualPrinter(tmp_path)
+    paper_out = PrinterStatus(online=False, paper_out=True)
+    printer.fault_during_next_job(paper_out, printed_share=0.4)
+    assert printer.status() == PrinterStatus()  # nothing wrong until the job runs
+    job = ticket_bytes(content, PaperWidth.MM80)
+    printer.write(job)  # accepted, as a printer takes the bytes before the paper ends
+    assert printer.status() == paper_out
+    torn = printer.jobs[0]
+    assert not torn.complete
+    assert torn.bin_path.read_bytes() == job
+    with Image.open(torn.png_path) as image:
+        full_height = render_escpos(job).image.height
+        assert image.height == round(full_height * 0.4)
+        assert zxingcpp.read_barcodes(image.convert("L")) == []  # the QR never came out
+    with pytest.raises(PrinterNotReadyError):
+        printer.write(job)
+    printer.simulate(PrinterStatus())
+    printer.write(job)
+    assert [entry.complete for entry in printer.jobs] == [False, True]
+    assert printer.jobs[1].rendered.image.height == full_height
+    with pytest.raises(ValueError, match="must be a fault"):
+        printer.fault_during_next_job(PrinterStatus(paper_near_end=True))
+    with pytest.raises(ValueError, match="printed_share"):
+        printer.fault_during_next_job(paper_out, printed_share=1.5)
 
 
 def test_virtual_printer_rejects_bytes_it_cannot_render(tmp_path: Path) -> None:
