@@ -1,12 +1,15 @@
-"""Fixtures for the bridge tests: the test site's access data and emulated devices on a pty."""
+"""Fixtures for the bridge tests: the test site's access data, emulated devices on a pty, a
+server clock moved by hand, and a watch on the bridge's log."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.servers import ADMIN_TOKEN, KIOSK_TOKEN, SITE
@@ -78,3 +81,56 @@ def emulated_bus() -> Iterator[EmulatedBus]:
         with emulator:
             yield bus
         assert emulator.failure is None
+
+
+class ManualClock:
+    """A server clock moved only by :meth:`advance` (thread-safe)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def server_clock() -> ManualClock:
+    return ManualClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 09:00 in Hà Nội
+
+
+class LogWatch(logging.Handler):
+    """Sets :attr:`seen` when a record's message contains every one of ``fragments`` (the
+    bridge logs from its own threads; an event, not a poll, tells the test)."""
+
+    def __init__(self, *fragments: str) -> None:
+        super().__init__()
+        self.fragments = fragments
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if all(fragment in message for fragment in self.fragments):
+            self.seen.set()
+
+
+@pytest.fixture
+def watch_bridge_log() -> Iterator[Callable[..., LogWatch]]:
+    """``watch_bridge_log(*fragments)``: a :class:`LogWatch` on ``hardware.bridge.bridge``."""
+    logger = logging.getLogger("hardware.bridge.bridge")
+    watches: list[LogWatch] = []
+
+    def watching(*fragments: str) -> LogWatch:
+        watch = LogWatch(*fragments)
+        logger.addHandler(watch)
+        watches.append(watch)
+        return watch
+
+    yield watching
+    for watch in watches:
+        logger.removeHandler(watch)

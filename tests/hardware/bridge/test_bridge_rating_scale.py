@@ -8,11 +8,8 @@ sends the score of its label (best first), and a press after the server's window
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
 from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import Key
+from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
 from server.protocol.client import EventMessage, ProtocolClient
@@ -40,35 +38,8 @@ DEVICE_MAP = DeviceMap((
 ))
 
 
-class ManualClock:
-    """The server's clock, moved only by :meth:`advance` (thread-safe)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
 
 
-class LogWatch(logging.Handler):
-    """Sets :attr:`seen` when a record's message contains every one of ``fragments`` (from
-    any thread)."""
-
-    def __init__(self, *fragments: str) -> None:
-        super().__init__()
-        self.fragments = fragments
-        self.seen = threading.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if all(fragment in message for fragment in self.fragments):
-            self.seen.set()
 
 
 @pytest.fixture
@@ -81,13 +52,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def server_clock() -> ManualClock:
-    return ManualClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 09:00 in Hà Nội
-
-
-@pytest.fixture
 async def server(settings: Settings, database_path: Path,
-                 server_clock: ManualClock) -> AsyncIterator[RunningServer]:
+                 server_clock: Clock) -> AsyncIterator[RunningServer]:
     """Overrides the shared fixture (``connect`` uses this one): the same, on the manual clock."""
     running = await start_server(settings, host="127.0.0.1", port=0,
                                  database_url=f"sqlite:///{database_path}", clock=server_clock)
@@ -107,15 +73,6 @@ async def bridge(server: RunningServer, emulated_bus: Any,
     assert await asyncio.to_thread(running.connected.wait, WAIT)
     yield running
     await asyncio.to_thread(running.stop)
-
-
-@pytest.fixture
-def refusals() -> Iterator[LogWatch]:
-    watch = LogWatch("rate for counter 1 refused", "rating window of 20 s", "has closed")
-    logger = logging.getLogger("hardware.bridge.bridge")
-    logger.addHandler(watch)
-    yield watch
-    logger.removeHandler(watch)
 
 
 async def event_where(client: ProtocolClient, name: str,
@@ -160,7 +117,9 @@ async def test_the_pad_gets_one_key_per_label_and_each_key_sends_its_score(
 
 async def test_a_pad_press_after_the_servers_window_is_refused(
         bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any],
-        server_clock: ManualClock, refusals: LogWatch) -> None:
+        server_clock: Any, watch_bridge_log: Callable[..., Any]) -> None:
+    refusals = watch_bridge_log("rate for counter 1 refused", "rating window of 20 s",
+                                "has closed")
     admin: ProtocolClient = await connect("admin")
     await serve_one(emulated_bus, admin, connect)
     # The pad and the bridge time their own window; the server's clock decides.

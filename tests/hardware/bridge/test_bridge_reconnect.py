@@ -8,11 +8,8 @@ The server runs on a clock the test moves by hand, so a restart can also cross m
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
 from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import Key, LedDisplay, LedMode
+from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings
 from server.protocol.client import EventMessage, ProtocolClient
@@ -37,26 +35,12 @@ DEVICE_MAP = DeviceMap((
 ))
 
 
-class ManualClock:
-    """The server's clock, moved only by :meth:`advance` (thread-safe)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
 
 
 class RestartableServer:
     """A real server that can be stopped and started again on the same port and database."""
 
-    def __init__(self, settings: Settings, database_path: Path, clock: ManualClock,
+    def __init__(self, settings: Settings, database_path: Path, clock: Clock,
                  access: Any) -> None:
         self._settings = settings
         self._database_url = f"sqlite:///{database_path}"
@@ -99,26 +83,10 @@ class RestartableServer:
         return number
 
 
-class LogWatch(logging.Handler):
-    """Sets :attr:`seen` when a record's message contains ``text`` (from any thread)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-        self.seen = threading.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.text in record.getMessage():
-            self.seen.set()
 
 
 @pytest.fixture
-def server_clock() -> ManualClock:
-    return ManualClock(datetime(2026, 12, 1, 16, 50, tzinfo=UTC))  # 23:50 in Hà Nội
-
-
-@pytest.fixture
-async def restartable(settings: Settings, database_path: Path, server_clock: ManualClock,
+async def restartable(settings: Settings, database_path: Path, server_clock: Any,
                       access: Any) -> AsyncIterator[RestartableServer]:
     server = RestartableServer(settings, database_path, server_clock, access)
     await server.start()
@@ -138,15 +106,6 @@ async def bridge(restartable: RestartableServer, emulated_bus: Any,
     assert await asyncio.to_thread(running.connected.wait, WAIT)
     yield running
     await asyncio.to_thread(running.stop)
-
-
-@pytest.fixture
-def unsent_keys() -> Iterator[LogWatch]:
-    watch = LogWatch("server unreachable: call_next for counter 1 not sent")
-    logger = logging.getLogger("hardware.bridge.bridge")
-    logger.addHandler(watch)
-    yield watch
-    logger.removeHandler(watch)
 
 
 async def event_where(client: ProtocolClient, name: str,
@@ -185,7 +144,8 @@ async def restart(server: RestartableServer, bridge: Bridge,
 
 async def test_after_a_restart_the_bridge_resumes_and_its_keypad_works(
         restartable: RestartableServer, bridge: Bridge, emulated_bus: Any,
-        unsent_keys: LogWatch) -> None:
+        watch_bridge_log: Callable[..., Any]) -> None:
+    unsent_keys = watch_bridge_log("server unreachable: call_next for counter 1 not sent")
     first = await restartable.issue()
     second = await restartable.issue()
     admin = await restartable.admin()
@@ -216,7 +176,7 @@ async def test_after_a_restart_the_bridge_resumes_and_its_keypad_works(
 
 async def test_a_restart_across_midnight_clears_the_board_and_the_keypad_opens_the_new_day(
         restartable: RestartableServer, bridge: Bridge, emulated_bus: Any,
-        server_clock: ManualClock) -> None:
+        server_clock: Any) -> None:
     yesterday = await restartable.issue()
     admin = await restartable.admin()
     assert await call_with_keypad(emulated_bus, admin) == yesterday
@@ -224,7 +184,7 @@ async def test_a_restart_across_midnight_clears_the_board_and_the_keypad_opens_t
                              == (LedMode.NUMBER, yesterday))
 
     async def overnight() -> None:
-        server_clock.advance(8 * 3600)  # 07:50 the next morning
+        server_clock.advance(22 * 3600)  # 07:00 the next morning
 
     await restart(restartable, bridge, overnight)
     # The new server opened the new day on start: counters closed, yesterday's call gone.
