@@ -358,8 +358,9 @@ def _priority_band(label: str, style: TicketStyle, width: int) -> Image.Image:
     return _padded(band, style, width)
 
 
-@functools.lru_cache(maxsize=256)
-def _number_block(number: str, style: TicketStyle, width: int, content_width: int) -> Image.Image:
+def number_font(number: str, style: TicketStyle, content_width: int) -> ImageFont.FreeTypeFont:
+    """The bold font the ticket draws ``number`` with: the largest size whose ink fits
+    ``style.number_width_share`` of ``content_width`` and ``style.number_max_height``."""
     allowed_width = int(content_width * style.number_width_share)
     low, high = 8, 1000
     while low < high:
@@ -370,7 +371,12 @@ def _number_block(number: str, style: TicketStyle, width: int, content_width: in
             low = middle
         else:
             high = middle - 1
-    font = load_font(low, FontWeight.BOLD)
+    return load_font(low, FontWeight.BOLD)
+
+
+@functools.lru_cache(maxsize=256)
+def _number_block(number: str, style: TicketStyle, width: int, content_width: int) -> Image.Image:
+    font = number_font(number, style, content_width)
     left, top, right, bottom = text_box(number, font)
     block = Image.new("1", (width, bottom - top), WHITE)
     ink_width = right - left

@@ -7,17 +7,20 @@ shows, what the server holds, and what the printer received.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import zxingcpp
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
+from support.servers import PASSWORD, site_config
 
 from hardware.printer import (
     FontWeight,
@@ -27,14 +30,14 @@ from hardware.printer import (
     VirtualJob,
     VirtualPrinter,
 )
-from hardware.printer.raster import fit_paragraph, render_text_line
+from hardware.printer.raster import fit_paragraph, number_font, render_text_line
 from hardware.printer.render import find_subimage
 from kiosk.connection import ClientFactory
 from kiosk.models.screens import Screen
 from kiosk.models.status import ConnectionState, PrinterCondition
 from kiosk.ui.app import KioskApp
 from server.app.serve import RunningServer, start_server
-from server.config import Settings
+from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient, RequestFailed
 
 Until = Callable[..., Awaitable[None]]
@@ -72,6 +75,17 @@ def printed_lines_found(job: VirtualJob, text: str, weight: FontWeight, size: in
         if find_subimage(job.rendered.image, alone.crop(ink_box(alone))) is None:
             return False
     return True
+
+
+def printed_number_found(job: VirtualJob, number: str) -> bool:
+    """The number, drawn alone in the ticket's number font, is on the paper."""
+    paper = PaperWidth.MM80
+    style = TicketStyle.for_paper(paper)
+    font = number_font(number, style, paper.dots - 2 * style.margin)
+    left, top, right, bottom = font.getbbox(number, mode="1", anchor="ls")
+    alone = Image.new("1", (int(right - left) + 8, int(bottom - top) + 8), 1)
+    ImageDraw.Draw(alone).text((4 - left, 4 - top), number, font=font, fill=0, anchor="ls")
+    return find_subimage(job.rendered.image, alone.crop(ink_box(alone))) is not None
 
 
 def qr_payloads(job: VirtualJob) -> list[str]:
@@ -152,6 +166,62 @@ async def test_home_field_procedure_prints_the_issued_ticket(
                                style.detail_size)
     assert not printed_lines_found(jobs[0], "Đăng ký kết hôn", FontWeight.BOLD,
                                    style.service_size)
+
+
+FOOTER = "Vui lòng giữ phiếu và chú ý loa gọi số.\nXin cảm ơn quý khách!"
+
+
+def settings_with_footer() -> Settings:
+    config = site_config()
+    config["sites"][0]["ticket_footer"] = FOOTER
+    return parse_settings(config)
+
+
+@pytest.mark.parametrize("settings", [settings_with_footer()], ids=["footer"])
+async def test_printed_ticket_carries_every_line(
+        server: RunningServer, connect: Connect, make_kiosk: MakeKiosk, until: Until,
+        qtbot: QtBot) -> None:
+    """Number, people ahead, estimated wait, counters, date and time, footer: each drawn alone
+    with the ticket font from what the server said, and found on the printed paper."""
+    officer = await connect("counter")
+    await officer.request("login", counter="2", user="lan", password=PASSWORD)
+    admin = await connect("admin")
+    for key in ("before-1", "before-2"):
+        await admin.request("issue", service="HT", request_key=key)
+    kiosk = make_kiosk(server.ws_url)
+    await ready(kiosk, until)
+    click(qtbot, home_tile(kiosk, "TP"))
+    click(qtbot, service_tile(kiosk, "HT"))
+    await until(lambda: screen(kiosk) is Screen.TICKET, "the ticket screen")
+
+    ticket = (await admin.request("ticket", number="A003"))["ticket"]
+    assert ticket["ahead"] == 2 and ticket["eta_minutes"] is not None
+    issued = datetime.fromisoformat(ticket["issued_at"])
+    date_line = f"Ngày {issued:%d/%m/%Y %H:%M}"
+    assert re.fullmatch(r"Ngày \d\d/\d\d/20\d\d \d\d:\d\d", date_line)
+    assert issued.utcoffset() == timedelta(hours=7)  # Asia/Ho_Chi_Minh
+
+    (job,) = printer_of(kiosk).jobs
+    style = TicketStyle.for_paper(PaperWidth.MM80)
+    assert printed_number_found(job, "A003")
+    assert not printed_number_found(job, "A002")
+    for line in [
+        "Số thứ tự",
+        "Số người đang chờ trước bạn: 2",
+        f"Thời gian chờ dự kiến: khoảng {ticket['eta_minutes']} phút",
+        "Quầy phục vụ: Quầy 2",  # of the counters serving HT (2 and 3), the open one
+        date_line,
+    ]:
+        size = style.label_size if line == "Số thứ tự" else style.detail_size
+        assert printed_lines_found(job, line, FontWeight.REGULAR, size), line
+    for paragraph in FOOTER.split("\n"):
+        assert printed_lines_found(job, paragraph, FontWeight.REGULAR, style.footer_size)
+    # A wrong count or a wrong time is not on the paper.
+    assert not printed_lines_found(job, "Số người đang chờ trước bạn: 3", FontWeight.REGULAR,
+                                   style.detail_size)
+    a_minute_later = f"Ngày {issued + timedelta(minutes=1):%d/%m/%Y %H:%M}"
+    for wrong in ("Quầy phục vụ: Quầy 2, Quầy 3", "Quầy phục vụ: Quầy 1", a_minute_later):
+        assert not printed_lines_found(job, wrong, FontWeight.REGULAR, style.detail_size)
 
 
 async def test_priority_ticket_in_three_touches(
