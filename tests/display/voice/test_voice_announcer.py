@@ -15,6 +15,7 @@ from display.voice.errors import AudioSinkError, UnpronounceableError
 from display.voice.pack import DEFAULT_PACK_DIRECTORY, VoicePack
 from display.voice.phrases import Announcement, AnnouncementKind
 from display.voice.renderer import AnnouncementRenderer
+from display.voice.settings import VoiceSettings
 from display.voice.sinks import Completion, WavFileSink
 
 FORMAT = AudioFormat(8000, 1, 2)
@@ -65,6 +66,12 @@ def renderer() -> AnnouncementRenderer:
     return AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
 
 
+def _clip_frames(path: Path) -> tuple[int, int]:
+    """Frame count and sample rate of one clip file, read with the wave module."""
+    with wave.open(str(path), "rb") as reader:
+        return reader.getnframes(), reader.getframerate()
+
+
 def _frames(path: Path) -> tuple[int, bytes, float]:
     with wave.open(str(path), "rb") as reader:
         count = reader.getnframes()
@@ -89,11 +96,27 @@ def test_a_new_call_never_cuts_off_the_one_being_read(
         assert queue.playing is None
     count, data, seconds = _frames(path)
     assert data == pcm_first + pcm_second  # both, whole, in order
-    assert count == (len(pcm_first) + len(pcm_second)) // 2
-    fmt = renderer.audio_format
-    assert seconds == pytest.approx(
-        fmt.duration_seconds(pcm_first) + fmt.duration_seconds(pcm_second)
-    )
+    # The expected length, worked out from the clip files themselves (not from the renderer):
+    # chime, gap, the sentence's clips with a word gap between each, for both announcements.
+    # "1005" -> một nghìn không trăm linh năm, counter 3 -> ba; "A012" -> A mười hai, 12.
+    sentences = [
+        ["xin_moi_cong_dan_co_so_thu_tu", "mot", "nghin", "khong", "tram", "linh", "nam",
+         "den_quay_so", "ba"],
+        ["xin_moi_cong_dan_co_so_thu_tu", "letter_a", "muoi", "hai", "den_quay_so", "muoi",
+         "hai"],
+    ]
+    settings = VoiceSettings()  # the gaps the pack is read with by default
+    chime_frames, rate = _clip_frames(DEFAULT_PACK_DIRECTORY / "chime.wav")
+    word_gap = settings.word_gap_ms * rate // 1000
+    sentence_gap = settings.sentence_gap_ms * rate // 1000
+    expected = 0
+    for words in sentences:
+        expected += chime_frames + sentence_gap + word_gap * (len(words) - 1)
+        expected += sum(_clip_frames(DEFAULT_PACK_DIRECTORY / "vi" / f"{word}.wav")[0]
+                        for word in words)
+    assert count == expected
+    assert seconds == pytest.approx(expected / rate)
+    assert 5.0 < seconds < 20.0  # two sentences of a few seconds each
     assert queue.statistics.finished == 2
 
 
