@@ -12,7 +12,6 @@ from counter.errors import SettingsError
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 DEFAULT_TOKEN = "demo-counter-token-0001"
-DEFAULT_SITE = "hcc-tinh"
 DEFAULT_RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 """Seconds between reconnection attempts; the last one repeats."""
 
@@ -30,7 +29,7 @@ class ConnectionSettings:
 
     server_url: str
     token: str
-    site: str
+    site: str | None  # None: the server finds the site from the device token
     language: Language = Language.VIETNAMESE
     reconnect_delays: tuple[float, ...] = DEFAULT_RECONNECT_DELAYS
     open_timeout: float = 10.0
@@ -71,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"server address (default {DEFAULT_SERVER_URL})")
     parser.add_argument("--token", default=DEFAULT_TOKEN,
                         help="counter device token (default: the demo's)")
-    parser.add_argument("--site", default=DEFAULT_SITE, help=f"site code (default {DEFAULT_SITE})")
+    parser.add_argument("--site", default=None,
+                        help="site code (default: the site the token belongs to)")
     parser.add_argument("--counter", help="counter code, e.g. Q01 (default: chosen at login)")
     parser.add_argument("--lang", choices=[item.value for item in Language],
                         default=Language.VIETNAMESE.value, help="screen language (default vi)")

@@ -170,7 +170,7 @@ class Bridge:
             if event.seq > hello_seq:  # older ones are in the snapshot already
                 live.append(event)
         logger.info("connected to %s as the bridge of %s", self.settings.server_url,
-                    self.settings.site)
+                    hello["site"])
         self.bus.send(self.core.on_snapshot(hello["state"], self._clock()))
         for event in live:
             self.bus.send(self.core.on_event(event.event, event.data, self._clock()))

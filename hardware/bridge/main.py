@@ -29,7 +29,8 @@ def main(argv: Sequence[str]) -> int:
     bridge = Bridge(settings)
     devices = ", ".join(f"0x{device.address:02X} {device.kind.value} {device.counter}"
                         for device in settings.device_map.devices)
-    logger.info("bridge on %s for %s at %s: %s", settings.port_url, settings.site,
+    logger.info("bridge on %s for %s at %s: %s", settings.port_url,
+                settings.site or "the token's site",
                 settings.server_url, devices)
     bridge.start()
     try:

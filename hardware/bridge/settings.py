@@ -20,7 +20,6 @@ from hardware.serial_bus.protocol import (
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 DEFAULT_TOKEN = "demo-bridge-token-0001"
-DEFAULT_SITE = "hcc-tinh"
 DEFAULT_BLINK_COUNT = 5
 DEFAULT_RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 DEFAULT_PORT_RETRY_SECONDS = 2.0
@@ -32,7 +31,7 @@ class BridgeSettings:
 
     server_url: str
     token: str
-    site: str
+    site: str | None  # None: the server finds the site from the token
     port_url: str
     device_map: DeviceMap
     baudrate: int = DEFAULT_BAUDRATE
@@ -68,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"server address (default {DEFAULT_SERVER_URL})")
     parser.add_argument("--token", default=DEFAULT_TOKEN,
                         help="an admin token (default: the demo bridge's)")
-    parser.add_argument("--site", default=DEFAULT_SITE, help=f"site code (default {DEFAULT_SITE})")
+    parser.add_argument("--site", default=None,
+                        help="site code (default: the site of the token; needed with a "
+                             "server-wide admin token)")
     parser.add_argument("--port", required=True,
                         help="serial port or pyserial URL: /dev/ttyUSB0, COM5, a pty path, "
                              "socket://127.0.0.1:7000")

@@ -93,6 +93,22 @@ async def test_hello_gives_the_snapshot_then_online(
     await online(recorder)
 
 
+async def test_without_a_site_code_the_token_names_the_site(
+        server: RunningServer, access: Any) -> None:
+    from counter.settings import parse_settings
+
+    settings = parse_settings(["--server", server.ws_url, "--token", access.counter_token])
+    assert settings.connection.site is None
+    recorder = Recorder()
+    connection = CounterConnection(settings.connection, recorder.deliver)
+    connection.start()
+    try:
+        started = await recorder.next(SessionStarted)
+        assert started.state["site"]["code"] == "hcc-test"
+    finally:
+        await asyncio.to_thread(connection.stop)
+
+
 async def test_wrong_password_is_refused(
         counter_link: tuple[CounterConnection, Recorder]) -> None:
     connection, recorder = counter_link
