@@ -7,6 +7,9 @@ shows, what the server holds, and what the printer received.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -246,6 +249,45 @@ async def test_priority_ticket_in_three_touches(
     assert len(printer_of(kiosk).jobs) == 1
 
 
+async def test_one_level_home_lists_the_services_a_ticket_in_one_touch(
+        server: RunningServer, connect: Connect, make_kiosk: MakeKiosk, until: Until,
+        qtbot: QtBot) -> None:
+    """Few services (3 here, at most 8 allowed): HOME shows the procedures themselves."""
+    kiosk = make_kiosk(server.ws_url, one_level_max_services=8)
+    await ready(kiosk, until)
+    window = kiosk.window
+    grid = window.home_page.grid
+    assert [tile.text() for tile in grid.tiles if not tile.isHidden()] == [
+        "Nộp hồ sơ đất đai", "Nhận kết quả đất đai", "Đăng ký khai sinh"]
+    assert [tile.text() for tile in grid.secondary_tiles if not tile.isHidden()] == [
+        "Ưu tiên"] * 3
+    assert [tile.text_parts.badge for tile in grid.tiles if not tile.isHidden()] == [
+        "NỘP HỒ SƠ", "NHẬN KẾT QUẢ", "THỦ TỤC KHÁC"]
+    assert window.instruction.text() == "Chọn thủ tục"
+    assert home_tile(kiosk, "TP") is None and home_tile(kiosk, "DD") is None  # no fields
+
+    click(qtbot, home_tile(kiosk, "HT"))  # the one touch
+    await until(lambda: screen(kiosk) is Screen.TICKET, "the ticket screen")
+    admin = await connect("admin")
+    ticket = (await admin.request("ticket", number="A001"))["ticket"]
+    assert (ticket["service"], ticket["priority"]) == ("HT", None)
+    jobs = printer_of(kiosk).jobs
+    assert len(jobs) == 1 and qr_payloads(jobs[0]) == [ticket["track_url"]]
+    click(qtbot, window.ticket_page.button)
+    assert screen(kiosk) is Screen.HOME
+
+    click(qtbot, grid.secondary_tile("DD-TRA"))  # touch 1: "Ưu tiên" on HOME
+    assert screen(kiosk) is Screen.PRIORITY
+    click(qtbot, window.priority_page.back_button)  # back goes HOME, not to a field
+    assert screen(kiosk) is Screen.HOME
+    click(qtbot, grid.secondary_tile("DD-TRA"))
+    click(qtbot, window.priority_page.grid.tile("NCT"))  # touch 2: the group
+    await until(lambda: screen(kiosk) is Screen.TICKET, "the priority ticket")
+    ticket = (await admin.request("ticket", number="1001"))["ticket"]
+    assert (ticket["service"], ticket["priority"]) == ("DD-TRA", "NCT")
+    assert len(printer_of(kiosk).jobs) == 2
+
+
 async def test_language_switch_and_back_to_vietnamese_for_the_next_citizen(
         server: RunningServer, make_kiosk: MakeKiosk, until: Until, qtbot: QtBot) -> None:
     kiosk = make_kiosk(server.ws_url)
@@ -358,6 +400,114 @@ async def test_lost_reply_is_retried_with_the_same_key_and_prints_once(
     assert len(jobs) == 1
     ticket = (await admin.request("ticket", number="A001"))["ticket"]
     assert qr_payloads(jobs[0]) == [ticket["track_url"]]
+
+
+async def read_frame(reader: asyncio.StreamReader) -> tuple[bytes, int, bytes]:
+    """One WebSocket frame: its raw bytes, its opcode and its payload (unmasked)."""
+    header = await reader.readexactly(2)
+    length = header[1] & 0x7F
+    extension = b""
+    if length == 126:
+        extension = await reader.readexactly(2)
+    elif length == 127:
+        extension = await reader.readexactly(8)
+    if extension:
+        length = int.from_bytes(extension, "big")
+    mask = await reader.readexactly(4) if header[1] & 0x80 else b""
+    payload = await reader.readexactly(length)
+    raw = header + extension + mask + payload
+    if mask:
+        payload = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+    return raw, header[0] & 0x0F, payload
+
+
+class ReplySwallowingProxy:
+    """A TCP proxy on 127.0.0.1 in front of the server that reads the WebSocket frames it
+    passes on. It drops the first reply that carries a ticket (the answer to an ``issue``),
+    as a network that loses a packet would, and notes the ``request_key`` of every ``issue``
+    going the other way."""
+
+    def __init__(self, server_port: int) -> None:
+        self.server_port = server_port
+        self.issue_keys: list[str] = []
+        self.swallowed = 0
+        self.connections = 0
+        self._listener: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        """Listen; returns the WebSocket URL to give the kiosk."""
+        self._listener = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        port = self._listener.sockets[0].getsockname()[1]
+        return f"ws://127.0.0.1:{port}/ws"
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            await self._listener.wait_closed()
+
+    async def _relay(self, kiosk_reader: asyncio.StreamReader,
+                     kiosk_writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1",
+                                                                     self.server_port)
+        try:
+            await asyncio.gather(self._pipe(kiosk_reader, server_writer, from_kiosk=True),
+                                 self._pipe(server_reader, kiosk_writer, from_kiosk=False))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # one side closed: close the other
+        finally:
+            for writer in (kiosk_writer, server_writer):
+                writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
+                    from_kiosk: bool) -> None:
+        writer.write(await reader.readuntil(b"\r\n\r\n"))  # the HTTP upgrade
+        while True:
+            raw, opcode, payload = await read_frame(reader)
+            if opcode == 1:  # a text frame: one JSON message (no fragmentation, no deflate)
+                message = json.loads(payload)
+                if from_kiosk and message.get("type") == "issue":
+                    self.issue_keys.append(message["request_key"])
+                elif (not from_kiosk and not self.swallowed and message.get("type") == "reply"
+                      and "ticket" in (message.get("result") or {})):
+                    self.swallowed += 1
+                    continue
+            writer.write(raw)
+            await writer.drain()
+
+
+async def test_reply_lost_on_the_network_times_out_and_is_resent_with_the_same_key(
+        server: RunningServer, connect: Connect, make_kiosk: MakeKiosk, until: Until,
+        qtbot: QtBot) -> None:
+    """No reply within the timeout: the kiosk drops the connection, reconnects and sends the
+    same ``request_key`` again; the server answers with the ticket it already issued."""
+    proxy = ReplySwallowingProxy(server.port)
+    url = await proxy.start()
+    try:
+        kiosk = make_kiosk(url, request_timeout_seconds=0.5)
+        await ready(kiosk, until)
+        click(qtbot, home_tile(kiosk, "TP"))
+        click(qtbot, service_tile(kiosk, "HT"))
+        await until(lambda: proxy.swallowed == 1, "the reply to be swallowed")
+        assert screen(kiosk) is Screen.ISSUING  # waiting: no reply, nothing printed
+        await until(lambda: screen(kiosk) is Screen.TICKET, "the ticket after the re-send")
+
+        assert proxy.connections == 2  # the silent connection was dropped, a new one made
+        assert len(proxy.issue_keys) == 2 and proxy.issue_keys[0] == proxy.issue_keys[1]
+        assert kiosk.window.ticket_page.number.text() == "A001"
+        admin = await connect("admin")
+        assert await waiting_for(admin, "HT") == 1
+        with pytest.raises(RequestFailed) as refused:
+            await admin.request("ticket", number="A002")
+        assert refused.value.code == "not_found"
+        jobs = printer_of(kiosk).jobs
+        assert len(jobs) == 1
+        ticket = (await admin.request("ticket", number="A001"))["ticket"]
+        assert qr_payloads(jobs[0]) == [ticket["track_url"]]
+    finally:
+        await proxy.stop()
 
 
 async def device_event(admin: ProtocolClient, status: str) -> dict[str, Any]:
