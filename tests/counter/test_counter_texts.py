@@ -78,7 +78,8 @@ def test_command_line() -> None:
                                "--lang", "en", "--windowed"])
     assert settings.connection.server_url == "ws://10.0.0.5:8765/ws"
     assert settings.connection.token == "demo-counter-token-0001"
-    assert settings.connection.site == "hcc-tinh"
+    assert settings.connection.site is None  # the server finds it from the token
+    assert parse_settings(["--site", "hcc-tinh"]).connection.site == "hcc-tinh"
     assert settings.connection.language is Language.ENGLISH
     assert (settings.counter, settings.windowed) == ("Q01", True)
     assert parse_settings([]).counter is None

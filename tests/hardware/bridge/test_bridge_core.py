@@ -202,7 +202,11 @@ def test_command_line() -> None:
                                "--map", "hardware/bridge/demo_map.toml",
                                "--poll-interval", "0.1"])
     assert settings.server_url == "ws://127.0.0.1:8765/ws"
-    assert (settings.token, settings.site) == ("demo-bridge-token-0001", "hcc-tinh")
+    # No --site: the server finds it from the (site) admin token.
+    assert (settings.token, settings.site) == ("demo-bridge-token-0001", None)
+    with_site = parse_settings(["--port", "x", "--map", "hardware/bridge/demo_map.toml",
+                                "--site", "ubnd-phuong-1"])
+    assert with_site.site == "ubnd-phuong-1"
     assert (settings.port_url, settings.poll_interval) == ("/dev/pts/7", 0.1)
     with pytest.raises(BridgeSettingsError):
         parse_settings(["--port", "x", "--map", "hardware/bridge/demo_map.toml",
