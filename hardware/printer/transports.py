@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import serial
 
@@ -207,30 +208,78 @@ class SerialTransport(Transport):
                 logger.debug("closing %s failed: %s", self.url, error)
 
 
+class UsbDevice(Protocol):
+    """What :class:`UsbTransport` needs of python-escpos's ``escpos.printer.Usb``; a fake
+    with these four methods stands in for a printer in tests.
+
+    Errors: ``open`` raises an ``escpos.exceptions.Error`` (device not found) or an
+    ``OSError``; the others raise ``OSError`` (pyusb's ``USBError`` and ``USBTimeoutError``
+    are ``OSError`` subclasses).
+    """
+
+    def open(self) -> None:
+        """Find and claim the device."""
+
+    def close(self) -> None:
+        """Release the device."""
+
+    def _raw(self, msg: bytes) -> None:
+        """Write ``msg`` to the OUT endpoint."""
+
+    def _read(self) -> bytes:
+        """Read what the IN endpoint has (up to 16 bytes), or raise on timeout."""
+
+
+UsbDeviceFactory = Callable[[UsbAddress], UsbDevice]
+"""Makes the (unopened) device for an address."""
+
+
+def python_escpos_usb(address: UsbAddress) -> UsbDevice:
+    """python-escpos's ``Usb`` printer for ``address`` (needs pyusb and libusb)."""
+    from escpos.printer import Usb
+
+    device: UsbDevice = Usb(
+        idVendor=address.vendor_id,
+        idProduct=address.product_id,
+        timeout=int(address.timeout_seconds * 1000),
+        in_ep=address.in_endpoint,
+        out_ep=address.out_endpoint,
+    )
+    return device
+
+
 class UsbTransport(Transport):
     """A USB printer through python-escpos's ``Usb`` class (needs pyusb and libusb).
 
-    The device is claimed on first use and released by :meth:`close`.
+    The device is claimed on first use and released by :meth:`close`; after a failed write
+    or status request it is released and claimed again on the next use, so unplugging and
+    replugging the printer recovers by itself.
     """
 
-    def __init__(self, address: UsbAddress, *, url: str | None = None) -> None:
+    def __init__(self, address: UsbAddress, *, url: str | None = None,
+                 device_factory: UsbDeviceFactory | None = None) -> None:
         """Check that the USB driver is installed (the device is not opened yet).
 
+        Args:
+            device_factory: makes the device; by default :func:`python_escpos_usb`.
+
         Raises:
-            PrinterDriverMissingError: pyusb is not installed.
+            PrinterDriverMissingError: no ``device_factory`` and pyusb is not installed.
         """
         self.address = address
         self.url = url or f"usb://{address.vendor_id:04x}:{address.product_id:04x}"
-        self._printer: Any = None
+        self._printer: UsbDevice | None = None
         self._closed = False
-        from escpos.printer import Usb
+        if device_factory is None:
+            from escpos.printer import Usb
 
-        if not Usb.is_usable():
-            raise PrinterDriverMissingError(
-                f"{self.url}: USB printing needs the 'pyusb' package (pip install pyusb) and "
-                "the libusb library; install them or use a serial/tcp printer URL"
-            )
-        self._usb_class: Any = Usb
+            if not Usb.is_usable():
+                raise PrinterDriverMissingError(
+                    f"{self.url}: USB printing needs the 'pyusb' package (pip install pyusb) "
+                    "and the libusb library; install them or use a serial/tcp printer URL"
+                )
+            device_factory = python_escpos_usb
+        self._device_factory = device_factory
 
     def write(self, data: bytes) -> None:
         """Send ``data`` to the OUT endpoint. See :meth:`Transport.write`."""
@@ -266,20 +315,13 @@ class UsbTransport(Transport):
         self._closed = True
         self._drop()
 
-    def _open(self) -> Any:
+    def _open(self) -> UsbDevice:
         if self._closed:
             raise PrinterConnectionError(f"{self.url}: transport is closed")
         if self._printer is None:
             from escpos.exceptions import Error as EscposLibraryError
 
-            address = self.address
-            printer = self._usb_class(
-                idVendor=address.vendor_id,
-                idProduct=address.product_id,
-                timeout=int(address.timeout_seconds * 1000),
-                in_ep=address.in_endpoint,
-                out_ep=address.out_endpoint,
-            )
+            printer = self._device_factory(self.address)
             try:
                 printer.open()
             except (EscposLibraryError, OSError) as error:

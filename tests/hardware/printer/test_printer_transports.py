@@ -23,6 +23,7 @@ from hardware.printer.errors import (
 )
 from hardware.printer.escpos_bytes import ticket_bytes
 from hardware.printer.layout import PaperWidth, TicketContent
+from hardware.printer.printer_url import UsbAddress, parse_printer_url
 from hardware.printer.render import render_escpos
 from hardware.printer.status import (
     PrinterFault,
@@ -34,6 +35,7 @@ from hardware.printer.transports import (
     FileTransport,
     SerialTransport,
     TcpTransport,
+    UsbTransport,
     open_printer,
 )
 from hardware.printer.virtual import VirtualPrinter
@@ -307,3 +309,121 @@ def test_usb_without_pyusb_is_a_clear_error() -> None:
 def test_unknown_scheme_is_a_url_error() -> None:
     with pytest.raises(PrinterUrlError, match="'lpd' is not supported"):
         open_printer("lpd://printer/queue")
+
+
+class FakeUsbPrinter:
+    """A USB printer on a fake bus: what it printed, the status it reports, and whether it is
+    plugged in. :meth:`device` makes the handle :class:`UsbTransport` claims (a
+    :class:`UsbDevice`, as python-escpos's ``Usb`` is)."""
+
+    def __init__(self, status: PrinterStatus, *, one_byte_per_read: bool = False) -> None:
+        self.status = status
+        self.one_byte_per_read = one_byte_per_read
+        self.answers_status = True
+        self.plugged_in = True
+        self.written: list[bytes] = []
+        self.handles: list[FakeUsbDevice] = []
+
+    def device(self, address: UsbAddress) -> FakeUsbDevice:
+        self.handles.append(FakeUsbDevice(self, address))
+        return self.handles[-1]
+
+
+class FakeUsbDevice:
+    """One claim of a :class:`FakeUsbPrinter`: ``open``, ``close``, ``_raw``, ``_read``."""
+
+    def __init__(self, printer: FakeUsbPrinter, address: UsbAddress) -> None:
+        self.printer = printer
+        self.address = address
+        self.opened = 0
+        self.closed = 0
+        self.answer = b""
+
+    def open(self) -> None:
+        if not self.printer.plugged_in:
+            from escpos.exceptions import DeviceNotFoundError
+
+            raise DeviceNotFoundError("USB device not found")
+        self.opened += 1
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def _raw(self, msg: bytes) -> None:
+        if not self.printer.plugged_in:
+            raise OSError(19, "No such device (it may have been disconnected)")
+        self.printer.written.append(msg)
+        if msg == status_request_bytes() and self.printer.answers_status:
+            self.answer += status_reply_bytes(self.printer.status)
+
+    def _read(self) -> bytes:
+        if not self.answer:
+            raise TimeoutError("Operation timed out")  # pyusb's USBTimeoutError is an OSError
+        size = 1 if self.printer.one_byte_per_read else 16
+        answer, self.answer = self.answer[:size], self.answer[size:]
+        return answer
+
+
+def usb_transport(url: str, printer: FakeUsbPrinter) -> UsbTransport:
+    address = parse_printer_url(url)
+    assert isinstance(address, UsbAddress)
+    return UsbTransport(address, url=url, device_factory=printer.device)
+
+
+def test_usb_printer_receives_exactly_the_job(content: TicketContent) -> None:
+    fake = FakeUsbPrinter(PrinterStatus())
+    printer = usb_transport("usb://04b8:0e15?in_ep=0x81&out_ep=0x02", fake)
+    assert fake.handles == []  # nothing is claimed before the first use
+    job = ticket_bytes(content, PaperWidth.MM80)
+    printer.write(job)
+    printer.write(b"\x1b@second")
+    (device,) = fake.handles
+    address = device.address
+    assert (address.vendor_id, address.product_id) == (0x04B8, 0x0E15)
+    assert (address.in_endpoint, address.out_endpoint) == (0x81, 0x02)
+    assert fake.written == [job, b"\x1b@second"]
+    assert device.opened == 1
+    printer.close()
+    printer.close()
+    assert device.closed == 1
+    with pytest.raises(PrinterConnectionError, match="closed"):
+        printer.write(b"x")
+
+
+@pytest.mark.parametrize("one_byte_per_read", [False, True])
+@pytest.mark.parametrize("status", [
+    PrinterStatus(),
+    PrinterStatus(online=False, paper_out=True),
+    PrinterStatus(online=False, cover_open=True),
+    PrinterStatus(paper_near_end=True),
+])
+def test_usb_printer_status(status: PrinterStatus, one_byte_per_read: bool) -> None:
+    fake = FakeUsbPrinter(status, one_byte_per_read=one_byte_per_read)
+    printer = usb_transport("usb://04b8:0e15", fake)
+    assert printer.status() == status
+    assert fake.written == [status_request_bytes()]
+
+
+def test_usb_printer_unplugged_and_plugged_in_again() -> None:
+    fake = FakeUsbPrinter(PrinterStatus())
+    printer = usb_transport("usb://04b8:0e15", fake)
+    printer.write(b"\x1b@")
+    fake.plugged_in = False
+    with pytest.raises(PrinterConnectionError, match="USB write failed"):
+        printer.write(b"\x1b@")
+    assert fake.handles[0].closed == 1  # released after the failure
+    with pytest.raises(PrinterConnectionError, match="cannot open"):
+        printer.status()
+    fake.plugged_in = True
+    fake.status = PrinterStatus(online=False, paper_out=True)
+    assert printer.status() == fake.status  # claimed afresh
+    assert [handle.opened for handle in fake.handles] == [1, 0, 1]
+
+
+def test_usb_printer_that_does_not_answer_status() -> None:
+    fake = FakeUsbPrinter(PrinterStatus())
+    fake.answers_status = False
+    printer = usb_transport("usb://04b8:0e15", fake)
+    with pytest.raises(PrinterConnectionError, match="USB status failed"):
+        printer.status()
+    assert fake.handles[0].closed == 1
