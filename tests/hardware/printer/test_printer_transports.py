@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -427,3 +428,107 @@ def test_usb_printer_that_does_not_answer_status() -> None:
     with pytest.raises(PrinterConnectionError, match="USB status failed"):
         printer.status()
     assert fake.handles[0].closed == 1
+
+
+class PtySerialPrinter:
+    """A serial printer at the far end of a pseudo-terminal (``os.openpty``): a thread reads
+    what the transport writes, as a printer's command parser would, answers each
+    ``DLE EOT n`` at once with the status byte ``n`` of :attr:`status`, skips the data of
+    ``GS v 0`` rasters (which may contain 10 04 by chance), and notes each job's cut.
+    ``after_cut`` is the status it reports once a job is cut (the paper ran out)."""
+
+    def __init__(self, status: PrinterStatus, after_cut: PrinterStatus | None = None) -> None:
+        self.status = status
+        self.after_cut = after_cut
+        self.requests: list[int] = []
+        self.cuts = 0
+        self.received = bytearray()
+        self.master, self.slave = os.openpty()
+        self.port = os.ttyname(self.slave)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _read(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            data += os.read(self.master, count - len(data))
+        self.received.extend(data)
+        return data
+
+    def _run(self) -> None:
+        try:
+            while True:
+                (byte,) = self._read(1)
+                if byte == 0x10:  # DLE
+                    if self._read(1) == b"\x04":  # EOT n: answer at once
+                        (request,) = self._read(1)
+                        self.requests.append(request)
+                        os.write(self.master, status_reply_bytes(self.status)[request - 1:
+                                                                               request])
+                elif byte == 0x1D:  # GS
+                    (command,) = self._read(1)
+                    if command == ord("v"):
+                        header = self._read(6)  # "0", m, xL, xH, yL, yH
+                        self._read((header[2] + 256 * header[3]) * (header[4] + 256 * header[5]))
+                    elif command == ord("V"):
+                        (mode,) = self._read(1)
+                        if mode in (65, 66):
+                            self._read(1)
+                        self.cuts += 1
+                        if self.after_cut is not None:
+                            self.status = self.after_cut
+        except OSError:  # the far end closed: the pty is gone
+            return
+
+    def close(self) -> None:
+        os.close(self.slave)
+        self.thread.join(WAIT)
+        os.close(self.master)
+
+
+@pytest.fixture
+def pty_printer() -> Iterator[Callable[..., PtySerialPrinter]]:
+    made: list[PtySerialPrinter] = []
+
+    def make(status: PrinterStatus, after_cut: PrinterStatus | None = None) -> PtySerialPrinter:
+        made.append(PtySerialPrinter(status, after_cut))
+        return made[-1]
+
+    yield make
+    for printer in made:
+        printer.close()
+
+
+@pytest.mark.parametrize("status", [
+    PrinterStatus(),
+    PrinterStatus(online=False, paper_out=True),
+    PrinterStatus(online=False, cover_open=True),
+    PrinterStatus(online=False, cover_open=True, paper_out=True),
+    PrinterStatus(paper_near_end=True),
+])
+def test_serial_status_over_a_pty(status: PrinterStatus,
+                                  pty_printer: Callable[..., PtySerialPrinter]) -> None:
+    fake = pty_printer(status)
+    printer = open_printer(f"serial://{fake.port}?baudrate=19200&timeout=5")
+    assert isinstance(printer, SerialTransport)
+    got = printer.status()
+    assert got == status
+    assert (got.paper_out, got.cover_open) == (status.paper_out, status.cover_open)
+    assert fake.requests == [1, 2, 3, 4]
+    printer.close()
+
+
+def test_serial_paper_out_during_a_job_over_a_pty(
+        content: TicketContent, pty_printer: Callable[..., PtySerialPrinter]) -> None:
+    fake = pty_printer(PrinterStatus(), after_cut=PrinterStatus(online=False, paper_out=True))
+    printer = open_printer(f"serial://{fake.port}?baudrate=115200&timeout=5")
+    assert isinstance(printer, SerialTransport)
+    assert printer.status() == PrinterStatus()
+    job = ticket_bytes(content, PaperWidth.MM58)
+    printer.write(job)
+    after = printer.status()  # written and flushed: the printer has the job, then answers
+    assert after.paper_out and not after.online
+    assert after.faults == (PrinterFault.OFFLINE, PrinterFault.PAPER_OUT)
+    assert fake.cuts == 1
+    assert bytes(fake.received) == status_request_bytes() + job + status_request_bytes()
+    printer.close()
