@@ -10,8 +10,9 @@ Layout (design units)::
     | centre name (46 px) / English name · zone             clock 64 px, date 30 px  |  header
     +-------------------------------------------+-----------------------------------+
     | MỜI CÔNG DÂN CÓ SỐ · NOW CALLING           | SỐ VỪA GỌI · RECENT CALLS          |
-    |   1005  (up to 280 px)   ĐẾN QUẦY  3       |   1005        ➜ Quầy 3             |
-    |   service name                             |   ... (recent_limit rows)          |
+    |   1005 (up to 256 px)  ➜ [QUẦY · COUNTER]  |   1005        ➜ Quầy 3             |
+    |                          [      3       ]  |   ... (recent_limit rows)          |
+    |   service name                             |                                    |
     +-------------------------------------------+-----------------------------------+
     | counter cards: name, number (80-150 px)    | ĐANG CHỜ · WAITING: service  count |
     +-------------------------------------------+-----------------------------------+
@@ -19,7 +20,9 @@ Layout (design units)::
     +-------------------------------------------------------------------------------+
 
 While the board flashes, the now-calling panel (and the called counter's card and recent row)
-alternate with a bright background. When the board is stale the numbers turn grey and a red
+alternate with a bright background. The counter of the newest call sits in its own dark box,
+in cyan, after a large arrow: read from 10 m, "2002 ➜ 3" must never run together as "20023",
+flash or no flash. When the board is stale the numbers turn grey and a red
 "MẤT KẾT NỐI" panel covers the newest call: old numbers are never shown as live.
 
 Callables in ``paint_listeners`` are called after each paint that drew the now-calling panel,
@@ -49,7 +52,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from display.board import Banner, Board, CounterPanel, CounterStatus, ServiceQueue
+from display.board import Banner, Board, Call, CounterPanel, CounterStatus, ServiceQueue
 from display.counter_names import counter_display_parts
 from display.texts import (
     CONNECTING,
@@ -76,7 +79,17 @@ DESIGN_WIDTH = 1920
 DESIGN_HEIGHT = 1080
 
 NOTICE_SPEED = 110.0  # design pixels per second
+# The newest call's panel, relative to Region.NOW: number, arrow, counter box.
+NOW_NUMBER_WIDTH = 660.0
+NOW_ARROW = QRectF(700, 78, 112, 272)
+NOW_COUNTER_BOX = QRectF(816, 84, 388, 266)
 NOTICE_FRAME_MS = 40
+# Waiting list rows (design px): one line of 30 px, or two lines of 25 px for a long name.
+WAITING_NAME_PX = 30.0
+WAITING_WRAPPED_PX = 25.0
+WAITING_ROW = 46.0
+WAITING_WRAPPED_ROW = 64.0
+WAITING_MORE_ROW = 40.0
 
 
 class Region:
@@ -103,6 +116,7 @@ class Colour:
     TEXT = QColor("#ffffff")
     SOFT = QColor("#b8c9e6")
     COUNTER = QColor("#7fe3f0")
+    COUNTER_BOX = QColor("#081a3a")  # the newest call's counter box: dark in both flash halves
     DIM = QColor("#7d8aa3")
     STALE = QColor("#5f6b80")
     NOTICE = QColor("#ffc400")
@@ -254,8 +268,7 @@ class BoardWidget(QWidget):
         self._bilingual(painter, QRectF(area.x() + 36, area.y() + 22, area.width() - 72, 52),
                         NOW_CALLING, 40, 30, ink, Colour.ON_FLASH if lit else Colour.SOFT)
         call = self.board.newest_call
-        number_area = QRectF(area.x() + 36, area.y() + 78, 720, 272)
-        counter_area = QRectF(area.x() + 780, area.y() + 78, area.width() - 816, 272)
+        number_area = QRectF(area.x() + 36, area.y() + 78, NOW_NUMBER_WIDTH, 272)
         if banner is not Banner.NONE:
             self._sizes = PaintedSizes(0.0, self._sizes.counter_number)
             self._paint_banner(painter, banner)
@@ -268,23 +281,35 @@ class BoardWidget(QWidget):
         self._text(painter, number_area, call.number, number_font,
                    Colour.ON_FLASH if lit else Colour.NUMBER)
         self._sizes = PaintedSizes(float(number_font.pixelSize()), self._sizes.counter_number)
-        large, small = counter_display_parts(call.counter, call.counter_name)
-        label = Label("ĐẾN QUẦY", "COUNTER") if large != call.counter_name else Label("ĐẾN", "TO")
-        self._bilingual(painter, QRectF(counter_area.x(), counter_area.y() + 6,
-                                        counter_area.width(), 44),
-                        label, 34, 26, ink, Colour.ON_FLASH if lit else Colour.SOFT)
-        big_area = QRectF(counter_area.x(), counter_area.y() + 52, counter_area.width(),
-                          170 if small else 210)
-        self._text(painter, big_area, large,
-                   self._fit(large, 250, 56, big_area.width(), condensed=True), ink)
-        if small:
-            self._text(painter, QRectF(counter_area.x(), big_area.bottom(), counter_area.width(),
-                                       46), small, self._fonts.get(32, bold=True), ink, elide=True)
+        self._text(painter, NOW_ARROW.translated(area.x(), area.y()), "➜",
+                   self._fonts.get(120, bold=True), ink, Qt.AlignmentFlag.AlignHCenter)
+        self._paint_now_counter(painter, NOW_COUNTER_BOX.translated(area.x(), area.y()), call)
         service = call.service_name
         if call.service_name_en:
             service = f"{service} · {call.service_name_en}"
         self._text(painter, QRectF(area.x() + 36, area.bottom() - 62, area.width() - 72, 46),
                    service, self._fonts.get(34), ink, elide=True)
+
+    def _paint_now_counter(self, painter: QPainter, box: QRectF, call: Call) -> None:
+        """The counter in its own dark box: label, large cyan number, the rest of its name."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(Colour.COUNTER_BOX)
+        painter.drawRoundedRect(box, 18, 18)
+        large, small = counter_display_parts(call.counter, call.counter_name)
+        label = Label("QUẦY", "COUNTER") if large != call.counter_name else Label("ĐẾN", "TO")
+        inner = box.adjusted(20, 0, -20, 0)
+        self._bilingual(painter, QRectF(inner.x(), box.y() + 8, inner.width(), 44), label, 32, 24,
+                        Colour.SOFT, Colour.SOFT)
+        lines = self._wrap(small, self._fonts.get(28, bold=True), inner.width(), 2)
+        big_area = QRectF(inner.x(), box.y() + 52, inner.width(),
+                          box.height() - 60 - 34 * len(lines))
+        self._text(painter, big_area, large,
+                   self._fit(large, 220, 40, big_area.width(), condensed=True), Colour.COUNTER,
+                   Qt.AlignmentFlag.AlignHCenter)
+        for index, line in enumerate(lines):
+            self._text(painter, QRectF(inner.x(), big_area.bottom() + 34 * index, inner.width(),
+                                       34), line, self._fonts.get(28, bold=True), Colour.TEXT,
+                       Qt.AlignmentFlag.AlignHCenter)
 
     def _paint_banner(self, painter: QPainter, banner: Banner) -> None:
         area = Region.NOW.adjusted(0, 84, 0, 0)
@@ -355,17 +380,28 @@ class BoardWidget(QWidget):
         ink = Colour.ON_FLASH if lit else Colour.DIM if closed else Colour.TEXT
         name_area = QRectF(card.x() + 16, card.y() + 6, card.width() - 32, name_height)
         large, small = counter_display_parts(panel.code, panel.name)
+        subtitle_height = 0.0
         if large != panel.name:  # "Quầy 8 - Trả kết quả": "Quầy 8" bold, the rest smaller
             first = f"Quầy {large}"
             self._text(painter, name_area, first, name_font, ink)
-            if small:
+            # The rest on a line of its own when the card has the height for it (it does for
+            # up to 10 counters), else after the name, cut short.
+            slack = card.height() - name_height - 6 - number_font.pixelSize() * 1.08
+            if small and slack >= 22:
+                subtitle_height = min(30.0, slack)
+                width = name_area.width()
+                self._text(painter, QRectF(name_area.x(), name_area.bottom() - 4, width,
+                                           subtitle_height), small,
+                           self._fit(small, min(24.0, subtitle_height * 0.8), 16, width), ink,
+                           elide=True)
+            elif small:
                 offset = QFontMetricsF(name_font).horizontalAdvance(first + " ")
                 self._text(painter, name_area.adjusted(offset, 0, 0, 0), small,
                            self._fonts.get(name_font.pixelSize() * 0.8), ink, elide=True)
         else:
             self._text(painter, name_area, panel.name, name_font, ink, elide=True)
-        body = QRectF(card.x() + 10, card.y() + name_height, card.width() - 20,
-                      card.height() - name_height - 6)
+        body = QRectF(card.x() + 10, card.y() + name_height + subtitle_height, card.width() - 20,
+                      card.height() - name_height - subtitle_height - 6)
         if panel.number and not closed:
             colour = Colour.STALE if stale else Colour.ON_FLASH if lit else Colour.NUMBER
             self._text(painter, body, panel.number, number_font, colour,
@@ -426,26 +462,41 @@ class BoardWidget(QWidget):
         self._bilingual(painter, QRectF(area.x() + 28, area.y() + 14, area.width() - 56, 46),
                         WAITING, 34, 26, Colour.TEXT, Colour.SOFT)
         top = area.y() + 66
-        row_height = 46.0
-        capacity = max(1, int((area.bottom() - 8 - top) // row_height))
-        shown, left_out = _waiting_rows(self.board.services, capacity)
+        name_width = area.width() - 56 - 110
+        name_font = self._fonts.get(WAITING_NAME_PX)
+        wrapped_font = self._fonts.get(WAITING_WRAPPED_PX)
+        # A name that does not fit one line at 30 px gets two lines at 25 px (a taller row),
+        # so "Nộp hồ sơ cấp Giấy chứng nhận quyền sử dụng đất lần đầu" is read whole.
+        lines = {queue.code: ([queue.name] if QFontMetricsF(name_font).horizontalAdvance(
+            queue.name) <= name_width else self._wrap(queue.name, wrapped_font, name_width, 2))
+            for queue in self.board.services}
+        heights = {code: WAITING_ROW if len(text) == 1 else WAITING_WRAPPED_ROW
+                   for code, text in lines.items()}
+        shown, left_out = _waiting_rows(self.board.services, heights,
+                                        area.bottom() - 8 - top)
         if not shown and not left_out:
-            self._bilingual(painter, QRectF(area.x() + 28, top, area.width() - 56, row_height),
+            self._bilingual(painter, QRectF(area.x() + 28, top, area.width() - 56, WAITING_ROW),
                             NOBODY_WAITING, 30, 24, Colour.DIM, Colour.DIM)
             return
-        name_font = self._fonts.get(30)
         count_font = self._fonts.get(40, bold=True)
-        for index, queue in enumerate(shown):
-            row = QRectF(area.x() + 28, top + index * row_height, area.width() - 56, row_height)
-            self._text(painter, QRectF(row.x(), row.y(), row.width() - 110, row.height()),
-                       queue.name, name_font, Colour.TEXT, elide=True)
+        y = top
+        for queue in shown:
+            row = QRectF(area.x() + 28, y, area.width() - 56, heights[queue.code])
+            text = lines[queue.code]
+            if len(text) == 1:
+                self._text(painter, QRectF(row.x(), row.y(), name_width, row.height()),
+                           text[0], name_font, Colour.TEXT, elide=True)
+            else:
+                for index, line in enumerate(text):
+                    self._text(painter, QRectF(row.x(), row.y() + 4 + 28 * index, name_width,
+                                               28), line, wrapped_font, Colour.TEXT)
             self._text(painter, QRectF(row.right() - 110, row.y(), 110, row.height()),
                        str(queue.waiting), count_font,
                        Colour.STALE if stale else Colour.NUMBER, Qt.AlignmentFlag.AlignRight)
+            y += row.height()
         if left_out:
             more = more_services(left_out)
-            row = QRectF(area.x() + 28, top + len(shown) * row_height, area.width() - 56,
-                         row_height)
+            row = QRectF(area.x() + 28, y, area.width() - 56, WAITING_MORE_ROW)
             self._text(painter, row, f"{more.vietnamese} · {more.english}", self._fonts.get(26),
                        Colour.SOFT, elide=True)
 
@@ -524,6 +575,23 @@ class BoardWidget(QWidget):
                                             condensed=condensed))
         return self._fonts.get(size, bold=bold, condensed=condensed)
 
+    def _wrap(self, text: str, font: QFont, width: float, max_lines: int) -> list[str]:
+        """``text`` broken at spaces into at most ``max_lines`` lines of ``width``; the last
+        line is elided if the rest does not fit. Empty text gives no lines."""
+        metrics = QFontMetricsF(font)
+        lines: list[str] = []
+        words = text.split()
+        while words and len(lines) < max_lines:
+            if len(lines) == max_lines - 1:
+                lines.append(metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight,
+                                                width))
+                break
+            line = words.pop(0)
+            while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+                line = f"{line} {words.pop(0)}"
+            lines.append(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
+        return lines
+
     def _bilingual(self, painter: QPainter, area: QRectF, label: Label, vietnamese_px: float,
                    english_px: float, colour: QColor, english_colour: QColor) -> None:
         """``VIETNAMESE · English`` on one baseline, Vietnamese larger and first."""
@@ -586,13 +654,24 @@ def _counter_grid(count: int, area: QRectF, sample_ratio: float) -> tuple[int, i
     return best[0], best[1], math.floor(best[2])
 
 
-def _waiting_rows(services: tuple[ServiceQueue, ...],
-                  capacity: int) -> tuple[tuple[ServiceQueue, ...], int]:
-    """The services to list and how many are left out: every service if they fit, else those
-    with someone waiting (configured order), cut to leave a line for "… and N more"."""
-    if len(services) <= capacity:
+def _waiting_rows(services: tuple[ServiceQueue, ...], heights: dict[str, float],
+                  room: float) -> tuple[tuple[ServiceQueue, ...], int]:
+    """The services to list and how many are left out: every service if their rows
+    (``heights`` by code) fit ``room``, else those with someone waiting (configured order),
+    cut to leave a line for "… and N more". The web display (renderWaiting) does the same."""
+    def total(queues: tuple[ServiceQueue, ...]) -> float:
+        return sum(heights[queue.code] for queue in queues)
+
+    if total(services) <= room:
         return services, 0
     busy = tuple(queue for queue in services if queue.waiting > 0)
-    if len(busy) <= capacity:
+    if total(busy) <= room:
         return busy, 0
-    return busy[:capacity - 1], len(busy) - (capacity - 1)
+    shown: list[ServiceQueue] = []
+    used = WAITING_MORE_ROW
+    for queue in busy:
+        if used + heights[queue.code] > room:
+            break
+        shown.append(queue)
+        used += heights[queue.code]
+    return tuple(shown), len(busy) - len(shown)

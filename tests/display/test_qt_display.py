@@ -146,8 +146,12 @@ def test_call_appears_large_and_flashes_and_recall_flashes_again(
     started = clock.now
     clock.now = started + 0.1
     assert same_colour(display.pixel(1200, 540), Colour.FLASH)
+    # The counter sits in its own dark box after an arrow, in both halves of the flash, so
+    # that "2002 ➜ 3" never reads as "20023" from across the hall.
+    assert same_colour(display.pixel(860, 495), Colour.COUNTER_BOX)
     clock.now = started + 0.6
     assert same_colour(display.pixel(1200, 540), Colour.NOW)
+    assert same_colour(display.pixel(860, 495), Colour.COUNTER_BOX)
     clock.now = started + 20.0  # the flash is over
     assert same_colour(display.pixel(1200, 540), Colour.NOW)
     assert not display.board.flashing(clock.now)

@@ -2,8 +2,8 @@
 
 A demo-like hall: zone T1's nine counters, most serving, one paused, tickets waiting for many
 services, and a fresh call flashing. The images go to the test's temporary folder, and to
-``$QMS_SCREENSHOT_DIR`` when set; docs/images/display-qt.png, display-qt-lost.png and
-display-web.png are made with
+``$QMS_SCREENSHOT_DIR`` when set; docs/images/display-qt.png, display-qt-lost.png,
+display-qt-refused.png and display-web.png are made with
 
     QMS_SCREENSHOT_DIR=docs/images .venv/bin/python -m pytest tests/display/test_screenshots.py
 """
@@ -147,3 +147,27 @@ def test_web_display_screenshot(server_thread: ServerThread, tmp_path: Path) -> 
     assert is_flash_colour(path, 1200, 540)
     assert Region.NOW.contains(1200, 540)
     keep(path, "display-web.png")
+
+
+def test_qt_refused_screenshot(qtbot: QtBot, server_thread: ServerThread, clock: FakeClock,
+                               tmp_path: Path) -> None:
+    """A display started with a token the server does not know: it says so, at once."""
+    load_fonts()
+    board = Board(BoardSettings(zone="T1"))
+    widget = BoardWidget(board, clock=clock)
+    qtbot.addWidget(widget)
+    connection = ConnectionSettings(server_thread.ws_url, "a-token-nobody-configured")
+    controller = DisplayController(connection, board, widget, None, clock=clock)
+    widget.resize(1920, 1080)
+    widget.show()
+    controller.start()
+    try:
+        qtbot.waitUntil(lambda: widget.painted_banner is Banner.REFUSED, timeout=5000)
+        path = tmp_path / "display-qt-refused.png"
+        assert widget.grab().save(str(path))
+    finally:
+        controller.stop()
+    with Image.open(path) as image:
+        pixel = image.convert("RGB").getpixel((640, 300))
+    assert pixel == (Colour.LOST.red(), Colour.LOST.green(), Colour.LOST.blue())
+    keep(path, "display-qt-refused.png")

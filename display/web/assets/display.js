@@ -38,7 +38,7 @@
     refused: ["MÃ THIẾT BỊ KHÔNG HỢP LỆ", "DEVICE TOKEN REFUSED"],
     refusedHelp: ["Mã thiết bị hoặc mã đơn vị sai — báo bộ phận CNTT", "Wrong device token or site — please call IT support"],
     nobodyWaiting: ["Không có người chờ", "Nobody waiting"],
-    counterTo: ["ĐẾN QUẦY", "COUNTER"],
+    counterTo: ["QUẦY", "COUNTER"],
     to: ["ĐẾN", "TO"],
     paused: ["Tạm dừng", "Paused"],
     closed: ["Đóng", "Closed"]
@@ -352,6 +352,7 @@
       flashStyle(panel, false);
       number.textContent = "—"; number.classList.add("empty"); number.style.fontSize = "";
       $("now-counter").textContent = ""; $("now-counter-small").textContent = "";
+      $("now-arrow").textContent = ""; $("now-counter-box").classList.remove("shown");
       $("now-service").textContent = "";
       return;
     }
@@ -362,12 +363,16 @@
     var label = parts[0] !== call.counterName ? TEXT.counterTo : TEXT.to;
     $("now-counter-label").innerHTML = "";
     appendLabel($("now-counter-label"), label);
+    $("now-arrow").textContent = "➜";
+    $("now-counter-box").classList.add("shown");
     var big = $("now-counter");
     big.textContent = parts[0];
-    big.style.height = parts[1] ? "170px" : "210px";
+    var smallLines = wrapLines(parts[1], "700 28px 'QMS Sans'", 348, 2);
+    big.style.height = (266 - 60 - 34 * smallLines.length) + "px";
     big.style.lineHeight = big.style.height;
-    fit(big, 250, 56);
-    $("now-counter-small").textContent = parts[1];
+    fit(big, 220, 40);
+    $("now-counter-small").textContent = smallLines.join("\n");
+    $("now-counter-small").style.whiteSpace = "pre";
     $("now-service").textContent = call.serviceName +
       (call.serviceNameEn ? " · " + call.serviceNameEn : "");
     flashStyle(panel, live && flashing(at));  /* last: it styles the spans made above */
@@ -405,6 +410,27 @@
   }
 
   var measuring = document.createElement("canvas").getContext("2d");
+  function textWidth(text, font) { measuring.font = font; return measuring.measureText(text).width; }
+  function elide(text, font, width) {
+    if (textWidth(text, font) <= width) { return text; }
+    while (text.length > 1 && textWidth(text + "…", font) > width) { text = text.slice(0, -1); }
+    return text.replace(/\s+$/, "") + "…";
+  }
+  function wrapLines(text, font, width, maxLines) {
+    /* text broken at spaces into at most maxLines lines of width, the last elided: the same
+       rule as BoardWidget._wrap */
+    var words = String(text || "").split(/\s+/).filter(function (word) { return word; });
+    var lines = [];
+    while (words.length && lines.length < maxLines) {
+      if (lines.length === maxLines - 1) { lines.push(elide(words.join(" "), font, width)); break; }
+      var line = words.shift();
+      while (words.length && textWidth(line + " " + words[0], font) <= width) {
+        line += " " + words.shift();
+      }
+      lines.push(elide(line, font, width));
+    }
+    return lines;
+  }
   function numberRatio() {
     /* width of "A000" in the number font at 1 px (2.57 for DejaVu Sans Condensed Bold) */
     measuring.font = "700 100px 'QMS Condensed'";
@@ -454,17 +480,29 @@
       name.style.lineHeight = nameHeight + "px";
       name.style.fontSize = Math.min(30, nameHeight * 0.68) + "px";
       var parts = counterParts(panel.code, panel.name);
+      var subtitleHeight = 0;
       if (parts[0] !== panel.name) {
         name.textContent = "Quầy " + parts[0];
-        if (parts[1]) {
+        /* the rest on its own line when the card has the height (BoardWidget._paint_card) */
+        var slack = height - nameHeight - 6 - grid[2] * 1.08;
+        if (parts[1] && slack >= 22) {
+          subtitleHeight = Math.min(30, slack);
+          var subtitle = document.createElement("div"); subtitle.className = "card-subtitle";
+          subtitle.textContent = parts[1];
+          subtitle.style.top = (nameHeight + 2) + "px";
+          subtitle.style.height = subtitleHeight + "px";
+          subtitle.style.lineHeight = subtitleHeight + "px";
+          card.appendChild(subtitle);
+          fit(subtitle, Math.min(24, subtitleHeight * 0.8), 16);
+        } else if (parts[1]) {
           var rest = document.createElement("span"); rest.className = "rest";
           rest.textContent = parts[1]; name.appendChild(rest);
         }
       } else { name.textContent = panel.name; }
       card.appendChild(name);
       var body = document.createElement("div");
-      body.style.top = nameHeight + "px";
-      body.style.height = (height - nameHeight - 6) + "px";
+      body.style.top = (nameHeight + subtitleHeight) + "px";
+      body.style.height = (height - nameHeight - subtitleHeight - 6) + "px";
       if (panel.number && !closed) {
         body.className = "card-number";
         body.textContent = panel.number;
@@ -523,13 +561,28 @@
   function renderWaiting() {
     var list = $("waiting");
     list.innerHTML = "";
-    var capacity = Math.max(1, Math.floor((306 - 8 - 66) / 46));
+    /* a name too long for one line at 30 px gets two lines at 25 px (a 64 px row); rows are
+       chosen by height as BoardWidget._paint_waiting and _waiting_rows do */
+    var room = 306 - 8 - 66, lines = {}, heights = {};
     var services = board.zoneServiceList(), leftOut = 0;
-    if (services.length > capacity) {
+    services.forEach(function (queue) {
+      lines[queue.code] = textWidth(queue.name, "400 30px 'QMS Sans'") <= 442 ? [queue.name]
+        : wrapLines(queue.name, "400 25px 'QMS Sans'", 442, 2);
+      heights[queue.code] = lines[queue.code].length > 1 ? 64 : 46;
+    });
+    function total(queues) {
+      return queues.reduce(function (sum, queue) { return sum + heights[queue.code]; }, 0);
+    }
+    if (total(services) > room) {
       services = services.filter(function (queue) { return queue.waiting > 0; });
-      if (services.length > capacity) {
-        leftOut = services.length - (capacity - 1);
-        services = services.slice(0, capacity - 1);
+      if (total(services) > room) {
+        var shown = [], used = 40;
+        for (var index = 0; index < services.length; index++) {
+          if (used + heights[services[index].code] > room) { break; }
+          shown.push(services[index]); used += heights[services[index].code];
+        }
+        leftOut = services.length - shown.length;
+        services = shown;
       }
     }
     if (!services.length && !leftOut) {
@@ -541,7 +594,14 @@
     services.forEach(function (queue) {
       var row = document.createElement("li");
       row.dataset.service = queue.code;
-      var name = document.createElement("span"); name.className = "name"; name.textContent = queue.name;
+      var name = document.createElement("span"); name.className = "name";
+      if (lines[queue.code].length > 1) {
+        row.className = "wrapped";
+        lines[queue.code].forEach(function (line) {
+          var part = document.createElement("span"); part.textContent = line; name.appendChild(part);
+        });
+        name.title = queue.name;
+      } else { name.textContent = queue.name; }
       var count = document.createElement("span"); count.className = "count";
       count.textContent = String(queue.waiting);
       row.appendChild(name); row.appendChild(count);
