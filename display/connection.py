@@ -4,7 +4,7 @@ Qt-free. :class:`DisplayConnection` connects as a ``display`` subscribed to
 ``LOBBY_DISPLAY_EVENTS``, reconnects by itself with back-off, resumes after the last event it
 delivered, and hands every result to ``listener`` **on its own thread**, in the order received:
 :class:`SnapshotReceived`, :class:`EventReceived`, :class:`StatusChanged`. The listener must be
-quick and thread-safe (the Qt bridge emits a signal).
+quick and thread-safe (the Qt bridge only queues it).
 
 Ordering contract (what ``display.board.Board`` relies on): a snapshot taken at ``seq`` S is
 delivered after every event with ``seq`` ≤ S that is delivered on its own, and before every

@@ -1,6 +1,6 @@
 """``qms display``: the lobby display (``display.main.main(argv)``, called by ``server.cli``).
 
-    qms display --server ws://10.0.0.5:8765/ws --token TOKEN --site hcc-tinh --zone T1
+    qms display --server ws://10.0.0.5:8765/ws --token TOKEN --zone T1 [--voice-config voice.toml]
 
 Options: ``qms display --help``. The app's own entry point configures logging; the library
 modules below it only log.
