@@ -1,7 +1,7 @@
 """Ticket printing on a worker thread, and the printer's condition.
 
 :class:`TicketPrinter` owns the printer transport and is the only thread that touches it:
-rendering a ticket (about 50 ms of CPU) and writing it (blocking I/O) never run on the GUI
+rendering a ticket (a few ms of CPU) and writing it (blocking I/O) never run on the GUI
 thread. Between jobs it asks the printer's real-time status every ``poll_seconds`` where the
 transport can ask (ESC/POS ``DLE EOT`` over USB, serial or TCP; the virtual printer), so a
 fault shows on the kiosk, and reaches the server, before anyone presses.
