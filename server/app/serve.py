@@ -107,7 +107,9 @@ async def start_server(
     # Bound before the sites load, so a local public URL can carry the port really used.
     bind_host = host or server_settings.host
     family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on every accepted connection: without it
+    # a reply written just after an event waited ~40 ms for the peer's delayed ACK (Nagle).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((bind_host, server_settings.port if port is None else port))
     server_settings = replace(server_settings, public_url=effective_public_url(
