@@ -16,7 +16,6 @@ from kiosk.errors import SettingsError
 from kiosk.models.texts import Language
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
-DEFAULT_SITE = "hcc-tinh"
 TOKEN_VARIABLE = "QMS_KIOSK_TOKEN"
 """Environment variable read when ``--token`` is left out (keeps the token off ``ps``)."""
 SUBSCRIBED_EVENTS = ("ticket.", "counter.", "day.")
@@ -36,7 +35,8 @@ class KioskSettings:
     Attributes:
         server_url: the server's WebSocket address (``ws://`` or ``wss://``).
         token: the kiosk's device token (role ``kiosk``) for ``site``.
-        site: the site code said in ``hello``.
+        site: the site code said in ``hello``; ``None``: the server finds the site from the
+            device token.
         printer_url: see :mod:`hardware.printer.printer_url`.
         paper: the paper roll's width.
         language: the language shown first and after every return home.
@@ -57,7 +57,7 @@ class KioskSettings:
 
     server_url: str
     token: str
-    site: str
+    site: str | None
     printer_url: str
     paper: PaperWidth = PaperWidth.MM80
     language: Language = Language.VIETNAMESE
@@ -80,7 +80,7 @@ class KioskSettings:
             raise SettingsError(f"--server {self.server_url!r}: expected a ws:// or wss:// URL")
         if not self.token:
             raise SettingsError(f"--token is required (or set {TOKEN_VARIABLE})")
-        if not self.site:
+        if self.site is not None and not self.site:
             raise SettingsError("--site must not be empty")
         try:
             parse_printer_url(self.printer_url)
@@ -114,8 +114,8 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
     parser.add_argument("--server", default=DEFAULT_SERVER_URL,
                         help=f"the server's WebSocket URL (default {DEFAULT_SERVER_URL})")
     parser.add_argument("--token", help=f"the kiosk's device token (default: ${TOKEN_VARIABLE})")
-    parser.add_argument("--site", default=DEFAULT_SITE,
-                        help=f"site code (default {DEFAULT_SITE})")
+    parser.add_argument("--site", default=None,
+                        help="site code (default: the site the token belongs to)")
     parser.add_argument("--printer", default=default_printer_url(working_directory),
                         help="printer URL: usb://VID:PID, serial:///dev/ttyUSB0, "
                              "tcp://HOST:9100, file:///path, virtual:///folder "

@@ -30,7 +30,8 @@ def parse(*arguments: str, environment: Mapping[str, str] | None = None) -> Kios
 def test_defaults() -> None:
     settings = parse("--token", "t-1")
     assert settings.server_url == "ws://127.0.0.1:8765/ws"
-    assert settings.site == "hcc-tinh"
+    assert settings.site is None  # the server finds the site from the device token
+    assert parse("--token", "t-1", "--site", "hcc-tinh").site == "hcc-tinh"
     assert settings.printer_url == "virtual:///srv/kiosk/data/tickets"
     assert settings.paper is PaperWidth.MM80
     assert settings.language is Language.VIETNAMESE
