@@ -1,6 +1,7 @@
 """Lobby display benchmark: call -> repaint latency, event -> start of audio, flat memory.
 
-    QT_QPA_PLATFORM=offscreen python bench/display_bench.py            # full run (~1 min)
+    QT_QPA_PLATFORM=offscreen python bench/display_bench.py            # full run (~9 min)
+    QT_QPA_PLATFORM=offscreen python bench/display_bench.py --part app-memory   # (c), ~6 min
     QT_QPA_PLATFORM=offscreen python bench/display_bench.py --quick    # smaller, a smoke check
 
 (a) Latency. The server runs in its own process (``qms server``, SQLite, a 10-counter zone).
@@ -18,6 +19,13 @@
     every other a recall) through the board alone, then through the board and the widget
     (painted in full after every call): traced Python memory (tracemalloc) and the process's
     resident size at 0, 2,500, 5,000, 7,500 and 10,000. Target: flat.
+(c) Memory of the whole app. The real display parts as ``qms display`` builds them (connection
+    thread, ConnectionBridge, board, 1920x1080 widget, AnnouncementQueue rendering every
+    announcement from the default pack into a sink that discards it) against the server in its
+    own process: 500 calls to warm up, then 10,000 calls (issue, call_next, every other a
+    recall), each waited for until the display has applied, painted and announced it. The
+    process's resident size at the start and after every 2,500 calls, and the ratio end/start
+    (flat: about 1.0).
 """
 
 from __future__ import annotations
@@ -172,21 +180,58 @@ class RecordingSink:
         on_finished()
 
 
+class DiscardingSink:
+    """A speaker that plays nothing and finishes at once; keeps only a count."""
+
+    def __init__(self) -> None:
+        self.played = 0
+
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+        self.played += 1
+        on_finished()
+
+
+class QtWaiter:
+    """Runs Qt's event loop until a condition holds; one event loop and two timers, made once
+    and reused, so that waiting 10,000 times creates nothing per wait (PySide6 keeps a little
+    per connection made, which would show in the memory figures as the bench's own growth)."""
+
+    def __init__(self) -> None:
+        self.loop = QEventLoop()
+        self.done: Callable[[], bool] = lambda: True
+        self.poll = QTimer()
+        self.poll.setInterval(1)
+        self.poll.timeout.connect(self._check)
+        self.deadline = QTimer()
+        self.deadline.setSingleShot(True)
+        self.deadline.timeout.connect(self._give_up)
+
+    def wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        self.done = done
+        if not done():
+            self.poll.start()
+            self.deadline.start(round(timeout * 1000))
+            self.loop.exec()
+            self.poll.stop()
+            self.deadline.stop()
+        return done()
+
+    def _check(self) -> None:
+        if self.done():
+            self.loop.quit()
+
+    def _give_up(self) -> None:
+        self.loop.quit()
+
+
+_WAITER: list[QtWaiter] = []
+
+
 def wait_qt(app: QApplication, done: Callable[[], bool], timeout: float) -> bool:
     """Run Qt's event loop until ``done()`` or ``timeout`` seconds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: loop.quit() if done() else None)
-    timer.start(1)
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(loop.quit)
-    deadline.start(round(timeout * 1000))
-    if not done():
-        loop.exec()
-    timer.stop()
-    deadline.stop()
-    return done()
+    if not _WAITER:
+        _WAITER.append(QtWaiter())
+    return _WAITER[0].wait(done, timeout)
 
 
 def latency(app: QApplication, calls: int) -> None:
@@ -330,10 +375,93 @@ def memory(app: QApplication, calls: int, with_widget: bool) -> None:
         widget.close()
 
 
+def app_memory(app: QApplication, calls: int, warm_up: int = 500, step: int = 2_500) -> None:
+    print(f"(c) memory of the whole display app over {calls:,} calls (server in its own "
+          "process; connection thread, bridge, board, widget, announcement queue):")
+    with tempfile.TemporaryDirectory() as directory:
+        port = free_port()
+        process = start_server(Path(directory), port)
+        url = f"ws://127.0.0.1:{port}/ws"
+        driver = Driver(url)
+        try:
+            for code in range(1, COUNTERS + 1):
+                driver.run(driver.client.request("login", counter=str(code), as_counter=str(code)))
+            board = Board(BoardSettings(zone="T1"))
+            widget = BoardWidget(board)
+            sink = DiscardingSink()
+            renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
+            announcer = AnnouncementQueue(renderer, sink)
+            controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
+                                           widget, announcer)
+            last_painted = [""]
+            widget.paint_listeners.append(lambda number: last_painted.__setitem__(0, number))
+            widget.resize(1920, 1080)
+            widget.show()
+            controller.start()
+            if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
+                raise RuntimeError("the display did not connect")
+            expected = [0]  # announcements so far
+
+            def announced() -> int:
+                statistics = announcer.statistics
+                return (statistics.finished + statistics.merged + statistics.dropped
+                        + statistics.failed)
+
+            def one_call(index: int) -> None:
+                counter = str(1 + index % COUNTERS)
+                reply: list[str] = []
+
+                async def act() -> None:
+                    await driver.client.request("issue", service="S",
+                                                request_key=f"memory-{index}")
+                    result = await driver.client.request("call_next", as_counter=counter)
+                    reply.append(result["ticket"]["number"])
+                    if index % 2:
+                        await driver.client.request("recall", as_counter=counter)
+
+                future = asyncio.run_coroutine_threadsafe(act(), driver.loop)
+                expected[0] += 2 if index % 2 else 1
+
+                def done() -> bool:
+                    return (future.done() and announced() >= expected[0]
+                            and bool(reply) and last_painted[0] == reply[0])
+
+                if not wait_qt(app, done, 10):
+                    raise RuntimeError(f"call {index} was not applied, painted and announced")
+                future.result()
+
+            before_warm_up = resident_mb()
+            for index in range(warm_up):
+                one_call(index)
+            gc.collect()
+            readings = [(0, resident_mb())]
+            for index in range(warm_up, warm_up + calls):
+                one_call(index)
+                done_calls = index - warm_up + 1
+                if done_calls % step == 0 or done_calls == calls:
+                    gc.collect()
+                    readings.append((done_calls, resident_mb()))
+            statistics = announcer.statistics
+            controller.stop()
+            widget.close()
+        finally:
+            driver.close()
+            process.terminate()
+            process.wait(10)
+    print(f"  before the {warm_up} warm-up calls: RSS {before_warm_up:7.1f} MB")
+    for checkpoint, rss in readings:
+        print(f"  after {checkpoint:>6,} calls: RSS {rss:7.1f} MB")
+    print(f"  RSS end/start: {readings[-1][1] / readings[0][1]:.3f} (flat: about 1.0); "
+          f"{statistics.finished:,} announcements rendered and played, "
+          f"{statistics.dropped} dropped, {statistics.failed} failed; "
+          f"board keeps {len(board.recent_calls)} recent calls")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer calls, for a smoke check")
-    parser.add_argument("--part", choices=["all", "latency", "memory"], default="all")
+    parser.add_argument("--part", choices=["all", "latency", "memory", "app-memory"],
+                        default="all")
     arguments = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -345,6 +473,8 @@ def main() -> int:
         memory(app, memory_calls, with_widget=True)
     if arguments.part in ("all", "latency"):
         latency(app, calls)
+    if arguments.part in ("all", "app-memory"):
+        app_memory(app, memory_calls)
     return 0
 
 
