@@ -43,7 +43,6 @@ from display.board import ConnectionStatus
 from display.errors import DisplaySettingsError
 from server.protocol.client import (
     ClientError,
-    ConnectionLost,
     EventMessage,
     ProtocolClient,
     RequestFailed,
@@ -141,18 +140,6 @@ class _SessionLost(Exception):
     """The connection ended or stopped answering (internal: ends a session)."""
 
 
-class _DisplayClient(ProtocolClient):
-    """A ProtocolClient that can send a WebSocket ping (for the liveness check)."""
-
-    async def ping(self) -> None:
-        """Send a ping and wait for its pong (no timeout here: the caller bounds it)."""
-        connection = self._connection
-        if connection is None:
-            raise ConnectionLost("not connected")
-        pong = await connection.ping()
-        await pong
-
-
 class DisplayConnection:
     """Runs the display's protocol connection on its own thread (see the module contract).
 
@@ -240,7 +227,7 @@ class DisplayConnection:
             reason = "stopped"
             connected = False
             status = ConnectionStatus.LOST
-            client = _DisplayClient(self.settings.url, "display", self.settings.token,
+            client = ProtocolClient(self.settings.url, "display", self.settings.token,
                                     self.settings.site, lang=self.settings.lang,
                                     subscribe=list(LOBBY_DISPLAY_EVENTS),
                                     open_timeout=self.settings.open_timeout_seconds)
@@ -314,7 +301,7 @@ class DisplayConnection:
         for event in later:
             self._post(EventReceived(event, now))
 
-    async def _serve(self, client: _DisplayClient) -> None:
+    async def _serve(self, client: ProtocolClient) -> None:
         """Deliver events until the connection is lost (_SessionLost) or a stop is asked."""
         assert self._wake is not None
         loop = asyncio.get_running_loop()
@@ -352,7 +339,7 @@ class DisplayConnection:
                 if task is not None:
                     task.cancel()
 
-    async def _keep_alive(self, client: _DisplayClient) -> None:
+    async def _keep_alive(self, client: ProtocolClient) -> None:
         """Ping every ping_interval_seconds; raise _SessionLost when a pong is late."""
         while True:
             await asyncio.sleep(self.settings.ping_interval_seconds)

@@ -110,6 +110,21 @@ class ProtocolClient:
         await self.close()
         return await self.connect(after=self.last_seq)
 
+    async def ping(self) -> None:
+        """Send a WebSocket ping and wait for its pong: a liveness check that asks the server
+        for nothing (its WebSocket layer answers). No timeout here: the caller bounds it.
+
+        Raises ConnectionLost when not connected or the connection closes first.
+        """
+        connection = self._connection
+        if connection is None:
+            raise ConnectionLost("not connected")
+        try:
+            pong = await connection.ping()
+            await pong
+        except ConnectionClosed as error:
+            raise ConnectionLost(f"connection closed: {error}") from error
+
     async def request(self, request_type: str, **fields: Any) -> dict[str, Any]:
         """Send one request and return its ``result``; raises :class:`RequestFailed`."""
         return await self.request_with_id(request_type, next(self._ids), **fields)
