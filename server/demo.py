@@ -64,7 +64,7 @@ def connection_help(settings: Settings, running: RunningServer) -> str:
         if display_token:
             for zone in site.zones:
                 lines.append(f"    web display {zone.code}: {running.http_url}/display?"
-                             f"zone={zone.code}&site={site.code}&token={display_token}")
+                             f"zone={zone.code}&token={display_token}")
         for role in Role:
             token = token_of(site, role)
             if token:
