@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from support.clock import ManualClock
 from support.servers import (
     ADMIN_TOKEN,
     COUNTER_TOKEN,
@@ -49,22 +50,6 @@ FIVE_LABEL_SCALE = (
     (1, "Rất không hài lòng", "Very dissatisfied"),
 )
 SHORT_RATING_WINDOW_SECONDS = 20
-
-
-class ManualClock:
-    """The server's clock, moved only by :meth:`advance` (thread-safe)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
 
 
 class ServerThread:

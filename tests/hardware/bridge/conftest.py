@@ -9,9 +9,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
+from support.clock import ManualClock
 from support.servers import ADMIN_TOKEN, KIOSK_TOKEN, SITE
 
 from hardware.serial_bus import (
@@ -81,22 +82,6 @@ def emulated_bus() -> Iterator[EmulatedBus]:
         with emulator:
             yield bus
         assert emulator.failure is None
-
-
-class ManualClock:
-    """A server clock moved only by :meth:`advance` (thread-safe)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
