@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from support.bridge import board_shows, event_where, running_bridge
 
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
-from hardware.bridge.settings import BridgeSettings
-from hardware.serial_bus import Key, LedDisplay, LedMode
+from hardware.serial_bus import Key, LedMode
 from server.app.serve import RunningServer
-from server.protocol.client import EventMessage, ProtocolClient
+from server.protocol.client import ProtocolClient
 
 KEYPAD, LED, PAD = 0x11, 0x21, 0x31
 COUNTER = "1"
@@ -34,31 +34,8 @@ DEVICE_MAP = DeviceMap((
 @pytest.fixture
 async def bridge(server: RunningServer, emulated_bus: Any,
                  access: Any) -> AsyncIterator[Bridge]:
-    settings = BridgeSettings(server_url=server.ws_url, token=access.admin_token,
-                              site=access.site, port_url=emulated_bus.path,
-                              device_map=DEVICE_MAP, poll_interval=0.02, reply_timeout=0.1,
-                              reconnect_delays=(0.05,))
-    running = Bridge(settings)
-    running.start()
-    assert await asyncio.to_thread(running.connected.wait, WAIT)
-    yield running
-    await asyncio.to_thread(running.stop)  # the server keeps running meanwhile
-
-
-async def event_where(client: ProtocolClient, name: str,
-                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
-    """The next ``name`` event whose data ``accept`` likes (others are skipped)."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            event = await client.next_event(name, timeout=WAIT)
-            if accept(event.data):
-                return event
-
-
-async def board_shows(bus: Any, expected: Callable[[LedDisplay], bool]) -> bool:
-    shown: bool = await asyncio.to_thread(
-        bus.wait_until, lambda: expected(bus.emulator.led_display(LED)), WAIT)
-    return shown
+    async with running_bridge(server.ws_url, emulated_bus, access, DEVICE_MAP) as running:
+        yield running  # the server keeps running meanwhile
 
 
 async def issue(connect: Callable[..., Any], service: str = "DD-NOP") -> str:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.bridge import event_where
 
 from server.app.serve import RunningServer
-from server.protocol.client import EventMessage, ProtocolClient
+from server.protocol.client import ProtocolClient
 
 WAIT = 20.0
 MAP = """\
@@ -119,15 +120,6 @@ async def bridge_process(server: RunningServer, emulator: EmulatorProcess, tmp_p
         assert status == 0, (tmp_path / "bridge.log").read_text(encoding="utf-8")
 
 
-async def event_where(client: ProtocolClient, name: str,
-                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
-    async with asyncio.timeout(WAIT):
-        while True:
-            event = await client.next_event(name, timeout=WAIT)
-            if accept(event.data):
-                return event
-
-
 async def test_qms_bridge_drives_the_emulator_over_socket(
         bridge_process: asyncio.subprocess.Process, emulator: EmulatorProcess,
         connect: Callable[..., Any]) -> None:
@@ -139,12 +131,12 @@ async def test_qms_bridge_drives_the_emulator_over_socket(
                                   request_key=str(uuid.uuid4())))["ticket"]["number"]
 
     await emulator.type("n")
-    called = await event_where(admin, "ticket.called", lambda data: data["counter"] == "1")
+    called = await event_where(admin, "ticket.called", lambda data: data["counter"] == "1", WAIT)
     assert called.data["number"] == number
     await emulator.line_matching(rf"LED 0x21: {number} -> Q1")
 
     await emulator.type("f")
-    done = await event_where(admin, "ticket.done", lambda data: data["counter"] == "1")
+    done = await event_where(admin, "ticket.done", lambda data: data["counter"] == "1", WAIT)
     await emulator.line_matching(r"pad 0x31: lit for 30 s, keys 1\.\.4")
     await emulator.type("2")
     rating = await admin.next_event("rating.received", timeout=WAIT)

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.bridge import event_where, running_bridge
 from support.servers import site_config
 
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
-from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import Key
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
-from server.protocol.client import EventMessage, ProtocolClient
+from server.protocol.client import ProtocolClient
 
 KEYPAD, PAD = 0x11, 0x31
 COUNTER = "1"
@@ -64,24 +64,8 @@ async def server(settings: Settings, database_path: Path,
 @pytest.fixture
 async def bridge(server: RunningServer, emulated_bus: Any,
                  access: Any) -> AsyncIterator[Bridge]:
-    settings = BridgeSettings(server_url=server.ws_url, token=access.admin_token,
-                              site=access.site, port_url=emulated_bus.path,
-                              device_map=DEVICE_MAP, poll_interval=0.02, reply_timeout=0.1,
-                              reconnect_delays=(0.05,))
-    running = Bridge(settings)
-    running.start()
-    assert await asyncio.to_thread(running.connected.wait, WAIT)
-    yield running
-    await asyncio.to_thread(running.stop)
-
-
-async def event_where(client: ProtocolClient, name: str,
-                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
-    async with asyncio.timeout(WAIT):
-        while True:
-            event = await client.next_event(name, timeout=WAIT)
-            if accept(event.data):
-                return event
+    async with running_bridge(server.ws_url, emulated_bus, access, DEVICE_MAP) as running:
+        yield running
 
 
 async def serve_one(bus: Any, admin: ProtocolClient, connect: Callable[..., Any]) -> str:

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.bridge import board_shows, event_where, running_bridge
 
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
-from hardware.bridge.settings import BridgeSettings
-from hardware.serial_bus import Key, LedDisplay, LedMode
+from hardware.serial_bus import Key, LedMode
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings
-from server.protocol.client import EventMessage, ProtocolClient
+from server.protocol.client import ProtocolClient
 
 KEYPAD, LED, PAD = 0x11, 0x21, 0x31
 COUNTER = "1"
@@ -97,30 +97,8 @@ async def restartable(settings: Settings, database_path: Path, server_clock: Any
 @pytest.fixture
 async def bridge(restartable: RestartableServer, emulated_bus: Any,
                  access: Any) -> AsyncIterator[Bridge]:
-    settings = BridgeSettings(server_url=restartable.ws_url, token=access.admin_token,
-                              site=access.site, port_url=emulated_bus.path,
-                              device_map=DEVICE_MAP, poll_interval=0.02, reply_timeout=0.1,
-                              reconnect_delays=(0.05,))
-    running = Bridge(settings)
-    running.start()
-    assert await asyncio.to_thread(running.connected.wait, WAIT)
-    yield running
-    await asyncio.to_thread(running.stop)
-
-
-async def event_where(client: ProtocolClient, name: str,
-                      accept: Callable[[dict[str, Any]], bool]) -> EventMessage:
-    async with asyncio.timeout(WAIT):
-        while True:
-            event = await client.next_event(name, timeout=WAIT)
-            if accept(event.data):
-                return event
-
-
-async def board_shows(bus: Any, expected: Callable[[LedDisplay], bool]) -> bool:
-    shown: bool = await asyncio.to_thread(
-        bus.wait_until, lambda: expected(bus.emulator.led_display(LED)), WAIT)
-    return shown
+    async with running_bridge(restartable.ws_url, emulated_bus, access, DEVICE_MAP) as running:
+        yield running
 
 
 async def call_with_keypad(bus: Any, admin: ProtocolClient) -> str:

@@ -1,0 +1,54 @@
+"""Helpers for the bridge tests: a running bridge on an emulated bus, and waits on what the
+server says and what the emulated LED board shows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from hardware.bridge.bridge import Bridge
+from hardware.bridge.device_map import DeviceMap
+from hardware.bridge.settings import BridgeSettings
+from hardware.serial_bus import LedDisplay
+from server.protocol.client import EventMessage, ProtocolClient
+
+WAIT = 10.0
+LED = 0x21  # the emulated bus's LED board
+
+
+@asynccontextmanager
+async def running_bridge(server_url: str, bus: Any, access: Any,
+                         device_map: DeviceMap) -> AsyncIterator[Bridge]:
+    """A bridge joined to ``bus`` (an emulated bus with ``path``) and connected to the server;
+    stopped on leaving. Polls fast and reconnects at once, so tests wait little."""
+    settings = BridgeSettings(server_url=server_url, token=access.admin_token,
+                              site=access.site, port_url=bus.path, device_map=device_map,
+                              poll_interval=0.02, reply_timeout=0.1, reconnect_delays=(0.05,))
+    bridge = Bridge(settings)
+    bridge.start()
+    try:
+        assert await asyncio.to_thread(bridge.connected.wait, WAIT)
+        yield bridge
+    finally:
+        await asyncio.to_thread(bridge.stop)
+
+
+async def event_where(client: ProtocolClient, name: str,
+                      accept: Callable[[dict[str, Any]], bool],
+                      wait: float = WAIT) -> EventMessage:
+    """The next ``name`` event whose data ``accept`` likes (others are skipped)."""
+    async with asyncio.timeout(wait):
+        while True:
+            event = await client.next_event(name, timeout=wait)
+            if accept(event.data):
+                return event
+
+
+async def board_shows(bus: Any, expected: Callable[[LedDisplay], bool],
+                      led: int = LED) -> bool:
+    """Whether the emulated LED board at ``led`` comes to show what ``expected`` likes."""
+    shown: bool = await asyncio.to_thread(
+        bus.wait_until, lambda: expected(bus.emulator.led_display(led)), WAIT)
+    return shown
