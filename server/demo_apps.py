@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import IO, TextIO
@@ -57,7 +57,7 @@ class RunningApp:
     app: DemoApp
     process: subprocess.Popen[bytes]
     log_path: Path
-    reported_exit: bool = field(default=False)
+    reported_exit: bool = False
 
 
 def token_of(site: SiteSettings, role: Role) -> str | None:

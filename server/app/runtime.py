@@ -288,8 +288,9 @@ class QueueService:
         Runs on the writer thread, after any queued commits. Resume beyond what is kept answers
         ``gap``; each site's ``seq`` lives in its own row, so it never goes back.
         """
-        cutoff = self.clock() - timedelta(days=self.server.event_retention_days)
-        self._purged_on = self.clock().date()
+        now = self.clock()
+        cutoff = now - timedelta(days=self.server.event_retention_days)
+        self._purged_on = now.date()
         loop = asyncio.get_running_loop()
         try:
             purged = await loop.run_in_executor(self.writer, self.repository.purge_events,

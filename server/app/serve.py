@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
-from sqlalchemy.engine import make_url
 
 from server.app.http import create_app
 from server.app.runtime import Clock, QueueService
 from server.config.settings import LOCAL_HOST_NAMES, Settings
-from server.store.database import Engines, migrate, open_engines
+from server.store.database import Engines, describe_database, migrate, open_engines
 from server.store.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -85,11 +84,6 @@ def effective_public_url(public_url: str, port: int) -> str:
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
     return urlunsplit((parts.scheme, f"{host}:{port}", parts.path, parts.query,
                        parts.fragment))
-
-
-def describe_database(url: str) -> str:
-    """The URL without its password, for logs."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 async def start_server(

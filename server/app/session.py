@@ -303,15 +303,13 @@ class Session:
 
     def _site_token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
         valid = False
+        # Compare against every candidate so the time taken does not reveal which matched.
         for candidate in site.tokens:
             valid |= tokens_equal(token, candidate.token) and candidate.role is role
         return valid
 
     def _token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
-        valid = False
-        # Compare against every candidate so the time taken does not reveal which matched.
-        for candidate in site.tokens:
-            valid |= tokens_equal(token, candidate.token) and candidate.role is role
+        valid = self._site_token_valid(site, role, token)
         if role is Role.ADMIN:
             for admin_token in self.settings.admin_tokens:
                 valid |= tokens_equal(token, admin_token)

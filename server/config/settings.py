@@ -51,6 +51,7 @@ class ServiceKind(StrEnum):
 # Host names that mean "this machine": a public URL naming one is not reachable by phones.
 LOCAL_HOST_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
+
 @dataclass(frozen=True, slots=True)
 class NumberFormat:
     """How a daily sequence number (1, 2, ...) is printed.

@@ -51,12 +51,12 @@ def open_engines(url: str) -> Engines:
     try:
         return _open_engines(url)
     except (ArgumentError, NoSuchModuleError, ImportError, OSError) as error:
-        raise StoreError(f"database URL {_shown(url)!r}: {_reason(error)} (expected e.g. "
-                         "sqlite:///path/qms.sqlite3 or postgresql://user:password@host/db)"
-                         ) from error
+        raise StoreError(f"database URL {describe_database(url)!r}: {_reason(error)} "
+                         "(expected e.g. sqlite:///path/qms.sqlite3 or "
+                         "postgresql://user:password@host/db)") from error
 
 
-def _shown(url: str) -> str:
+def describe_database(url: str) -> str:
     """``url`` with its password hidden, for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -133,8 +133,8 @@ def migrate(engines: Engines) -> None:
     try:
         _migrate(engines)
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open the database {_shown(engines.url)!r}: {_reason(error)}"
-                         ) from error
+        raise StoreError(f"cannot open the database {describe_database(engines.url)!r}: "
+                         f"{_reason(error)}") from error
 
 
 def _migrate(engines: Engines) -> None:
