@@ -32,6 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import SERVER_NAME, __version__
+from server.app.frames import frame_sender
 from server.app.runtime import QueueService
 from server.app.session import Session
 from server.app.status_page import render_status_page
@@ -70,16 +71,13 @@ class QueueApplication:
             return
         await send({"type": "websocket.accept"})
 
-        async def send_text(text: str) -> None:
-            await send({"type": "websocket.send", "text": text})
-
         async def close(code: int, reason: str) -> None:
             try:
                 await send({"type": "websocket.close", "code": code, "reason": reason})
             except (OSError, RuntimeError) as error:  # the peer has already gone
                 logger.debug("close after disconnect: %s", error)
 
-        session = Session(self.service, send_text, close)
+        session = Session(self.service, frame_sender(send), close)
         try:
             while not session.closing:
                 message = await receive()

@@ -92,8 +92,14 @@ async def start_server(
     port: int | None = None,
     database_url: str | None = None,
     clock: Clock = system_clock,
+    websocket_implementation: str = "websockets-sansio",
 ) -> RunningServer:
-    """Migrate the database, load the sites and listen; returns once accepting connections."""
+    """Migrate the database, load the sites and listen; returns once accepting connections.
+
+    ``websocket_implementation`` is uvicorn's ``ws`` setting. The default is the one whose
+    connections :mod:`server.app.frames` writes to directly; any other (``"websockets"``,
+    uvicorn's older implementation) works through plain ASGI sends, at more cost per frame.
+    """
     server_settings = settings.server
     url = database_url or server_settings.resolved_database_url()
     engines = open_engines(url)
@@ -117,7 +123,7 @@ async def start_server(
     app = create_app(service, engines.writer.dialect.name)
     config = uvicorn.Config(
         app,
-        ws="websockets-sansio",
+        ws=websocket_implementation,
         ws_max_size=TRANSPORT_FRAME_LIMIT,
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
+from server.app.frames import FrameSender, PeerGone
 from server.config.settings import Role, SiteSettings
 from server.domain import commands
 from server.domain.calling import calling_order
@@ -83,19 +84,20 @@ class TokenBucket:
 
 
 class Session:
-    """Serves one WebSocket connection; ``send``/``close`` are the transport's."""
+    """Serves one WebSocket connection; ``sender``/``close`` are the transport's (``sender``
+    takes every frame waiting, in order)."""
 
     def __init__(
         self,
         service: Any,
-        send: Callable[[str], Awaitable[None]],
+        sender: FrameSender,
         close: Callable[[int, str], Coroutine[Any, Any, None]],
     ) -> None:
         from server.app.runtime import QueueService
 
         self.service: QueueService = service
         self.settings = service.server
-        self._send = send
+        self.sender = sender
         self._close = close
         self.role: Role | None = None
         self.runtime: SiteRuntime | None = None
@@ -106,32 +108,36 @@ class Session:
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
                                   time.monotonic)
-        self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
+        # Frames of this loop step, handed to the sender together at the step's end: a call's
+        # ticket.done, ticket.called and counter.changed reach a display in one socket write.
+        self._waiting: list[str] = []
+        self._flush_scheduled = False
         self._holding: list[tuple[int, str]] | None = None
         self._closer: asyncio.Task[None] | None = None
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._loop = asyncio.get_running_loop()
 
     # --- output ---------------------------------------------------------------------------
-
-    async def _write_loop(self) -> None:
-        while True:
-            frame = await self._outgoing.get()
-            if frame is None:
-                return
-            await self._send(frame)
-            if not self._outgoing.empty():
-                # Round-robin across connections: one call sends ticket.done, ticket.called and
-                # counter.changed; without this yield the last display got its ticket.called
-                # only after every other display had been sent all three.
-                await asyncio.sleep(0)
 
     def _enqueue(self, frame: str) -> None:
         if self.closing:
             return
-        if self._outgoing.qsize() >= self.settings.outgoing_queue_limit:
+        if self.sender.backlog + len(self._waiting) >= self.settings.outgoing_queue_limit:
             self._drop_slow_client()
             return
-        self._outgoing.put_nowait(frame)
+        self._waiting.append(frame)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        frames, self._waiting = self._waiting, []
+        if not frames:
+            return
+        try:
+            self.sender.send(frames)
+        except PeerGone as error:  # the receive side sees the disconnect and detaches
+            logger.debug("dropping %d frames: %s", len(frames), error)
 
     def _drop_slow_client(self) -> None:
         """Let go of a client that stopped reading: holding its backlog would grow forever.
@@ -141,14 +147,13 @@ class Session:
         closes the socket. The client reconnects and resumes from the last event it applied.
         """
         logger.warning("dropping a %s connection that fell %d frames behind", self.role,
-                       self._outgoing.qsize())
+                       self.sender.backlog + len(self._waiting))
         self.closing = True
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
-        while not self._outgoing.empty():
-            self._outgoing.get_nowait()
-        self._writer.cancel()
-        self._closer = asyncio.get_running_loop().create_task(
+        self._waiting.clear()
+        self.sender.stop()
+        self._closer = self._loop.create_task(
             self._close(CLOSE_TRY_LATER, "too slow: reconnect and resume"))
 
     def deliver(self, seq: int, name: str, frame: str) -> None:
@@ -167,30 +172,27 @@ class Session:
         self._enqueue(wire.encode_error(request_id, code, message))
 
     async def detach(self) -> None:
-        """The connection is gone: stop receiving events and stop the writer."""
+        """The connection is gone: stop receiving events and writing."""
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
             self.runtime.connections -= 1
-        self._outgoing.put_nowait(None)
-        for task in (self._writer, self._closer):
-            if task is None:
-                continue
-            task.cancel()
+        self.closing = True
+        self._waiting.clear()
+        self.sender.stop()
+        if self._closer is not None:
+            self._closer.cancel()
             try:
-                await task
+                await self._closer
             except (asyncio.CancelledError, OSError):
                 pass
             except RuntimeError as error:  # the transport refused a send after closing
-                logger.debug("writer stopped: %s", error)
+                logger.debug("close stopped: %s", error)
 
     async def _refuse(self, code: int, reason: str) -> None:
         self.closing = True
         # Let the error reply go out before the close frame.
-        self._outgoing.put_nowait(None)
-        try:
-            await self._writer
-        except (OSError, RuntimeError) as error:
-            logger.debug("writer stopped while refusing: %s", error)
+        self._flush()
+        await self.sender.flushed()
         await self._close(code, reason)
 
     # --- input ----------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""Writing text frames to one WebSocket connection, in order, without a task per frame.
+
+A call sends ``ticket.done``, ``ticket.called`` and ``counter.changed`` to every display.
+Through ASGI that is a task wake-up, one ``send`` and one socket write per frame per display;
+with 500 displays that fan-out took ~24 ms (py-spy and timings on bench/server_bench.py).
+:class:`DirectFrameSender` instead hands a connection's waiting frames to its ``websockets``
+protocol under uvicorn and writes them to the socket in one call, synchronously, from the
+publishing step itself. Only when the peer reads slowly (the transport paused writing) do
+frames wait in a backlog, written by a drain task once the transport can take them again.
+
+It reaches into uvicorn's ``websockets-sansio`` protocol object (the ASGI ``send`` is its bound
+method), so :func:`frame_sender` checks every attribute it uses and falls back to
+:class:`AsgiFrameSender`, plain ASGI sends from a drain task, when they are not there (a
+uvicorn that changed, another ASGI server). Both keep the ASGI rules: nothing is written
+before the handshake or after a close, and a paused transport is waited on, not flooded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+logger = logging.getLogger(__name__)
+
+AsgiSend = Callable[[dict[str, Any]], Awaitable[None]]
+
+# What DirectFrameSender uses of uvicorn's WebSocketsSansIOProtocol.
+_PROTOCOL_ATTRIBUTES = ("conn", "transport", "writable", "disconnected", "close_sent",
+                        "handshake_complete")
+_fallback_reported = False
+
+
+class PeerGone(OSError):
+    """The connection closed (or is closing); the frames were not written."""
+
+
+class FrameSender(Protocol):
+    """Where a session's frames go. ``send`` never blocks: it writes at once when it can and
+    otherwise keeps the frames, in order, until the transport takes them."""
+
+    @property
+    def backlog(self) -> int:
+        """Frames accepted but not yet written to the socket."""
+        ...
+
+    def send(self, frames: list[str]) -> None:
+        """Write ``frames`` after everything sent before; raises :class:`PeerGone` when the
+        connection is known to be closed."""
+        ...
+
+    async def flushed(self) -> None:
+        """Return once the backlog is written (or can never be: the peer went)."""
+        ...
+
+    def stop(self) -> None:
+        """Drop the backlog and write nothing more."""
+        ...
+
+
+class _BacklogSender:
+    """The shared part: the backlog and its drain task. Subclasses say whether a batch can
+    be written right now, how to write it now, and how to wait until it can be."""
+
+    def __init__(self) -> None:
+        self._backlog: list[str] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    @property
+    def backlog(self) -> int:
+        return len(self._backlog)
+
+    def send(self, frames: list[str]) -> None:
+        if self._stopped:
+            return
+        if self._drainer is None and self._can_write_now():
+            self._write_now(frames)
+            return
+        self._backlog.extend(frames)
+        if self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def flushed(self) -> None:
+        if self._drainer is not None:
+            # wait() rather than await: a drain that failed or was stopped is not our error.
+            await asyncio.wait({self._drainer})
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._backlog.clear()
+        if self._drainer is not None:
+            self._drainer.cancel()
+
+    async def _drain(self) -> None:
+        try:
+            while self._backlog and not self._stopped:
+                frames, self._backlog = self._backlog, []
+                await self._write_later(frames)
+        except OSError as error:  # the peer went; the receive side will see it and detach
+            logger.debug("dropping %d frames: %s", len(self._backlog), error)
+            self._backlog.clear()
+        finally:
+            self._drainer = None
+
+    def _can_write_now(self) -> bool:
+        raise NotImplementedError
+
+    def _write_now(self, frames: list[str]) -> None:
+        raise NotImplementedError
+
+    async def _write_later(self, frames: list[str]) -> None:
+        raise NotImplementedError
+
+
+class AsgiFrameSender(_BacklogSender):
+    """One ASGI ``websocket.send`` per frame, from the drain task: any ASGI server."""
+
+    def __init__(self, send: AsgiSend) -> None:
+        super().__init__()
+        self._send = send
+
+    def _can_write_now(self) -> bool:
+        return False  # an ASGI send is a coroutine: always through the drain task
+
+    async def _write_later(self, frames: list[str]) -> None:
+        for frame in frames:
+            await self._send({"type": "websocket.send", "text": frame})
+
+
+@functools.lru_cache(maxsize=256)
+def shared_text_frame(text: str) -> bytes:
+    """``text`` as a server-to-client WebSocket text frame: unmasked and, with no extension
+    negotiated, the same bytes on every connection, so an event going to 500 displays is
+    framed once (the cache keeps the last events; replies pass through it once each)."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+class DirectFrameSender(_BacklogSender):
+    """A batch framed once per event (:func:`shared_text_frame`) and written to the socket in
+    one call. Only for connections with no extension (the server turns compression off)."""
+
+    def __init__(self, protocol: Any) -> None:
+        super().__init__()
+        self._protocol = protocol
+
+    def _can_write_now(self) -> bool:
+        return bool(self._protocol.writable.is_set())
+
+    def _write_now(self, frames: list[str]) -> None:
+        protocol = self._protocol
+        connection = protocol.conn
+        if (protocol.disconnected or protocol.close_sent or not protocol.handshake_complete
+                or connection.state is not State.OPEN):
+            raise PeerGone("the WebSocket connection is closed")
+        # Anything the protocol itself queued (a pong) goes first, as send_text would do.
+        protocol.transport.write(b"".join([*connection.data_to_send(),
+                                           *map(shared_text_frame, frames)]))
+
+    async def _write_later(self, frames: list[str]) -> None:
+        await self._protocol.writable.wait()
+        self._write_now(frames)
+
+
+def frame_sender(send: AsgiSend) -> FrameSender:
+    """The fastest sender that is safe for this ASGI ``send``."""
+    global _fallback_reported
+    protocol = getattr(send, "__self__", None)
+    if (protocol is not None and all(hasattr(protocol, name) for name in _PROTOCOL_ATTRIBUTES)
+            and isinstance(protocol.conn, ServerProtocol) and not protocol.conn.extensions):
+        return DirectFrameSender(protocol)
+    if (protocol is not None and type(protocol).__module__.startswith("uvicorn.")
+            and not _fallback_reported):
+        # Worth saying once: everything still works, but each frame costs a task step.
+        _fallback_reported = True
+        logger.warning("uvicorn's WebSocket protocol is not the one expected; frames go "
+                       "through ASGI one by one")
+    return AsgiFrameSender(send)
