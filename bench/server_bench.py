@@ -3,15 +3,22 @@
     python bench/server_bench.py                 # full run (about a minute)
     python bench/server_bench.py --quick         # smaller, for a smoke check
 
+    python bench/server_bench.py --part calls    # only (b); --part issue: only (a)
+
+Kiosks and displays are lightweight clients (:class:`LightClient`: real WebSocket framing,
+no task per connection), so on 2 cores the measuring side takes little CPU from the server;
+real kiosks and displays are other machines. The server's CPU per ticket and per call are
+printed too: unlike latencies, they hardly move with what else the machine is doing.
+
 (a) 50 kiosk connections issue tickets. First at a fixed 1,000 tickets/s (open loop: latency
     from each press's scheduled time to its reply, which comes only after the commit); then
     as fast as the server answers (closed loop: the most it can do), with the kiosks not
     subscribed to events, and subscribed to every event (each ticket then fans out to all 50).
-(b) 500 display connections (lightweight clients in two processes, so the measuring side
-    is not the bottleneck); a counter calls tickets one at a time; prints median/p99 of the
-    time from sending ``call_next`` to each display receiving its ``ticket.called`` frame.
-    Each call also finishes the counter's previous ticket. Run twice: displays subscribed as
-    the lobby display is (LOBBY_DISPLAY_EVENTS), and subscribed to every event.
+(b) 500 display connections (held by two processes); a counter calls tickets one at a time;
+    prints median/p99 of the time from sending ``call_next`` to each display receiving its
+    ``ticket.called`` frame. Each call also finishes the counter's previous ticket. Run
+    twice: displays subscribed as the lobby display is (LOBBY_DISPLAY_EVENTS), and
+    subscribed to every event.
 Targets (2-core machine): >= 1,000 tickets/s with p99 < 20 ms; call-to-display p99 < 50 ms.
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import multiprocessing
 import os
@@ -29,8 +37,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 from server.protocol.client import ProtocolClient
 from server.protocol.messages import LOBBY_DISPLAY_EVENTS
@@ -39,6 +52,9 @@ SITE = "bench"
 KIOSK_TOKEN = "bench-kiosk-token-0001"
 DISPLAY_TOKEN = "bench-display-token-0001"
 ADMIN_TOKEN = "bench-admin-token-0001"
+# Display connections are held by this many processes, so the measuring side keeps up.
+DISPLAY_PROCESSES = 2
+
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -82,11 +98,14 @@ def bench_config(directory: Path) -> Path:
 
 
 def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "server", "--config", str(bench_config(directory)),
-         "--db", f"sqlite:///{directory / 'bench.sqlite3'}", "--port", str(port),
-         "--data-dir", str(directory), "--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads would stall the server once it filled.
+    log = directory / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "server", "--config",
+             str(bench_config(directory)), "--db", f"sqlite:///{directory / 'bench.sqlite3'}",
+             "--port", str(port), "--data-dir", str(directory), "--log-level", "WARNING"],
+            stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -94,8 +113,7 @@ def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
                 return process
         except OSError:
             if process.poll() is not None:
-                message = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"server exited: {message}") from None
+                raise RuntimeError(f"server exited: {log.read_text('utf-8')}") from None
             time.sleep(0.05)
     raise RuntimeError("server did not start")
 
@@ -117,14 +135,14 @@ async def issue_phase(url: str, kiosks: int, per_kiosk: int, subscribed: bool, t
     that total rate and latency runs from the *scheduled* time, so a slow reply also counts
     against the presses queued behind it.
     """
-    clients = [ProtocolClient(url, "kiosk", KIOSK_TOKEN, SITE,
-                              subscribe=None if subscribed else []) for _ in range(kiosks)]
-    await asyncio.gather(*(client.connect() for client in clients))
-    services = [service["code"] for service in clients[0].hello_result["state"]["services"]]
+    clients = await asyncio.gather(*(light_client(url, "kiosk", KIOSK_TOKEN,
+                                                  None if subscribed else [])
+                                     for _ in range(kiosks)))
+    hello = await clients[0].ready
+    services = [service["code"] for service in hello["state"]["services"]]
     latencies: list[float] = []
-    loop = asyncio.get_running_loop()
 
-    async def run(index: int, client: ProtocolClient, begin: float) -> None:
+    async def run(index: int, client: LightClient, begin: float) -> None:
         for press in range(per_kiosk):
             if offered_rate is None:
                 scheduled = time.perf_counter()
@@ -137,20 +155,126 @@ async def issue_phase(url: str, kiosks: int, per_kiosk: int, subscribed: bool, t
             await client.request("issue", service=services[(index + press) % len(services)],
                                  request_key=f"{tag}-{index}-{press}")
             latencies.append(time.perf_counter() - scheduled)
-            if subscribed:
-                while not client.events.empty():  # keep the client's queue from growing
-                    client.events.get_nowait()
 
     # Warm-up: one press per kiosk, not measured.
     await asyncio.gather(*(client.request("issue", service=services[0],
                                           request_key=f"{tag}-warm-{index}")
                            for index, client in enumerate(clients)))
-    del loop
     started = time.perf_counter()
     await asyncio.gather(*(run(index, client, started) for index, client in enumerate(clients)))
     elapsed = time.perf_counter() - started
-    await asyncio.gather(*(client.close() for client in clients))
+    for client in clients:
+        client.close()
     return kiosks * per_kiosk / elapsed, latencies
+
+
+class LightClient(asyncio.Protocol):
+    """A real WebSocket client of the server (the ``websockets`` sans-I/O protocol does the
+    handshake, masking and frame parsing) driven straight from ``data_received``: no task or
+    queue per connection and no decoding of events, so the measuring side takes as little of
+    the 2 cores from the server as it can. Real kiosks and displays are other machines."""
+
+    def __init__(self, url: str, hello: dict[str, object]) -> None:
+        self.protocol = ClientProtocol(parse_uri(url), max_size=2**22)
+        self.hello = hello
+        loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next_id = 2  # the hello is 1
+        self.transport: asyncio.Transport | None = None
+
+    def request(self, kind: str, **fields: object) -> asyncio.Future[dict[str, Any]]:
+        """Send a request; the future gets its ``result`` (or an error for a refusal)."""
+        request_id, self._next_id = self._next_id, self._next_id + 1
+        reply = asyncio.get_running_loop().create_future()
+        self._replies[request_id] = reply
+        self.protocol.send_text(json.dumps({"type": kind, "id": request_id, **fields}).encode())
+        self._flush()
+        return reply
+
+    def on_event(self, frame: bytes, arrived: float) -> None:
+        """An event frame arrived (undecoded); the default ignores it."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.monotonic()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                self.protocol.send_text(json.dumps(self.hello).encode())
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                frame = bytes(event.data)
+                if frame.startswith(b'{"type":"event"'):
+                    self.on_event(frame, arrived)
+                else:
+                    self._answer(json.loads(frame))
+        self._flush()  # pongs, and the hello
+
+    def _answer(self, reply: dict[str, Any]) -> None:
+        future = self.ready if reply["id"] == 1 else self._replies.pop(reply["id"])
+        if reply["ok"]:
+            future.set_result(reply["result"])
+        else:
+            future.set_exception(RuntimeError(f"refused: {reply['error']}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for future in (self.ready, *self._replies.values()):
+            if not future.done():
+                future.set_exception(ConnectionError(f"connection lost: {exc}"))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+
+
+async def light_client(url: str, role: str, token: str,
+                       subscribe: list[str] | None = None) -> LightClient:
+    """A connected :class:`LightClient` whose hello has been answered."""
+    hello: dict[str, object] = {"type": "hello", "id": 1, "protocol": 1, "role": role,
+                                "token": token, "site": SITE}
+    if subscribe is not None:
+        hello["subscribe"] = subscribe
+    parts = urlsplit(url)
+    _transport, client = await asyncio.get_running_loop().create_connection(
+        functools.partial(LightClient, url, hello), parts.hostname or "127.0.0.1",
+        parts.port or 80)
+    await client.ready
+    return client
+
+
+class LightDisplay(LightClient):
+    """Notes when each ``ticket.called`` frame arrived; ``done`` once ``calls`` have."""
+
+    def __init__(self, url: str, hello: dict[str, object], calls: int,
+                 received: list[tuple[str, float]]) -> None:
+        super().__init__(url, hello)
+        self.calls = calls
+        self.seen = 0
+        self.received = received
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_event(self, frame: bytes, arrived: float) -> None:
+        if b'"event":"ticket.called"' in frame[:60]:
+            self.received.append((json.loads(frame)["data"]["number"], arrived))
+            self.seen += 1
+            if self.seen == self.calls and not self.done.done():
+                self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if not self.done.done():
+            self.done.set_exception(ConnectionError(f"display connection lost: {exc}"))
 
 
 def display_worker(url: str, count: int, ready: multiprocessing.Queue,  # type: ignore[type-arg]
@@ -158,42 +282,38 @@ def display_worker(url: str, count: int, ready: multiprocessing.Queue,  # type: 
                    subscribe: list[str] | None) -> None:
     """Hold ``count`` display connections; report (number, monotonic receipt time) pairs.
 
-    The connections are raw WebSocket clients that note the arrival time of each frame and
-    parse only ``ticket.called`` ones: on a 2-core machine, fully decoding every frame for
-    500 displays would time the measuring processes rather than the server.
+    The connections are :class:`LightDisplay` clients that parse only ``ticket.called``
+    frames: on a 2-core machine, a task and a full decode per frame for 500 displays would
+    time the measuring processes rather than the server.
     """
-
-    async def hold(received: list[tuple[str, float]]) -> None:
-        async with connect(url, max_size=2**22, compression=None) as connection:
-            hello: dict[str, object] = {"type": "hello", "id": 1, "protocol": 1,
-                                        "role": "display", "token": DISPLAY_TOKEN, "site": SITE}
-            if subscribe is not None:
-                hello["subscribe"] = subscribe
-            await connection.send(json.dumps(hello))
-            await connection.recv()  # the hello reply
-            ready_connections.append(connection)
-            if len(ready_connections) == count:
-                ready.put(count)
-            seen = 0
-            while seen < calls:
-                frame = await connection.recv()
-                arrived = time.monotonic()
-                if '"event":"ticket.called"' in frame[:60]:
-                    seen += 1
-                    received.append((json.loads(frame)["data"]["number"], arrived))
-
-    ready_connections: list[object] = []
+    hello: dict[str, object] = {"type": "hello", "id": 1, "protocol": 1, "role": "display",
+                                "token": DISPLAY_TOKEN, "site": SITE}
+    if subscribe is not None:
+        hello["subscribe"] = subscribe
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
 
     async def main() -> None:
+        loop = asyncio.get_running_loop()
         received: list[tuple[str, float]] = []
-        await asyncio.gather(*(hold(received) for _ in range(count)))
+        displays: list[LightDisplay] = []
+        for _ in range(count):
+            _transport, display = await loop.create_connection(
+                functools.partial(LightDisplay, url, hello, calls, received), host, port)
+            displays.append(display)
+        await asyncio.gather(*(display.ready for display in displays))
+        ready.put(count)
+        await asyncio.gather(*(display.done for display in displays))
         results.put(received)
+        for display in displays:
+            display.close()
 
     asyncio.run(main())
 
 
-async def call_phase(url: str, displays: int, calls: int, processes: int,
-                     subscribe: list[str] | None, tag: str) -> list[float]:
+async def call_phase(url: str, pid: int, displays: int, calls: int, processes: int,
+                     subscribe: list[str] | None, tag: str) -> tuple[list[float], float]:
+    """Latencies of each display's ``ticket.called``, and the server's CPU seconds per call."""
     context = multiprocessing.get_context("spawn")
     ready: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
     results: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
@@ -216,6 +336,7 @@ async def call_phase(url: str, displays: int, calls: int, processes: int,
         sent: dict[str, float] = {}
         async with ProtocolClient(url, "display", DISPLAY_TOKEN, SITE,
                                   subscribe=["ticket.called"]) as probe:
+            used = cpu_seconds(pid)
             for _ in range(calls):
                 started = time.monotonic()
                 ticket = (await admin.request("call_next", as_counter=counter["code"]))["ticket"]
@@ -223,13 +344,14 @@ async def call_phase(url: str, displays: int, calls: int, processes: int,
                 await probe.next_event("ticket.called")
                 # Let every display drain before the next call, as a hall would see it.
                 await asyncio.sleep(0.05)
+            used = (cpu_seconds(pid) - used) / calls
     latencies: list[float] = []
     for _ in workers:
         received = await asyncio.to_thread(results.get, True, 300)
         latencies.extend(at - sent[number] for number, at in received if number in sent)
     for worker in workers:
         worker.join(timeout=30)
-    return latencies
+    return latencies, used
 
 
 def report(label: str, values: list[float]) -> None:
@@ -238,10 +360,48 @@ def report(label: str, values: list[float]) -> None:
           f"({len(values)} samples)")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def issue_part(url: str, pid: int, kiosks: int, per_kiosk: int) -> None:
+    print(f"(a) issue: {kiosks} kiosk connections x {per_kiosk} presses")
+    used = cpu_seconds(pid)
+    rate, latencies = await issue_phase(url, kiosks, per_kiosk, False, "open",
+                                        offered_rate=1000.0)
+    used = cpu_seconds(pid) - used
+    print(f"  offered 1000 tickets/s (open loop), achieved {rate:.0f} tickets/s; server CPU "
+          f"{used / (kiosks * per_kiosk) * 1e6:.0f} us per ticket")
+    report("issue scheduled-press-to-reply", latencies)
+    for subscribed in (False, True):
+        rate, latencies = await issue_phase(url, kiosks, per_kiosk, subscribed,
+                                            "sub" if subscribed else "closed")
+        what = "kiosks subscribed to all events" if subscribed else "kiosks not subscribed"
+        print(f"  saturation (closed loop), {what}: {rate:.0f} tickets/s")
+        report("issue request-to-reply", latencies)
+    print(f"  server resident memory: {resident_mb(pid):.0f} MB")
+
+
+async def calls_part(url: str, pid: int, displays: int, calls: int) -> None:
+    print(f"(b) call-to-display: {displays} displays, {calls} calls")
+    for subscribe, what in ((list(LOBBY_DISPLAY_EVENTS), "lobby-display subscription"),
+                            (None, "subscribed to every event")):
+        latencies, used = await call_phase(url, pid, displays, calls,
+                                           DISPLAY_PROCESSES, subscribe, what[:5])
+        report(f"{what}: call_next sent -> ticket.called received", latencies)
+        print(f"    server CPU {used * 1000:.1f} ms per call")
+    print(f"  server resident memory: {resident_mb(pid):.0f} MB")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=("all", "issue", "calls"), default="all",
+                        help="run only (a) or (b)")
     options = parser.parse_args()
     kiosks, per_kiosk = 50, (40 if options.quick else 200)
     displays, calls = (100, 10) if options.quick else (500, 60)
@@ -253,25 +413,11 @@ async def main() -> None:
         try:
             print(f"server pid {server.pid}, {os.cpu_count()} cores, SQLite WAL "
                   f"synchronous=FULL, python {sys.version.split()[0]}")
-            print(f"(a) issue: {kiosks} kiosk connections x {per_kiosk} presses")
-            rate, latencies = await issue_phase(url, kiosks, per_kiosk, False, "open",
-                                                offered_rate=1000.0)
-            print(f"  offered 1000 tickets/s (open loop), achieved {rate:.0f} tickets/s")
-            report("issue scheduled-press-to-reply", latencies)
-            for subscribed in (False, True):
-                rate, latencies = await issue_phase(url, kiosks, per_kiosk, subscribed,
-                                                    "sub" if subscribed else "closed")
-                what = "kiosks subscribed to all events" if subscribed else \
-                    "kiosks not subscribed"
-                print(f"  saturation (closed loop), {what}: {rate:.0f} tickets/s")
-                report("issue request-to-reply", latencies)
-            print(f"  server resident memory: {resident_mb(server.pid):.0f} MB")
-            print(f"(b) call-to-display: {displays} displays, {calls} calls")
-            for subscribe, what in ((list(LOBBY_DISPLAY_EVENTS), "lobby-display subscription"),
-                                    (None, "subscribed to every event")):
-                latencies = await call_phase(url, displays, calls, 2, subscribe, what[:5])
-                report(f"{what}: call_next sent -> ticket.called received", latencies)
-            print(f"  server resident memory: {resident_mb(server.pid):.0f} MB")
+            if options.part in ("all", "issue"):
+                await issue_part(url, server.pid, kiosks, per_kiosk)
+            if options.part in ("all", "calls"):
+                await calls_part(url, server.pid, displays, calls)
+
         finally:
             server.terminate()
             server.wait(timeout=30)
