@@ -150,6 +150,11 @@ class DirectFrameSender(_BacklogSender):
         super().__init__()
         self._protocol = protocol
 
+    @property
+    def protocol(self) -> Any:
+        """The uvicorn protocol object written to."""
+        return self._protocol
+
     def _can_write_now(self) -> bool:
         return bool(self._protocol.writable.is_set())
 

@@ -22,6 +22,7 @@ from server.app.frames import (
 )
 from server.app.serve import start_server
 from server.app.session import Session
+from server.app.websocket_protocol import QueueWebSocketProtocol
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
 
@@ -198,3 +199,25 @@ def test_a_shared_frame_is_a_plain_unmasked_text_frame() -> None:
     long = shared_text_frame("a" * 300)
     assert long[:4] == bytes([0x81, 126]) + (300).to_bytes(2, "big")
     assert shared_text_frame("a" * 300) is long  # framed once, then reused
+
+
+async def test_requests_sent_back_to_back_are_all_answered_in_order(settings: Settings,
+                                                                    tmp_path: Path) -> None:
+    # More than the protocol reads ahead, so reading pauses and resumes on the way.
+    count = QueueWebSocketProtocol.READ_AHEAD * 3
+    server = await start_server(settings, host="127.0.0.1", port=0,
+                                database_url=f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
+            (session,) = [subscriber for subscriber in server.service.sites[SITE].subscribers
+                          if isinstance(subscriber, Session)]
+            assert isinstance(session.sender, DirectFrameSender)
+            assert isinstance(session.sender.protocol, QueueWebSocketProtocol)
+            replies = await asyncio.gather(*(
+                kiosk.request("issue", service="HT", request_key=f"k{press}")
+                for press in range(count)))
+            numbers = [reply["ticket"]["number"] for reply in replies]
+            assert numbers == [f"A{sequence:03d}" for sequence in range(1, count + 1)]
+            assert not session.sender.protocol.read_paused
+    finally:
+        await server.stop()
