@@ -37,31 +37,48 @@ def choose_next(
     if targeted:
         return _earliest(state, targeted.keys())
 
-    due = [
-        ticket
-        for ticket in _queued(state, counter.services)
-        if ticket.appointment_at is not None and ticket.appointment_at <= now
-    ]
-    if due:
-        return min(due, key=lambda ticket: (ticket.appointment_at, ticket.queue_key))
+    # One pass over the counter's queues: the earliest due appointment, and per service the
+    # first priority and the first ordinary ticket. Building lists of every queued ticket
+    # made a call at a 4,500-ticket queue cost 2 ms (and a ``queue`` request 50 of them).
+    due: Ticket | None = None
+    firsts: list[tuple[Ticket | None, Ticket | None]] = []
+    for service in counter.services:
+        first_priority: Ticket | None = None
+        first_ordinary: Ticket | None = None
+        for ticket in _queued(state, (service,)):
+            if (ticket.appointment_at is not None and ticket.appointment_at <= now
+                    and (due is None or _appointment_order(ticket) < _appointment_order(due))):
+                due = ticket
+            if ticket.priority is not None:
+                if first_priority is None or ticket.queue_key < first_priority.queue_key:
+                    first_priority = ticket
+            elif first_ordinary is None or ticket.queue_key < first_ordinary.queue_key:
+                first_ordinary = ticket
+        firsts.append((first_priority, first_ordinary))
+    if due is not None:
+        return due
 
-    pool: list[Ticket] = []
     if counter.order is CallOrder.PREFERENCE:
-        for service in counter.services:
-            pool = list(_queued(state, (service,)))
-            if pool:
-                break
+        # The first service in the counter's list that has anyone waiting.
+        pool = next((pair for pair in firsts if pair != (None, None)), (None, None))
     else:
-        pool = list(_queued(state, counter.services))
-    if not pool:
-        return None
-
-    priority = [ticket for ticket in pool if ticket.priority is not None]
-    ordinary = [ticket for ticket in pool if ticket.priority is None]
-    if not priority or not ordinary:
-        return min(priority or ordinary, key=_queue_order)
+        pool = (_first(pair[0] for pair in firsts), _first(pair[1] for pair in firsts))
+    priority, ordinary = pool
+    if priority is None or ordinary is None:
+        return priority or ordinary
     take_priority = _priority_turn(site.priority_policy, state.counter(counter.code))
-    return min(priority if take_priority else ordinary, key=_queue_order)
+    return priority if take_priority else ordinary
+
+
+def _appointment_order(ticket: Ticket) -> tuple[datetime, int]:
+    assert ticket.appointment_at is not None
+    return ticket.appointment_at, ticket.queue_key
+
+
+def _first(tickets: Iterable[Ticket | None]) -> Ticket | None:
+    """The one with the smallest queue key, ignoring ``None``."""
+    present = [ticket for ticket in tickets if ticket is not None]
+    return min(present, key=_queue_order) if present else None
 
 
 def _priority_turn(policy: PriorityPolicy, counter: CounterState) -> bool:
