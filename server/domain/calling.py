@@ -190,26 +190,64 @@ def calling_order(
 ) -> list[Ticket]:
     """The queued tickets in the order ``counter`` would call them, at most ``limit``.
 
-    Simulated with :func:`choose_next` itself, streaks included, so the list an officer sees
-    is exactly what pressing "next" again and again would do (if nobody else called first).
+    Exactly what pressing "next" again and again would do (if nobody else called first),
+    streaks included, but worked out with one sort rather than ``limit`` calls of
+    :func:`choose_next`: a counter asks for this after every event of its services, and with
+    a few hundred waiting the repeated scans cost milliseconds each time. A test checks it
+    against the step-by-step simulation.
     """
     order: list[Ticket] = []
-    simulated = state
-    for _ in range(limit):
-        ticket = choose_next(site, simulated, counter, now)
-        if ticket is None:
-            break
-        order.append(ticket)
-        simulated = _without(simulated, ticket)
-        streaks = record_call(simulated.counter(counter.code), ticket)
-        simulated = replace(simulated, counters=simulated.counters.set(counter.code, streaks))
+    streaks = state.counter(counter.code)
+
+    def take(tickets: Iterable[Ticket]) -> bool:
+        """Append ``tickets`` as calls; False once the list is full."""
+        nonlocal streaks
+        for ticket in tickets:
+            if len(order) >= limit:
+                return False
+            order.append(ticket)
+            streaks = record_call(streaks, ticket)
+        return len(order) < limit
+
+    # 1. Tickets transferred to this counter, then 2. every due appointment: while one of
+    # them is left, it is called before anything else.
+    targeted = state.counter_queues.get(counter.code)
+    if targeted and not take(sorted((state.tickets[ticket_id] for ticket_id in targeted),
+                                    key=_queue_order)):
+        return order
+    due: list[Ticket] = []
+    pools: list[tuple[list[Ticket], list[Ticket]]] = []
+    for service in counter.services:
+        priority: list[Ticket] = []
+        ordinary: list[Ticket] = []
+        for ticket in _queued(state, (service,)):
+            if ticket.appointment_at is not None and ticket.appointment_at <= now:
+                due.append(ticket)
+            elif ticket.priority is not None:
+                priority.append(ticket)
+            else:
+                ordinary.append(ticket)
+        pools.append((priority, ordinary))
+    if not take(sorted(due, key=_appointment_order)):
+        return order
+    # 3. The pool: service by service in the counter's order, or all its services together.
+    if counter.order is not CallOrder.PREFERENCE:
+        pools = [([ticket for pool in pools for ticket in pool[0]],
+                  [ticket for pool in pools for ticket in pool[1]])]
+    for priority, ordinary in pools:
+        priority.sort(key=_queue_order)
+        ordinary.sort(key=_queue_order)
+        next_priority = next_ordinary = 0
+        while next_priority < len(priority) or next_ordinary < len(ordinary):
+            if next_priority < len(priority) and next_ordinary < len(ordinary):
+                # 4. Both kinds waiting: the site's policy, with the streaks so far.
+                take_priority = _priority_turn(site.priority_policy, streaks)
+            else:
+                take_priority = next_priority < len(priority)
+            if take_priority:
+                ticket, next_priority = priority[next_priority], next_priority + 1
+            else:
+                ticket, next_ordinary = ordinary[next_ordinary], next_ordinary + 1
+            if not take((ticket,)):
+                return order
     return order
-
-
-def _without(state: SiteState, ticket: Ticket) -> SiteState:
-    if ticket.target_counter is not None:
-        queue = state.counter_queues[ticket.target_counter]
-        return replace(state, counter_queues=state.counter_queues.set(
-            ticket.target_counter, queue.delete(ticket.id)))
-    queue = state.queues[ticket.service]
-    return replace(state, queues=state.queues.set(ticket.service, queue.delete(ticket.id)))
