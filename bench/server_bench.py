@@ -81,6 +81,7 @@ def bench_config(directory: Path) -> Path:
         "", "[[sites.fields]]", 'code = "F"', 'name_vi = "Lĩnh vực"',
         "", "[[sites.zones]]", 'code = "T1"', 'name_vi = "Tầng 1"',
         "", "[[sites.zones]]", 'code = "T2"', 'name_vi = "Tầng 2"',
+        "", "[[sites.priority_groups]]", 'code = "NCT"', 'name_vi = "Người cao tuổi"',
     ]
     for letter in letters:
         lines += ["", "[[sites.services]]", f'code = "S{letter}"',
