@@ -37,48 +37,51 @@ def choose_next(
     if targeted:
         return _earliest(state, targeted.keys())
 
-    # One pass over the counter's queues: the earliest due appointment, and per service the
-    # first priority and the first ordinary ticket. Building lists of every queued ticket
-    # made a call at a 4,500-ticket queue cost 2 ms (and a ``queue`` request 50 of them).
-    due: Ticket | None = None
-    firsts: list[tuple[Ticket | None, Ticket | None]] = []
-    for service in counter.services:
-        first_priority: Ticket | None = None
-        first_ordinary: Ticket | None = None
-        for ticket in _queued(state, (service,)):
-            if (ticket.appointment_at is not None and ticket.appointment_at <= now
-                    and (due is None or _appointment_order(ticket) < _appointment_order(due))):
-                due = ticket
-            if ticket.priority is not None:
-                if first_priority is None or ticket.queue_key < first_priority.queue_key:
-                    first_priority = ticket
-            elif first_ordinary is None or ticket.queue_key < first_ordinary.queue_key:
-                first_ordinary = ticket
-        firsts.append((first_priority, first_ordinary))
-    if due is not None:
-        return due
-
-    if counter.order is CallOrder.PREFERENCE:
-        # The first service in the counter's list that has anyone waiting.
-        pool = next((pair for pair in firsts if pair != (None, None)), (None, None))
+    due, pools = _split_queues(state, counter, now)
+    if due:
+        return min(due, key=_appointment_order)
+    for priority, ordinary in pools:
+        if priority or ordinary:
+            break
     else:
-        pool = (_first(pair[0] for pair in firsts), _first(pair[1] for pair in firsts))
-    priority, ordinary = pool
-    if priority is None or ordinary is None:
-        return priority or ordinary
+        return None
+    if not priority or not ordinary:
+        return min(priority or ordinary, key=_queue_order)
     take_priority = _priority_turn(site.priority_policy, state.counter(counter.code))
-    return priority if take_priority else ordinary
+    return min(priority if take_priority else ordinary, key=_queue_order)
+
+
+Pool = tuple[list[Ticket], list[Ticket]]
+"""Priority tickets and ordinary tickets, in no particular order."""
+
+
+def _split_queues(state: SiteState, counter: CounterSettings,
+                  now: datetime) -> tuple[list[Ticket], list[Pool]]:
+    """One pass over ``counter``'s queues: the appointments that are due, and the pools the
+    other tickets are called from: one per service in the counter's list with ``preference``
+    order, one for all its services with ``arrival`` order."""
+    due: list[Ticket] = []
+    pools: list[Pool] = []
+    for service in counter.services:
+        priority: list[Ticket] = []
+        ordinary: list[Ticket] = []
+        for ticket in _queued(state, (service,)):
+            if ticket.appointment_at is not None and ticket.appointment_at <= now:
+                due.append(ticket)
+            elif ticket.priority is not None:
+                priority.append(ticket)
+            else:
+                ordinary.append(ticket)
+        pools.append((priority, ordinary))
+    if counter.order is not CallOrder.PREFERENCE:
+        pools = [([ticket for pool in pools for ticket in pool[0]],
+                  [ticket for pool in pools for ticket in pool[1]])]
+    return due, pools
 
 
 def _appointment_order(ticket: Ticket) -> tuple[datetime, int]:
     assert ticket.appointment_at is not None
     return ticket.appointment_at, ticket.queue_key
-
-
-def _first(tickets: Iterable[Ticket | None]) -> Ticket | None:
-    """The one with the smallest queue key, ignoring ``None``."""
-    present = [ticket for ticket in tickets if ticket is not None]
-    return min(present, key=_queue_order) if present else None
 
 
 def _priority_turn(policy: PriorityPolicy, counter: CounterState) -> bool:
@@ -215,25 +218,10 @@ def calling_order(
     if targeted and not take(sorted((state.tickets[ticket_id] for ticket_id in targeted),
                                     key=_queue_order)):
         return order
-    due: list[Ticket] = []
-    pools: list[tuple[list[Ticket], list[Ticket]]] = []
-    for service in counter.services:
-        priority: list[Ticket] = []
-        ordinary: list[Ticket] = []
-        for ticket in _queued(state, (service,)):
-            if ticket.appointment_at is not None and ticket.appointment_at <= now:
-                due.append(ticket)
-            elif ticket.priority is not None:
-                priority.append(ticket)
-            else:
-                ordinary.append(ticket)
-        pools.append((priority, ordinary))
+    due, pools = _split_queues(state, counter, now)
     if not take(sorted(due, key=_appointment_order)):
         return order
-    # 3. The pool: service by service in the counter's order, or all its services together.
-    if counter.order is not CallOrder.PREFERENCE:
-        pools = [([ticket for pool in pools for ticket in pool[0]],
-                  [ticket for pool in pools for ticket in pool[1]])]
+    # 3. The pools, in the counter's order of services (or one for all of them).
     for priority, ordinary in pools:
         priority.sort(key=_queue_order)
         ordinary.sort(key=_queue_order)
