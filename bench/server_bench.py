@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -239,17 +240,28 @@ class LightClient(asyncio.Protocol):
                 self.transport.write(data)
 
 
-async def light_client(url: str, role: str, token: str,
-                       subscribe: list[str] | None = None) -> LightClient:
-    """A connected :class:`LightClient` whose hello has been answered."""
+def hello_message(role: str, token: str, subscribe: list[str] | None) -> dict[str, object]:
+    """The first frame of a bench client."""
     hello: dict[str, object] = {"type": "hello", "id": 1, "protocol": 1, "role": role,
                                 "token": token, "site": SITE}
     if subscribe is not None:
         hello["subscribe"] = subscribe
+    return hello
+
+
+async def open_light(url: str, make: Callable[[], LightClient]) -> LightClient:
+    """A :class:`LightClient` from ``make``, connected; its hello is on the way."""
     parts = urlsplit(url)
     _transport, client = await asyncio.get_running_loop().create_connection(
-        functools.partial(LightClient, url, hello), parts.hostname or "127.0.0.1",
-        parts.port or 80)
+        make, parts.hostname or "127.0.0.1", parts.port or 80)
+    return client
+
+
+async def light_client(url: str, role: str, token: str,
+                       subscribe: list[str] | None = None) -> LightClient:
+    """A connected :class:`LightClient` whose hello has been answered."""
+    client = await open_light(url, functools.partial(
+        LightClient, url, hello_message(role, token, subscribe)))
     await client.ready
     return client
 
@@ -287,20 +299,15 @@ def display_worker(url: str, count: int, ready: multiprocessing.Queue,  # type: 
     frames: on a 2-core machine, a task and a full decode per frame for 500 displays would
     time the measuring processes rather than the server.
     """
-    hello: dict[str, object] = {"type": "hello", "id": 1, "protocol": 1, "role": "display",
-                                "token": DISPLAY_TOKEN, "site": SITE}
-    if subscribe is not None:
-        hello["subscribe"] = subscribe
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    hello = hello_message("display", DISPLAY_TOKEN, subscribe)
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
         received: list[tuple[str, float]] = []
         displays: list[LightDisplay] = []
         for _ in range(count):
-            _transport, display = await loop.create_connection(
-                functools.partial(LightDisplay, url, hello, calls, received), host, port)
+            display = await open_light(url, functools.partial(LightDisplay, url, hello, calls,
+                                                              received))
+            assert isinstance(display, LightDisplay)
             displays.append(display)
         await asyncio.gather(*(display.ready for display in displays))
         ready.put(count)
