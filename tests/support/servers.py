@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -65,3 +67,27 @@ def table_counts(database_path: Path) -> dict[str, int]:
     with sqlite3.connect(database_path) as connection:
         return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("tickets", "events", "counters", "ratings", "number_counters")}
+
+
+def stalled_display(port: int, subscribe: list[str] | None = None) -> socket.socket:
+    """A display on a raw socket with a 4 KB receive buffer: handshake done, hello sent, and
+    nothing read after that until the test reads from it. Blocking: run it in a thread."""
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", port))
+    stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    b"Sec-WebSocket-Version: 13\r\n\r\n")
+    answer = stalled.recv(4096)  # the 101 response, no more: the hello is not sent yet
+    assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\r\n\r\n")
+    hello: dict[str, Any] = {"type": "hello", "id": 1, "protocol": 1, "role": "display",
+                             "token": DISPLAY_TOKEN, "site": SITE}
+    if subscribe is not None:
+        hello["subscribe"] = subscribe
+    payload = json.dumps(hello, separators=(",", ":")).encode()
+    # A client frame is masked (a zero mask leaves the payload as it is); a length over 125
+    # takes the two-byte form, marked 126.
+    length = (bytes([0x80 | len(payload)]) if len(payload) <= 125
+              else bytes([0x80 | 126]) + len(payload).to_bytes(2, "big"))
+    stalled.sendall(b"\x81" + length + b"\0\0\0\0" + payload)
+    return stalled

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from support.servers import (
     PASSWORD,
     SITE,
     site_config,
+    stalled_display,
 )
 
 from server.app.serve import start_server
@@ -90,20 +90,7 @@ async def test_a_client_that_stops_reading_is_disconnected(tmp_path: Path) -> No
     runtime = server.service.sites[SITE]
     try:
         # A display whose socket takes only a little and which never reads again.
-        stalled = socket.socket()
-        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled.connect(("127.0.0.1", server.port))
-        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        b"Sec-WebSocket-Version: 13\r\n\r\n")
-        answer = await asyncio.to_thread(stalled.recv, 4096)
-        assert answer.startswith(b"HTTP/1.1 101")
-        hello = (b'{"type":"hello","id":1,"protocol":1,"role":"display",'
-                 b'"token":"' + DISPLAY_TOKEN.encode() + b'","site":"' + SITE.encode() + b'"}')
-        # A client frame must be masked (a zero mask leaves the payload as it is), and its
-        # length in the shortest form.
-        assert len(hello) <= 125
-        stalled.sendall(bytes([0x81, 0x80 | len(hello)]) + b"\0\0\0\0" + hello)
+        stalled = await asyncio.to_thread(stalled_display, server.port)
         kiosks = [ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE, subscribe=[])
                   for _ in range(20)]
         await asyncio.gather(*(kiosk.connect() for kiosk in kiosks))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+from support.servers import DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config, stalled_display
 
 from server.app.frames import (
     AsgiFrameSender,
@@ -107,22 +107,7 @@ async def test_a_display_that_reads_slowly_gets_every_event_in_order_afterwards(
                                 database_url=f"sqlite:///{tmp_path / 'q.db'}")
     try:
         # A display with a small socket buffer that stops reading after its handshake.
-        stalled = socket.socket()
-        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled.connect(("127.0.0.1", server.port))
-        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        b"Sec-WebSocket-Version: 13\r\n\r\n")
-        answer = await asyncio.to_thread(stalled.recv, 4096)  # the 101 response, no more
-        assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\r\n\r\n")
-        hello = (b'{"type":"hello","id":1,"protocol":1,"role":"display","token":"'
-                 + DISPLAY_TOKEN.encode() + b'","site":"' + SITE.encode()
-                 + b'","subscribe":["ticket.issued"]}')
-        # A client frame is masked (a zero mask leaves the payload as it is); 126 says a
-        # two-byte length follows.
-        assert 125 < len(hello) < 65536
-        stalled.sendall(bytes([0x81, 0x80 | 126]) + len(hello).to_bytes(2, "big")
-                        + b"\0\0\0\0" + hello)
+        stalled = await asyncio.to_thread(stalled_display, server.port, ["ticket.issued"])
         kiosks = [ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE, subscribe=[])
                   for _ in range(20)]
         await asyncio.gather(*(kiosk.connect() for kiosk in kiosks))
