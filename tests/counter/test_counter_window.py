@@ -135,6 +135,16 @@ def call_next(qtbot: QtBot, window: CounterWindow, number: str) -> None:
     wait_number(qtbot, window, number)
 
 
+def called_one(qtbot: QtBot, live_server: Any, open_window: OpenWindow,
+               access: Any) -> tuple[CounterWindow, str]:
+    """A logged-in window that has just called a new land-submission ticket, and its number."""
+    number = live_server.issue("DD-NOP")["number"]
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    call_next(qtbot, window, number)
+    return window, number
+
+
 def type_text(widget: QWidget, text: str) -> None:
     """Type ``text`` into ``widget``: ASCII letters as key clicks, Vietnamese letters as an
     input method's commits (Unikey / ibus deliver them so; ``QTest.keyClicks`` aborts on
@@ -214,10 +224,7 @@ def test_call_next(qtbot: QtBot, live_server: Any, open_window: OpenWindow, acce
 @TRIGGERS
 def test_recall(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
                 trigger: Trigger) -> None:
-    number = live_server.issue("DD-NOP")["number"]
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    call_next(qtbot, window, number)
+    window, number = called_one(qtbot, live_server, open_window, access)
     act(qtbot, window, Action.RECALL, trigger)
     qtbot.waitUntil(lambda: "Số lần gọi: 2" in window.ticket_detail.text() and idle(window),
                     timeout=WAIT_MS)
@@ -249,10 +256,7 @@ def test_call_a_given_number(qtbot: QtBot, live_server: Any, open_window: OpenWi
 @TRIGGERS
 def test_start(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
                trigger: Trigger) -> None:
-    number = live_server.issue("DD-NOP")["number"]
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    call_next(qtbot, window, number)
+    window, number = called_one(qtbot, live_server, open_window, access)
     act(qtbot, window, Action.START, trigger)
     qtbot.waitUntil(lambda: window.ticket_status.text() == "Đang phục vụ" and idle(window),
                     timeout=WAIT_MS)
@@ -265,10 +269,7 @@ def test_start(qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: 
 def test_no_show_requeues_once_then_marks_it(qtbot: QtBot, live_server: Any,
                                              open_window: OpenWindow, access: Any,
                                              trigger: Trigger) -> None:
-    number = live_server.issue("DD-NOP")["number"]
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    call_next(qtbot, window, number)
+    window, number = called_one(qtbot, live_server, open_window, access)
     act(qtbot, window, Action.NO_SHOW, trigger)
     qtbot.waitUntil(lambda: shown_number(window) == NO_TICKET and idle(window),
                     timeout=WAIT_MS)
@@ -287,10 +288,7 @@ def test_no_show_requeues_once_then_marks_it(qtbot: QtBot, live_server: Any,
 @TRIGGERS
 def test_finish_with_a_case_code(qtbot: QtBot, live_server: Any, open_window: OpenWindow,
                                  access: Any, trigger: Trigger) -> None:
-    number = live_server.issue("DD-NOP")["number"]
-    window = open_window(live_server.ws_url)
-    logged_in(qtbot, window, access)
-    call_next(qtbot, window, number)
+    window, number = called_one(qtbot, live_server, open_window, access)
     QTest.mouseClick(window.case_code, Qt.MouseButton.LeftButton)
     QTest.keyClicks(window.case_code, "000.00.01.H01-261122-0001")
     act(qtbot, window, Action.FINISH, trigger)
