@@ -9,13 +9,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from hardware.bridge.bridge import Bridge
-from hardware.bridge.device_map import DeviceMap
+from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
 from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import LedDisplay
 from server.protocol.client import EventMessage, ProtocolClient
 
 WAIT = 10.0
-LED = 0x21  # the emulated bus's LED board
+KEYPAD, LED, PAD = 0x11, 0x21, 0x31  # the emulated bus's keypad, LED board and rating pad
+COUNTER = "1"  # the test site's counter they serve
+
+# Keypad, LED board and rating pad all at COUNTER; the board's line names counter "Q1".
+DEVICE_MAP = DeviceMap((
+    DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
+    DeviceAssignment(LED, DeviceKind.LED_BOARD, COUNTER, "Q1"),
+    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER),
+))
 
 
 @asynccontextmanager

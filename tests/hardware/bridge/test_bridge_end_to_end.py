@@ -12,23 +12,22 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from support.bridge import board_shows, event_where, running_bridge
+from support.bridge import (
+    COUNTER,
+    DEVICE_MAP,
+    KEYPAD,
+    LED,
+    PAD,
+    WAIT,
+    board_shows,
+    event_where,
+    running_bridge,
+)
 
 from hardware.bridge.bridge import Bridge
-from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
 from hardware.serial_bus import Key, LedMode
 from server.app.serve import RunningServer
 from server.protocol.client import ProtocolClient
-
-KEYPAD, LED, PAD = 0x11, 0x21, 0x31
-COUNTER = "1"
-WAIT = 10.0
-
-DEVICE_MAP = DeviceMap((
-    DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
-    DeviceAssignment(LED, DeviceKind.LED_BOARD, COUNTER, "Q1"),
-    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER),
-))
 
 
 @pytest.fixture

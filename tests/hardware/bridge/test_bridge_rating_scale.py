@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.bridge import event_where, running_bridge
+from support.bridge import COUNTER, KEYPAD, PAD, WAIT, event_where, running_bridge
 from support.servers import site_config
 
 from hardware.bridge.bridge import Bridge
@@ -25,9 +25,6 @@ from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
 
-KEYPAD, PAD = 0x11, 0x31
-COUNTER = "1"
-WAIT = 10.0
 WINDOW_SECONDS = 20
 SCALE = ((5, "Rất hài lòng"), (4, "Hài lòng"), (3, "Bình thường"), (2, "Chưa hài lòng"),
          (1, "Rất không hài lòng"))
