@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import itertools
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,6 +50,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
+from server_bench import free_port, percentile, start_server
 
 from display.board import Board, BoardSettings, ConnectionStatus
 from display.connection import ConnectionMessage, ConnectionSettings, EventReceived
@@ -66,11 +66,6 @@ DISPLAY_TOKEN = "bench-display-token-0001"
 ADMIN_TOKEN = "bench-admin-token-0001"
 COUNTERS = 10
 T = TypeVar("T")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def describe(name: str, seconds: list[float], target: str) -> str:
@@ -120,31 +115,22 @@ def write_config(directory: Path) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "server", "--config", str(write_config(directory)),
-         "--db", f"sqlite:///{directory / 'bench.sqlite3'}", "--port", str(port),
-         "--data-dir", str(directory), "--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                message = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"server exited: {message}") from None
-            wait = threading.Event()
-            wait.wait(0.05)
-    raise RuntimeError("server did not start")
+@contextlib.contextmanager
+def served(directory: str) -> Iterator[tuple[str, Driver]]:
+    """The server in its own process with every counter logged in: its WebSocket URL and a
+    driver; stopped on leaving."""
+    port = free_port()
+    process = start_server(Path(directory), port, write_config(Path(directory)))
+    url = f"ws://127.0.0.1:{port}/ws"
+    driver = Driver(url)
+    try:
+        for code in range(1, COUNTERS + 1):
+            driver.run(driver.client.request("login", counter=str(code), as_counter=str(code)))
+        yield url, driver
+    finally:
+        driver.close()
+        process.terminate()
+        process.wait(10)
 
 
 class Driver:
@@ -237,71 +223,60 @@ def wait_qt(app: QApplication, done: Callable[[], bool], timeout: float) -> bool
 def latency(app: QApplication, calls: int) -> None:
     print(f"(a) call -> repaint and call/event -> start of audio: {calls} calls, "
           "server in its own process, display offscreen at 1920x1080")
-    with tempfile.TemporaryDirectory() as directory:
-        port = free_port()
-        process = start_server(Path(directory), port)
-        url = f"ws://127.0.0.1:{port}/ws"
-        driver = Driver(url)
-        try:
-            for code in range(1, COUNTERS + 1):
-                driver.run(driver.client.request("login", counter=str(code), as_counter=str(code)))
-            for press in range(calls + 5):
-                driver.run(driver.client.request("issue", service="S",
-                                                 request_key=f"bench-{press}"))
-            board = Board(BoardSettings(zone="T1"))
-            widget = BoardWidget(board)
-            sink = RecordingSink()
-            renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
-            announcer = AnnouncementQueue(renderer, sink)
-            controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
-                                           widget, announcer)
-            painted: dict[str, float] = {}
-            received: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as directory, served(directory) as (url, driver):
+        for press in range(calls + 5):
+            driver.run(driver.client.request("issue", service="S",
+                                             request_key=f"bench-{press}"))
+        board = Board(BoardSettings(zone="T1"))
+        widget = BoardWidget(board)
+        sink = RecordingSink()
+        renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
+        announcer = AnnouncementQueue(renderer, sink)
+        controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
+                                       widget, announcer)
+        painted: dict[str, float] = {}
+        received: dict[str, float] = {}
 
-            def on_paint(number: str) -> None:
-                painted.setdefault(number, time.monotonic())
+        def on_paint(number: str) -> None:
+            painted.setdefault(number, time.monotonic())
 
-            def on_message(message: ConnectionMessage) -> None:
-                if isinstance(message, EventReceived) and message.event.event == "ticket.called":
-                    received.setdefault(str(message.event.data["number"]), message.received_at)
+        def on_message(message: ConnectionMessage) -> None:
+            if isinstance(message, EventReceived) and message.event.event == "ticket.called":
+                received.setdefault(str(message.event.data["number"]), message.received_at)
 
-            widget.paint_listeners.append(on_paint)
-            controller.message_listeners.append(on_message)
-            widget.resize(1920, 1080)
-            widget.show()
-            controller.start()
-            if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
-                raise RuntimeError("the display did not connect")
-            repaint, audio, event_audio = [], [], []
-            for index in range(calls):
-                counter = str(1 + index % COUNTERS)
-                before = len(sink.started)
-                reply: list[str] = []
+        widget.paint_listeners.append(on_paint)
+        controller.message_listeners.append(on_message)
+        widget.resize(1920, 1080)
+        widget.show()
+        controller.start()
+        if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
+            raise RuntimeError("the display did not connect")
+        repaint, audio, event_audio = [], [], []
+        for index in range(calls):
+            counter = str(1 + index % COUNTERS)
+            before = len(sink.started)
+            reply: list[str] = []
 
-                async def call(counter: str = counter, reply: list[str] = reply) -> None:
-                    result = await driver.client.request("call_next", as_counter=counter)
-                    reply.append(result["ticket"]["number"])
+            async def call(counter: str = counter, reply: list[str] = reply) -> None:
+                result = await driver.client.request("call_next", as_counter=counter)
+                reply.append(result["ticket"]["number"])
 
-                sent = time.monotonic()
-                driver.submit(call())
-                def shown_and_heard(reply: list[str] = reply, before: int = before) -> bool:
-                    return bool(reply) and reply[0] in painted and len(sink.started) > before
+            sent = time.monotonic()
+            driver.submit(call())
+            def shown_and_heard(reply: list[str] = reply, before: int = before) -> bool:
+                return bool(reply) and reply[0] in painted and len(sink.started) > before
 
-                if not wait_qt(app, shown_and_heard, 5):
-                    raise RuntimeError(f"call {index} was not shown and announced in 5 s")
-                number = reply[0]
-                repaint.append(painted[number] - sent)
-                audio.append(sink.started[before] - sent)
-                event_audio.append(sink.started[before] - received[number])
-            controller.stop()
-            widget.close()
-            print(describe("call -> repaint", repaint, "p99 < 100 ms"))
-            print(describe("call -> start of audio", audio, "< 500 ms"))
-            print(describe("event -> start of audio", event_audio, "< 500 ms"))
-        finally:
-            driver.close()
-            process.terminate()
-            process.wait(10)
+            if not wait_qt(app, shown_and_heard, 5):
+                raise RuntimeError(f"call {index} was not shown and announced in 5 s")
+            number = reply[0]
+            repaint.append(painted[number] - sent)
+            audio.append(sink.started[before] - sent)
+            event_audio.append(sink.started[before] - received[number])
+        controller.stop()
+        widget.close()
+        print(describe("call -> repaint", repaint, "p99 < 100 ms"))
+        print(describe("call -> start of audio", audio, "< 500 ms"))
+        print(describe("event -> start of audio", event_audio, "< 500 ms"))
 
 
 def synthetic_calls(count: int, start: int = 0) -> Iterator[EventMessage]:
@@ -378,76 +353,65 @@ def memory(app: QApplication, calls: int, with_widget: bool) -> None:
 def app_memory(app: QApplication, calls: int, warm_up: int = 500, step: int = 2_500) -> None:
     print(f"(c) memory of the whole display app over {calls:,} calls (server in its own "
           "process; connection thread, bridge, board, widget, announcement queue):")
-    with tempfile.TemporaryDirectory() as directory:
-        port = free_port()
-        process = start_server(Path(directory), port)
-        url = f"ws://127.0.0.1:{port}/ws"
-        driver = Driver(url)
-        try:
-            for code in range(1, COUNTERS + 1):
-                driver.run(driver.client.request("login", counter=str(code), as_counter=str(code)))
-            board = Board(BoardSettings(zone="T1"))
-            widget = BoardWidget(board)
-            sink = DiscardingSink()
-            renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
-            announcer = AnnouncementQueue(renderer, sink)
-            controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
-                                           widget, announcer)
-            last_painted = [""]
-            widget.paint_listeners.append(lambda number: last_painted.__setitem__(0, number))
-            widget.resize(1920, 1080)
-            widget.show()
-            controller.start()
-            if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
-                raise RuntimeError("the display did not connect")
-            expected = [0]  # announcements so far
+    with tempfile.TemporaryDirectory() as directory, served(directory) as (url, driver):
+        board = Board(BoardSettings(zone="T1"))
+        widget = BoardWidget(board)
+        sink = DiscardingSink()
+        renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
+        announcer = AnnouncementQueue(renderer, sink)
+        controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
+                                       widget, announcer)
+        last_painted = [""]
+        widget.paint_listeners.append(lambda number: last_painted.__setitem__(0, number))
+        widget.resize(1920, 1080)
+        widget.show()
+        controller.start()
+        if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
+            raise RuntimeError("the display did not connect")
+        expected = [0]  # announcements so far
 
-            def announced() -> int:
-                statistics = announcer.statistics
-                return (statistics.finished + statistics.merged + statistics.dropped
-                        + statistics.failed)
-
-            def one_call(index: int) -> None:
-                counter = str(1 + index % COUNTERS)
-                reply: list[str] = []
-
-                async def act() -> None:
-                    await driver.client.request("issue", service="S",
-                                                request_key=f"memory-{index}")
-                    result = await driver.client.request("call_next", as_counter=counter)
-                    reply.append(result["ticket"]["number"])
-                    if index % 2:
-                        await driver.client.request("recall", as_counter=counter)
-
-                future = asyncio.run_coroutine_threadsafe(act(), driver.loop)
-                expected[0] += 2 if index % 2 else 1
-
-                def done() -> bool:
-                    return (future.done() and announced() >= expected[0]
-                            and bool(reply) and last_painted[0] == reply[0])
-
-                if not wait_qt(app, done, 10):
-                    raise RuntimeError(f"call {index} was not applied, painted and announced")
-                future.result()
-
-            before_warm_up = resident_mb()
-            for index in range(warm_up):
-                one_call(index)
-            gc.collect()
-            readings = [(0, resident_mb())]
-            for index in range(warm_up, warm_up + calls):
-                one_call(index)
-                done_calls = index - warm_up + 1
-                if done_calls % step == 0 or done_calls == calls:
-                    gc.collect()
-                    readings.append((done_calls, resident_mb()))
+        def announced() -> int:
             statistics = announcer.statistics
-            controller.stop()
-            widget.close()
-        finally:
-            driver.close()
-            process.terminate()
-            process.wait(10)
+            return (statistics.finished + statistics.merged + statistics.dropped
+                    + statistics.failed)
+
+        def one_call(index: int) -> None:
+            counter = str(1 + index % COUNTERS)
+            reply: list[str] = []
+
+            async def act() -> None:
+                await driver.client.request("issue", service="S",
+                                            request_key=f"memory-{index}")
+                result = await driver.client.request("call_next", as_counter=counter)
+                reply.append(result["ticket"]["number"])
+                if index % 2:
+                    await driver.client.request("recall", as_counter=counter)
+
+            future = asyncio.run_coroutine_threadsafe(act(), driver.loop)
+            expected[0] += 2 if index % 2 else 1
+
+            def done() -> bool:
+                return (future.done() and announced() >= expected[0]
+                        and bool(reply) and last_painted[0] == reply[0])
+
+            if not wait_qt(app, done, 10):
+                raise RuntimeError(f"call {index} was not applied, painted and announced")
+            future.result()
+
+        before_warm_up = resident_mb()
+        for index in range(warm_up):
+            one_call(index)
+        gc.collect()
+        readings = [(0, resident_mb())]
+        for index in range(warm_up, warm_up + calls):
+            one_call(index)
+            done_calls = index - warm_up + 1
+            if done_calls % step == 0 or done_calls == calls:
+                gc.collect()
+                readings.append((done_calls, resident_mb()))
+        statistics = announcer.statistics
+        controller.stop()
+        widget.close()
     print(f"  before the {warm_up} warm-up calls: RSS {before_warm_up:7.1f} MB")
     for checkpoint, rss in readings:
         print(f"  after {checkpoint:>6,} calls: RSS {rss:7.1f} MB")

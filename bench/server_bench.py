@@ -99,13 +99,17 @@ def bench_config(directory: Path) -> Path:
     return path
 
 
-def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(directory: Path, port: int,
+                 config: Path | None = None) -> subprocess.Popen[bytes]:
+    """``qms server`` in its own process on a SQLite file in ``directory``, with ``config``
+    (the bench site by default); returns once it accepts connections on ``port``."""
     # The log goes to a file: a pipe nobody reads would stall the server once it filled.
     log = directory / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "server", "--config",
-             str(bench_config(directory)), "--db", f"sqlite:///{directory / 'bench.sqlite3'}",
+             str(config or bench_config(directory)),
+             "--db", f"sqlite:///{directory / 'bench.sqlite3'}",
              "--port", str(port), "--data-dir", str(directory), "--log-level", "WARNING"],
             stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + 30
