@@ -59,16 +59,21 @@ def bridge(live_server: Any, emulator: tuple[DeviceEmulator, str],
     running.stop()
 
 
-@pytest.fixture
-def window(qtbot: QtBot, live_server: Any, access: Any) -> Iterator[CounterWindow]:
-    settings = CounterSettings(ConnectionSettings(live_server.ws_url, access.counter_token,
-                                                  access.site, reconnect_delays=(0.05,)),
+def shown_window(qtbot: QtBot, url: str, access: Any) -> Iterator[CounterWindow]:
+    """Counter 1's window on the server at ``url``, shown; its connection stopped after."""
+    settings = CounterSettings(ConnectionSettings(url, access.counter_token, access.site,
+                                                  reconnect_delays=(0.05,)),
                                counter="1", windowed=True)
     shown, connection = build_window(settings)
     qtbot.addWidget(shown)
     shown.show()
     yield shown
     connection.stop()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, live_server: Any, access: Any) -> Iterator[CounterWindow]:
+    yield from shown_window(qtbot, live_server.ws_url, access)
 
 
 def test_keypad_and_pad_work_beside_the_counter_screen(
@@ -102,14 +107,7 @@ def test_keypad_and_pad_work_beside_the_counter_screen(
 @pytest.fixture
 def proxied_window(qtbot: QtBot, proxy: Any, access: Any) -> Iterator[CounterWindow]:
     """The counter window reaching the server through the cuttable proxy."""
-    settings = CounterSettings(ConnectionSettings(proxy.ws_url, access.counter_token,
-                                                  access.site, reconnect_delays=(0.05,)),
-                               counter="1", windowed=True)
-    shown, connection = build_window(settings)
-    qtbot.addWidget(shown)
-    shown.show()
-    yield shown
-    connection.stop()
+    yield from shown_window(qtbot, proxy.ws_url, access)
 
 
 def log_in_and_wait(qtbot: QtBot, window: CounterWindow, access: Any, waiting: int) -> None:
