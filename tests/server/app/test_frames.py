@@ -194,8 +194,7 @@ async def test_requests_sent_back_to_back_are_all_answered_in_order(settings: Se
                                 database_url=f"sqlite:///{tmp_path / 'q.db'}")
     try:
         async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
-            (session,) = [subscriber for subscriber in server.service.sites[SITE].subscribers
-                          if isinstance(subscriber, Session)]
+            session = only_session(server)
             assert isinstance(session.sender, DirectFrameSender)
             assert isinstance(session.sender.protocol, QueueWebSocketProtocol)
             replies = await asyncio.gather(*(
