@@ -125,11 +125,14 @@ def start_server(directory: Path, port: int,
 
 
 def resident_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the server and its writer process together."""
+    total = 0.0
+    for process in server_processes(pid):
+        with open(f"/proc/{process}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
 
 
 async def issue_phase(url: str, kiosks: int, per_kiosk: int, subscribed: bool, tag: str,
@@ -372,11 +375,32 @@ def report(label: str, values: list[float]) -> None:
           f"({len(values)} samples)")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used so far."""
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state is field 0)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server and its children (the database writer process)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat(int(entry))[1]) == pid:
+                    children.append(int(entry))
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+    return [pid, *children]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the server and its writer process have used so far."""
+    total = 0
+    for process in server_processes(pid):
+        fields = _stat(process)
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def issue_part(url: str, pid: int, kiosks: int, per_kiosk: int) -> None:
@@ -394,7 +418,7 @@ async def issue_part(url: str, pid: int, kiosks: int, per_kiosk: int) -> None:
         what = "kiosks subscribed to all events" if subscribed else "kiosks not subscribed"
         print(f"  saturation (closed loop), {what}: {rate:.0f} tickets/s")
         report("issue request-to-reply", latencies)
-    print(f"  server resident memory: {resident_mb(pid):.0f} MB")
+    print(f"  server resident memory (with its writer): {resident_mb(pid):.0f} MB")
 
 
 async def calls_part(url: str, pid: int, displays: int, calls: int) -> None:
@@ -405,7 +429,7 @@ async def calls_part(url: str, pid: int, displays: int, calls: int) -> None:
                                            DISPLAY_PROCESSES, subscribe, what[:5])
         report(f"{what}: call_next sent -> ticket.called received", latencies)
         print(f"    server CPU {used * 1000:.1f} ms per call")
-    print(f"  server resident memory: {resident_mb(pid):.0f} MB")
+    print(f"  server resident memory (with its writer): {resident_mb(pid):.0f} MB")
 
 
 async def main() -> None:

@@ -17,11 +17,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from server.config import ConfigError, Settings, load_settings
 from server.config.settings import LOCAL_HOST_NAMES
 from server.store.database import StoreError
+
+if TYPE_CHECKING:
+    from server.app.serve import RunningServer
 
 logger = logging.getLogger("qms")
 
@@ -148,20 +152,30 @@ async def _serve(settings: Settings, database_url: str | None) -> int:
 
     running = await start_server(settings, database_url=database_url)
     tune_garbage_collector()
-    await _wait_for_stop_signal()
+    failure = await wait_for_stop(running)
     logger.info("stopping")
     await running.stop()
+    if failure is not None:
+        print(f"qms: stopped: {failure}; start the server again (a service manager does)",
+              file=sys.stderr)
+        return 1
     return 0
 
 
-async def _wait_for_stop_signal() -> None:
+async def wait_for_stop(running: RunningServer) -> str | None:
+    """Wait for SIGINT/SIGTERM (returns ``None``) or for the server to fail (returns why)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         # Windows has no add_signal_handler; Ctrl+C then arrives as KeyboardInterrupt.
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signal_number, stop.set)
-    await stop.wait()
+    stopped = loop.create_task(stop.wait())
+    failed = running.service.failed
+    assert failed is not None  # set when the service started
+    await asyncio.wait((stopped, failed), return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    return failed.result() if failed.done() else None
 
 
 if __name__ == "__main__":

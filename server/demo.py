@@ -25,7 +25,7 @@ DEMO_PASSWORD_NOTE = "every demo officer's password is demo1234"
 
 
 async def run_demo(settings: Settings, database_url: str | None, check: bool = False) -> int:
-    from server.cli import _wait_for_stop_signal
+    from server.cli import wait_for_stop
 
     running = await start_server(settings, database_url=database_url)
     apps = DemoApps(settings.server.data_dir, sys.stdin, sys.stdout, _say)
@@ -37,7 +37,10 @@ async def run_demo(settings: Settings, database_url: str | None, check: bool = F
             return 0
         apps.start(demo_apps(settings, running))
         watcher = asyncio.get_running_loop().create_task(apps.watch(), name="demo-watch")
-        await _wait_for_stop_signal()
+        failure = await wait_for_stop(running)
+        if failure is not None:
+            _say(f"qms: stopped: {failure}")
+            return 1
         return 0
     finally:
         if watcher is not None:

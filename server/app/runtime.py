@@ -1,11 +1,15 @@
 """Run time of the queue: per-site state, group commit, and event fan-out.
 
 A command is applied to the site's *working* state on the event loop (the rules are pure and
-fast), then queued for the :class:`Committer`, which writes every queued command in one
-transaction on its own thread. Only after that commit are the events published and the reply
-released, so a kiosk never prints a number the database does not hold. If a commit fails, the
-site falls back to its last *committed* state and every command built on the failed one is
-refused with ``internal``: nothing half-done is ever visible.
+fast), then queued for the :class:`Committer`, which has every queued command written in one
+transaction by the writer process (:mod:`server.store.writer`). Only after that commit are the
+events published and the reply released, so a kiosk never prints a number the database does
+not hold. If a commit fails, the site falls back to its last *committed* state and every
+command built on the failed one is refused with ``internal``: nothing half-done is ever
+visible. If the writer process itself goes, a commit may have happened or not: the service
+reports itself failed (:attr:`QueueService.failed`) and the server stops, so that the next
+start reads the truth back from the database (a kiosk's retried ``issue`` then gets the
+ticket it may already have).
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from server.domain.commands import Command
 from server.domain.model import Event, EventName, SiteState, Ticket
 from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
-from server.store.database import StoreError, checkpoint
+from server.store.database import StoreError, checkpoint, writer_recipe
+from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
+from server.store.writer import WriterProcess
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,12 @@ class Clock(Protocol):
     """Where the server reads the time; tests pass a fixed or manual clock."""
 
     def __call__(self) -> datetime: ...
+
+
+class PlanWriter(Protocol):
+    """Where committed plans go (:class:`~server.store.writer.WriterProcess`)."""
+
+    async def write(self, plan: WritePlan) -> list[int]: ...
 
 
 class Subscriber(Protocol):
@@ -58,11 +70,11 @@ class _Pending:
 
 
 class Committer:
-    """Writes queued changes in batches, one transaction per batch, on one worker thread."""
+    """Writes queued changes in batches, one transaction per batch, through ``writer``."""
 
-    def __init__(self, repository: Repository, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, repository: Repository, writer: PlanWriter) -> None:
         self.repository = repository
-        self.executor = executor
+        self.writer = writer
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -106,8 +118,7 @@ class Committer:
         to_save = [item.changes for item in live if item.changes.events]
         try:
             if to_save:
-                await asyncio.get_running_loop().run_in_executor(
-                    self.executor, self.repository.save, to_save)
+                await self.writer.write(self.repository.plan(to_save))
         except StoreError as error:
             logger.error("commit of %d changes failed: %s", len(to_save), error)
             for runtime in {item.runtime for item in live}:
@@ -229,15 +240,30 @@ class QueueService:
         self.site_settings = {site.code: site for site in sites}
         self.repository = repository
         self.clock = clock
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
+        # Set (to the reason) when the writer process went away: the server must stop.
+        self.failed: asyncio.Future[str] | None = None
         self.sites: dict[str, SiteRuntime] = {}
         self._background: list[asyncio.Task[None]] = []
         self._purged_on: date | None = None
 
     async def start(self) -> None:
         """Load every site (opening a new day where midnight passed while stopped)."""
+        loop = asyncio.get_running_loop()
+        self.failed = loop.create_future()
+        await self.writer.start()
+        try:
+            await self._load_sites()
+        except BaseException:
+            await self.committer.stop()
+            await self.writer.stop()
+            raise
+        self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
+                            loop.create_task(self._checkpoint_wal(), name="checkpoint")]
+
+    async def _load_sites(self) -> None:
         loop = asyncio.get_running_loop()
         self.committer.start()
         # Before the sites load their recent events, so nothing purged is kept in memory.
@@ -257,8 +283,6 @@ class QueueService:
             logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
                         runtime.committed.business_date, runtime.committed.seq,
                         len(runtime.committed.tickets))
-        self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
-                            loop.create_task(self._checkpoint_wal(), name="checkpoint")]
 
     async def stop(self) -> None:
         for task in self._background:
@@ -266,8 +290,12 @@ class QueueService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.committer.stop()
-        self.writer.shutdown(wait=True)
+        await self.writer.stop()
         self.readers.shutdown(wait=True)
+
+    def _writer_lost(self, reason: str) -> None:
+        if self.failed is not None and not self.failed.done():
+            self.failed.set_result(reason)
 
     async def _watch_midnight(self) -> None:
         # Waking every 30 s is cheap and survives clock jumps that a single long timer would
@@ -285,16 +313,14 @@ class QueueService:
     async def purge_old_events(self) -> int:
         """Delete stored events older than ``event_retention_days`` (once a day and at start).
 
-        Runs on the writer thread, after any queued commits. Resume beyond what is kept answers
+        Runs in the writer process, between commits. Resume beyond what is kept answers
         ``gap``; each site's ``seq`` lives in its own row, so it never goes back.
         """
         now = self.clock()
         cutoff = now - timedelta(days=self.server.event_retention_days)
         self._purged_on = now.date()
-        loop = asyncio.get_running_loop()
         try:
-            purged = await loop.run_in_executor(self.writer, self.repository.purge_events,
-                                                cutoff)
+            purged = (await self.writer.write(self.repository.purge_plan(cutoff)))[0]
         except StoreError as error:
             logger.error("purging events older than %s failed (retried tomorrow): %s",
                          cutoff.isoformat(), error)

@@ -2,7 +2,9 @@
 
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: a number printed on
 a ticket must still be in the database after a power cut, or the next start would hand it out
-again. Writes begin with ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade.
+again (the pragmas are in :mod:`server.store.plan`). Writes begin with ``BEGIN IMMEDIATE`` so
+two writers never deadlock on a lock upgrade. The server's own writes go through the writer
+process (:mod:`server.store.writer`), which connects as :func:`writer_recipe` says.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from server.store.errors import StoreError
+from server.store.plan import SQLITE_PRAGMAS, SQLITE_WRITER_PRAGMAS
+from server.store.writer import Recipe
+
 logger = logging.getLogger(__name__)
 
-
-class StoreError(Exception):
-    """The database cannot be opened, migrated or written."""
+__all__ = ["Engines", "StoreError", "checkpoint", "describe_database", "migrate",
+           "open_engines", "writer_recipe"]
 
 
 @dataclass(frozen=True)
@@ -97,14 +102,8 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if immediate:
-            # The writer never checkpoints inside a commit (that stalled replies by up to
-            # 100 ms every few MB); checkpoint() runs them beside it instead.
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        for pragma in SQLITE_WRITER_PRAGMAS if immediate else SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -112,6 +111,20 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def writer_recipe(engines: Engines) -> Recipe:
+    """How the writer process opens the same database as ``engines.writer``."""
+    url = engines.writer.url
+    if engines.is_sqlite:
+        # Autocommit at the driver: plan.run_plan begins each transaction IMMEDIATE itself.
+        return Recipe("sqlite3", (url.database,), {"isolation_level": None, "timeout": 30})
+    arguments, options = engines.writer.dialect.create_connect_args(url)
+    # SQLAlchemy's own psycopg adapters (``context``) do not cross a process boundary; the
+    # plans carry only strings, numbers, dates and naive UTC datetimes, which psycopg's
+    # default adapters take as they are.
+    options = {name: value for name, value in options.items() if name != "context"}
+    return Recipe("psycopg", tuple(arguments), options)
 
 
 def checkpoint(engines: Engines) -> None:

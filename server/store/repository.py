@@ -1,8 +1,9 @@
-"""Persistence of the domain: a batch of commands' events in one transaction; a site's day
-read back on start-up.
+"""Persistence of the domain: a batch of commands' events as one transaction's writes; a
+site's day read back on start-up.
 
-Blocking: call these from a worker thread, never from the event loop. The caller owns the
-batch; this module owns the transaction (one ``begin()`` per :meth:`Repository.save`).
+:meth:`Repository.plan` only converts (no I/O: the event loop calls it), and the writer process
+(:mod:`server.store.writer`) runs what it returns. Everything else here blocks: call it from a
+worker thread, never from the event loop.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from immutables import Map
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,7 +35,9 @@ from server.domain.model import (
     TicketStatus,
 )
 from server.domain.rules import RECENT_CALLS_KEPT
+from server.store.bulk import DriverStatement
 from server.store.database import Engines, StoreError
+from server.store.plan import WritePlan, run_plan
 from server.store.tables import (
     CounterRow,
     EventRow,
@@ -76,27 +79,67 @@ class Repository:
             else sqlite.insert
         # Built once: each build makes an ``excluded`` alias with copies of every column,
         # cyclic garbage that made the collector pause the event loop for tens of ms.
-        self._ticket_upsert = self._upsert_statement(TicketRow, ["id"])
-        self._counter_upsert = self._upsert_statement(CounterRow, ["site", "code"])
-        self._sequence_upsert = self._upsert_statement(
-            NumberCounterRow, ["site", "number_group", "business_date"])
-        self._site_upsert = self._upsert_statement(SiteRow, ["code"])
-        self._rating_insert = self._insert(RatingRow)
-        self._event_insert = self._insert(EventRow)
+        # Compiled once too, and run on the driver: see server.store.bulk for why.
+        dialect = engines.writer.dialect
+        self._ticket_upsert = DriverStatement(self._upsert_statement(TicketRow, ["id"]),
+                                              dialect)
+        self._counter_upsert = DriverStatement(
+            self._upsert_statement(CounterRow, ["site", "code"]), dialect)
+        self._sequence_upsert = DriverStatement(self._upsert_statement(
+            NumberCounterRow, ["site", "number_group", "business_date"]), dialect)
+        self._site_upsert = DriverStatement(self._upsert_statement(SiteRow, ["code"]), dialect)
+        self._rating_insert = DriverStatement(self._insert(RatingRow), dialect)
+        self._event_insert = DriverStatement(self._insert(EventRow), dialect)
+        self._ticket_cancel = DriverStatement(
+            update(TicketRow).where(TicketRow.id == bindparam("ticket_id"))
+            .values(status=bindparam("cancelled_status")), dialect)
+        self._event_purge = DriverStatement(
+            delete(EventRow).where(EventRow.at < bindparam("before")), dialect)
+        self._sqlite = dialect.name == "sqlite"
 
     # --- writing ---------------------------------------------------------------------------
 
-    def save(self, batch: Sequence[SiteChanges]) -> None:
-        """Persist ``batch`` in one transaction, or nothing of it (raises :class:`StoreError`)."""
-        if not batch:
-            return
-        try:
-            with self.engines.writer.begin() as connection:
-                self._save(connection, batch)
-        except SQLAlchemyError as error:
-            raise StoreError(f"could not save {len(batch)} changes: {error}") from error
+    def plan(self, batch: Sequence[SiteChanges]) -> WritePlan:
+        """What persisting ``batch`` writes, ready for the driver; no I/O.
 
-    def _save(self, connection: Connection, batch: Sequence[SiteChanges]) -> None:
+        Raises :class:`StoreError` when a value cannot be stored (nothing is written then).
+        """
+        if not batch:
+            return ()
+        try:
+            return self._plan(batch)
+        except (KeyError, TypeError, ValueError) as error:
+            raise StoreError(f"could not prepare {len(batch)} changes: {error}") from error
+
+    def purge_plan(self, before: datetime) -> WritePlan:
+        """Deleting the events older than ``before``; its row count is how many went."""
+        return (self._event_purge.bind([{"before": before}]),)
+
+    def save(self, batch: Sequence[SiteChanges]) -> None:
+        """Persist ``batch`` in one transaction on this process's writer engine, or nothing of
+        it (raises :class:`StoreError`). The server writes through its writer process instead;
+        this is the same plan, run here."""
+        self.run_here(self.plan(batch))
+
+    def purge_events(self, before: datetime) -> int:
+        """Delete events older than ``before`` here; returns how many went."""
+        return self.run_here(self.purge_plan(before))[0]
+
+    def run_here(self, plan: WritePlan) -> list[int]:
+        """Run ``plan`` in one transaction on this process's writer engine (blocking)."""
+        if not plan:
+            return []
+        try:
+            with self.engines.writer.connect() as connection:
+                driver_connection = connection.connection.driver_connection
+                try:
+                    return run_plan(driver_connection, plan, self._sqlite)
+                except connection.dialect.loaded_dbapi.Error as error:
+                    raise StoreError(f"could not write: {describe_error(error)}") from error
+        except SQLAlchemyError as error:
+            raise StoreError(f"could not write: {error}") from error
+
+    def _plan(self, batch: Sequence[SiteChanges]) -> WritePlan:
         tickets: dict[str, Ticket] = {}
         counters: dict[tuple[str, str], CounterState] = {}
         ratings: list[tuple[str, Rating]] = []
@@ -126,39 +169,35 @@ class Repository:
                     for ticket_id in subject.cancelled:
                         tickets.pop(ticket_id, None)
 
+        statements = []
         if tickets:
-            connection.execute(self._ticket_upsert,
-                               [_ticket_row(site_of(ticket.id), ticket)
-                                for ticket in tickets.values()])
-        for _site, reset in resets:
-            if reset.cancelled:
-                connection.execute(
-                    update(TicketRow)
-                    .where(TicketRow.id.in_(reset.cancelled))
-                    .values(status=TicketStatus.CANCELLED.value)
-                )
+            statements.append(self._ticket_upsert.bind(
+                [_ticket_row(site_of(ticket.id), ticket) for ticket in tickets.values()]))
+        cancelled = [ticket_id for _site, reset in resets for ticket_id in reset.cancelled]
+        if cancelled:
+            statements.append(self._ticket_cancel.bind(
+                [{"ticket_id": ticket_id, "cancelled_status": TicketStatus.CANCELLED.value}
+                 for ticket_id in cancelled]))
         if counters:
-            connection.execute(self._counter_upsert,
-                               [_counter_row(site, counter)
-                                for (site, _), counter in counters.items()])
+            statements.append(self._counter_upsert.bind(
+                [_counter_row(site, counter) for (site, _), counter in counters.items()]))
         if ratings:
-            connection.execute(self._rating_insert,
-                               [_rating_row(site, rating) for site, rating in ratings])
+            statements.append(self._rating_insert.bind(
+                [_rating_row(site, rating) for site, rating in ratings]))
         if sequences:
-            connection.execute(self._sequence_upsert, [
+            statements.append(self._sequence_upsert.bind([
                 {"site": site, "number_group": group, "business_date": day,
                  "last_sequence": sequence}
                 for (site, group, day), sequence in sequences.items()
-            ])
+            ]))
         if wire:
-            connection.execute(
-                self._event_insert,
+            statements.append(self._event_insert.bind(
                 [{"site": item.site, "seq": item.seq, "name": item.name, "at": item.at,
-                  "data": item.data} for item in wire],
-            )
-        connection.execute(self._site_upsert, [
+                  "data": item.data} for item in wire]))
+        statements.append(self._site_upsert.bind([
             {"code": code, "business_date": state.business_date, "seq": state.seq,
-             "next_queue_key": state.next_queue_key} for code, state in sites.items()])
+             "next_queue_key": state.next_queue_key} for code, state in sites.items()]))
+        return tuple(statements)
 
     def _upsert_statement(self, table: type[Any], keys: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (keys) DO UPDATE`` setting every other column."""
@@ -166,15 +205,6 @@ class Repository:
         changed = {column.name: statement.excluded[column.name]
                    for column in table.__table__.columns if column.name not in keys}
         return statement.on_conflict_do_update(index_elements=keys, set_=changed)
-
-    def purge_events(self, before: datetime) -> int:
-        """Delete events older than ``before``; returns how many went."""
-        try:
-            with self.engines.writer.begin() as connection:
-                result = connection.execute(delete(EventRow).where(EventRow.at < before))
-        except SQLAlchemyError as error:
-            raise StoreError(f"could not purge events: {error}") from error
-        return int(result.rowcount or 0)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -235,6 +265,11 @@ class Repository:
                     max((row.finished_at - row.serving_at).total_seconds(), 0.0)
                     for row in reversed(rows))
         return recent
+
+
+def describe_error(error: BaseException) -> str:
+    """A driver error as one line: its class and message."""
+    return f"{type(error).__name__}: {error}"
 
 
 def site_of(ticket_id: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -82,6 +83,18 @@ async def test_server_logs_address_and_database_and_accepts_env_admin_token(
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_server_stops_with_an_error_when_its_writer_process_dies(tmp_path: Path) -> None:
+    process, _ws_url, lines = await _start(
+        ["server", "--port", "0", "--host", "127.0.0.1", "--data-dir", str(tmp_path)],
+        dict(os.environ))
+    found = re.search(r"database writer process (\d+) is ready", "".join(lines))
+    assert found, "".join(lines)
+    os.kill(int(found.group(1)), signal.SIGKILL)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "exited (code -9)" in output.decode() and "start the server again" in output.decode()
 
 
 async def test_demo_check_issues_and_calls_a_ticket(tmp_path: Path) -> None:

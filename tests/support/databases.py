@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -40,3 +41,11 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+EVENT_AT = datetime(2026, 12, 1, 8, 30, 15, 250_000, tzinfo=timezone(timedelta(hours=7)))
+
+
+def event_row(seq: int, at: datetime = EVENT_AT) -> dict[str, object]:
+    """An ``events`` row of site ``hcc``, as the store's statements take it."""
+    return {"site": "hcc", "seq": seq, "name": "ticket.issued", "at": at, "data": "{}"}

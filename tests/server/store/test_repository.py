@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from support.databases import fresh_postgres_database
 from support.servers import site_config
 
 from server.config import parse_settings
 from server.domain import apply, new_site_state
 from server.domain.commands import CallNext, Finish, IssueTicket, Login, Rate
 from server.domain.model import RatingSource, Ticket
-from server.store.database import Engines, StoreError, migrate, open_engines
+from server.store.database import Engines, StoreError
 from server.store.repository import Repository, SiteChanges, StoredEvent
 from server.store.tables import Base
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engines]:
-    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'data' / 'qms.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database())
-        engines = open_engines(url)
-        stack.callback(engines.dispose)
-        migrate(engines)
-        yield engines
 
 
 def test_migrations_build_exactly_the_models_schema(engines: Engines) -> None:

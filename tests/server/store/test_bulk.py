@@ -1,0 +1,66 @@
+"""Statements bound for the driver store exactly what SQLAlchemy would; a plan is one
+transaction, all of it or none of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.postgresql import psycopg
+from support.databases import EVENT_AT as AT
+from support.databases import event_row as event
+
+from server.store.bulk import DriverStatement
+from server.store.database import Engines
+from server.store.plan import WritePlan, run_plan
+from server.store.tables import EventRow, SiteRow
+
+
+def run(engines: Engines, plan: WritePlan) -> list[int]:
+    with engines.writer.connect() as connection:
+        return run_plan(connection.connection.driver_connection, plan, engines.is_sqlite)
+
+
+def test_bound_rows_are_stored_as_sqlalchemy_stores_them(engines: Engines) -> None:
+    statement = DriverStatement(insert(EventRow), engines.writer.dialect)
+    assert run(engines, (statement.bind([event(1)]),)) == [1]
+    with engines.writer.begin() as connection:
+        connection.execute(insert(EventRow), [event(2)])
+    with engines.reader.connect() as connection:
+        stored = connection.execute(text("SELECT seq, at FROM events ORDER BY seq")).all()
+        read = connection.execute(select(EventRow.at).where(EventRow.seq == 1)).scalar_one()
+    assert stored[0][1] == stored[1][1]  # the same text (SQLite) or timestamp (PostgreSQL)
+    assert read == AT.astimezone(UTC) and read.tzinfo is UTC
+
+
+def test_a_plan_is_all_or_nothing(engines: Engines) -> None:
+    events = DriverStatement(insert(EventRow), engines.writer.dialect)
+    sites = DriverStatement(insert(SiteRow), engines.writer.dialect)
+    driver_error = engines.writer.dialect.loaded_dbapi.Error
+    with pytest.raises(driver_error):  # the second row breaks the primary key
+        run(engines, (events.bind([event(1), event(2)]), events.bind([event(2)])))
+    with engines.reader.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 0
+    site = {"code": "hcc", "business_date": AT.date(), "seq": 3, "next_queue_key": 4}
+    assert run(engines, (events.bind([event(1), event(2)]), sites.bind([site]))) == [2, 1]
+    with engines.reader.connect() as connection:
+        assert connection.execute(select(SiteRow.business_date)).scalar() == AT.date()
+
+
+def test_named_paramstyles_get_one_mapping_per_row() -> None:
+    statement = DriverStatement(insert(EventRow), psycopg.dialect())  # type: ignore[no-untyped-call]
+    bound = statement.bind([event(1)])
+    assert "%(seq)s" in bound.sql
+    assert bound.rows == [{"site": "hcc", "seq": 1, "name": "ticket.issued",
+                           "at": datetime(2026, 12, 1, 1, 30, 15, 250_000), "data": "{}"}]
+
+
+def test_a_row_that_cannot_be_stored_is_refused_before_any_write(engines: Engines) -> None:
+    statement = DriverStatement(insert(EventRow), engines.writer.dialect)
+    incomplete = event(1)
+    del incomplete["name"]
+    with pytest.raises(KeyError, match="name"):
+        statement.bind([incomplete])
+    with pytest.raises(ValueError, match="naive datetime"):
+        statement.bind([event(1, AT.replace(tzinfo=None))])
