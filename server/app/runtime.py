@@ -225,7 +225,7 @@ class SiteRuntime:
 
 
 class QueueService:
-    """All sites of a deployment, their committer and the worker threads."""
+    """All sites of a deployment, their committer, writer process and reader threads."""
 
     CHECKPOINT_SECONDS = 1.0
 

@@ -11,8 +11,9 @@ child (``python -m server.store.writer``). The child imports only the standard l
 driver and :mod:`server.store.plan`, so it starts in tens of milliseconds.
 
 The pipe carries length-prefixed pickles, each side trusting the other (the child is the
-server's own). Server to child: first a :class:`Recipe`, then :data:`WritePlan` after plan,
-each answered in order with ``("ok", row_counts)`` or ``("error", "IntegrityError: ...")``.
+server's own). Server to child: first a :class:`Recipe`, then one plan after another, each a
+list of ``(sql, rows)`` pairs and answered in order with ``("ok", row_counts)`` or
+``("error", "IntegrityError: ...")``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
 from server.store.errors import StoreError
-from server.store.plan import SQLITE_WRITER_PRAGMAS, WritePlan, run_plan
+from server.store.plan import SQLITE_WRITER_PRAGMAS, Statement, WritePlan, run_plan
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,9 @@ class WriterProcess:
             if self._lost is not None or self._process is None:
                 raise WriterError(f"the database writer is not running: {self._lost}")
             try:
-                await self._send(plan)
+                # Plain tuples: pickling the Statement objects themselves cost a Python call
+                # each, on the event loop.
+                await self._send([(statement.sql, statement.rows) for statement in plan])
                 status, detail = await self._receive()
             except WriterError as error:
                 self._lose(str(error))
@@ -242,7 +245,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
     _write(answers, ("ready", None))
     sqlite = recipe.driver == "sqlite3"
     try:
-        while (plan := _read(requests)) is not None:
+        while (message := _read(requests)) is not None:
+            plan = tuple(Statement(sql, rows) for sql, rows in message)
             try:
                 counts = run_plan(connection, plan, sqlite)
             except driver_error as error:
