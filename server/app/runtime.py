@@ -78,6 +78,7 @@ class Committer:
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.batches = 0
         self.commands = 0
 
@@ -85,14 +86,12 @@ class Committer:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="committer")
 
     async def stop(self) -> None:
-        """Commit what is queued, then stop."""
+        """Commit what is queued (the batch being written included), then stop."""
         if self._task is None:
             return
-        while self._pending:
-            await self._commit_once()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping = True
+        self._wake.set()
+        await self._task
         self._task = None
 
     def submit(self, item: _Pending) -> None:
@@ -105,6 +104,8 @@ class Committer:
             self._wake.clear()
             while self._pending:
                 await self._commit_once()
+            if self._stopping:
+                return
 
     async def _commit_once(self) -> None:
         batch, self._pending = self._pending, []

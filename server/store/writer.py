@@ -26,10 +26,11 @@ import pickle
 import signal
 import struct
 import sys
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO
 
 from server.store.errors import StoreError
 from server.store.plan import SQLITE_WRITER_PRAGMAS, Statement, WritePlan, run_plan
@@ -66,18 +67,21 @@ class Recipe:
 class WriterProcess:
     """The server's side of the writer: starts the child, hands it plans, reads the answers.
 
-    One plan is with the child at a time (callers queue on a lock), so answers need no ids.
-    ``on_lost`` is called once if the child exits while the server still needs it.
+    The child answers plans in the order they were sent, so one reader task hands each answer
+    to the oldest waiting caller; a caller that is cancelled meanwhile leaves its answer to be
+    read and dropped, never given to the next plan. ``on_lost`` is called once if the child
+    exits while the server still needs it.
     """
 
     def __init__(self, recipe: Recipe, on_lost: Callable[[str], None] | None = None) -> None:
         self.recipe = recipe
         self.on_lost = on_lost
         self._process: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
+        self._waiting: deque[asyncio.Future[tuple[str, Any]]] = deque()
+        self._reader: asyncio.Task[None] | None = None
         self._stopping = False
+        self._ready = False
         self._lost: str | None = None
-        self._watcher: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -92,26 +96,22 @@ class WriterProcess:
         path = os.environ.get("PYTHONPATH")
         environment = {**os.environ,
                        "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
-        self._process = await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "server.store.writer",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=environment)
+        self._process = process
+        self._reader = asyncio.get_running_loop().create_task(self._read_answers(process),
+                                                              name="writer-answers")
         try:
-            await self._send(self.recipe)
-            status, detail = await asyncio.wait_for(self._receive(), READY_SECONDS)
+            status, detail = await asyncio.wait_for(self._ask(self.recipe), READY_SECONDS)
         except (TimeoutError, WriterError) as error:
-            await self._terminate()
+            await self.stop()
             raise WriterError(f"the database writer did not start: {error}") from error
         if status != "ready":
-            await self._terminate()
+            await self.stop()
             raise WriterError(f"the database writer cannot open the database: {detail}")
-        logger.info("database writer process %d is ready", self._process.pid)
-        self._watcher = asyncio.get_running_loop().create_task(
-            self._watch(self._process), name="writer-watch")
-
-    async def _watch(self, process: asyncio.subprocess.Process) -> None:
-        # Noticed at once, not at the next write: a quiet hour must not hide a dead writer.
-        code = await process.wait()
-        self._lose(f"the database writer process {process.pid} exited (code {code})")
+        self._ready = True
+        logger.info("database writer process %d is ready", process.pid)
 
     async def write(self, plan: WritePlan) -> list[int]:
         """Run ``plan`` in one transaction in the child; returns each statement's row count.
@@ -119,63 +119,21 @@ class WriterProcess:
         Raises :class:`WriterError`: refused by the database (nothing written), or the child
         is gone (``in_doubt`` when it went with this plan).
         """
-        async with self._lock:
-            if self._lost is not None or self._process is None:
-                raise WriterError(f"the database writer is not running: {self._lost}")
-            try:
-                # Plain tuples: pickling the Statement objects themselves cost a Python call
-                # each, on the event loop.
-                await self._send([(statement.sql, statement.rows) for statement in plan])
-                status, detail = await self._receive()
-            except WriterError as error:
-                self._lose(str(error))
-                raise WriterError(str(error), in_doubt=True) from error
+        if self._lost is not None or self._process is None:
+            raise WriterError(f"the database writer is not running: {self._lost}")
+        # Plain tuples: pickling the Statement objects themselves cost a Python call each,
+        # on the event loop.
+        status, detail = await self._ask([(statement.sql, statement.rows) for statement in plan])
         if status != "ok":
             raise WriterError(str(detail))
         counts: list[int] = detail
         return counts
 
     async def stop(self) -> None:
-        """Let the child finish and exit (its input closes); kill it if it does not."""
+        """Let the child finish what it was sent and exit (its input closes); kill it if it
+        does not. Callers still waiting get :class:`WriterError`."""
         self._stopping = True
-        if self._watcher is not None:
-            self._watcher.cancel()
-        async with self._lock:
-            await self._terminate()
-
-    async def _send(self, message: object) -> None:
-        assert self._process is not None and self._process.stdin is not None
-        if self._process.stdin.is_closing():
-            await self._exited()
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._process.stdin.write(_LENGTH.pack(len(data)) + data)
-
-    async def _receive(self) -> tuple[str, Any]:
-        assert self._process is not None and self._process.stdout is not None
-        try:
-            header = await self._process.stdout.readexactly(_LENGTH.size)
-            answer: tuple[str, Any] = pickle.loads(
-                await self._process.stdout.readexactly(_LENGTH.unpack(header)[0]))
-        except (asyncio.IncompleteReadError, ConnectionError):
-            await self._exited()
-        return answer
-
-    async def _exited(self) -> NoReturn:
-        assert self._process is not None
-        code = await self._process.wait()
-        raise WriterError(f"the database writer process {self._process.pid} exited "
-                          f"(code {code})")
-
-    def _lose(self, reason: str) -> None:
-        if self._lost is not None or self._stopping:
-            return
-        self._lost = reason
-        logger.critical("%s", reason)
-        if self.on_lost is not None:
-            self.on_lost(reason)
-
-    async def _terminate(self) -> None:
-        process, self._process = self._process, None
+        process = self._process
         if process is None:
             return
         if process.stdin is not None:
@@ -187,6 +145,50 @@ class WriterProcess:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+        if self._reader is not None:
+            await self._reader
+        self._process = None
+
+    def _ask(self, message: object) -> asyncio.Future[tuple[str, Any]]:
+        assert self._process is not None and self._process.stdin is not None
+        answer: asyncio.Future[tuple[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(answer)
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        # A pipe the child no longer reads takes this silently; the reader then sees the
+        # end of the child's output and fails every answer still waiting.
+        self._process.stdin.write(_LENGTH.pack(len(data)) + data)
+        return answer
+
+    async def _read_answers(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        try:
+            while True:
+                header = await process.stdout.readexactly(_LENGTH.size)
+                answer = pickle.loads(
+                    await process.stdout.readexactly(_LENGTH.unpack(header)[0]))
+                waiting = self._waiting.popleft()
+                if not waiting.done():  # its caller may have been cancelled
+                    waiting.set_result(answer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        # Noticed at once, not at the next write: a quiet hour must not hide a dead writer.
+        code = await process.wait()
+        reason = f"the database writer process {process.pid} exited (code {code})"
+        if self._ready and not self._stopping:
+            self._lose(reason)
+        while self._waiting:
+            waiting = self._waiting.popleft()
+            if not waiting.done():
+                # Sent and not answered: committed or not, nobody can say.
+                waiting.set_exception(WriterError(reason, in_doubt=True))
+
+    def _lose(self, reason: str) -> None:
+        if self._lost is not None:
+            return
+        self._lost = reason
+        logger.critical("%s", reason)
+        if self.on_lost is not None:
+            self.on_lost(reason)
 
 
 # --- the child --------------------------------------------------------------------------

@@ -13,6 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from server.store.database import Engines
+from server.store.plan import WritePlan, run_plan
+
 POSTGRES_VARIABLE = "QMS_TEST_POSTGRES_URL"
 
 
@@ -49,3 +52,9 @@ EVENT_AT = datetime(2026, 12, 1, 8, 30, 15, 250_000, tzinfo=timezone(timedelta(h
 def event_row(seq: int, at: datetime = EVENT_AT) -> dict[str, object]:
     """An ``events`` row of site ``hcc``, as the store's statements take it."""
     return {"site": "hcc", "seq": seq, "name": "ticket.issued", "at": at, "data": "{}"}
+
+
+def run_here(engines: Engines, plan: WritePlan) -> list[int]:
+    """Run ``plan`` on a connection of ``engines.writer`` in this process."""
+    with engines.writer.connect() as connection:
+        return run_plan(connection.connection.driver_connection, plan, engines.is_sqlite)

@@ -1,5 +1,4 @@
-"""Statements bound for the driver store exactly what SQLAlchemy would; a plan is one
-transaction, all of it or none of it."""
+"""Statements bound for the driver store exactly what SQLAlchemy would."""
 
 from __future__ import annotations
 
@@ -10,16 +9,11 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import psycopg
 from support.databases import EVENT_AT as AT
 from support.databases import event_row as event
+from support.databases import run_here as run
 
 from server.store.bulk import DriverStatement
 from server.store.database import Engines
-from server.store.plan import WritePlan, run_plan
-from server.store.tables import EventRow, SiteRow
-
-
-def run(engines: Engines, plan: WritePlan) -> list[int]:
-    with engines.writer.connect() as connection:
-        return run_plan(connection.connection.driver_connection, plan, engines.is_sqlite)
+from server.store.tables import EventRow
 
 
 def test_bound_rows_are_stored_as_sqlalchemy_stores_them(engines: Engines) -> None:
@@ -32,20 +26,6 @@ def test_bound_rows_are_stored_as_sqlalchemy_stores_them(engines: Engines) -> No
         read = connection.execute(select(EventRow.at).where(EventRow.seq == 1)).scalar_one()
     assert stored[0][1] == stored[1][1]  # the same text (SQLite) or timestamp (PostgreSQL)
     assert read == AT.astimezone(UTC) and read.tzinfo is UTC
-
-
-def test_a_plan_is_all_or_nothing(engines: Engines) -> None:
-    events = DriverStatement(insert(EventRow), engines.writer.dialect)
-    sites = DriverStatement(insert(SiteRow), engines.writer.dialect)
-    driver_error = engines.writer.dialect.loaded_dbapi.Error
-    with pytest.raises(driver_error):  # the second row breaks the primary key
-        run(engines, (events.bind([event(1), event(2)]), events.bind([event(2)])))
-    with engines.reader.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 0
-    site = {"code": "hcc", "business_date": AT.date(), "seq": 3, "next_queue_key": 4}
-    assert run(engines, (events.bind([event(1), event(2)]), sites.bind([site]))) == [2, 1]
-    with engines.reader.connect() as connection:
-        assert connection.execute(select(SiteRow.business_date)).scalar() == AT.date()
 
 
 def test_named_paramstyles_get_one_mapping_per_row() -> None:

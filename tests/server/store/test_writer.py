@@ -85,6 +85,18 @@ async def test_a_refused_plan_writes_nothing_and_the_writer_goes_on(
     assert stored_seqs(engines) == [1, 2] and lost.reasons == []
 
 
+async def test_a_cancelled_caller_leaves_its_answer_to_no_one_else(
+    engines: Engines, writer: WriterProcess
+) -> None:
+    cancelled = asyncio.create_task(writer.write((events(engines, 1), events(engines, 2))))
+    await asyncio.sleep(0)  # one loop step: the task sends its plan and waits for the answer
+    cancelled.cancel()
+    # The next caller must get its own answer (one count), not the cancelled plan's (two).
+    assert await writer.write((events(engines, 3),)) == [1]
+    assert cancelled.cancelled()
+    assert stored_seqs(engines) == [1, 2, 3]  # the child still wrote what it was sent
+
+
 async def test_signals_to_the_process_group_leave_the_writer_serving(
     engines: Engines, writer: WriterProcess
 ) -> None:
