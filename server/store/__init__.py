@@ -1,1 +1,2 @@
-"""Persistence: SQLAlchemy tables, engines, Alembic migrations and the repository."""
+"""Persistence: SQLAlchemy tables, engines, Alembic migrations, the repository and the
+writer process that runs the server's writes."""
