@@ -10,8 +10,7 @@ from pathlib import Path
 
 from support.servers import KIOSK_TOKEN, SITE, table_counts
 
-from server.app.serve import start_server
-from server.config import Settings
+from server.app.serve import RunningServer
 from server.protocol.client import ProtocolClient, RequestFailed
 
 # A real refusal inside the writer's transaction, as a full disk would give: SQLite aborts
@@ -28,52 +27,42 @@ def run_sql(database_path: Path, sql: str) -> None:
 
 
 async def test_failed_commit_refuses_the_press_and_reuses_the_number(
-    settings: Settings, database_path: Path
+    server: RunningServer, database_path: Path
 ) -> None:
-    server = await start_server(settings, host="127.0.0.1", port=0,
-                                database_url=f"sqlite:///{database_path}")
-    try:
-        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
-            first = (await kiosk.request("issue", service="HT", request_key="a"))["ticket"]
-            run_sql(database_path, REFUSE_KEY_B)
-            try:
-                await kiosk.request("issue", service="HT", request_key="b")
-                raise AssertionError("the failed commit was reported as a success")
-            except RequestFailed as error:
-                assert error.code == "internal"
-            assert table_counts(database_path)["tickets"] == 1
-            run_sql(database_path, "DROP TRIGGER refuse_b")
-            retry = (await kiosk.request("issue", service="HT", request_key="b"))["ticket"]
-            assert (first["number"], retry["number"]) == ("A001", "A002")
-            snapshot = await kiosk.request("snapshot")
-            assert snapshot["seq"] == 2
-        assert server.service.failed is not None and not server.service.failed.done()
-        counts = table_counts(database_path)
-        assert (counts["tickets"], counts["events"]) == (2, 2)
-    finally:
-        await server.stop()
+    async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
+        first = (await kiosk.request("issue", service="HT", request_key="a"))["ticket"]
+        run_sql(database_path, REFUSE_KEY_B)
+        try:
+            await kiosk.request("issue", service="HT", request_key="b")
+            raise AssertionError("the failed commit was reported as a success")
+        except RequestFailed as error:
+            assert error.code == "internal"
+        assert table_counts(database_path)["tickets"] == 1
+        run_sql(database_path, "DROP TRIGGER refuse_b")
+        retry = (await kiosk.request("issue", service="HT", request_key="b"))["ticket"]
+        assert (first["number"], retry["number"]) == ("A001", "A002")
+        snapshot = await kiosk.request("snapshot")
+        assert snapshot["seq"] == 2
+    assert server.service.failed is not None and not server.service.failed.done()
+    counts = table_counts(database_path)
+    assert (counts["tickets"], counts["events"]) == (2, 2)
 
 
 async def test_a_lost_writer_process_refuses_writes_and_fails_the_server(
-    settings: Settings, database_path: Path
+    server: RunningServer, database_path: Path
 ) -> None:
-    server = await start_server(settings, host="127.0.0.1", port=0,
-                                database_url=f"sqlite:///{database_path}")
-    try:
-        async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
-            await kiosk.request("issue", service="HT", request_key="a")
-            writer_pid = server.service.writer.pid
-            assert writer_pid is not None and writer_pid != os.getpid()
-            os.kill(writer_pid, signal.SIGKILL)
-            for key in ("b", "c"):  # the one that met the dead process, and one after it
-                try:
-                    await kiosk.request("issue", service="HT", request_key=key)
-                    raise AssertionError("a press was answered with no writer to save it")
-                except RequestFailed as error:
-                    assert error.code == "internal"
-            assert server.service.failed is not None
-            reason = await server.service.failed
-            assert "exited" in reason
-        assert table_counts(database_path)["tickets"] == 1
-    finally:
-        await server.stop()
+    async with ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE) as kiosk:
+        await kiosk.request("issue", service="HT", request_key="a")
+        writer_pid = server.service.writer.pid
+        assert writer_pid is not None and writer_pid != os.getpid()
+        os.kill(writer_pid, signal.SIGKILL)
+        for key in ("b", "c"):  # the one that met the dead process, and one after it
+            try:
+                await kiosk.request("issue", service="HT", request_key=key)
+                raise AssertionError("a press was answered with no writer to save it")
+            except RequestFailed as error:
+                assert error.code == "internal"
+        assert server.service.failed is not None
+        reason = await server.service.failed
+        assert "exited" in reason
+    assert table_counts(database_path)["tickets"] == 1
