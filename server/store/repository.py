@@ -37,6 +37,7 @@ from server.domain.model import (
 from server.domain.rules import RECENT_CALLS_KEPT
 from server.store.bulk import DriverStatement
 from server.store.database import Engines, StoreError
+from server.store.errors import describe_error
 from server.store.plan import WritePlan, run_plan
 from server.store.tables import (
     CounterRow,
@@ -143,7 +144,7 @@ class Repository:
         tickets: dict[str, Ticket] = {}
         counters: dict[tuple[str, str], CounterState] = {}
         ratings: list[tuple[str, Rating]] = []
-        resets: list[tuple[str, DayReset]] = []
+        cancelled: list[str] = []
         sites: dict[str, SiteState] = {}
         sequences: dict[tuple[str, str, date], int] = {}
         wire: list[StoredEvent] = []
@@ -164,7 +165,7 @@ class Repository:
                 elif isinstance(subject, DeviceReport):
                     continue  # transient: kept in the event log, re-reported after a restart
                 elif isinstance(subject, DayReset):
-                    resets.append((site, subject))
+                    cancelled.extend(subject.cancelled)
                     # Tickets cancelled by the reset may also appear earlier in this batch.
                     for ticket_id in subject.cancelled:
                         tickets.pop(ticket_id, None)
@@ -173,7 +174,6 @@ class Repository:
         if tickets:
             statements.append(self._ticket_upsert.bind(
                 [_ticket_row(site_of(ticket.id), ticket) for ticket in tickets.values()]))
-        cancelled = [ticket_id for _site, reset in resets for ticket_id in reset.cancelled]
         if cancelled:
             statements.append(self._ticket_cancel.bind(
                 [{"ticket_id": ticket_id, "cancelled_status": TicketStatus.CANCELLED.value}
@@ -265,11 +265,6 @@ class Repository:
                     max((row.finished_at - row.serving_at).total_seconds(), 0.0)
                     for row in reversed(rows))
         return recent
-
-
-def describe_error(error: BaseException) -> str:
-    """A driver error as one line: its class and message."""
-    return f"{type(error).__name__}: {error}"
 
 
 def site_of(ticket_id: str) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from server.store.errors import StoreError
+from server.store.errors import StoreError, describe_error
 from server.store.plan import SQLITE_WRITER_PRAGMAS, Statement, WritePlan, run_plan
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
     try:
         driver = _driver(recipe)
     except (ImportError, ValueError) as error:
-        _write(answers, ("failed", f"{type(error).__name__}: {error}"))
+        _write(answers, ("failed", describe_error(error)))
         return 1
     driver_error: type[Exception] = driver.Error
     try:
@@ -242,7 +242,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
             for pragma in SQLITE_WRITER_PRAGMAS:
                 connection.execute(pragma)
     except driver_error as error:
-        _write(answers, ("failed", f"{type(error).__name__}: {error}"))
+        _write(answers, ("failed", describe_error(error)))
         return 1
     _write(answers, ("ready", None))
     sqlite = recipe.driver == "sqlite3"
@@ -252,7 +252,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
             try:
                 counts = run_plan(connection, plan, sqlite)
             except driver_error as error:
-                _write(answers, ("error", f"{type(error).__name__}: {error}"))
+                _write(answers, ("error", describe_error(error)))
                 continue
             _write(answers, ("ok", counts))
     finally:
