@@ -43,6 +43,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -220,6 +221,37 @@ def wait_qt(app: QApplication, done: Callable[[], bool], timeout: float) -> bool
     return _WAITER[0].wait(done, timeout)
 
 
+@dataclass
+class DisplayApp:
+    """The display app's parts as ``display.main`` wires them, on the bench's server."""
+
+    board: Board
+    widget: BoardWidget
+    announcer: AnnouncementQueue
+    controller: DisplayController
+
+
+def build_display(url: str, sink: RecordingSink | DiscardingSink) -> DisplayApp:
+    """The whole display app (zone T1) playing into ``sink``; not shown or connected yet, so
+    listeners can be added first."""
+    board = Board(BoardSettings(zone="T1"))
+    widget = BoardWidget(board)
+    announcer = AnnouncementQueue(AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY)),
+                                  sink)
+    controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board, widget,
+                                   announcer)
+    return DisplayApp(board, widget, announcer, controller)
+
+
+def show_and_connect(app: QApplication, display: DisplayApp) -> None:
+    """Show ``display`` at 1920x1080 and wait until it is connected (RuntimeError after 10 s)."""
+    display.widget.resize(1920, 1080)
+    display.widget.show()
+    display.controller.start()
+    if not wait_qt(app, lambda: display.board.status is ConnectionStatus.CONNECTED, 10):
+        raise RuntimeError("the display did not connect")
+
+
 def latency(app: QApplication, calls: int) -> None:
     print(f"(a) call -> repaint and call/event -> start of audio: {calls} calls, "
           "server in its own process, display offscreen at 1920x1080")
@@ -227,13 +259,8 @@ def latency(app: QApplication, calls: int) -> None:
         for press in range(calls + 5):
             driver.run(driver.client.request("issue", service="S",
                                              request_key=f"bench-{press}"))
-        board = Board(BoardSettings(zone="T1"))
-        widget = BoardWidget(board)
         sink = RecordingSink()
-        renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
-        announcer = AnnouncementQueue(renderer, sink)
-        controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
-                                       widget, announcer)
+        display = build_display(url, sink)
         painted: dict[str, float] = {}
         received: dict[str, float] = {}
 
@@ -244,13 +271,9 @@ def latency(app: QApplication, calls: int) -> None:
             if isinstance(message, EventReceived) and message.event.event == "ticket.called":
                 received.setdefault(str(message.event.data["number"]), message.received_at)
 
-        widget.paint_listeners.append(on_paint)
-        controller.message_listeners.append(on_message)
-        widget.resize(1920, 1080)
-        widget.show()
-        controller.start()
-        if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
-            raise RuntimeError("the display did not connect")
+        display.widget.paint_listeners.append(on_paint)
+        display.controller.message_listeners.append(on_message)
+        show_and_connect(app, display)
         repaint, audio, event_audio = [], [], []
         for index in range(calls):
             counter = str(1 + index % COUNTERS)
@@ -272,8 +295,8 @@ def latency(app: QApplication, calls: int) -> None:
             repaint.append(painted[number] - sent)
             audio.append(sink.started[before] - sent)
             event_audio.append(sink.started[before] - received[number])
-        controller.stop()
-        widget.close()
+        display.controller.stop()
+        display.widget.close()
         print(describe("call -> repaint", repaint, "p99 < 100 ms"))
         print(describe("call -> start of audio", audio, "< 500 ms"))
         print(describe("event -> start of audio", event_audio, "< 500 ms"))
@@ -354,20 +377,12 @@ def app_memory(app: QApplication, calls: int, warm_up: int = 500, step: int = 2_
     print(f"(c) memory of the whole display app over {calls:,} calls (server in its own "
           "process; connection thread, bridge, board, widget, announcement queue):")
     with tempfile.TemporaryDirectory() as directory, served(directory) as (url, driver):
-        board = Board(BoardSettings(zone="T1"))
-        widget = BoardWidget(board)
-        sink = DiscardingSink()
-        renderer = AnnouncementRenderer(VoicePack.load(DEFAULT_PACK_DIRECTORY))
-        announcer = AnnouncementQueue(renderer, sink)
-        controller = DisplayController(ConnectionSettings(url, DISPLAY_TOKEN, SITE), board,
-                                       widget, announcer)
+        display = build_display(url, DiscardingSink())
+        announcer = display.announcer
         last_painted = [""]
-        widget.paint_listeners.append(lambda number: last_painted.__setitem__(0, number))
-        widget.resize(1920, 1080)
-        widget.show()
-        controller.start()
-        if not wait_qt(app, lambda: board.status is ConnectionStatus.CONNECTED, 10):
-            raise RuntimeError("the display did not connect")
+        display.widget.paint_listeners.append(
+            lambda number: last_painted.__setitem__(0, number))
+        show_and_connect(app, display)
         expected = [0]  # announcements so far
 
         def announced() -> int:
@@ -410,15 +425,15 @@ def app_memory(app: QApplication, calls: int, warm_up: int = 500, step: int = 2_
                 gc.collect()
                 readings.append((done_calls, resident_mb()))
         statistics = announcer.statistics
-        controller.stop()
-        widget.close()
+        display.controller.stop()
+        display.widget.close()
     print(f"  before the {warm_up} warm-up calls: RSS {before_warm_up:7.1f} MB")
     for checkpoint, rss in readings:
         print(f"  after {checkpoint:>6,} calls: RSS {rss:7.1f} MB")
     print(f"  RSS end/start: {readings[-1][1] / readings[0][1]:.3f} (flat: about 1.0); "
           f"{statistics.finished:,} announcements rendered and played, "
           f"{statistics.dropped} dropped, {statistics.failed} failed; "
-          f"board keeps {len(board.recent_calls)} recent calls")
+          f"board keeps {len(display.board.recent_calls)} recent calls")
 
 
 def main() -> int:
