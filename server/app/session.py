@@ -11,11 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
 from server.app.frames import FrameSender, PeerGone
-from server.config.settings import Role, SiteSettings
+from server.config.settings import Role, SiteSettings, TokenSettings
 from server.domain import commands
 from server.domain.calling import calling_order
 from server.domain.errors import DomainError
@@ -45,22 +46,31 @@ CLOSE_POLICY = 1008
 CLOSE_TRY_LATER = 1013
 REPLAY_LIMIT = 100_000
 
+_COUNTER_SIDE = frozenset({Role.COUNTER, Role.ADMIN, Role.BRIDGE})
 _PERMISSIONS: dict[str, frozenset[Role]] = {
     "snapshot": frozenset(Role),
     "ticket": frozenset(Role),
     "resume": frozenset(Role),
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
-    "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
+    # A kiosk rates only where the site has a kiosk rating screen (checked per request).
+    "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
     "cancel": frozenset({Role.ADMIN}),
-    # A display only reads (PROTOCOL.md); kiosks report printers, the bridge (admin) and a
-    # counter PC the devices they drive.
-    "device_status": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN}),
-    "queue": frozenset({Role.COUNTER, Role.ADMIN}),
-    "counter_stats": frozenset({Role.COUNTER, Role.ADMIN}),
-    **{name: frozenset({Role.COUNTER, Role.ADMIN}) for name in (
+    # A display only reads; kiosks report printers, the bridge and a counter PC the devices
+    # they drive.
+    "device_status": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
+    "queue": _COUNTER_SIDE,
+    "counter_stats": _COUNTER_SIDE,
+    **{name: _COUNTER_SIDE for name in (
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    """What a valid token allows: ``counters`` a bridge may act for (``None``: any)."""
+
+    counters: frozenset[str] | None
 
 
 class TokenBucket:
@@ -104,6 +114,8 @@ class Session:
         self.counter: str | None = None
         self.user: str | None = None
         self.subscribe: tuple[str, ...] | None = None
+        # The counters a bridge token lists; ``None``: no such limit.
+        self.allowed_counters: frozenset[str] | None = None
         self.bad_frames = 0
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
@@ -258,7 +270,8 @@ class Session:
         role = Role(request.role)
         runtime = (self.service.sites.get(request.site) if request.site is not None
                    else self._site_of_token(role, request.token))
-        if runtime is None or not self._token_valid(runtime.settings, role, request.token):
+        granted = None if runtime is None else self._grant(runtime.settings, role, request.token)
+        if runtime is None or granted is None:
             # One message for both, so a token cannot be used to probe site codes.
             self._error(request.id, ErrorCode.UNAUTHORIZED,
                         "field 'token': not valid for this role at this site"
@@ -269,6 +282,7 @@ class Session:
             return
         self.role = role
         self.runtime = runtime
+        self.allowed_counters = granted.counters
         self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
         result: dict[str, Any] = {
             "protocol": wire.PROTOCOL_VERSION,
@@ -300,22 +314,30 @@ class Session:
         """The one site whose device tokens hold ``token`` for ``role`` (a hello without
         ``site``). Every site is compared, so the time taken does not reveal which matched."""
         found = [runtime for runtime in self.service.sites.values()
-                 if self._site_token_valid(runtime.settings, role, token)]
+                 if self._site_token(runtime.settings, role, token) is not None]
         return found[0] if len(found) == 1 else None
 
-    def _site_token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
-        valid = False
+    @staticmethod
+    def _site_token(site: SiteSettings, role: Role, token: str) -> TokenSettings | None:
+        found = None
         # Compare against every candidate so the time taken does not reveal which matched.
         for candidate in site.tokens:
-            valid |= tokens_equal(token, candidate.token) and candidate.role is role
-        return valid
+            if tokens_equal(token, candidate.token) and candidate.role is role:
+                found = candidate
+        return found
 
-    def _token_valid(self, site: SiteSettings, role: Role, token: str) -> bool:
-        valid = self._site_token_valid(site, role, token)
+    def _grant(self, site: SiteSettings, role: Role, token: str) -> _Grant | None:
+        """What ``token`` allows at ``site`` for ``role``, or ``None`` when it is not valid."""
+        device = self._site_token(site, role, token)
+        server_wide = False
         if role is Role.ADMIN:
             for admin_token in self.settings.admin_tokens:
-                valid |= tokens_equal(token, admin_token)
-        return valid
+                server_wide |= tokens_equal(token, admin_token)
+        if device is None and not server_wide:
+            return None
+        if role is Role.BRIDGE and device is not None:
+            return _Grant(frozenset(device.counters))
+        return _Grant(None)
 
     async def _replay(self, after: int) -> int:
         """Send every kept event with ``seq > after`` in order, then continue live."""
@@ -404,6 +426,8 @@ class Session:
     async def _do_login(self, request: wire.LoginRequest) -> dict[str, Any]:
         assert self.runtime is not None
         site = self.runtime.settings
+        if self.role is Role.BRIDGE:
+            self._check_allowed(request.counter)
         if self.role is Role.COUNTER:
             if request.user is None or request.password is None:
                 raise ProtocolError(ErrorCode.BAD_REQUEST,
@@ -475,7 +499,7 @@ class Session:
         counter: str | None = None
         if self.role is Role.KIOSK:
             source = RatingSource.KIOSK
-        elif self.role is Role.COUNTER or request.as_counter is not None:
+        elif self.role in (Role.COUNTER, Role.BRIDGE) or request.as_counter is not None:
             source = RatingSource.COUNTER
             counter = self._acting_counter(request)
         else:
@@ -488,6 +512,8 @@ class Session:
 
     async def _do_device_status(self, request: wire.DeviceStatusRequest) -> dict[str, Any]:
         assert self.runtime is not None and self.role is not None
+        if request.counter is not None:
+            self._check_allowed(request.counter)
         outcome = await self.runtime.execute(commands.ReportDevice(
             request.device, DeviceKind(request.kind), DeviceCondition(request.status),
             self.role.value, request.message, request.counter))
@@ -521,12 +547,13 @@ class Session:
     def _acting_counter(self, request: Any) -> str:
         """The counter a counter action applies to, checking this connection may act for it."""
         assert self.runtime is not None
-        if self.role is Role.ADMIN:
+        if self.role in (Role.ADMIN, Role.BRIDGE):
             code = request.as_counter or self.counter
             if code is None:
                 raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                    "field 'as_counter': an admin connection must name the "
-                                    "counter it acts for")
+                                    f"field 'as_counter': a {self.role.value} connection must "
+                                    "name the counter it acts for")
+            self._check_allowed(str(code))
             return str(code)
         if self.counter is None:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "log in to a counter first")
@@ -540,6 +567,13 @@ class Session:
             raise ProtocolError(ErrorCode.FORBIDDEN,
                                 f"you are no longer logged in at counter {code}")
         return self.counter
+
+    def _check_allowed(self, counter: str) -> None:
+        """Refuse a counter this connection's token does not list (a bridge's device map)."""
+        if self.allowed_counters is not None and counter not in self.allowed_counters:
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                f"field 'as_counter': this token may act only for counters "
+                                f"{', '.join(sorted(self.allowed_counters))}")
 
     async def _ticket_result(self, command: commands.Command) -> dict[str, Any]:
         assert self.runtime is not None

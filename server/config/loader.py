@@ -407,7 +407,7 @@ def _parse_site(table: _Table) -> SiteSettings:
     counter_codes = {counter.code for counter, _ in counters}
     officers = table.each("officers", lambda item: _parse_officer(item, counter_codes))
     _unique([(f"{key}.user", item.user) for item, key in officers], what="user")
-    tokens = table.each("tokens", _parse_token)
+    tokens = table.each("tokens", lambda item: _parse_token(item, counter_codes))
 
     scale = table.each("rating_scale", _parse_rating)
     _unique([(f"{key}.score", str(item.score)) for item, key in scale], what="score")
@@ -430,6 +430,7 @@ def _parse_site(table: _Table) -> SiteSettings:
         tokens=tuple(item for item, _ in tokens),
         rating_scale=tuple(sorted(rating_scale, key=lambda item: -item.score)),
         rating_window_seconds=table.integer("rating_window_seconds", 30, minimum=1),
+        kiosk_rating=table.boolean("kiosk_rating", False),
         requeue_no_show=table.boolean("requeue_no_show", True),
         issue_hours=_parse_hours(table.key("issue_hours"), hours_text) if hours_text else None,
         address=table.text("address", ""),
@@ -608,16 +609,27 @@ def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
     return officer
 
 
-def _parse_token(table: _Table) -> TokenSettings:
+def _parse_token(table: _Table, counters: set[str]) -> TokenSettings:
     role_text = table.text("role")
     try:
         role = Role(role_text)
     except ValueError as error:
-        raise ConfigError(table.key("role"), "must be kiosk, counter, display or admin, got "
-                                             f"{role_text!r}") from error
+        raise ConfigError(table.key("role"), "must be kiosk, counter, display, admin or bridge, "
+                                             f"got {role_text!r}") from error
     token = table.text("token", hidden=True)
     _check_token_length(table.key("token"), token)
-    item = TokenSettings(table.text("name"), role, token)
+    allowed = table.texts("counters")
+    if role is Role.BRIDGE and not allowed:
+        raise ConfigError(table.key("counters"), "a bridge token must list the counters whose "
+                                                 "keypads, LED boards and rating pads it drives")
+    if role is not Role.BRIDGE and allowed:
+        raise ConfigError(table.key("counters"), "only a bridge token lists counters")
+    for index, counter in enumerate(allowed):
+        if counter not in counters:
+            raise ConfigError(f"{table.key('counters')}[{index}]", f"no counter {counter!r}")
+    _unique([(f"{table.key('counters')}[{index}]", counter)
+             for index, counter in enumerate(allowed)])
+    item = TokenSettings(table.text("name"), role, token, allowed)
     table.finish()
     return item
 

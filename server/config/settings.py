@@ -20,6 +20,9 @@ class Role(StrEnum):
     COUNTER = "counter"
     DISPLAY = "display"
     ADMIN = "admin"
+    # The hardware bridge: counter actions for the counters its token lists, ratings from
+    # their pads, device status. Nothing else (it cannot issue, cancel or act elsewhere).
+    BRIDGE = "bridge"
 
 
 class PriorityPolicyKind(StrEnum):
@@ -163,11 +166,16 @@ class OfficerSettings:
 
 @dataclass(frozen=True, slots=True)
 class TokenSettings:
-    """A device token: whoever presents it in ``hello`` speaks with ``role``."""
+    """A device token: whoever presents it in ``hello`` speaks with ``role``.
+
+    ``counters``: for a ``bridge`` token, the counters it may act for (its device map's);
+    empty for every other role.
+    """
 
     name: str
     role: Role
     token: str = field(repr=False)
+    counters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +206,8 @@ class SiteSettings:
     tokens: tuple[TokenSettings, ...]
     rating_scale: tuple[RatingLabel, ...]
     rating_window_seconds: int = 30
+    # Whether a kiosk may record ratings (a rating screen at the exit, within the window).
+    kiosk_rating: bool = False
     requeue_no_show: bool = True
     issue_hours: tuple[time, time] | None = None
     address: str = ""

@@ -488,10 +488,15 @@ def _rate(
                        "can be rated")
     if ticket.id in state.ratings:
         raise Conflict(f"ticket {ticket.number} has already been rated")
-    if command.source is RatingSource.COUNTER:
-        if command.counter != ticket.counter:
-            raise Forbidden(f"ticket {ticket.number} was served at counter {ticket.counter}, "
-                            "not this one")
+    if command.source is RatingSource.KIOSK and not site.kiosk_rating:
+        raise Forbidden("this site has no kiosk rating screen (kiosk_rating is off); citizens "
+                        "rate at the counter or through the QR code on their ticket")
+    if command.source is RatingSource.COUNTER and command.counter != ticket.counter:
+        raise Forbidden(f"ticket {ticket.number} was served at counter {ticket.counter}, "
+                        "not this one")
+    if command.source in (RatingSource.COUNTER, RatingSource.KIOSK):
+        # A pad, a counter screen or a kiosk screen is shared by everyone who passes by: it
+        # may rate only the citizen who has just been served.
         assert ticket.finished_at is not None
         elapsed = (events.now - ticket.finished_at).total_seconds()
         if elapsed > site.rating_window_seconds:

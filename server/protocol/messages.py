@@ -73,7 +73,7 @@ class Hello(_Request):
 
     type: Literal["hello"]
     protocol: int
-    role: Literal["kiosk", "counter", "display", "admin"]
+    role: Literal["kiosk", "counter", "display", "admin", "bridge"]
     token: Annotated[str, Field(min_length=1, max_length=200)]
     site: Code | None = None
     lang: Literal["vi", "en"] = "vi"

@@ -17,6 +17,7 @@ from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
 from support.servers import (
     ADMIN_TOKEN,
+    BRIDGE_TOKEN,
     COUNTER_TOKEN,
     DISPLAY_TOKEN,
     KIOSK_TOKEN,
@@ -48,7 +49,7 @@ async def connect(server: RunningServer) -> AsyncIterator[Callable[..., Any]]:
     """``await connect(role)`` gives a connected client; all are closed at the end."""
     clients: list[ProtocolClient] = []
     tokens = {"kiosk": KIOSK_TOKEN, "counter": COUNTER_TOKEN, "display": DISPLAY_TOKEN,
-              "admin": ADMIN_TOKEN}
+              "admin": ADMIN_TOKEN, "bridge": BRIDGE_TOKEN}
 
     async def open_client(role: str, **options: Any) -> ProtocolClient:
         client = ProtocolClient(server.ws_url, role, options.pop("token", tokens[role]),

@@ -15,6 +15,7 @@ KIOSK_TOKEN = "kiosk-token-0001"
 COUNTER_TOKEN = "counter-token-0001"
 DISPLAY_TOKEN = "display-token-0001"
 ADMIN_TOKEN = "admin-token-00001"
+BRIDGE_TOKEN = "bridge-token-0001"  # acts for counters 1 and 2 only
 PASSWORD = "mat-khau-1"
 # A fixed salt keeps the test data reproducible; real hashes get a random one.
 PASSWORD_HASH = hash_password(PASSWORD, salt=b"0123456789abcdef")
@@ -57,6 +58,8 @@ def site_config(**server_overrides: Any) -> dict[str, Any]:
                 {"name": "kiosk", "role": "kiosk", "token": KIOSK_TOKEN},
                 {"name": "counter", "role": "counter", "token": COUNTER_TOKEN},
                 {"name": "display", "role": "display", "token": DISPLAY_TOKEN},
+                {"name": "bridge", "role": "bridge", "token": BRIDGE_TOKEN,
+                 "counters": ["1", "2"]},
             ],
         }],
     }

@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "display": {"snapshot", "ticket", "resume"},
     "kiosk": {"snapshot", "ticket", "resume", "issue", "rate", "device_status"},
     "counter": set(EVERY_REQUEST) - {"issue", "cancel"},
+    "bridge": set(EVERY_REQUEST) - {"issue", "cancel"},
 }
 FORBIDDEN = [(role, request_type) for role, allowed in ALLOWED.items()
              for request_type in EVERY_REQUEST if request_type not in allowed]
@@ -54,7 +55,7 @@ async def test_role_is_forbidden(connect: Any, database_path: Any, role: str,
 
 
 async def test_every_role_may_read(connect: Any) -> None:
-    for role in ("kiosk", "counter", "display", "admin"):
+    for role in ("kiosk", "counter", "display", "admin", "bridge"):
         client = await connect(role)
         assert (await client.request("snapshot"))["state"]["site"]["code"] == "hcc-test"
 
@@ -126,15 +127,68 @@ async def test_admin_may_act_as_any_role(connect: Any) -> None:
     assert twice.value.code == "conflict"
 
 
-async def test_kiosk_may_rate_and_admin_may_cancel(connect: Any) -> None:
+async def test_admin_may_cancel(connect: Any) -> None:
     kiosk = await connect("kiosk")
     admin = await connect("admin")
     ticket = (await kiosk.request("issue", service="HT", request_key="k"))["ticket"]
     cancelled = (await admin.request("cancel", ticket_id=ticket["id"]))["ticket"]
     assert cancelled["status"] == "cancelled"
-    with pytest.raises(RequestFailed) as not_served:
-        await kiosk.request("rate", ticket_id=ticket["id"], score=4)
-    assert not_served.value.code == "conflict"
+
+
+async def test_a_kiosk_may_not_rate_without_a_kiosk_rating_screen(
+    connect: Any, database_path: Any
+) -> None:
+    kiosk = await connect("kiosk")
+    admin = await connect("admin")
+    ticket = (await kiosk.request("issue", service="HT", request_key="k"))["ticket"]
+    await admin.request("login", counter="3")
+    await admin.request("call_next")
+    await admin.request("finish", as_counter="3")
+    before = table_counts(database_path)
+    with pytest.raises(RequestFailed) as refused:
+        await kiosk.request("rate", ticket_id=ticket["id"], score=1)
+    assert refused.value.code == "forbidden"
+    assert "kiosk_rating" in refused.value.message
+    assert table_counts(database_path) == before
+
+
+async def test_a_bridge_acts_only_for_the_counters_its_token_lists(
+    connect: Any, database_path: Any
+) -> None:
+    kiosk = await connect("kiosk")
+    bridge = await connect("bridge")
+    ticket = (await kiosk.request("issue", service="HT", request_key="k"))["ticket"]
+    # Counter 3 is not in the bridge token's list: every way of acting there is refused.
+    before = table_counts(database_path)
+    for request_type, fields in (("login", {"counter": "3"}),
+                                 ("call_next", {"as_counter": "3"}),
+                                 ("pause", {"as_counter": "3"}),
+                                 ("queue", {"as_counter": "3"}),
+                                 ("device_status", {"device": "pad-3", "kind": "rating_pad",
+                                                    "status": "ok", "counter": "3"})):
+        with pytest.raises(RequestFailed) as refused:
+            await bridge.request(request_type, **fields)
+        assert refused.value.code == "forbidden", request_type
+        assert "counters 1, 2" in refused.value.message
+    assert table_counts(database_path) == before
+    with pytest.raises(RequestFailed) as unnamed:
+        await bridge.request("call_next")
+    assert unnamed.value.code == "bad_request"
+    # Its own counter: opened without an officer password, called, finished and rated from
+    # the pad within the window.
+    await bridge.request("login", counter="2")
+    called = (await bridge.request("call_next", as_counter="2"))["ticket"]
+    assert called["id"] == ticket["id"]
+    await bridge.request("finish", as_counter="2")
+    rating = (await bridge.request("rate", ticket_id=ticket["id"], score=4,
+                                   as_counter="2"))["rating"]
+    assert (rating["source"], rating["counter"]) == ("counter", "2")
+    # What a bridge may never do, whatever counter it names.
+    for request_type, fields in (("issue", {"service": "HT", "request_key": "b"}),
+                                 ("cancel", {"ticket_id": ticket["id"]})):
+        with pytest.raises(RequestFailed) as forbidden:
+            await bridge.request(request_type, **fields)
+        assert forbidden.value.code == "forbidden"
 
 
 async def test_a_device_token_names_its_site_so_hello_may_leave_it_out(connect: Any) -> None:

@@ -197,8 +197,11 @@ def test_tokens_cover_every_role(province: SiteSettings, ward: SiteSettings) -> 
     assert by_token["demo-kiosk-token-0002"] is Role.KIOSK
     assert by_token["demo-counter-token-0001"] is Role.COUNTER
     assert by_token["demo-display-token-0001"] is Role.DISPLAY
-    assert by_token["demo-bridge-token-0001"] is Role.ADMIN
-    assert {token.role for token in ward.tokens} == set(Role)
+    assert by_token["demo-bridge-token-0001"] is Role.BRIDGE
+    bridge = next(token for token in province.tokens if token.role is Role.BRIDGE)
+    assert bridge.counters == ("Q01", "Q02")  # the demo bus map's counters
+    # Admin tokens are server-wide ([server] admin_tokens); every device role has one here.
+    assert {token.role for token in ward.tokens} == set(Role) - {Role.ADMIN}
     # Each centre has its own tokens.
     assert not {token.token for token in ward.tokens} & set(by_token)
 

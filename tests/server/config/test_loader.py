@@ -277,7 +277,15 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
     ("rating score zero", lambda data: site(data)["rating_scale"][1].update(score=0),
      "sites[0].rating_scale[1].score", ("at least 1",)),
     ("unknown role", lambda data: site(data)["tokens"][0].update(role="manager"),
-     "sites[0].tokens[0].role", ("kiosk, counter, display or admin",)),
+     "sites[0].tokens[0].role", ("kiosk, counter, display, admin or bridge",)),
+    ("bridge token without counters", lambda data: site(data)["tokens"][0].update(
+        role="bridge"), "sites[0].tokens[0].counters", ("must list the counters",)),
+    ("bridge token naming an unknown counter", lambda data: site(data)["tokens"][0].update(
+        role="bridge", counters=["Q9"]), "sites[0].tokens[0].counters[0]", ("no counter 'Q9'",)),
+    ("counters on a kiosk token", lambda data: site(data)["tokens"][0].update(
+        counters=["Q1"]), "sites[0].tokens[0].counters", ("only a bridge token",)),
+    ("kiosk rating as text", lambda data: site(data).update(kiosk_rating="yes"),
+     "sites[0].kiosk_rating", ("must be",)),
     # Addresses.
     ("wildcard host without a public url", lambda data: data["server"].update(host="0.0.0.0"),
      "server.public_url", ("is required when host is '0.0.0.0'", "QR", "phones can reach")),

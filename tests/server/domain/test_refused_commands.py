@@ -71,7 +71,7 @@ def done_at_q1(desk: Desk) -> None:
 
 def rated(desk: Desk) -> None:
     done_at_q1(desk)
-    desk.run(Rate(TICKET_ID, 4, RatingSource.KIOSK))
+    desk.run(Rate(TICKET_ID, 4, RatingSource.WEB))
 
 
 def rating_window_passed(desk: Desk) -> None:
@@ -178,6 +178,8 @@ REFUSALS: list[tuple[str, Callable[[Desk], None], Command, type[DomainError]]] =
      Rate(TICKET_ID, 4, RatingSource.COUNTER, counter="Q1"), Conflict),
     ("counter rating by another counter", done_at_q1,
      Rate(TICKET_ID, 4, RatingSource.COUNTER, counter="Q2"), Forbidden),
+    ("kiosk rating where the site has no kiosk rating screen", done_at_q1,
+     Rate(TICKET_ID, 1, RatingSource.KIOSK), Forbidden),
 ]
 
 
@@ -220,3 +222,15 @@ def test_ticket_id_constant_matches_the_first_ticket(desk: Desk) -> None:
     ticket = desk.issue("KS")
     assert isinstance(ticket, Ticket)
     assert ticket.id == TICKET_ID
+
+
+def test_a_kiosk_rating_screen_rates_only_within_the_window() -> None:
+    desk = Desk(build_site(kiosk_rating=True))
+    done_at_q1(desk)
+    desk.later(seconds=30)
+    rating = desk.run(Rate(TICKET_ID, 4, RatingSource.KIOSK)).result
+    assert rating is not None
+    late = Desk(build_site(kiosk_rating=True))
+    rating_window_passed(late)
+    refused = late.refuse(Rate(TICKET_ID, 4, RatingSource.KIOSK), Conflict)
+    assert "rating window" in refused.message

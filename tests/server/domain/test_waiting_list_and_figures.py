@@ -48,7 +48,7 @@ def test_counter_figures_count_served_no_shows_waits_services_and_ratings() -> N
     desk.later(minutes=1)
     desk.call_next("Q1")
     desk.run(MarkNoShow("Q1"))
-    desk.run(Rate(served.id, 3, RatingSource.KIOSK))
+    desk.run(Rate(served.id, 3, RatingSource.WEB))
     figures = counter_figures(desk.state, "Q1")
     assert (figures.served, figures.no_show) == (1, 1)
     assert figures.average_wait_seconds == pytest.approx(600)

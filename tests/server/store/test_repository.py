@@ -45,7 +45,7 @@ def test_saved_day_loads_back_equal(engines: Engines) -> None:
     for command in (IssueTicket("HT", None, "a"), IssueTicket("DD-NOP", "NCT", "b"),
                     IssueTicket("HT", None, "c"), Login("3", "minh"), CallNext("3"),
                     Finish("3", "CASE-1"), Rate(f"{site.code}:20261122:A001", 4,
-                                                RatingSource.KIOSK)):
+                                                RatingSource.WEB)):
         outcome = apply(site, state, command, NOW)
         state = outcome.state
         wire = tuple(StoredEvent(site.code, event.seq, event.name.value, event.at, "{}")
