@@ -58,7 +58,7 @@ from display.connection import ConnectionMessage, ConnectionSettings, EventRecei
 from display.ui.board_widget import BoardWidget
 from display.ui.controller import DisplayController
 from display.ui.fonts import load_fonts
-from display.voice import AnnouncementQueue, AnnouncementRenderer, AudioFormat
+from display.voice import Announcement, AnnouncementQueue, AnnouncementRenderer, AudioFormat
 from display.voice.pack import DEFAULT_PACK_DIRECTORY, VoicePack
 from server.protocol.client import EventMessage, ProtocolClient
 
@@ -162,7 +162,8 @@ class RecordingSink:
     def __init__(self) -> None:
         self.started: list[float] = []
 
-    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None],
+             *, announcement: Announcement | None = None) -> None:
         self.started.append(time.monotonic())
         on_finished()
 
@@ -173,7 +174,8 @@ class DiscardingSink:
     def __init__(self) -> None:
         self.played = 0
 
-    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None],
+             *, announcement: Announcement | None = None) -> None:
         self.played += 1
         on_finished()
 

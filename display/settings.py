@@ -36,12 +36,18 @@ DEFAULT_SERVER = "ws://127.0.0.1:8765/ws"
 
 @dataclass(frozen=True, slots=True)
 class DisplaySettings:
-    """Everything the display app needs. ``voice`` is None with ``--no-sound``."""
+    """Everything the display app needs. ``voice`` is None with ``--no-sound``.
+
+    ``audio_folder``: when set, each announcement is written to a WAV file of its own in this
+    folder (``display.voice.sinks.FolderSink``) instead of being played; for a machine without
+    a sound device, where it would otherwise be lost.
+    """
 
     connection: ConnectionSettings
     board: BoardSettings
     voice: VoiceSettings | None
     windowed: bool = False
+    audio_folder: Path | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--zone", help="show only this zone's counters (default: every zone)")
     parser.add_argument("--windowed", action="store_true",
                         help="run in a 1280x720 window instead of full screen")
-    parser.add_argument("--no-sound", action="store_true", help="no chime and no voice")
+    sound = parser.add_mutually_exclusive_group()
+    sound.add_argument("--no-sound", action="store_true", help="no chime and no voice")
+    sound.add_argument("--audio-folder", type=Path, metavar="DIR",
+                       help="write each announcement to DIR as a WAV file named by time and "
+                            "number, instead of playing it (for a machine without a sound "
+                            "device; the newest 200 are kept)")
     parser.add_argument("--voice-config", type=Path, metavar="FILE.toml",
                         help="voice settings: the [voice] table of this TOML file (linh/lẻ, "
                              "nghìn/ngàn, lăm/nhăm, tư/bốn, counter reading, chime, gaps, ...;"
@@ -89,7 +100,8 @@ def parse_arguments(argv: Sequence[str]) -> tuple[DisplaySettings, str]:
                           stale_after_seconds=arguments.stale_after)
     voice = None if arguments.no_sound else _voice_settings(arguments)
     return DisplaySettings(connection=connection, board=board, voice=voice,
-                           windowed=arguments.windowed), arguments.log_level
+                           windowed=arguments.windowed,
+                           audio_folder=arguments.audio_folder), arguments.log_level
 
 
 def _voice_settings(arguments: argparse.Namespace) -> VoiceSettings:

@@ -15,7 +15,13 @@ from display.settings import DisplaySettings
 from display.ui.board_widget import BoardWidget
 from display.ui.controller import DisplayController
 from display.ui.fonts import load_fonts
-from display.voice import AnnouncementQueue, AnnouncementRenderer, VoiceError
+from display.voice import (
+    AnnouncementQueue,
+    AnnouncementRenderer,
+    AudioSink,
+    FolderSink,
+    VoiceError,
+)
 
 __all__ = ["build_display", "run"]
 
@@ -23,8 +29,10 @@ logger = logging.getLogger(__name__)
 
 
 def build_display(settings: DisplaySettings) -> DisplayController:
-    """Board, widget, announcer (QtAudioSink unless silent) and controller; not started.
+    """Board, widget, announcer and controller; not started.
 
+    The announcer plays through Qt Multimedia, or writes WAV files into
+    ``settings.audio_folder`` when that is set; there is none with ``--no-sound``.
     Needs a QApplication. Raises VoiceError when the voice pack cannot be used.
     """
     load_fonts()
@@ -32,12 +40,19 @@ def build_display(settings: DisplaySettings) -> DisplayController:
     widget = BoardWidget(board)
     announcer: AnnouncementQueue | None = None
     if settings.voice is not None:
-        from display.voice.qt_player import QtAudioSink
-
         renderer = AnnouncementRenderer.from_settings(settings.voice)
-        announcer = AnnouncementQueue(renderer, QtAudioSink(widget),
+        announcer = AnnouncementQueue(renderer, _audio_sink(settings, widget),
                                       max_pending=settings.voice.max_pending)
     return DisplayController(settings.connection, board, widget, announcer)
+
+
+def _audio_sink(settings: DisplaySettings, widget: BoardWidget) -> AudioSink:
+    if settings.audio_folder is not None:
+        logger.info("announcements are written to %s, not played", settings.audio_folder)
+        return FolderSink(settings.audio_folder)
+    from display.voice.qt_player import QtAudioSink
+
+    return QtAudioSink(widget)
 
 
 def run(settings: DisplaySettings) -> int:

@@ -55,7 +55,7 @@ from display.voice.phrases import (
 )
 from display.voice.renderer import AnnouncementRenderer
 from display.voice.settings import VoiceSettings, parse_voice_settings, read_voice_file
-from display.voice.sinks import Completion, WavFileSink
+from display.voice.sinks import Completion, FolderSink, WavFileSink
 
 __all__ = [
     "CATALOGUE",
@@ -72,6 +72,7 @@ __all__ = [
     "ClipSpec",
     "Completion",
     "FiveAfterTens",
+    "FolderSink",
     "FourAfterTens",
     "Language",
     "MissingClipError",

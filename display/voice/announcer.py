@@ -48,11 +48,17 @@ class AudioSink(Protocol):
     ``play`` starts playing ``pcm`` and returns; the sink then calls ``on_finished`` exactly once
     when the audio has ended (or could not be played), either later or before ``play`` returns.
     ``play`` is never called again before that. It may raise AudioSinkError instead of playing
-    (then it must not call ``on_finished``).
+    (then it must not call ``on_finished``). ``announcement`` says what ``pcm`` reads out, for a
+    sink that names or logs what it plays (``FolderSink``); the queue always passes it.
     """
 
     def play(
-        self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]
+        self,
+        pcm: bytes,
+        audio_format: AudioFormat,
+        on_finished: Callable[[], None],
+        *,
+        announcement: Announcement | None = None,
     ) -> None: ...
 
 
@@ -202,7 +208,8 @@ class AnnouncementQueue:
         self._last_delay = self._clock() - item.submitted_at
         logger.debug("playing %s after %.3f s waiting", announcement, self._last_delay)
         try:
-            self._sink.play(pcm, self._renderer.audio_format, lambda: self._finish_playing(token))
+            self._sink.play(pcm, self._renderer.audio_format,
+                            lambda: self._finish_playing(token), announcement=announcement)
         except AudioSinkError as error:
             self._failed += 1
             logger.error("audio sink refused announcement %s: %s", announcement, error)

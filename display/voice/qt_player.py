@@ -28,8 +28,9 @@ from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSink, QMediaD
 
 from display.voice.audio import AudioFormat
 from display.voice.errors import AudioSinkError
+from display.voice.phrases import Announcement
 
-__all__ = ["QtAudioSink", "play_and_wait"]
+__all__ = ["QtAudioSink", "output_devices", "play_and_wait"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ class QtAudioSink(QObject):
         """True while an announcement is playing."""
         return self._on_finished is not None
 
-    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None], *,
+             announcement: Announcement | None = None) -> None:
         """Start playing; ``on_finished`` runs from the event loop when done or given up."""
         if self._on_finished is not None:
             raise AudioSinkError("play() called while the previous announcement is still playing")
@@ -168,3 +170,15 @@ def play_and_wait(pcm: bytes, audio_format: AudioFormat) -> bool:
     sink.play(pcm, audio_format, loop.quit)
     loop.exec()
     return available
+
+
+def output_devices() -> list[tuple[str, str]]:
+    """(id, description) of each audio output Qt Multimedia finds here; empty when none.
+
+    Creates a QCoreApplication if none exists (Qt Multimedia lists devices only inside one).
+    """
+    application = QCoreApplication.instance() or QCoreApplication([])
+    devices = [(bytes(device.id().data()).decode("utf-8", "replace"), device.description())
+               for device in QMediaDevices.audioOutputs()]
+    logger.debug("audio outputs seen by %r: %s", application.applicationName(), devices)
+    return devices

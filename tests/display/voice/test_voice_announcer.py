@@ -45,7 +45,8 @@ class RecordingSink:
         self.callbacks: list[Callable[[], None]] = []
         self.refuse_next = False
 
-    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None]) -> None:
+    def play(self, pcm: bytes, audio_format: AudioFormat, on_finished: Callable[[], None],
+             *, announcement: Announcement | None = None) -> None:
         if self.refuse_next:
             self.refuse_next = False
             raise AudioSinkError("device gone")
