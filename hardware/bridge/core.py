@@ -6,7 +6,11 @@ requests out. Time is passed in (``now``, monotonic seconds).
 * ``ticket.called``/``ticket.recalled`` show the number on the counter's LED boards and blink
   it; ``counter.changed`` shows the paused state, the current number again, or a blank board.
 * ``ticket.done`` lights the counter's rating pads for the site's rating window; the first
-  pad key becomes ``rate`` for that ticket (key 1 = the first, best, label of the scale).
+  pad key becomes ``rate`` for that ticket, with the score the device map gives that key
+  (:func:`~hardware.bridge.device_map.pad_key_steps`; by default key *k* = the *k*-th lowest
+  score, so key 4 of the usual scale is 4 "Rất hài lòng"). The label is logged with the key.
+* A pad whose map ``keys`` do not fit the scale in the server's snapshot is not used: it is
+  never lit, the reason is logged as an error and reported as its ``device_status`` (error).
 * A device that stops answering is reported ``offline`` (``device_status``); when it answers
   again it is reported ``ok`` and brought up to date, as after a POWER_UP.
 """
@@ -19,7 +23,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
+from hardware.bridge.device_map import (
+    DeviceAssignment,
+    DeviceKind,
+    DeviceMap,
+    ScaleStep,
+    pad_key_steps,
+    scale_steps,
+)
+from hardware.bridge.errors import MapFileError
 from hardware.serial_bus import (
     Blink,
     Clear,
@@ -37,16 +49,13 @@ from hardware.serial_bus import (
     ShowNumber,
     ShowPaused,
 )
-from hardware.serial_bus.protocol import (
-    MAX_DISPLAY_TEXT_LENGTH,
-    MAX_RATING_WINDOW_SECONDS,
-    MAX_SCALE_KEYS,
-    MIN_SCALE_KEYS,
-)
+from hardware.serial_bus.protocol import MAX_DISPLAY_TEXT_LENGTH, MAX_RATING_WINDOW_SECONDS
 
 logger = logging.getLogger(__name__)
 
 OFFLINE_MESSAGE = "không trả lời trên bus / no answer on the bus"
+STATUS_MESSAGE_LIMIT = 200
+"""The protocol's longest ``device_status`` message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +150,11 @@ class BridgeCore:
         self._boards: dict[int, BoardState] = {}
         """What each LED board was last told to show."""
         self._health: dict[int, DeviceState] = {}
-        self._scores: tuple[int, ...] = (4, 3, 2, 1)
+        self._scale: tuple[ScaleStep, ...] = ()
+        self._pad_steps: dict[int, tuple[ScaleStep, ...]] = {}
+        """Rating pad -> the scale step of each of its keys, key 1 first (once known)."""
+        self._pad_problems: dict[int, str] = {}
+        """Rating pad -> why its map ``keys`` do not fit the site's scale."""
         self._window_seconds = 30
         self._business_date: str | None = None
         self._counter_codes: tuple[str, ...] = ()
@@ -160,7 +173,8 @@ class BridgeCore:
             self._business_date = business_date
         scale = state.get("rating_scale") or []
         if scale:
-            self._scores = tuple(int(item["score"]) for item in scale)
+            self._scale = scale_steps(scale)
+            self._map_pad_keys()
         self._window_seconds = int(state.get("rating_window_seconds") or self._window_seconds)
         counters = state.get("counters") or []
         self._counter_codes = tuple(str(item["code"]) for item in counters)
@@ -221,10 +235,39 @@ class BridgeCore:
             self._business_date = None
         return ()
 
+    def _map_pad_keys(self) -> None:
+        """Read every pad's map ``keys`` against the site's scale (a new one each snapshot)."""
+        for pad in self.device_map.devices:
+            if pad.kind is not DeviceKind.RATING_PAD:
+                continue
+            try:
+                self._pad_steps[pad.address] = pad_key_steps(
+                    pad.keys, self._scale, self.device_map.entry_name(pad))
+            except MapFileError as error:
+                self._pad_steps.pop(pad.address, None)
+                if self._pad_problems.get(pad.address) != str(error):
+                    logger.error("rating pad 0x%02X of counter %s is not used: %s",
+                                 pad.address, pad.counter, error)
+                self._pad_problems[pad.address] = str(error)
+                continue
+            self._pad_problems.pop(pad.address, None)
+            logger.info("rating pad 0x%02X of counter %s: %s", pad.address, pad.counter,
+                        self.describe_pad_keys(pad.address))
+
+    def pad_steps(self, address: int) -> tuple[ScaleStep, ...]:
+        """The scale step of each key of the pad at ``address``, key 1 first; empty until the
+        snapshot, or when its map ``keys`` do not fit the site's scale."""
+        return self._pad_steps.get(address, ())
+
+    def describe_pad_keys(self, address: int) -> str:
+        """``key 1 = 1 "Không hài lòng", ...`` for the pad at ``address`` (for the log)."""
+        return ", ".join(f"key {key} = {step.describe()}"
+                         for key, step in enumerate(self.pad_steps(address), start=1))
+
     def _open_rating(self, data: dict[str, Any], now: float) -> tuple[BusCommand, ...]:
         counter = data.get("counter")
-        pads = self.device_map.of_counter(counter, DeviceKind.RATING_PAD) \
-            if isinstance(counter, str) else ()
+        pads = tuple(pad for pad in self.device_map.of_counter(counter, DeviceKind.RATING_PAD)
+                     if pad.address in self._pad_steps) if isinstance(counter, str) else ()
         if not pads or data.get("status") != "done":
             return ()
         assert isinstance(counter, str)
@@ -266,8 +309,13 @@ class BridgeCore:
             self._boards[device.address] = state
             return (BusCommand(device.address, self._board_message(device, state)),)
         if device.kind is DeviceKind.RATING_PAD:
-            keys = min(max(len(self._scores), MIN_SCALE_KEYS), MAX_SCALE_KEYS)
-            commands = [BusCommand(device.address, SetScale(keys))]
+            steps = self.pad_steps(device.address)
+            if not steps:
+                # Keys that do not fit the scale: make sure the pad is dark. (No scale yet:
+                # the snapshot brings it up to date.)
+                return ((BusCommand(device.address, DisableRating()),)
+                        if device.address in self._pad_problems else ())
+            commands = [BusCommand(device.address, SetScale(len(steps)))]
             remaining = self._rating_until.get(device.counter, 0.0) - now
             if device.counter in self._finished and remaining >= 1:
                 commands.append(BusCommand(device.address, EnableRating(int(remaining))))
@@ -291,7 +339,7 @@ class BridgeCore:
         if isinstance(message, KeyEvent) and device.kind is DeviceKind.KEYPAD:
             return Reaction(requests=self._key_requests(device.counter, message))
         if isinstance(message, RatingEvent) and device.kind is DeviceKind.RATING_PAD:
-            request = self._rating_request(device.counter, message, now)
+            request = self._rating_request(device, message, now)
             return Reaction(requests=(request,) if request is not None else ())
         return Reaction()
 
@@ -316,10 +364,16 @@ class BridgeCore:
     def status_report(self, device: DeviceAssignment) -> ServerRequest:
         """The ``device_status`` request saying how ``device`` is now."""
         offline = self._health.get(device.address) is DeviceState.OFFLINE
+        problem = self._pad_problems.get(device.address)
+        if offline:
+            status, message = "offline", OFFLINE_MESSAGE
+        elif problem is not None:
+            status, message = "error", problem[:STATUS_MESSAGE_LIMIT]
+        else:
+            status, message = "ok", None
         return ServerRequest("device_status", {
             "device": device.device_id(self.device_map.bus_name), "kind": device.kind.value,
-            "status": "offline" if offline else "ok",
-            "message": OFFLINE_MESSAGE if offline else None, "counter": device.counter})
+            "status": status, "message": message, "counter": device.counter})
 
     def status_reports(self) -> tuple[ServerRequest, ...]:
         """Reports of every device whose health is known (sent again after a reconnection:
@@ -369,17 +423,26 @@ class BridgeCore:
             return ("service", services[0])
         return None
 
-    def _rating_request(self, counter: str, event: RatingEvent,
+    def _rating_request(self, pad: DeviceAssignment, event: RatingEvent,
                         now: float) -> ServerRequest | None:
+        counter, key = pad.counter, event.score  # the pad sends the number of the key pressed
+        steps = self.pad_steps(pad.address)
+        if not 1 <= key <= len(steps):
+            why = ("the pad is not used: its map keys do not fit the site's rating scale"
+                   if pad.address in self._pad_problems
+                   else self.describe_pad_keys(pad.address) or "no rating scale yet")
+            logger.warning("pad 0x%02X of counter %s: key %d ignored (%s)", pad.address,
+                           counter, key, why)
+            return None
+        step = steps[key - 1]
         ticket_id = self._finished.get(counter)
         if ticket_id is None or now > self._rating_until.get(counter, 0.0):
-            logger.info("pad of counter %s: rating %d with nothing to rate", counter, event.score)
+            logger.info("pad 0x%02X of counter %s: key %d = %s, with nothing to rate",
+                        pad.address, counter, key, step.describe())
             return None
-        if not 1 <= event.score <= len(self._scores):
-            logger.warning("pad of counter %s: key %d is off the scale", counter, event.score)
-            return None
+        logger.info("pad 0x%02X of counter %s: key %d = %s for ticket %s", pad.address,
+                    counter, key, step.describe(), ticket_id)
         del self._finished[counter]
         self._rating_until.pop(counter, None)
-        return ServerRequest("rate", {"ticket_id": ticket_id,
-                                      "score": self._scores[event.score - 1],
+        return ServerRequest("rate", {"ticket_id": ticket_id, "score": step.score,
                                       "as_counter": counter})

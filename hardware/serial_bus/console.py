@@ -1,8 +1,13 @@
-"""Keyboard control of emulated devices: one typed line -> one action (used by the CLI)."""
+"""Keyboard control of emulated devices: one typed line -> one action (used by the CLI).
+
+The bus carries only a rating pad's key number; what each key means is set in the bridge's
+device map. The console can be told the pad's key labels (``pad_labels``, key 1 first) so that
+its help, the lit pad and each press say which key is which label.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
 from .device import DeviceModel
@@ -13,12 +18,29 @@ from .messages import EnableRating, decode_master_message
 from .protocol import Command, Key
 from .rating_pad import RatingPadModel
 
-HELP = """\
+_KEYPAD_HELP = """\
+Type a command and press Enter:
 keypad:  n next | r recall | x no-show | f finish | s start | p pause | u resume
-         t [TARGET] transfer | c NUMBER call a given number (e.g. c A012)
-pad:     1..10 rate (only while the pad is lit)
+         t [TARGET] transfer | c NUMBER call a given number (e.g. c A012)"""
+_BUS_HELP = """\
 bus:     off / on  unplug / plug every device | reset  power-cycle every device
          ? help | q quit"""
+
+
+def pad_help(pad_labels: Sequence[str]) -> str:
+    """The help's rating-pad lines: each key with its label, or how to learn them."""
+    if not pad_labels:
+        return ("pad:     1..10 press that key of the rating pad (only while it is lit); which\n"
+                "         label each key gives is set in the bridge's device map (keys)")
+    keys = [f"         {key} {label}" for key, label in enumerate(pad_labels, start=1)]
+    return "\n".join([f"pad:     1..{len(keys)} rate, only while the pad is lit:",
+                      *keys])
+
+
+def help_text(pad_labels: Sequence[str] = ()) -> str:
+    """Every command the console takes; the pad's keys with ``pad_labels`` when known."""
+    return f"{_KEYPAD_HELP}\n{pad_help(pad_labels)}\n{_BUS_HELP}"
+
 
 KEY_LETTERS: dict[str, Key] = {
     "n": Key.NEXT,
@@ -55,11 +77,13 @@ class EmulatorConsole:
         keypad_address: int | None,
         pad_address: int | None,
         write: Callable[[str], None],
+        pad_labels: Sequence[str] = (),
     ) -> None:
         self._controls = controls
         self._keypad_address = keypad_address
         self._pad_address = pad_address
         self._write = write
+        self._pad_labels = tuple(pad_labels)
 
     def handle_line(self, line: str) -> bool:
         """Execute one typed line; report the outcome through ``write``."""
@@ -70,7 +94,7 @@ class EmulatorConsole:
         if command in {"q", "quit", "exit"}:
             return False
         if command in {"?", "h", "help"}:
-            self._write(HELP)
+            self._write(help_text(self._pad_labels))
         elif command in KEY_LETTERS:
             self._press(KEY_LETTERS[command], "")
         elif command == "t":
@@ -109,11 +133,18 @@ class EmulatorConsole:
             self._write("no rating pad on this bus")
             return
         accepted = self._controls.press_rating(self._pad_address, score)
-        self._write(f"pad: rated {score}" if accepted else f"pad: key {score} ignored (not lit)")
+        if not accepted:
+            self._write(f"pad: key {score} ignored (not lit)")
+        elif score <= len(self._pad_labels):
+            self._write(f"pad: key {score} = {self._pad_labels[score - 1]}")
+        else:
+            self._write(f"pad: key {score} pressed")
 
 
-def describe_handled_frame(device: DeviceModel, frame: Frame, now: float) -> str | None:
-    """One line about a visible change caused by ``frame`` on ``device``, or None."""
+def describe_handled_frame(device: DeviceModel, frame: Frame, now: float,
+                           pad_labels: Sequence[str] = ()) -> str | None:
+    """One line about a visible change caused by ``frame`` on ``device``, or None; a pad lit
+    up names its keys' ``pad_labels`` when known."""
     if isinstance(device, LedBoardModel) and frame.command in _LED_COMMANDS:
         return f"LED 0x{device.address:02X}: {device.display(now).describe()}"
     if isinstance(device, RatingPadModel) and frame.command in {
@@ -126,10 +157,12 @@ def describe_handled_frame(device: DeviceModel, frame: Frame, now: float) -> str
         except PayloadError:
             return None
         if isinstance(message, EnableRating):
-            return (
-                f"pad 0x{device.address:02X}: lit for {message.window_seconds} s, "
-                f"keys 1..{device.key_count}"
-            )
+            line = (f"pad 0x{device.address:02X}: lit for {message.window_seconds} s, "
+                    f"keys 1..{device.key_count}")
+            if len(pad_labels) == device.key_count:
+                line += ": " + " · ".join(
+                    f"{key} {label}" for key, label in enumerate(pad_labels, start=1))
+            return line
         state = "lit" if device.is_enabled(now) else "off"
         return f"pad 0x{device.address:02X}: {state}, keys 1..{device.key_count}"
     return None

@@ -12,7 +12,10 @@ Library use::
 Command line (prints the path or URL the bus master should open, then reads keys)::
 
     python -m hardware.serial_bus.emulator [--port URL | --listen HOST:PORT]
-        [--keypad 0x11] [--led 0x21] [--pad 0x31]
+        [--keypad 0x11] [--led 0x21] [--pad 0x31] [--pad-label LABEL ...]
+
+``--pad-label`` (once per key, key 1 first) names what the rating pad's keys give, as the
+bridge's device map says; the console then shows it in its help and on each press.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO, TypeVar
 
-from .console import HELP, EmulatorConsole, describe_handled_frame, print_to
+from .console import EmulatorConsole, describe_handled_frame, help_text, print_to
 from .device import DeviceModel
 from .device_set import DeviceSet, FrameListener
 from .errors import BusError, PortError
@@ -33,7 +36,7 @@ from .framing import Frame, FrameDecoder, encode_frame
 from .keypad import KeypadModel
 from .led_board import LedBoardModel, LedDisplay
 from .port import BusPort, open_bus
-from .protocol import DEFAULT_BAUDRATE, Key, is_device_address
+from .protocol import DEFAULT_BAUDRATE, MAX_SCALE_KEYS, Key, is_device_address
 from .pty_pair import PtyPair, open_pty_pair
 from .rating_pad import RatingPadModel
 from .tcp_listener import TcpListener
@@ -194,9 +197,16 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--led", type=parse_address, default=0x21, help="default 0x21")
     parser.add_argument("--pad", type=parse_address, default=0x31, help="default 0x31")
     parser.add_argument("--baudrate", type=int, default=DEFAULT_BAUDRATE)
+    parser.add_argument("--pad-label", dest="pad_labels", action="append", default=[],
+                        metavar="LABEL",
+                        help="what the rating pad's next key gives (once per key, key 1 "
+                             "first, as the bridge's device map says), e.g. --pad-label "
+                             "'Không hài lòng' ... --pad-label 'Rất hài lòng'")
     arguments = parser.parse_args(argv)
     if len({arguments.keypad, arguments.led, arguments.pad}) < 3:
         parser.error("the keypad, LED board and rating pad need different addresses")
+    if len(arguments.pad_labels) > MAX_SCALE_KEYS:
+        parser.error(f"a rating pad has at most {MAX_SCALE_KEYS} keys")
     return arguments
 
 
@@ -239,17 +249,18 @@ def main(
         return 1
 
     def report(device: DeviceModel, frame: Frame) -> None:
-        line = describe_handled_frame(device, frame, time.monotonic())
+        line = describe_handled_frame(device, frame, time.monotonic(), arguments.pad_labels)
         if line is not None:
             write(line)
 
     emulator = DeviceEmulator(port, devices, on_handled=report)
     console = EmulatorConsole(
-        emulator, keypad_address=arguments.keypad, pad_address=arguments.pad, write=write
+        emulator, keypad_address=arguments.keypad, pad_address=arguments.pad, write=write,
+        pad_labels=arguments.pad_labels,
     )
     write(
         f"keypad 0x{arguments.keypad:02X}, LED board 0x{arguments.led:02X}, "
-        f"rating pad 0x{arguments.pad:02X}\n{HELP}"
+        f"rating pad 0x{arguments.pad:02X}\n{help_text(arguments.pad_labels)}"
     )
     try:
         with emulator:

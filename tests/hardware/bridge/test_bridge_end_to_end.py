@@ -65,22 +65,29 @@ async def test_keypad_next_calls_the_right_ticket_and_the_board_shows_it(
     assert other != first
 
 
-async def test_pad_press_stores_the_rating(bridge: Bridge, emulated_bus: Any,
-                                           connect: Callable[..., Any]) -> None:
+async def test_each_pad_key_stores_the_label_of_its_score(
+        bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
+    # The site's default scale: the counter's rating screen and the ticket's QR page store
+    # score 4 for "Rất hài lòng"; the pad's key 4 must store the same.
     admin: ProtocolClient = await connect("admin")
-    number = await issue(connect)
-    await call_with_keypad(emulated_bus, admin, number)
-    assert emulated_bus.emulator.press_key(KEYPAD, Key.FINISH)
-    done = await event_where(admin, "ticket.done", lambda data: data["counter"] == COUNTER)
-    assert await asyncio.to_thread(emulated_bus.wait_until,
-                                   lambda: emulated_bus.emulator.rating_enabled(PAD), WAIT)
-    assert emulated_bus.emulator.press_rating(PAD, 1)  # key 1: the first label, Rất hài lòng
-    rating = await admin.next_event("rating.received", timeout=WAIT)
-    assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"],
-            rating.data["source"], rating.data["counter"]) == (
-        done.data["id"], 4, "Rất hài lòng", "counter", COUNTER)
-    # One rating per ticket: the pad went dark at the first press.
-    assert not emulated_bus.emulator.press_rating(PAD, 2)
+    scale = (await admin.request("snapshot"))["state"]["rating_scale"]
+    label_of = {item["score"]: item["label"] for item in scale}
+    assert label_of == {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường",
+                        1: "Không hài lòng"}
+    for key in (1, 2, 3, 4):
+        number = await issue(connect)
+        await call_with_keypad(emulated_bus, admin, number)
+        assert emulated_bus.emulator.press_key(KEYPAD, Key.FINISH)
+        done = await event_where(admin, "ticket.done", lambda data: data["counter"] == COUNTER)
+        assert await asyncio.to_thread(emulated_bus.wait_until,
+                                       lambda: emulated_bus.emulator.rating_enabled(PAD), WAIT)
+        assert emulated_bus.emulator.press_rating(PAD, key)
+        rating = await admin.next_event("rating.received", timeout=WAIT)
+        assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"],
+                rating.data["source"], rating.data["counter"]) == (
+            done.data["id"], key, label_of[key], "counter", COUNTER)
+        # One rating per ticket: the pad went dark at the first press.
+        assert not emulated_bus.emulator.press_rating(PAD, 1)
 
 
 async def test_a_silent_device_is_reported_offline_and_brought_up_to_date_when_back(

@@ -1,7 +1,8 @@
 """``qms bridge`` over ``socket://``, the way the demo runs it: the device emulator as its own
 process in ``--listen`` mode, the bridge as its own process (``python -m server.cli bridge``)
 with a map file, and a real server in the test. Keys are typed on the emulator's console;
-what its LED board and pad show is read from its output.
+what its LED board and pad show is read from its output. The map names the pad's keys by
+label, as the demo's does, and the emulator is told the same labels.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ label = "Q1"
 address = 0x31
 kind = "rating_pad"
 counter = "1"
+keys = ["Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"]
 """
+PAD_LABELS = ("Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng")
 
 
 class EmulatorProcess:
@@ -79,6 +82,7 @@ async def emulator() -> AsyncIterator[EmulatorProcess]:
         pytest.skip("the bridge is stopped with SIGTERM and must exit cleanly: POSIX only")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hardware.serial_bus.emulator", "--listen", "127.0.0.1:0",
+        *(option for label in PAD_LABELS for option in ("--pad-label", label)),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT)
     running = EmulatorProcess(process)
@@ -97,6 +101,7 @@ async def emulator() -> AsyncIterator[EmulatorProcess]:
 @pytest.fixture
 async def bridge_process(server: RunningServer, emulator: EmulatorProcess, tmp_path: Path,
                          access: Any) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The bridge's process; its log is ``tmp_path / "bridge.log"``."""
     found = await emulator.line_matching(r"Waiting for the bus master on (socket://\S+)")
     map_file = tmp_path / "bus.toml"
     map_file.write_text(MAP, encoding="utf-8")
@@ -122,7 +127,7 @@ async def bridge_process(server: RunningServer, emulator: EmulatorProcess, tmp_p
 
 async def test_qms_bridge_drives_the_emulator_over_socket(
         bridge_process: asyncio.subprocess.Process, emulator: EmulatorProcess,
-        connect: Callable[..., Any]) -> None:
+        connect: Callable[..., Any], tmp_path: Path) -> None:
     # The bridge sets the pad's scale once it has the server's snapshot: both links are up.
     await emulator.line_matching(r"pad 0x31: off, keys 1\.\.4")
     admin: ProtocolClient = await connect("admin")
@@ -137,8 +142,14 @@ async def test_qms_bridge_drives_the_emulator_over_socket(
 
     await emulator.type("f")
     done = await event_where(admin, "ticket.done", lambda data: data["counter"] == "1", WAIT)
-    await emulator.line_matching(r"pad 0x31: lit for 30 s, keys 1\.\.4")
-    await emulator.type("2")
+    await emulator.line_matching(
+        r"pad 0x31: lit for 30 s, keys 1\.\.4: 1 Không hài lòng · 2 Bình thường · "
+        r"3 Hài lòng · 4 Rất hài lòng")
+    await emulator.type("4")
+    # The key's label is echoed where it was pressed and in the bridge's log, and stored.
+    await emulator.line_matching(r"pad: key 4 = Rất hài lòng")
     rating = await admin.next_event("rating.received", timeout=WAIT)
     assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"]) == (
-        done.data["id"], 3, "Hài lòng")
+        done.data["id"], 4, "Rất hài lòng")
+    bridge_log = (tmp_path / "bridge.log").read_text(encoding="utf-8")
+    assert f'key 4 = 4 "Rất hài lòng" for ticket {done.data["id"]}' in bridge_log

@@ -1,8 +1,9 @@
 """A site with a five-label rating scale and a 20-second window, end to end through the bridge.
 
 The real server runs on a clock the test moves by hand, the emulated keypad and rating pad sit
-on a real pty pair, and the bridge joins them: the pad is given one key per label, each key
-sends the score of its label (best first), and a press after the server's window is refused.
+on a real pty pair, and the bridge joins them. The pad is one printed best first, and its map
+says so by label: the pad is given one key per label, each key stores its label, and a press
+after the server's window is refused.
 """
 
 from __future__ import annotations
@@ -29,14 +30,12 @@ WINDOW_SECONDS = 20
 SCALE = ((5, "Rất hài lòng"), (4, "Hài lòng"), (3, "Bình thường"), (2, "Chưa hài lòng"),
          (1, "Rất không hài lòng"))
 
+# Key 1 is the best: the map names each key's label (as a map file's ``keys`` would).
+PAD_KEYS = tuple(label for _, label in SCALE)
 DEVICE_MAP = DeviceMap((
     DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
-    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER),
+    DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER, PAD_KEYS),
 ))
-
-
-
-
 
 
 @pytest.fixture
@@ -79,13 +78,13 @@ async def serve_one(bus: Any, admin: ProtocolClient, connect: Callable[..., Any]
     return ticket_id
 
 
-async def test_the_pad_gets_one_key_per_label_and_each_key_sends_its_score(
+async def test_each_key_of_a_pad_mapped_by_label_stores_its_label(
         bridge: Bridge, emulated_bus: Any, connect: Callable[..., Any]) -> None:
     assert await asyncio.to_thread(emulated_bus.wait_until,
                                    lambda: emulated_bus.emulator.rating_keys(PAD) == len(SCALE),
                                    WAIT)
     admin: ProtocolClient = await connect("admin")
-    for key, (score, label) in ((2, SCALE[1]), (5, SCALE[4])):
+    for key, (score, label) in enumerate(SCALE, start=1):
         ticket_id = await serve_one(emulated_bus, admin, connect)
         assert not emulated_bus.emulator.press_rating(PAD, len(SCALE) + 1)  # no sixth key
         assert emulated_bus.emulator.press_rating(PAD, key)
@@ -93,7 +92,7 @@ async def test_the_pad_gets_one_key_per_label_and_each_key_sends_its_score(
         assert (rating.data["ticket_id"], rating.data["score"], rating.data["label"]) == (
             ticket_id, score, label)
     stats = (await admin.request("counter_stats", as_counter=COUNTER))["stats"]
-    assert stats["ratings"] == {"4": 1, "1": 1}
+    assert stats["ratings"] == {"5": 1, "4": 1, "3": 1, "2": 1, "1": 1}
 
 
 async def test_a_pad_press_after_the_servers_window_is_refused(

@@ -160,6 +160,22 @@ def test_main_reads_keys_from_input() -> None:
     assert "usage: c NUMBER" in text
     assert "devices unplugged" in text and "devices power-cycled" in text
     assert text.count("keypad: NEXT queued") == 1  # nothing read after q
+    # Without labels the help says where a pad key's meaning is set.
+    assert "Type a command and press Enter:" in text
+    assert "which\n         label each key gives is set in the bridge's device map" in text
+
+
+PAD_LABELS = ("Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng")
+LABEL_OPTIONS = [option for label in PAD_LABELS for option in ("--pad-label", label)]
+
+
+def test_main_lists_the_pad_keys_labels_in_its_help() -> None:
+    output = io.StringIO()
+    assert main(["--port", "loop://", *LABEL_OPTIONS], stdin=io.StringIO("?\n"),
+                stdout=output) == 0
+    help_lines = ["pad:     1..4 rate, only while the pad is lit:", "         1 Không hài lòng",
+                  "         2 Bình thường", "         3 Hài lòng", "         4 Rất hài lòng"]
+    assert output.getvalue().count("\n".join(help_lines)) == 2  # at the start and on ?
 
 
 def test_main_reports_a_port_it_cannot_open() -> None:
@@ -200,7 +216,7 @@ def test_main_on_a_pty_shows_the_path_keys_and_led() -> None:
     results: list[int] = []
     with os.fdopen(read_end) as stdin:
         thread = threading.Thread(
-            target=lambda: results.append(main([], stdin=stdin, stdout=output))
+            target=lambda: results.append(main(LABEL_OPTIONS, stdin=stdin, stdout=output))
         )
         thread.start()
         try:
@@ -216,7 +232,15 @@ def test_main_on_a_pty_shows_the_path_keys_and_led() -> None:
                 master.send(LED, ShowNumber("1005", "3"))
                 assert output.wait_for("LED 0x21:") == "LED 0x21: 1005 -> 3"
                 master.send(PAD, EnableRating(30))
-                assert output.wait_for("pad 0x31:") == "pad 0x31: lit for 30 s, keys 1..4"
+                assert output.wait_for("pad 0x31:") == (
+                    "pad 0x31: lit for 30 s, keys 1..4: 1 Không hài lòng · 2 Bình thường · "
+                    "3 Hài lòng · 4 Rất hài lòng")
+                # A press echoes the label of the key.
+                keyboard.write("4\n")
+                keyboard.flush()
+                assert output.wait_for("pad: ") == "pad: key 4 = Rất hài lòng"
+                master.poll(PAD)  # its POWER_UP
+                assert master.poll(PAD) == RatingEvent(0, 4)
             finally:
                 port.close()
         finally:
