@@ -14,13 +14,19 @@ __all__ = [
     "CONNECTION_LOST",
     "COUNTERS",
     "NOBODY_WAITING",
+    "NOT_YET_KNOWN",
     "NOW_CALLING",
+    "NO_CALLS_YET",
+    "NO_COUNTERS",
+    "NO_RECENT_CALLS",
     "RECENT_CALLS",
     "RECONNECTING",
     "REFUSED",
     "REFUSED_HELP",
+    "TAKE_A_TICKET",
     "UNKNOWN_ZONE",
     "WAITING",
+    "WELCOME",
     "Label",
     "counter_status_label",
     "format_clock",
@@ -43,6 +49,17 @@ RECENT_CALLS = Label("SỐ VỪA GỌI", "RECENT CALLS")
 COUNTERS = Label("CÁC QUẦY", "COUNTERS")
 WAITING = Label("ĐANG CHỜ", "WAITING")
 NOBODY_WAITING = Label("Không có người chờ", "Nobody waiting")
+# Screens with nothing to show say so in words (rather than a grey dash or an empty strip).
+NO_CALLS_YET = Label("Chưa có số nào được gọi", "No number has been called yet")
+TAKE_A_TICKET = Label("Xin mời lấy số thứ tự và chờ đến lượt",
+                      "Please take a ticket and wait for your number")
+NO_RECENT_CALLS = Label("Chưa có lượt gọi", "No calls yet")
+NO_COUNTERS = Label("Khu vực này không có quầy", "No counters in this zone")
+# Before the server has answered (connecting, refused), what the lists would say is unknown:
+# they say that, not "nobody waiting".
+NOT_YET_KNOWN = Label("Chưa có thông tin", "Not known yet")
+# The notice strip when the site has neither a notice nor a name (or none is known yet).
+WELCOME = Label("Kính chào Quý khách", "Welcome")
 CONNECTION_LOST = Label("MẤT KẾT NỐI", "CONNECTION LOST")
 RECONNECTING = Label("Đang kết nối lại…", "Reconnecting…")
 CONNECTING = Label("ĐANG KẾT NỐI…", "CONNECTING…")

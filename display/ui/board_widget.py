@@ -25,16 +25,23 @@ in cyan, after a large arrow: read from 10 m, "2002 ➜ 3" must never run togeth
 flash or no flash. When the board is stale the numbers turn grey and a red
 "MẤT KẾT NỐI" panel covers the newest call: old numbers are never shown as live.
 
+A part with nothing to show says so in words: "Chưa có số nào được gọi" before the first
+call, "Chưa có lượt gọi" in an empty recent list, "Không có người chờ" when nobody waits,
+"Chưa có thông tin" in the lists while the server has not answered (they are not known to be
+empty), and "Kính chào Quý khách · Welcome" in the notice strip of a site without a notice.
+
 Callables in ``paint_listeners`` are called after each paint that drew the now-calling panel,
 with the number shown ("" when none); the tests and bench/display_bench.py time repaints with
-them.
+them. ``painted_texts`` holds, per part ("header", "now", "counters", "recent", "waiting",
+"notice"), the words last painted there, as painted (after any eliding).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,14 +64,21 @@ from display.counter_names import counter_display_parts
 from display.texts import (
     CONNECTING,
     CONNECTION_LOST,
+    COUNTERS,
+    NO_CALLS_YET,
+    NO_COUNTERS,
+    NO_RECENT_CALLS,
     NOBODY_WAITING,
+    NOT_YET_KNOWN,
     NOW_CALLING,
     RECENT_CALLS,
     RECONNECTING,
     REFUSED,
     REFUSED_HELP,
+    TAKE_A_TICKET,
     UNKNOWN_ZONE,
     WAITING,
+    WELCOME,
     Label,
     counter_status_label,
     format_clock,
@@ -163,6 +177,8 @@ class BoardWidget(QWidget):
         self.painted_banner = Banner.CONNECTING  # what the now-calling panel last showed
         self.painted_flash_lit = False
         self.painted_banner_lines: list[str] = []  # the banner's text, when one was painted
+        self.painted_texts: dict[str, tuple[str, ...]] = {}  # part -> words last painted there
+        self._recording: list[str] | None = None
         self._notice_timer = QTimer(self)
         self._notice_timer.setInterval(NOTICE_FRAME_MS)
         self._notice_timer.timeout.connect(self._scroll_notice)
@@ -213,20 +229,26 @@ class BoardWidget(QWidget):
             painter.fillRect(exposed.intersected(QRectF(0, 0, DESIGN_WIDTH, DESIGN_HEIGHT)),
                              Colour.BACKGROUND)
             if exposed.intersects(Region.HEADER):
-                self._paint_header(painter)
+                with self._recorded("header"):
+                    self._paint_header(painter)
             painted_now = exposed.intersects(Region.NOW)
             if painted_now:
-                self._paint_now(painter, now, banner)
+                with self._recorded("now"):
+                    self._paint_now(painter, now, banner)
                 self.painted_banner = banner
                 self.painted_flash_lit = banner is Banner.NONE and self.board.flash_lit(now)
             if exposed.intersects(Region.COUNTERS):
-                self._paint_counters(painter, now, stale)
+                with self._recorded("counters"):
+                    self._paint_counters(painter, now, stale)
             if exposed.intersects(Region.RECENT):
-                self._paint_recent(painter, now, stale)
+                with self._recorded("recent"):
+                    self._paint_recent(painter, now, stale)
             if exposed.intersects(Region.WAITING):
-                self._paint_waiting(painter, stale)
+                with self._recorded("waiting"):
+                    self._paint_waiting(painter, stale)
             if exposed.intersects(Region.NOTICE):
-                self._paint_notice(painter, now)
+                with self._recorded("notice"):
+                    self._paint_notice(painter, now)
         finally:
             painter.end()
         if painted_now and self.paint_listeners:
@@ -274,7 +296,7 @@ class BoardWidget(QWidget):
             self._paint_banner(painter, banner)
             return
         if call is None:
-            self._text(painter, number_area, "—", self._fonts.get(200, condensed=True), Colour.DIM)
+            self._paint_no_calls(painter, area)
             self._sizes = PaintedSizes(0.0, self._sizes.counter_number)
             return
         number_font = self._fit(call.number, 290, 140, number_area.width(), condensed=True)
@@ -289,6 +311,19 @@ class BoardWidget(QWidget):
             service = f"{service} · {call.service_name_en}"
         self._text(painter, QRectF(area.x() + 36, area.bottom() - 62, area.width() - 72, 46),
                    service, self._fonts.get(34), ink, elide=True)
+
+    def _paint_no_calls(self, painter: QPainter, area: QRectF) -> None:
+        """Before the first call (of the day): say so, and what to do, in both languages."""
+        inner = QRectF(area.x() + 36, area.y(), area.width() - 72, area.height())
+        centre = Qt.AlignmentFlag.AlignHCenter
+        lines = ((NO_CALLS_YET.vietnamese, 100, 96, 72, True, Colour.TEXT),
+                 (NO_CALLS_YET.english, 196, 56, 40, False, Colour.SOFT),
+                 (TAKE_A_TICKET.vietnamese, 290, 46, 34, True, Colour.SOFT),
+                 (TAKE_A_TICKET.english, 336, 40, 28, False, Colour.SOFT))
+        for text, top, height, size, bold, colour in lines:
+            self._text(painter, QRectF(inner.x(), area.y() + top, inner.width(), height), text,
+                       self._fit(text, size, size * 0.6, inner.width(), bold=bold), colour,
+                       centre, elide=True)
 
     def _paint_now_counter(self, painter: QPainter, box: QRectF, call: Call) -> None:
         """The counter in its own dark box: label, large cyan number, the rest of its name."""
@@ -344,7 +379,15 @@ class BoardWidget(QWidget):
     def _paint_counters(self, painter: QPainter, now: float, stale: bool) -> None:
         area = Region.COUNTERS
         panels = self.board.counters
-        if not panels:
+        if not panels:  # not known yet, or a zone without counters: a panel that says which
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(Colour.PANEL)
+            painter.drawRoundedRect(area, 18, 18)
+            self._bilingual(painter, QRectF(area.x() + 28, area.y() + 16, area.width() - 56, 46),
+                            COUNTERS, 34, 26, Colour.TEXT, Colour.SOFT)
+            label = NO_COUNTERS if self.board.has_data else NOT_YET_KNOWN
+            self._note(painter, QRectF(area.x() + 28, area.center().y() - 48, area.width() - 56,
+                                       96), label, 36, 28, Qt.AlignmentFlag.AlignHCenter)
             return
         columns, rows, number_cap = _counter_grid(len(panels), area, self._sample_ratio())
         gap = 14.0
@@ -436,6 +479,9 @@ class BoardWidget(QWidget):
         newest = self.board.newest_call
         lit_id = (newest.ticket_id if newest is not None and not stale
                   and self.board.flash_lit(now) else None)
+        if not calls:
+            self._note(painter, QRectF(area.x() + 28, top, area.width() - 56, 84),
+                       NO_RECENT_CALLS if self.board.has_data else NOT_YET_KNOWN, 30, 24)
         for index, call in enumerate(calls[:limit]):
             row = QRectF(area.x() + 12, top + index * row_height, area.width() - 24, row_height)
             lit = call.ticket_id == lit_id
@@ -475,8 +521,8 @@ class BoardWidget(QWidget):
         shown, left_out = _waiting_rows(self.board.services, heights,
                                         area.bottom() - 8 - top)
         if not shown and not left_out:
-            self._bilingual(painter, QRectF(area.x() + 28, top, area.width() - 56, WAITING_ROW),
-                            NOBODY_WAITING, 30, 24, Colour.DIM, Colour.DIM)
+            self._note(painter, QRectF(area.x() + 28, top, area.width() - 56, 84),
+                       NOBODY_WAITING if self.board.has_data else NOT_YET_KNOWN, 30, 24)
             return
         count_font = self._fonts.get(40, bold=True)
         y = top
@@ -503,9 +549,7 @@ class BoardWidget(QWidget):
     def _paint_notice(self, painter: QPainter, now: float) -> None:
         area = Region.NOTICE
         painter.fillRect(area, Colour.NOTICE)
-        text = self.board.site.notice or self.board.site.name
-        if not text:
-            return
+        text = self._notice_text()
         font = self._fonts.get(42, bold=True)
         width = QFontMetricsF(font).horizontalAdvance(text)
         inner = area.adjusted(40, 0, -40, 0)
@@ -527,11 +571,15 @@ class BoardWidget(QWidget):
     def _scroll_notice(self) -> None:
         self.refresh_region(Region.NOTICE)
 
-    def _update_notice_timer(self) -> None:
+    def _notice_text(self) -> str:
+        """The site's notice, else its name, else a welcome: the strip is never empty."""
         site = self.board.site
-        text = site.notice or site.name
-        scrolls = bool(text) and (QFontMetricsF(self._fonts.get(42, bold=True))
-                                  .horizontalAdvance(text) > Region.NOTICE.width() - 80)
+        return site.notice or site.name or f"{WELCOME.vietnamese} · {WELCOME.english}"
+
+    def _update_notice_timer(self) -> None:
+        text = self._notice_text()
+        scrolls = (QFontMetricsF(self._fonts.get(42, bold=True)).horizontalAdvance(text)
+                   > Region.NOTICE.width() - 80)
         if scrolls and self.isVisible():
             if not self._notice_timer.isActive():
                 self._notice_timer.start()
@@ -592,6 +640,28 @@ class BoardWidget(QWidget):
             lines.append(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
         return lines
 
+    @contextlib.contextmanager
+    def _recorded(self, part: str) -> Iterator[None]:
+        """Keep the words painted inside the block as ``painted_texts[part]``."""
+        self._recording = []
+        try:
+            yield
+        finally:
+            self.painted_texts[part] = tuple(self._recording)
+            self._recording = None
+
+    def _note(self, painter: QPainter, area: QRectF, label: Label, vietnamese_px: float,
+              english_px: float,
+              horizontal: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> None:
+        """A quiet two-line message (Vietnamese, then English under it) where a list is empty;
+        each line shrinks to fit ``area``'s width before anything is cut."""
+        half = area.height() / 2
+        for text, top, size, bold in ((label.vietnamese, 0.0, vietnamese_px, True),
+                                      (label.english, half, english_px, False)):
+            self._text(painter, QRectF(area.x(), area.y() + top, area.width(), half), text,
+                       self._fit(text, size, size * 0.6, area.width(), bold=bold), Colour.DIM,
+                       horizontal, elide=True)
+
     def _bilingual(self, painter: QPainter, area: QRectF, label: Label, vietnamese_px: float,
                    english_px: float, colour: QColor, english_colour: QColor) -> None:
         """``VIETNAMESE · English`` on one baseline, Vietnamese larger and first."""
@@ -602,6 +672,8 @@ class BoardWidget(QWidget):
         painter.setFont(first)
         painter.setPen(colour)
         painter.drawText(QPointF(area.x(), baseline), label.vietnamese)
+        if self._recording is not None:
+            self._recording.append(label.vietnamese)
         if label.english:
             x = area.x() + first_metrics.horizontalAdvance(label.vietnamese + "  ")
             rest = QFontMetricsF(second).elidedText(f"· {label.english}",
@@ -610,6 +682,8 @@ class BoardWidget(QWidget):
             painter.setFont(second)
             painter.setPen(english_colour)
             painter.drawText(QPointF(x, baseline), rest)
+            if self._recording is not None:
+                self._recording.append(rest)
 
     def _text(self, painter: QPainter, area: QRectF, text: str, font: QFont, colour: QColor,
               horizontal: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, *,
@@ -631,6 +705,8 @@ class BoardWidget(QWidget):
         painter.setFont(font)
         painter.setPen(colour)
         painter.drawText(QPointF(x, baseline), text)
+        if self._recording is not None:
+            self._recording.append(text)
 
 
 def _short_counter_name(code: str, name: str) -> str:

@@ -224,6 +224,12 @@ def test_unknown_zone_is_said_on_screen(qtbot: QtBot, open_display: OpenDisplay)
     qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.UNKNOWN_ZONE,
                     timeout=WAIT_MS)
     assert same_colour(display.pixel(640, 300), Colour.WARNING)
+    # The zone has nothing: each part says so, whole (the English used to be cut off).
+    painted = display.widget.painted_texts
+    assert painted["waiting"][-2:] == (texts.NOBODY_WAITING.vietnamese,
+                                       texts.NOBODY_WAITING.english)
+    assert painted["counters"][-2:] == (texts.NO_COUNTERS.vietnamese,
+                                        texts.NO_COUNTERS.english)
 
 
 @pytest.mark.parametrize(("token", "site"), [("not-a-display-token", None),
@@ -240,6 +246,41 @@ def test_refused_token_or_wrong_site_is_said_on_screen_at_once(
     assert display.widget.painted_banner_lines[:2] == [texts.REFUSED.vietnamese,
                                                 texts.REFUSED_HELP.vietnamese]
     assert texts.REFUSED_HELP.english in display.widget.painted_banner_lines[2]
+
+
+def test_before_the_first_call_every_part_says_so_in_words(
+    qtbot: QtBot, open_display: OpenDisplay
+) -> None:
+    """No grey placeholder dash, no empty panels, no cut-off English: words, whole."""
+    display = open_display()
+    display.widget.grab()  # paints every part now
+    painted = display.widget.painted_texts
+    assert painted["now"] == (texts.NOW_CALLING.vietnamese, f"· {texts.NOW_CALLING.english}",
+                              texts.NO_CALLS_YET.vietnamese, texts.NO_CALLS_YET.english,
+                              texts.TAKE_A_TICKET.vietnamese, texts.TAKE_A_TICKET.english)
+    assert painted["recent"][-2:] == (texts.NO_RECENT_CALLS.vietnamese,
+                                      texts.NO_RECENT_CALLS.english)
+    assert painted["notice"] == (display.board.site.name,)  # the test site has no notice
+    assert not any("—" in text or "…" in text for part in painted.values() for text in part)
+    # The empty-state words are drawn where the dash used to be: not in the dim grey.
+    assert not same_colour(display.pixel(120, 389), Colour.DIM)
+
+
+def test_a_refused_display_claims_nothing_it_does_not_know(
+    qtbot: QtBot, open_display: OpenDisplay
+) -> None:
+    display = open_display(token="not-a-display-token", connected=False)
+    qtbot.waitUntil(lambda: display.widget.painted_banner is Banner.REFUSED, timeout=WAIT_MS)
+    display.widget.grab()
+    painted = display.widget.painted_texts
+    unknown = (texts.NOT_YET_KNOWN.vietnamese, texts.NOT_YET_KNOWN.english)
+    # Not "nobody waiting": the lists are unknown, and they say so.
+    assert painted["recent"][-2:] == unknown and painted["waiting"][-2:] == unknown
+    assert painted["counters"] == (texts.COUNTERS.vietnamese, f"· {texts.COUNTERS.english}",
+                                   *unknown)
+    # The notice strip is not an empty yellow bar.
+    assert painted["notice"] == (f"{texts.WELCOME.vietnamese} · {texts.WELCOME.english}",)
+    assert not any("…" in text for part in painted.values() for text in part)
 
 
 def test_a_device_token_alone_finds_its_site(qtbot: QtBot, open_display: OpenDisplay,

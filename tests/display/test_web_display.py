@@ -1,11 +1,11 @@
 """The web display served at /display, in real headless Chromium (Debian's, driven by
-Playwright): a call shows within 1 s of call_next, the zone filter, waiting counts, the lost
-connection and the reconnect, and that every request stays on the QMS server."""
+Playwright): a call shows large and flashing, the zone filter, waiting counts, the lost
+connection and the reconnect, the refusal and empty screens at 1280x720 and 1920x1080, and
+that every request stays on the QMS server."""
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -61,22 +61,21 @@ async def text_of(page: Page, element_id: str) -> str:
     return str(await page.eval_on_selector(f"#{element_id}", "element => element.textContent"))
 
 
-async def test_a_call_shows_within_one_second(
+async def test_a_call_shows_large_flashing_and_listed(
     server: RunningServer, connect: Connect, browser: Browser, tmp_path: Path
 ) -> None:
+    """How fast is measured by bench/display_bench.py --part web (medians, p99), not here: a
+    wall-clock bound in a test fails on a loaded machine without anything being wrong."""
     page, requested = await open_page(browser, server.http_url,
                                       f"zone=T1&site={SITE}&token={DISPLAY_TOKEN}")
     admin: ProtocolClient = await connect("admin")
     await admin.request("login", counter="3", as_counter="3")
     issued = await admin.request("issue", service="HT", request_key="web-1")
     number = issued["ticket"]["number"]
-    started = time.monotonic()
     await admin.request("call_next", as_counter="3")
     await page.wait_for_function(
         "number => document.getElementById('now-number').textContent === number", arg=number,
-        timeout=1000)
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.0
+        timeout=10_000)
     assert await page.eval_on_selector("#now", "element => element.classList.contains('flash')")
     assert await text_of(page, "now-counter") == "3"
     assert (await text_of(page, "recent")).startswith(number)
@@ -149,7 +148,9 @@ def test_page_and_script_say_what_the_qt_display_says() -> None:
     for label in (texts.NOW_CALLING, texts.RECENT_CALLS, texts.WAITING):
         assert label.vietnamese in page and label.english in page
     for label in (texts.CONNECTION_LOST, texts.RECONNECTING, texts.CONNECTING,
-                  texts.UNKNOWN_ZONE, texts.NOBODY_WAITING, texts.REFUSED, texts.REFUSED_HELP):
+                  texts.UNKNOWN_ZONE, texts.NOBODY_WAITING, texts.REFUSED, texts.REFUSED_HELP,
+                  texts.NO_CALLS_YET, texts.TAKE_A_TICKET, texts.NO_RECENT_CALLS,
+                  texts.NO_COUNTERS, texts.NOT_YET_KNOWN, texts.WELCOME, texts.COUNTERS):
         assert f'["{label.vietnamese}", "{label.english}"]' in script
     # No outside fonts or scripts: every URL in the page and style sheet is local.
     style = (WEB / "assets" / "display.css").read_text(encoding="utf-8")
@@ -184,6 +185,86 @@ async def test_refused_token_or_wrong_site_is_said_on_screen(
     assert texts.REFUSED_HELP.english in await text_of(page, "banner-line2")
     assert await page.evaluate("window.qmsDisplay.status") == "refused"
     assert "unauthorized" in await page.evaluate("window.qmsDisplay.error")
+
+
+# What a screen with nothing (or nothing known) to show has in it, measured in the page: each
+# line's overflow (scrollWidth - clientWidth: above 0 when the text runs past its box), whether
+# it lies inside the box it belongs to, and what else shows in the newest call's panel.
+EMPTY_SCREEN = """() => {
+  const inside = (element, box) => {
+    const a = element.getBoundingClientRect(), b = box.getBoundingClientRect();
+    return a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
+  };
+  const line = (element, box) => ({text: element.textContent,
+                                   overflow: element.scrollWidth - element.clientWidth,
+                                   inside: inside(element, box)});
+  const shown = element => {
+    for (let e = element; e; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (style.display === 'none' || style.visibility === 'hidden') { return false; }
+    }
+    return element.textContent.trim() !== '';
+  };
+  const banner = document.getElementById('banner');
+  const now = document.getElementById('now');
+  const stage = document.getElementById('stage');
+  return {
+    banner: getComputedStyle(banner).display === 'none' ? null : {
+      background: getComputedStyle(banner).backgroundColor,
+      lines: ['banner-big', 'banner-line1', 'banner-line2']
+        .map(id => line(document.getElementById(id), banner))},
+    nowEmpty: ['now-empty-vi', 'now-empty-en', 'now-hint-vi', 'now-hint-en']
+      .map(id => document.getElementById(id)).filter(e => e && shown(e)).map(e => line(e, now)),
+    besideBanner: [...now.querySelectorAll('#now > *')]
+      .filter(e => e.id !== 'banner' && !e.classList.contains('title') && shown(e))
+      .map(e => e.id),
+    notes: [...document.querySelectorAll('.note span')].filter(shown)
+      .map(e => line(e, stage)),
+    notice: document.getElementById('notice').textContent,
+  };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+async def test_the_refusal_screen_fits_and_nothing_else_shows_under_it(
+    server: RunningServer, browser: Browser, size: tuple[int, int]
+) -> None:
+    page = await browser.new_page(viewport={"width": size[0], "height": size[1]})
+    await page.goto(f"{server.http_url}/display?zone=T1&token=not-a-display-token")
+    await page.wait_for_selector("#banner.shown.refused", timeout=5000)
+    await page.wait_for_function("window.qmsDisplay.fontsLoaded", timeout=5000)
+    screen = await page.evaluate(EMPTY_SCREEN)
+    assert screen["banner"]["background"] == "rgb(183, 28, 28)"  # the red of the Qt display
+    assert [line["text"] for line in screen["banner"]["lines"]] == [
+        texts.REFUSED.vietnamese, texts.REFUSED_HELP.vietnamese,
+        f"{texts.REFUSED.english} · {texts.REFUSED_HELP.english}"]
+    for line in screen["banner"]["lines"]:  # whole, inside the red panel
+        assert line["overflow"] <= 0 and line["inside"], line
+    assert screen["besideBanner"] == []  # no grey placeholder bar under or beside it
+    unknown = [texts.NOT_YET_KNOWN.vietnamese, texts.NOT_YET_KNOWN.english]
+    assert [note["text"] for note in screen["notes"]] == unknown * 3  # counters, recent, waiting
+    assert all(note["overflow"] <= 0 and note["inside"] for note in screen["notes"])
+    assert screen["notice"] == f"{texts.WELCOME.vietnamese} · {texts.WELCOME.english}"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+async def test_before_the_first_call_the_page_says_so_in_words(
+    server: RunningServer, browser: Browser, size: tuple[int, int]
+) -> None:
+    page = await browser.new_page(viewport={"width": size[0], "height": size[1]})
+    await page.goto(f"{server.http_url}/display?zone=T1&token={DISPLAY_TOKEN}")
+    await page.wait_for_function("window.qmsDisplay.fontsLoaded && "
+                                 "window.qmsDisplay.status === 'connected'", timeout=10_000)
+    screen = await page.evaluate(EMPTY_SCREEN)
+    assert screen["banner"] is None
+    assert [line["text"] for line in screen["nowEmpty"]] == [
+        texts.NO_CALLS_YET.vietnamese, texts.NO_CALLS_YET.english,
+        texts.TAKE_A_TICKET.vietnamese, texts.TAKE_A_TICKET.english]
+    assert all(line["overflow"] <= 0 and line["inside"] for line in screen["nowEmpty"])
+    assert screen["besideBanner"] == ["now-empty"]  # and no "—" placeholder
+    assert [note["text"] for note in screen["notes"]] == [
+        texts.NO_RECENT_CALLS.vietnamese, texts.NO_RECENT_CALLS.english]
+    assert screen["notice"]  # the site's name, as the Qt display shows it
 
 
 async def test_a_device_token_alone_finds_its_site(server: RunningServer,

@@ -38,6 +38,14 @@
     refused: ["MÃ THIẾT BỊ KHÔNG HỢP LỆ", "DEVICE TOKEN REFUSED"],
     refusedHelp: ["Mã thiết bị hoặc mã đơn vị sai — báo bộ phận CNTT", "Wrong device token or site — please call IT support"],
     nobodyWaiting: ["Không có người chờ", "Nobody waiting"],
+    /* screens with nothing to show say so in words (display/texts.py) */
+    noCallsYet: ["Chưa có số nào được gọi", "No number has been called yet"],
+    takeATicket: ["Xin mời lấy số thứ tự và chờ đến lượt", "Please take a ticket and wait for your number"],
+    noRecentCalls: ["Chưa có lượt gọi", "No calls yet"],
+    noCounters: ["Khu vực này không có quầy", "No counters in this zone"],
+    notYetKnown: ["Chưa có thông tin", "Not known yet"],
+    welcome: ["Kính chào Quý khách", "Welcome"],
+    counters: ["CÁC QUẦY", "COUNTERS"],
     counterTo: ["QUẦY", "COUNTER"],
     to: ["ĐẾN", "TO"],
     paused: ["Tạm dừng", "Paused"],
@@ -348,15 +356,18 @@
     var call = board.newestCall;
     var panel = $("now"), number = $("now-number");
     var live = banner === "none";
+    /* a banner covers the panel: nothing of the call (or of its absence) shows around it */
+    panel.classList.toggle("covered", !live);
+    $("now-empty").classList.toggle("shown", !call);
     if (!call) {
       flashStyle(panel, false);
-      number.textContent = "—"; number.classList.add("empty"); number.style.fontSize = "";
+      number.textContent = ""; number.style.fontSize = "";
       $("now-counter").textContent = ""; $("now-counter-small").textContent = "";
       $("now-arrow").textContent = ""; $("now-counter-box").classList.remove("shown");
       $("now-service").textContent = "";
+      if (live) { renderNoCalls(); }
       return;
     }
-    number.classList.remove("empty");
     number.textContent = call.number;
     fit(number, 290, 140);
     var parts = counterParts(call.counter, call.counterName);
@@ -376,6 +387,24 @@
     $("now-service").textContent = call.serviceName +
       (call.serviceNameEn ? " · " + call.serviceNameEn : "");
     flashStyle(panel, live && flashing(at));  /* last: it styles the spans made above */
+  }
+
+  function renderNoCalls() {
+    /* before the first call: what has (not) happened and what to do (BoardWidget._paint_no_calls) */
+    [["now-empty-vi", TEXT.noCallsYet[0], 72], ["now-empty-en", TEXT.noCallsYet[1], 40],
+     ["now-hint-vi", TEXT.takeATicket[0], 34], ["now-hint-en", TEXT.takeATicket[1], 28]]
+      .forEach(function (line) {
+        var element = $(line[0]);
+        element.textContent = line[1];
+        fit(element, line[2], Math.round(line[2] * 0.6));
+      });
+  }
+
+  function appendNote(parent, label) {
+    /* a quiet two-line message where a list is empty: Vietnamese, English under it */
+    var vi = document.createElement("span"); vi.className = "vi"; vi.textContent = label[0];
+    var en = document.createElement("span"); en.className = "en"; en.textContent = label[1];
+    parent.appendChild(vi); parent.appendChild(en);
   }
 
   function appendLabel(parent, label) {
@@ -406,7 +435,12 @@
       $("banner-line1").textContent = TEXT.unknownZone[1] + " " + settings.zone;
       $("banner-line2").textContent = "";
     }
-    if (banner !== "none") { fit($("banner-big"), 110, 50); }
+    if (banner !== "none") {
+      /* each line shrinks to fit the panel before anything is cut (BoardWidget._paint_banner) */
+      fit($("banner-big"), 120, 60);
+      fit($("banner-line1"), 44, 24);
+      fit($("banner-line2"), 36, 24);
+    }
   }
 
   var measuring = document.createElement("canvas").getContext("2d");
@@ -456,7 +490,16 @@
     var container = $("counters");
     var panels = board.zoneCounterList();
     container.innerHTML = "";
-    if (!panels.length) { return; }
+    if (!panels.length) {  /* not known yet, or a zone without counters: a panel that says which */
+      var empty = document.createElement("div"); empty.className = "counters-empty";
+      var title = document.createElement("div"); title.className = "title";
+      appendLabel(title, TEXT.counters);
+      var note = document.createElement("div"); note.className = "note";
+      appendNote(note, board.hasData ? TEXT.noCounters : TEXT.notYetKnown);
+      empty.appendChild(title); empty.appendChild(note);
+      container.appendChild(empty);
+      return;
+    }
     var grid = counterGrid(panels.length), gap = 14;
     var columns = grid[0], rows = grid[1];
     var width = (1240 - gap * (columns - 1)) / columns;
@@ -539,6 +582,11 @@
     var rowHeight = (480 - 12 - 72) / settings.recentLimit;
     var call = board.newestCall;
     var litId = banner === "none" && call && flashing(at) ? call.ticketId : null;
+    if (!board.recent.length) {
+      var note = document.createElement("li"); note.className = "note";
+      appendNote(note, board.hasData ? TEXT.noRecentCalls : TEXT.notYetKnown);
+      list.appendChild(note);
+    }
     board.recent.forEach(function (item) {
       var row = document.createElement("li");
       row.style.height = rowHeight + "px";
@@ -586,8 +634,8 @@
       }
     }
     if (!services.length && !leftOut) {
-      var nobody = document.createElement("li"); nobody.className = "nobody";
-      nobody.textContent = TEXT.nobodyWaiting[0] + " · " + TEXT.nobodyWaiting[1];
+      var nobody = document.createElement("li"); nobody.className = "note";
+      appendNote(nobody, board.hasData ? TEXT.nobodyWaiting : TEXT.notYetKnown);
       list.appendChild(nobody);
       return;
     }
@@ -615,7 +663,8 @@
   }
 
   function renderNotice() {
-    var notice = board.site.notice || board.site.name;
+    /* the site's notice, else its name, else a welcome: the strip is never empty */
+    var notice = board.site.notice || board.site.name || TEXT.welcome[0] + " · " + TEXT.welcome[1];
     if (notice === rendered.notice) { return; }
     rendered.notice = notice;
     var element = $("notice");
