@@ -53,6 +53,7 @@ from kiosk.settings import KioskSettings
 from kiosk.ui.app import KioskApp, build_kiosk, resident_megabytes
 
 KIOSK_TOKEN = "demo-kiosk-token-0001"
+ROOT = Path(__file__).resolve().parent.parent
 SITE = "hcc-tinh"
 FIELD = "TP"
 SERVICE = "TP-LLTP"
@@ -73,7 +74,8 @@ def free_port() -> int:
 def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
     """The demo configuration in its own process; returns once it accepts connections."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "server", "--db",
+        [sys.executable, "-m", "server.cli", "server", "--config",
+         str(ROOT / "server" / "config" / "demo.toml"), "--db",
          f"sqlite:///{directory / 'bench.sqlite3'}", "--port", str(port),
          "--data-dir", str(directory), "--log-level", "WARNING"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -40,6 +40,7 @@ APPS = {
 APP_MODULES = {"kiosk": "kiosk.main", "counter": "counter.main", "display": "display.main",
                "bridge": "hardware.bridge.main"}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="TOML file (default: the demo config)")
+    parser.add_argument("--config", type=Path,
+                        help="the centre's TOML file (required for `server`; `demo` uses the "
+                             "demo configuration)")
     parser.add_argument("--db", help="database URL (default: SQLite in the data directory)")
     parser.add_argument("--host", help="address to listen on (default: from the config)")
     parser.add_argument("--port", type=int, help="port (default: from the config)")
@@ -125,6 +128,11 @@ def _hash_password(password: str | None) -> int:
 def _settings(arguments: argparse.Namespace) -> Settings:
     from server.config.loader import ensure_secret
 
+    if arguments.command == "server" and arguments.config is None:
+        # The demo configuration's secret and tokens are published: a server must never
+        # fall back to them without saying so. `qms demo` is the way to run it.
+        raise ConfigError("--config", "is required: the centre's configuration file "
+                                      "(`qms demo` runs the demo configuration)")
     settings = load_settings(arguments.config)
     server = settings.server
     if arguments.data_dir is not None:
@@ -144,7 +152,35 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         if len(extra_token) < 12:
             raise ConfigError(ADMIN_TOKEN_VARIABLE, "must be at least 12 characters")
         server = replace(server, admin_tokens=(*server.admin_tokens, extra_token))
-    return ensure_secret(replace(settings, server=server), server.data_dir)
+    settings = replace(settings, server=server)
+    if arguments.command == "server":
+        _refuse_published_secrets(settings)
+    return ensure_secret(settings, server.data_dir)
+
+
+def _refuse_published_secrets(settings: Settings) -> None:
+    """Refuse the demo configuration's secret and tokens on a server others can reach.
+
+    They are printed in the README and the demo file: anyone could issue, rate or act as
+    the bridge with them. On 127.0.0.1 only (trying a copy of the demo file) they are let be.
+    """
+    if settings.server.host in LOOPBACK_HOSTS:
+        return
+    demo = load_settings(None)
+    published = {demo.server.secret, *demo.server.admin_tokens,
+                 *(token.token for site in demo.sites for token in site.tokens)}
+    found = [("server.secret", settings.server.secret)]
+    found += [(f"server.admin_tokens[{index}]", token)
+              for index, token in enumerate(settings.server.admin_tokens)]
+    found += [(f"sites[{site_index}].tokens[{index}].token", token.token)
+              for site_index, site in enumerate(settings.sites)
+              for index, token in enumerate(site.tokens)]
+    for key, value in found:
+        if value in published:
+            raise ConfigError(key, f"is the demo's published value, which anyone can read; "
+                                   f"make a new one (python -c \"import secrets; "
+                                   f"print(secrets.token_urlsafe(24))\"), or listen on "
+                                   f"127.0.0.1 only (not {settings.server.host!r})")
 
 
 async def _serve(settings: Settings, database_url: str | None) -> int:

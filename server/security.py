@@ -59,3 +59,15 @@ def track_code(secret: str, ticket_id: str) -> str:
     """A short, unguessable code for a ticket's status page and QR (8 base32 characters)."""
     digest = hmac.new(secret.encode("utf-8"), ticket_id.encode("utf-8"), hashlib.sha256).digest()
     return base64.b32encode(digest[:5]).decode("ascii").lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def rating_key(secret: str, ticket_id: str) -> str:
+    """The second code in a ticket's QR link: with it the status page accepts a rating.
+
+    Printed only into the QR (and given only in the reply to the kiosk that took the number),
+    never sent in an event, so a screen in the hall that sees every tracking code still
+    cannot rate for the citizen. Keyed apart from :func:`track_code`."""
+    digest = hmac.new(secret.encode("utf-8"), b"rating:" + ticket_id.encode("utf-8"),
+                      hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode("ascii").lower()

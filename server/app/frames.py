@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -50,6 +51,11 @@ class FrameSender(Protocol):
         """Frames accepted but not yet written to the socket."""
         ...
 
+    @property
+    def backlog_bytes(self) -> int:
+        """Characters of the frames accepted but not yet written (about their bytes)."""
+        ...
+
     def send(self, frames: list[str]) -> None:
         """Write ``frames`` after everything sent before; raises :class:`PeerGone` when the
         connection is known to be closed."""
@@ -63,19 +69,34 @@ class FrameSender(Protocol):
         """Drop the backlog and write nothing more."""
         ...
 
+    def abort(self) -> None:
+        """Close the connection at once, dropping whatever the transport still buffers (a
+        peer that reads nothing would otherwise keep it, and its socket, for good)."""
+        ...
+
+
+# A drain writes at most this much before waiting for the transport to take it: one write of
+# the whole backlog would sit in the transport's buffer, out of the backlog's byte cap.
+DRAIN_CHUNK_CHARACTERS = 256 * 1024
+
 
 class _BacklogSender:
     """The shared part: the backlog and its drain task. Subclasses say whether a batch can
     be written right now, how to write it now, and how to wait until it can be."""
 
     def __init__(self) -> None:
-        self._backlog: list[str] = []
+        self._backlog: deque[str] = deque()
+        self._backlog_bytes = 0
         self._drainer: asyncio.Task[None] | None = None
         self._stopped = False
 
     @property
     def backlog(self) -> int:
         return len(self._backlog)
+
+    @property
+    def backlog_bytes(self) -> int:
+        return self._backlog_bytes
 
     def send(self, frames: list[str]) -> None:
         if self._stopped:
@@ -84,8 +105,12 @@ class _BacklogSender:
             self._write_now(frames)
             return
         self._backlog.extend(frames)
+        self._backlog_bytes += sum(map(len, frames))
         if self._drainer is None:
             self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    def abort(self) -> None:
+        self.stop()
 
     async def flushed(self) -> None:
         if self._drainer is not None:
@@ -95,19 +120,31 @@ class _BacklogSender:
     def stop(self) -> None:
         self._stopped = True
         self._backlog.clear()
+        self._backlog_bytes = 0
         if self._drainer is not None:
             self._drainer.cancel()
 
     async def _drain(self) -> None:
         try:
             while self._backlog and not self._stopped:
-                frames, self._backlog = self._backlog, []
-                await self._write_later(frames)
+                await self._write_later(self._next_chunk())
         except OSError as error:  # the peer went; the receive side will see it and detach
             logger.debug("dropping %d frames: %s", len(self._backlog), error)
             self._backlog.clear()
+            self._backlog_bytes = 0
         finally:
             self._drainer = None
+
+    def _next_chunk(self) -> list[str]:
+        """Frames from the front of the backlog, about :data:`DRAIN_CHUNK_CHARACTERS`."""
+        chunk: list[str] = []
+        size = 0
+        while self._backlog and (not chunk or size < DRAIN_CHUNK_CHARACTERS):
+            frame = self._backlog.popleft()
+            chunk.append(frame)
+            size += len(frame)
+        self._backlog_bytes -= size
+        return chunk
 
     def _can_write_now(self) -> bool:
         raise NotImplementedError
@@ -131,15 +168,21 @@ class AsgiFrameSender(_BacklogSender):
 
     async def _write_later(self, frames: list[str]) -> None:
         for frame in frames:
-            await self._send({"type": "websocket.send", "text": frame})
+            # As shared_text_frame: a lone surrogate goes out escaped, not as an error.
+            text = frame.encode("utf-8", "backslashreplace").decode("utf-8")
+            await self._send({"type": "websocket.send", "text": text})
 
 
 @functools.lru_cache(maxsize=256)
 def shared_text_frame(text: str) -> bytes:
     """``text`` as a server-to-client WebSocket text frame: unmasked and, with no extension
     negotiated, the same bytes on every connection, so an event going to 500 displays is
-    framed once (the cache keeps the last events; replies pass through it once each)."""
-    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    framed once (the cache keeps the last events; replies pass through it once each).
+
+    Text that cannot be UTF-8 (a lone surrogate) goes out with it escaped as ``\\udXXX``:
+    inside a JSON string that is the same value, and the frame stays valid UTF-8, so one bad
+    string never costs the frames sent with it."""
+    return Frame(Opcode.TEXT, text.encode("utf-8", "backslashreplace")).serialize(mask=False)
 
 
 class DirectFrameSender(_BacklogSender):
@@ -171,6 +214,12 @@ class DirectFrameSender(_BacklogSender):
     async def _write_later(self, frames: list[str]) -> None:
         await self._protocol.writable.wait()
         self._write_now(frames)
+
+    def abort(self) -> None:
+        self.stop()
+        transport = self._protocol.transport
+        if not self._protocol.disconnected:
+            transport.abort()
 
 
 def frame_sender(send: AsgiSend) -> FrameSender:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +28,12 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.app.audience import public_event_data
+from server.app.throttle import SignInThrottle
 from server.config.settings import ServerSettings, SiteSettings
 from server.domain import rules
 from server.domain.commands import Command
-from server.domain.model import Event, EventName, SiteState, Ticket
+from server.domain.model import EventName, SiteState, Ticket
 from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
 from server.store.database import StoreError, checkpoint, writer_recipe
@@ -55,9 +59,10 @@ class PlanWriter(Protocol):
 
 
 class Subscriber(Protocol):
-    """A connection that receives a site's events."""
+    """A connection that receives a site's events: ``frame`` as staff see it, and
+    ``public_frame`` as a display or kiosk does (``None``: not for them)."""
 
-    def deliver(self, seq: int, name: str, frame: str) -> None: ...
+    def deliver(self, seq: int, name: str, frame: str, public_frame: str | None) -> None: ...
 
 
 @dataclass(eq=False)
@@ -65,12 +70,21 @@ class _Pending:
     runtime: SiteRuntime
     changes: SiteChanges
     epoch: int
+    # Each event's data as public connections receive it (None: they do not).
+    public: tuple[str | None, ...]
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop()
                                        .create_future())
 
 
 class Committer:
-    """Writes queued changes in batches, one transaction per batch, through ``writer``."""
+    """Writes queued changes in batches, one transaction per batch, through ``writer``.
+
+    It never stops while the server runs: a change that cannot be written is refused (its
+    caller gets a :class:`StoreError`, answered ``internal``), and the next ones go on. A
+    change that fails even to be *prepared* (a value the database cannot hold, a bug) is
+    found among the batch and refused alone, with every later change of its site, which was
+    built on it; the rest of the batch is written.
+    """
 
     def __init__(self, repository: Repository, writer: PlanWriter) -> None:
         self.repository = repository
@@ -82,8 +96,10 @@ class Committer:
         self.batches = 0
         self.commands = 0
 
-    def start(self) -> None:
+    def start(self) -> asyncio.Task[None]:
+        """Start the committing task; the caller supervises it (it should never end)."""
         self._task = asyncio.get_running_loop().create_task(self._run(), name="committer")
+        return self._task
 
     async def stop(self) -> None:
         """Commit what is queued (the batch being written included), then stop."""
@@ -91,7 +107,8 @@ class Committer:
             return
         self._stopping = True
         self._wake.set()
-        await self._task
+        if not self._task.done():
+            await asyncio.wait({self._task})
         self._task = None
 
     def submit(self, item: _Pending) -> None:
@@ -109,6 +126,20 @@ class Committer:
 
     async def _commit_once(self) -> None:
         batch, self._pending = self._pending, []
+        try:
+            await self._commit(batch)
+        except Exception:
+            # A bug in this very loop must not leave callers waiting forever nor stop every
+            # later write: the batch is refused, the sites fall back to what was committed.
+            logger.exception("saving %d commands failed unexpectedly", len(batch))
+            for runtime in {item.runtime for item in batch}:
+                runtime.roll_back()
+        finally:
+            for item in batch:
+                if not item.done.done():
+                    item.done.set_exception(StoreError("internal error while saving"))
+
+    async def _commit(self, batch: list[_Pending]) -> None:
         live = []
         for item in batch:
             if item.epoch == item.runtime.epoch:
@@ -116,22 +147,66 @@ class Committer:
             else:
                 # Built on a state whose commit failed: refuse it, the state it saw is gone.
                 item.done.set_exception(StoreError("an earlier change could not be saved"))
-        to_save = [item.changes for item in live if item.changes.events]
         try:
-            if to_save:
-                await self.writer.write(self.repository.plan(to_save))
+            plan, refused = self._prepare(live)
         except StoreError as error:
-            logger.error("commit of %d changes failed: %s", len(to_save), error)
-            for runtime in {item.runtime for item in live}:
+            self._refuse_all(live, error)
+            return
+        live = [item for item in live if item not in refused]
+        try:
+            if plan:
+                await self.writer.write(plan)
+        except StoreError as error:
+            self._refuse_all(live, error)
+            for runtime in {item.runtime for item in refused}:
                 runtime.roll_back()
-            for item in live:
-                item.done.set_exception(error)
             return
         self.batches += 1
         self.commands += len(live)
         for item in live:
-            item.runtime.publish(item.changes)
+            item.runtime.publish(item.changes, item.public)
             item.done.set_result(None)
+        # After the good changes moved the committed state on: the sites of refused changes
+        # continue from there, and what was queued on top of a refused change is refused.
+        for runtime in {item.runtime for item in refused}:
+            runtime.roll_back()
+        for item, reason in refused.items():
+            item.done.set_exception(reason)
+
+    def _prepare(self, live: list[_Pending]) -> tuple[WritePlan, dict[_Pending, StoreError]]:
+        """The plan of ``live``; when it cannot be made, the plan without the changes that
+        cannot be prepared, each with the changes of its site that came after it."""
+        try:
+            return self.repository.plan([item.changes for item in live
+                                         if item.changes.events]), {}
+        except Exception as failure:  # noqa: BLE001 - narrowed down (and logged) below
+            logger.warning("preparing a batch of %d changes failed (%s); finding which",
+                           len(live), failure)
+        refused: dict[_Pending, StoreError] = {}
+        broken_sites: set[SiteRuntime] = set()
+        for item in live:
+            if item.runtime in broken_sites:
+                refused[item] = StoreError("an earlier change could not be saved")
+                continue
+            try:
+                self.repository.plan([item.changes])
+            except Exception as error:
+                # Logged with its traceback: a value that reaches here passed every check at
+                # the edge and in the rules, so it is a bug to fix.
+                logger.exception("refusing a change of site %s that cannot be saved",
+                                 item.runtime.settings.code)
+                refused[item] = StoreError(f"the change could not be saved: {error}")
+                broken_sites.add(item.runtime)
+        good = [item.changes for item in live if item not in refused and item.changes.events]
+        return self.repository.plan(good), refused
+
+    @staticmethod
+    def _refuse_all(live: list[_Pending], error: StoreError) -> None:
+        logger.error("commit of %d changes failed: %s", len(live), error)
+        for runtime in {item.runtime for item in live}:
+            runtime.roll_back()
+        for item in live:
+            item.done.set_exception(error)
 
 
 class SiteRuntime:
@@ -182,21 +257,26 @@ class SiteRuntime:
 
     async def _commit(self, outcome: rules.Outcome) -> None:
         self.working = outcome.state
-        wire = tuple(self._stored(outcome.state, event) for event in outcome.events)
-        item = _Pending(self, SiteChanges(outcome.state, outcome.events, wire), self.epoch)
+        wire: list[StoredEvent] = []
+        public: list[str | None] = []
+        for event in outcome.events:
+            data = self.views.event_data(outcome.state, event)
+            wire.append(StoredEvent(self.settings.code, event.seq, event.name.value, event.at,
+                                    encode_data(data)))
+            shown = public_event_data(event.name.value, data)
+            public.append(None if shown is None else encode_data(shown))
+        item = _Pending(self, SiteChanges(outcome.state, outcome.events, tuple(wire)),
+                        self.epoch, tuple(public))
         self.committer.submit(item)
         await item.done
-
-    def _stored(self, state: SiteState, event: Event) -> StoredEvent:
-        data = encode_data(self.views.event_data(state, event))
-        return StoredEvent(self.settings.code, event.seq, event.name.value, event.at, data)
 
     def roll_back(self) -> None:
         self.working = self.committed
         self.epoch += 1
 
-    def publish(self, changes: SiteChanges) -> None:
-        """Make ``changes`` visible: the committed state moves, subscribers get the events."""
+    def publish(self, changes: SiteChanges, public: tuple[str | None, ...]) -> None:
+        """Make ``changes`` visible: the committed state moves, subscribers get the events
+        (``public``: each event's data for public connections, ``None`` where not theirs)."""
         if not changes.events:
             return
         self.committed = changes.state
@@ -206,15 +286,27 @@ class SiteRuntime:
                 self.tracks[track_code(self.secret, event.subject.id)] = event.subject.id
             elif event.name is EventName.DAY_RESET:
                 self.tracks.clear()
-        for stored in changes.wire:
+        for stored, public_data in zip(changes.wire, public, strict=True):
             self.recent.append(stored)
             frame = self.frame(stored)
+            public_frame = None if public_data is None else self.frame(stored, public_data)
             for subscriber in tuple(self.subscribers):
-                subscriber.deliver(stored.seq, stored.name, frame)
+                try:
+                    subscriber.deliver(stored.seq, stored.name, frame, public_frame)
+                except Exception:  # one connection must not cost the others their events
+                    logger.exception("dropping a subscriber that failed to take event %d",
+                                     stored.seq)
+                    self.subscribers.discard(subscriber)
 
-    def frame(self, stored: StoredEvent) -> str:
+    def frame(self, stored: StoredEvent, data: str | None = None) -> str:
+        """The event frame of ``stored``, with ``data`` (JSON text) instead of its own."""
         at = stored.at.astimezone(self.settings.timezone).isoformat(timespec="seconds")
-        return encode_event(stored.seq, stored.name, at, stored.data)
+        return encode_event(stored.seq, stored.name, at, stored.data if data is None else data)
+
+    def public_frame(self, stored: StoredEvent) -> str | None:
+        """The frame a public connection receives for ``stored`` (a replay), or ``None``."""
+        shown = public_event_data(stored.name, json.loads(stored.data))
+        return None if shown is None else self.frame(stored, encode_data(shown))
 
     def recent_after(self, after: int) -> list[StoredEvent] | None:
         """Kept events with ``seq > after``, or ``None`` when memory no longer reaches back."""
@@ -244,11 +336,14 @@ class QueueService:
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
+        # Failed officer sign-ins, shared by every connection (and the web sign-in).
+        self.sign_ins = SignInThrottle(time.monotonic)
         # Set (to the reason) when the writer process went away: the server must stop.
         self.failed: asyncio.Future[str] | None = None
         self.sites: dict[str, SiteRuntime] = {}
         self._background: list[asyncio.Task[None]] = []
         self._purged_on: date | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Load every site (opening a new day where midnight passed while stopped)."""
@@ -263,10 +358,40 @@ class QueueService:
             raise
         self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
                             loop.create_task(self._checkpoint_wal(), name="checkpoint")]
+        for task in self._background:
+            self.supervise(task)
+
+    def supervise(self, task: asyncio.Task[None]) -> None:
+        """Watch a task that must run as long as the server: if it ends (an error no one
+        caught), that is logged with its traceback, and the service reports itself failed
+        (:attr:`failed`, ``/health``) so that the server stops and is started again, rather
+        than running on without it."""
+        task.add_done_callback(self._task_ended)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        reason = (f"the {task.get_name()} task stopped: {error!r}" if error is not None
+                  else f"the {task.get_name()} task ended")
+        logger.error("%s; the server must be restarted", reason,
+                     exc_info=(type(error), error, error.__traceback__) if error else None)
+        self._fail(reason)
+
+    def _fail(self, reason: str) -> None:
+        if self.failed is not None and not self.failed.done():
+            self.failed.set_result(reason)
+
+    @property
+    def failure(self) -> str | None:
+        """Why the service failed, or ``None`` while it is healthy."""
+        if self.failed is None or not self.failed.done():
+            return None
+        return self.failed.result()
 
     async def _load_sites(self) -> None:
         loop = asyncio.get_running_loop()
-        self.committer.start()
+        self.supervise(self.committer.start())
         # Before the sites load their recent events, so nothing purged is kept in memory.
         await self.purge_old_events()
         now = self.clock()
@@ -286,6 +411,7 @@ class QueueService:
                         len(runtime.committed.tickets))
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -295,8 +421,7 @@ class QueueService:
         self.readers.shutdown(wait=True)
 
     def _writer_lost(self, reason: str) -> None:
-        if self.failed is not None and not self.failed.done():
-            self.failed.set_result(reason)
+        self._fail(reason)
 
     async def _watch_midnight(self) -> None:
         # Waking every 30 s is cheap and survives clock jumps that a single long timer would

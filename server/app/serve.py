@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from server.app.http import create_app
+from server.app.http_guard import RequestDeadlines, guarded_protocol, with_deadlines
 from server.app.runtime import Clock, QueueService
 from server.app.websocket_protocol import QueueWebSocketProtocol
 from server.config.settings import LOCAL_HOST_NAMES, Settings
@@ -122,9 +124,11 @@ async def start_server(
     except BaseException:
         listener.close()
         raise
-    app = create_app(service, engines.writer.dialect.name)
+    deadlines = RequestDeadlines(server_settings.http_request_timeout_seconds)
+    app = with_deadlines(create_app(service, engines.writer.dialect.name), deadlines)
     config = uvicorn.Config(
         app,
+        http=guarded_protocol(AutoHTTPProtocol, deadlines),
         ws=websocket_implementation,
         ws_max_size=TRANSPORT_FRAME_LIMIT,
         ws_per_message_deflate=False,

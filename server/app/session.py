@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
+from server.app.audience import PUBLIC_ROLES, public_state, public_ticket
 from server.app.frames import FrameSender, PeerGone
 from server.config.settings import Role, SiteSettings, TokenSettings
 from server.domain import commands
@@ -28,6 +30,7 @@ from server.domain.model import (
     DeviceReport,
     Rating,
     RatingSource,
+    SiteState,
     Ticket,
 )
 from server.domain.rules import Outcome
@@ -44,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008
 CLOSE_TRY_LATER = 1013
+# How long a connection being closed may take to go before it is cut.
+CLOSE_GRACE_SECONDS = 5.0
 REPLAY_LIMIT = 100_000
 
 _COUNTER_SIDE = frozenset({Role.COUNTER, Role.ADMIN, Role.BRIDGE})
@@ -60,6 +65,7 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "device_status": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
     "queue": _COUNTER_SIDE,
     "counter_stats": _COUNTER_SIDE,
+    "devices": _COUNTER_SIDE,
     **{name: _COUNTER_SIDE for name in (
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
@@ -102,6 +108,7 @@ class Session:
         service: Any,
         sender: FrameSender,
         close: Callable[[int, str], Coroutine[Any, Any, None]],
+        address: str = "unknown",
     ) -> None:
         from server.app.runtime import QueueService
 
@@ -116,6 +123,8 @@ class Session:
         self.subscribe: tuple[str, ...] | None = None
         # The counters a bridge token lists; ``None``: no such limit.
         self.allowed_counters: frozenset[str] | None = None
+        # A display or kiosk: sees only what the hall shows (server.app.audience).
+        self.public = False
         self.bad_frames = 0
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
@@ -125,18 +134,30 @@ class Session:
         self._waiting: list[str] = []
         self._flush_scheduled = False
         self._holding: list[tuple[int, str]] | None = None
+        self._waiting_bytes = 0
         self._closer: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
+        # The peer's IP address: failed sign-ins are counted and logged per address.
+        self.address = address
+        # Device names this connection has reported (bounded: see _do_device_status).
+        self.devices: set[str] = set()
+        # A connection that never says hello is closed, not kept open forever.
+        self._timers: list[asyncio.TimerHandle] = [self._loop.call_later(
+            self.settings.hello_timeout_seconds, self._hello_overdue)]
 
     # --- output ---------------------------------------------------------------------------
 
     def _enqueue(self, frame: str) -> None:
         if self.closing:
             return
-        if self.sender.backlog + len(self._waiting) >= self.settings.outgoing_queue_limit:
+        settings = self.settings
+        if (self.sender.backlog + len(self._waiting) >= settings.outgoing_queue_limit
+                or self.sender.backlog_bytes + self._waiting_bytes + len(frame)
+                > settings.outgoing_queue_bytes):
             self._drop_slow_client()
             return
         self._waiting.append(frame)
+        self._waiting_bytes += len(frame)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
@@ -144,6 +165,7 @@ class Session:
     def _flush(self) -> None:
         self._flush_scheduled = False
         frames, self._waiting = self._waiting, []
+        self._waiting_bytes = 0
         if not frames:
             return
         try:
@@ -158,20 +180,44 @@ class Session:
         but a peer that reads nothing may never take it; the transport's ping timeout then
         closes the socket. The client reconnects and resumes from the last event it applied.
         """
-        logger.warning("dropping a %s connection that fell %d frames behind", self.role,
-                       self.sender.backlog + len(self._waiting))
+        logger.warning("dropping a %s connection from %s that fell %d frames (%d bytes) "
+                       "behind", self.role, self.address,
+                       self.sender.backlog + len(self._waiting),
+                       self.sender.backlog_bytes + self._waiting_bytes)
         self.closing = True
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
         self._waiting.clear()
+        self._waiting_bytes = 0
         self.sender.stop()
         self._closer = self._loop.create_task(
             self._close(CLOSE_TRY_LATER, "too slow: reconnect and resume"))
+        self._abort_later()
 
-    def deliver(self, seq: int, name: str, frame: str) -> None:
+    def _abort_later(self) -> None:
+        """Cut the connection if it is still there after a grace period: a peer that reads
+        nothing never takes the close frame, and its socket would hold what the transport
+        buffered for it until TCP itself gave up."""
+        self._timers.append(self._loop.call_later(CLOSE_GRACE_SECONDS, self.sender.abort))
+
+    def _hello_overdue(self) -> None:
+        if self.role is not None or self.closing:
+            return
+        logger.info("closing a connection from %s that said no hello within %g s",
+                    self.address, self.settings.hello_timeout_seconds)
+        self._error(None, ErrorCode.UNAUTHORIZED,
+                    f"no hello within {self.settings.hello_timeout_seconds:g} s")
+        self._closer = self._loop.create_task(self._refuse(CLOSE_POLICY, "hello expected"))
+        self._abort_later()
+
+    def deliver(self, seq: int, name: str, frame: str, public_frame: str | None) -> None:
         """Called by the site runtime for every committed event."""
         if self.subscribe is not None and not name.startswith(self.subscribe):
             return
+        if self.public:
+            if public_frame is None:
+                return
+            frame = public_frame
         if self._holding is not None:
             self._holding.append((seq, frame))
             return
@@ -184,12 +230,15 @@ class Session:
         self._enqueue(wire.encode_error(request_id, code, message))
 
     async def detach(self) -> None:
-        """The connection is gone: stop receiving events and writing."""
+        """The connection is gone: stop receiving events and writing, release its backlog."""
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
             self.runtime.connections -= 1
         self.closing = True
+        for timer in self._timers:
+            timer.cancel()
         self._waiting.clear()
+        self._waiting_bytes = 0
         self.sender.stop()
         if self._closer is not None:
             self._closer.cancel()
@@ -283,6 +332,7 @@ class Session:
         self.role = role
         self.runtime = runtime
         self.allowed_counters = granted.counters
+        self.public = role in PUBLIC_ROLES
         self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
         result: dict[str, Any] = {
             "protocol": wire.PROTOCOL_VERSION,
@@ -290,7 +340,7 @@ class Session:
             "role": role.value,
             "site": runtime.settings.code,
             "seq": runtime.committed.seq,
-            "state": runtime.views.snapshot(runtime.committed),
+            "state": self._state(runtime.committed),
         }
         # Subscribe in the same step as the snapshot: no event can fall between them. A
         # connection that asked for no events is not visited by every publish at all.
@@ -376,7 +426,9 @@ class Session:
         assert self.runtime is not None
         if self.subscribe is not None and not stored.name.startswith(self.subscribe):
             return
-        self._enqueue(self.runtime.frame(stored))
+        frame = self.runtime.public_frame(stored) if self.public else self.runtime.frame(stored)
+        if frame is not None:
+            self._enqueue(frame)
 
     # --- requests -------------------------------------------------------------------------
 
@@ -393,8 +445,18 @@ class Session:
 
     async def _do_snapshot(self, request: wire.SnapshotRequest) -> dict[str, Any]:
         assert self.runtime is not None
-        return {"state": self.runtime.views.snapshot(self.runtime.committed),
-                "seq": self.runtime.committed.seq}
+        return {"state": self._state(self.runtime.committed), "seq": self.runtime.committed.seq}
+
+    def _state(self, state: SiteState) -> dict[str, Any]:
+        assert self.runtime is not None
+        snapshot = self.runtime.views.snapshot(state)
+        return public_state(snapshot) if self.public else snapshot
+
+    async def _do_devices(self, request: wire.DevicesRequest) -> dict[str, Any]:
+        assert self.runtime is not None
+        views = self.runtime.views
+        return {"devices": [views.device(report)
+                            for report in self.runtime.committed.devices.values()]}
 
     async def _do_ticket(self, request: wire.TicketRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -408,7 +470,8 @@ class Session:
             missing = f"field 'ticket_id': no ticket {request.ticket_id!r} today"
         if ticket is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, missing)
-        return {"ticket": self.runtime.views.ticket(state, ticket)}
+        shown = self.runtime.views.ticket(state, ticket)
+        return {"ticket": public_ticket(shown) if self.public else shown}
 
     async def _do_resume(self, request: wire.ResumeRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -416,9 +479,21 @@ class Session:
         return {"replayed": replayed, "seq": self.runtime.committed.seq}
 
     async def _do_issue(self, request: wire.IssueRequest) -> dict[str, Any]:
+        if request.appointment_at is not None and self.role is not Role.ADMIN:
+            # Due appointments are called before walk-ins: only the centre's own booking
+            # system (an admin connection) may say a ticket has one.
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                "field 'appointment_at': a kiosk cannot claim an appointment; "
+                                "appointments come from the centre's own bookings")
         command = commands.IssueTicket(request.service, request.priority, request.request_key,
                                        request.appointment_at)
-        return await self._ticket_result(command)
+        result = await self._ticket_result(command)
+        # Only the press that took the number learns the link with the rating key: it goes
+        # into the QR printed on the ticket and into no event (server.app.audience).
+        assert self.runtime is not None
+        ticket = result["ticket"]
+        ticket["track_url"] = self.runtime.views.rating_url(ticket["id"])
+        return result
 
     async def _do_cancel(self, request: wire.CancelRequest) -> dict[str, Any]:
         return await self._ticket_result(commands.CancelTicket(request.ticket_id))
@@ -432,23 +507,40 @@ class Session:
             if request.user is None or request.password is None:
                 raise ProtocolError(ErrorCode.BAD_REQUEST,
                                     "fields 'user' and 'password': both are required")
-            officer = site.officer(request.user)
-            # Hash even for an unknown user so timing does not tell which users exist.
-            stored = officer.password_hash if officer else site.officers[0].password_hash \
-                if site.officers else None
-            matches = False
-            if stored is not None:
-                try:
-                    matches = bool(await self.service.run_blocking(verify_password,
-                                                                   request.password, stored))
-                except PasswordHashError:
-                    logger.error("officer %s has a malformed password hash", request.user)
-            if officer is None or not matches:
-                raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
+            await self._check_password(site, request.counter, request.user, request.password)
         outcome = await self.runtime.execute(commands.Login(request.counter, request.user))
         self.counter = request.counter
         self.user = request.user
         return self._counter_result(outcome)
+
+    async def _check_password(self, site: SiteSettings, counter: str, user: str,
+                              password: str) -> None:
+        """Refuse a wrong password, slowing guessing down (server.app.throttle)."""
+        throttle = self.service.sign_ins
+        account = f"{site.code}/{user}"
+        wait = throttle.wait_seconds(account, self.address)
+        if wait > 0:
+            # Refused unchecked: a guesser learns nothing and costs no hashing.
+            raise ProtocolError(ErrorCode.RATE_LIMITED,
+                                f"too many failed sign-ins for {user!r} from this machine; "
+                                f"try again in {math.ceil(wait)} s")
+        officer = site.officer(user)
+        # Hash even for an unknown user so timing does not tell which users exist.
+        stored = officer.password_hash if officer else site.officers[0].password_hash \
+            if site.officers else None
+        matches = False
+        if stored is not None:
+            try:
+                matches = bool(await self.service.run_blocking(verify_password, password,
+                                                               stored))
+            except PasswordHashError:
+                logger.error("officer %s has a malformed password hash", user)
+        if officer is None or not matches:
+            failures = throttle.failed(account, self.address)
+            logger.warning("failed sign-in of %r at counter %s of %s from %s (%d in a row)",
+                           user, counter, site.code, self.address, failures)
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
+        throttle.succeeded(account, self.address)
 
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -514,6 +606,7 @@ class Session:
         assert self.runtime is not None and self.role is not None
         if request.counter is not None:
             self._check_allowed(request.counter)
+        self._check_device_quota(request.device)
         outcome = await self.runtime.execute(commands.ReportDevice(
             request.device, DeviceKind(request.kind), DeviceCondition(request.status),
             self.role.value, request.message, request.counter))
@@ -567,6 +660,27 @@ class Session:
             raise ProtocolError(ErrorCode.FORBIDDEN,
                                 f"you are no longer logged in at counter {code}")
         return self.counter
+
+    def _check_device_quota(self, device: str) -> None:
+        """Bound the devices one connection and one site may register: each is kept in
+        memory, and a flood of new names would grow the server without end."""
+        assert self.runtime is not None
+        known = self.runtime.working.devices
+        if device in known or device in self.devices:
+            return
+        per_connection = self.settings.max_devices_per_connection
+        if self.allowed_counters is not None:  # a bridge drives a few devices per counter
+            per_connection += 4 * len(self.allowed_counters)
+        if len(self.devices) >= per_connection:
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"field 'device': this connection has reported "
+                                f"{len(self.devices)} devices, the most one may")
+        if len(known) >= self.settings.max_devices_per_site:
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"field 'device': the site already has "
+                                f"{self.settings.max_devices_per_site} devices; unknown "
+                                "ones are forgotten after a day without a report")
+        self.devices.add(device)
 
     def _check_allowed(self, counter: str) -> None:
         """Refuse a counter this connection's token does not list (a bridge's device map)."""

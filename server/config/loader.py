@@ -328,6 +328,12 @@ def _parse_server(table: _Table) -> ServerSettings:
         rate_burst=table.integer("rate_burst", 200, minimum=1),
         max_bad_frames=table.integer("max_bad_frames", 20, minimum=1),
         outgoing_queue_limit=table.integer("outgoing_queue_limit", 5000, minimum=10),
+        outgoing_queue_bytes=table.integer("outgoing_queue_bytes", 4 * 1024 * 1024,
+                                           minimum=64 * 1024),
+        hello_timeout_seconds=table.number("hello_timeout_seconds", 10.0),
+        http_request_timeout_seconds=table.number("http_request_timeout_seconds", 10.0),
+        max_devices_per_connection=table.integer("max_devices_per_connection", 32, minimum=1),
+        max_devices_per_site=table.integer("max_devices_per_site", 500, minimum=1),
         event_retention_days=table.integer("event_retention_days", 90, minimum=1),
     )
     table.finish()

@@ -273,6 +273,15 @@ class ServerSettings:
     rate_burst: int = 200
     max_bad_frames: int = 20
     outgoing_queue_limit: int = 5000
+    # Bytes a connection may be owed before it is let go (a peer that stopped reading).
+    outgoing_queue_bytes: int = 4 * 1024 * 1024
+    # A connection that has not said hello by then is closed.
+    hello_timeout_seconds: float = 10.0
+    # An HTTP request whose head has not fully arrived by then is dropped (slow clients).
+    http_request_timeout_seconds: float = 10.0
+    # Devices one connection, and one site, may report (device_status); stale ones expire.
+    max_devices_per_connection: int = 32
+    max_devices_per_site: int = 500
     event_retention_days: int = 90
 
     def resolved_database_url(self) -> str:

@@ -159,7 +159,10 @@ class DeviceCondition(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DeviceReport:
-    """The last reported condition of one device (a printer, an LED board, ...)."""
+    """The last reported condition of one device (a printer, an LED board, ...).
+
+    ``reported_at`` is when the condition last changed; ``seen_at`` when the device was last
+    reported at all (the same news again changes nothing else)."""
 
     device: str
     kind: DeviceKind
@@ -168,6 +171,11 @@ class DeviceReport:
     counter: str | None
     reported_by: str
     reported_at: datetime
+    seen_at: datetime | None = None
+
+    @property
+    def last_seen(self) -> datetime:
+        return self.seen_at or self.reported_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from immutables import Map
@@ -53,6 +53,8 @@ from server.domain.model import (
 )
 
 RECENT_CALLS_KEPT = 20
+# A device not heard of for this long is forgotten (devices report on change and reconnect).
+DEVICE_REPORT_KEPT = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ def _roll_over(site: SiteSettings, state: SiteState, events: _Events) -> SiteSta
     )
     fresh = new_site_state(site, events.now)
     fresh = replace(fresh, seq=state.seq, service_seconds=state.service_seconds,
-                    devices=state.devices)
+                    devices=_current_devices(state.devices, events.now))
     events.emit(EventName.DAY_RESET, DayReset(today, state.business_date, unserved))
     # Each counter that was in use says so itself: the store persists counters from these
     # events (without them a restart would bring back yesterday's officers), and clients
@@ -156,9 +158,8 @@ def _issue(
         raise InvalidCommand(f"service: no service {command.service!r} at this site")
     if command.priority is not None and site.priority_group(command.priority) is None:
         raise InvalidCommand(f"priority: no priority group {command.priority!r}")
-    if command.appointment_at is not None and command.appointment_at.utcoffset() is None:
-        # Compared with aware times on every call; a naive one would break the counter's calls.
-        raise InvalidCommand("appointment_at: must carry a time zone offset")
+    if command.appointment_at is not None:
+        _check_appointment(site, state, command.appointment_at)
     now = events.now
     if site.issue_hours is not None:
         opens, closes = site.issue_hours
@@ -205,6 +206,21 @@ def _issue(
     )
     events.emit(EventName.TICKET_ISSUED, ticket)
     return state, ticket
+
+
+def _check_appointment(site: SiteSettings, state: SiteState, appointment_at: datetime) -> None:
+    """An appointment's slot must be a time of the site's current day: one in the past of an
+    earlier day would put its ticket before everyone (due appointments are called first)."""
+    if appointment_at.utcoffset() is None:
+        # Compared with aware times on every call; a naive one would break the counter's calls.
+        raise InvalidCommand("appointment_at: must carry a time zone offset")
+    try:
+        day = appointment_at.astimezone(site.timezone).date()
+    except OverflowError as error:
+        raise InvalidCommand("appointment_at: out of range") from error
+    if day != state.business_date:
+        raise InvalidCommand(f"appointment_at: must be a time of today "
+                             f"({state.business_date:%d/%m/%Y}), not {day:%d/%m/%Y}")
 
 
 def _cancel(
@@ -520,11 +536,27 @@ def _report_device(
     if previous is not None and (previous.condition, previous.message, previous.kind,
                                  previous.counter) == (command.condition, command.message,
                                                        command.kind, command.counter):
-        return state, previous  # the same news again: no event, the hall is not re-alerted
+        # The same news again: no event, the hall is not re-alerted; the device is alive.
+        seen = replace(previous, seen_at=events.now)
+        return replace(state, devices=state.devices.set(command.device, seen)), previous
     report = DeviceReport(command.device, command.kind, command.condition, command.message,
-                          command.counter, command.reported_by, events.now)
+                          command.counter, command.reported_by, events.now, events.now)
     events.emit(EventName.DEVICE_STATUS, report)
-    return replace(state, devices=state.devices.set(command.device, report)), report
+    devices = _current_devices(state.devices, events.now).set(command.device, report)
+    return replace(state, devices=devices), report
+
+
+def _current_devices(devices: Map[str, DeviceReport], now: datetime) -> Map[str, DeviceReport]:
+    """``devices`` without those silent for :data:`DEVICE_REPORT_KEPT`: a device that is gone
+    (renamed, replaced, made up) must not stay listed, nor count against the site's bound."""
+    stale = [name for name, report in devices.items()
+             if now - report.last_seen > DEVICE_REPORT_KEPT]
+    if not stale:
+        return devices
+    mutation = devices.mutate()
+    for name in stale:
+        del mutation[name]
+    return mutation.finish()
 
 
 # --- helpers ---------------------------------------------------------------------------------

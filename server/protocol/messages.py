@@ -14,7 +14,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import from_json
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 65536
@@ -61,8 +70,33 @@ class _Request(BaseModel):
     id: RequestId
 
 
-Code = Annotated[str, Field(min_length=1, max_length=32)]
-Text = Annotated[str, Field(max_length=200)]
+def _printable(value: str) -> str:
+    """Refuse control characters: they have no place in a code, a key or a note, and a
+    newline or an escape sequence in one would end up in logs, exports and printed tickets."""
+    if any(character < " " or "\x7f" <= character <= "\x9f" for character in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _sane_time(value: datetime) -> datetime:
+    """A time must carry its offset and lie in this century: a year like 9999 with an offset
+    overflows when converted to UTC for the database."""
+    if value.utcoffset() is None:
+        raise ValueError("must carry a time zone offset (2026-11-22T08:15:00+07:00)")
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must lie between the years 2000 and 2100")
+    return value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_printable)]
+Text = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
+Key = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_printable)]
+Number = Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_printable)]
+SequenceNumber = Annotated[int, Field(ge=0, le=2**53)]
+Time = Annotated[datetime, AfterValidator(_sane_time)]
+# Scores of a site's scale are small whole numbers; the rules check the scale itself.
+Score = Annotated[int, Field(ge=0, le=100)]
+MAX_SUBSCRIPTIONS = 32
 
 
 class Hello(_Request):
@@ -77,8 +111,9 @@ class Hello(_Request):
     token: Annotated[str, Field(min_length=1, max_length=200)]
     site: Code | None = None
     lang: Literal["vi", "en"] = "vi"
-    after: Annotated[int, Field(ge=0)] | None = None
-    subscribe: list[Annotated[str, Field(max_length=40)]] | None = None
+    after: SequenceNumber | None = None
+    subscribe: Annotated[list[Annotated[str, Field(max_length=40)]],
+                         Field(max_length=MAX_SUBSCRIPTIONS)] | None = None
 
 
 class SnapshotRequest(_Request):
@@ -89,8 +124,8 @@ class TicketRequest(_Request):
     """Look a ticket up by ``number`` (as printed) or ``ticket_id``: exactly one of them."""
 
     type: Literal["ticket"]
-    number: Annotated[str, Field(min_length=1, max_length=16)] | None = None
-    ticket_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    number: Number | None = None
+    ticket_id: Key | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> TicketRequest:
@@ -101,7 +136,7 @@ class TicketRequest(_Request):
 
 class ResumeRequest(_Request):
     type: Literal["resume"]
-    after: Annotated[int, Field(ge=0)]
+    after: SequenceNumber
 
 
 class IssueRequest(_Request):
@@ -111,8 +146,9 @@ class IssueRequest(_Request):
     type: Literal["issue"]
     service: Code
     priority: Code | None = None
-    request_key: Annotated[str, Field(min_length=1, max_length=80)]
-    appointment_at: datetime | None = None
+    request_key: Key
+    # An admin connection only (a kiosk cannot claim an appointment); within the site's day.
+    appointment_at: Time | None = None
 
 
 class _CounterAction(_Request):
@@ -138,7 +174,7 @@ class CallNextRequest(_CounterAction):
 
 class CallRequest(_CounterAction):
     type: Literal["call"]
-    number: Annotated[str, Field(min_length=1, max_length=16)]
+    number: Number
 
 
 class RecallRequest(_CounterAction):
@@ -156,7 +192,8 @@ class NoShowRequest(_CounterAction):
 
 class FinishRequest(_CounterAction):
     type: Literal["finish"]
-    case_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    case_code: Annotated[str, Field(min_length=1, max_length=64),
+                         AfterValidator(_printable)] | None = None
 
 
 class TransferRequest(_CounterAction):
@@ -184,15 +221,15 @@ class ResumeCounterRequest(_CounterAction):
 
 class RateRequest(_CounterAction):
     type: Literal["rate"]
-    ticket_id: Annotated[str, Field(min_length=1, max_length=80)]
-    score: int
+    ticket_id: Key
+    score: Score
 
 
 class DeviceStatusRequest(_Request):
     """Any client reports the condition of a device it drives (a printer, an LED board...)."""
 
     type: Literal["device_status"]
-    device: Annotated[str, Field(min_length=1, max_length=64)]
+    device: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_printable)]
     kind: Literal["printer", "led_board", "keypad", "rating_pad", "audio", "other"]
     status: Literal["ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"]
     message: Text | None = None
@@ -211,18 +248,25 @@ class CounterStatsRequest(_CounterAction):
     type: Literal["counter_stats"]
 
 
+class DevicesRequest(_Request):
+    """Staff: the latest reported status of each device of the site."""
+
+    type: Literal["devices"]
+
+
 class CancelRequest(_Request):
     """Admin: cancel a waiting ticket."""
 
     type: Literal["cancel"]
-    ticket_id: Annotated[str, Field(min_length=1, max_length=80)]
+    ticket_id: Key
 
 
 Request = Annotated[
     Hello | SnapshotRequest | TicketRequest | ResumeRequest | IssueRequest | LoginRequest
     | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
     | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
-    | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest,
+    | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest
+    | DevicesRequest,
     Field(discriminator="type"),
 ]
 REQUEST_TYPES = frozenset(
@@ -231,7 +275,7 @@ REQUEST_TYPES = frozenset(
                   LoginRequest, LogoutRequest, CallNextRequest, CallRequest, RecallRequest,
                   StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
                   ResumeCounterRequest, RateRequest, CancelRequest, DeviceStatusRequest,
-                  QueueRequest, CounterStatsRequest)
+                  QueueRequest, CounterStatsRequest, DevicesRequest)
 )
 _REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
 
@@ -251,24 +295,48 @@ def decode_request(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
         return _REQUEST_ADAPTER.validate_json(text)
     except ValidationError as error:
         failure = error
-    # The slow path only runs for a bad frame: parse it again to say precisely what is wrong.
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"frame is not valid JSON: {error}") from error
+    # The slow path only runs for a bad frame. JSON the strict parser refused (numbers beyond
+    # its range, nesting deeper than its limit, lone surrogates, invalid UTF-8) is answered
+    # from its own message: parsing it again with another parser would fail differently
+    # (the standard library's json raises ValueError or RecursionError on those).
+    invalid = [item for item in failure.errors(include_url=False)
+               if item["type"] == "json_invalid"]
+    if invalid:
+        raise ProtocolError(ErrorCode.BAD_REQUEST,
+                            _clip(f"frame is not valid JSON: {invalid[0]['msg']}"))
+    # Parsed by the same parser that just read the whole frame, so this cannot fail.
+    data = from_json(text)
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "frame must be a JSON object")
-    raw_id = data.get("id")
-    request_id = raw_id if isinstance(raw_id, (int, str)) and not isinstance(raw_id, bool) \
-        else None
+    request_id = _readable_id(data.get("id"))
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "field 'type': is required and must be text",
                             request_id)
     if kind not in REQUEST_TYPES:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"field 'type': unknown request type {kind!r}",
-                            request_id)
+        raise ProtocolError(ErrorCode.BAD_REQUEST,
+                            _clip(f"field 'type': unknown request type {kind!r}"), request_id)
     raise ProtocolError(ErrorCode.BAD_REQUEST, describe_validation(failure), request_id)
+
+
+_ID_ADAPTER: TypeAdapter[int | str] = TypeAdapter(RequestId, config=ConfigDict(strict=True))
+MAX_MESSAGE_CHARACTERS = 400
+
+
+def _readable_id(raw: Any) -> int | str | None:
+    """The frame's ``id`` when it is one the protocol allows, so that the error reply can
+    echo it; anything else (a float, a huge number, a long text) is answered with null."""
+    try:
+        return _ID_ADAPTER.validate_python(raw)
+    except ValidationError:
+        return None
+
+
+def _clip(message: str) -> str:
+    """An error message short enough to echo: field names and values come from the client."""
+    if len(message) <= MAX_MESSAGE_CHARACTERS:
+        return message
+    return message[:MAX_MESSAGE_CHARACTERS - 1] + "…"
 
 
 # A top-level "id" among the first keys, as clients write it ({"type":..,"id":7,...}).
@@ -290,14 +358,19 @@ def describe_validation(error: ValidationError) -> str:
     """One line per problem: ``field 'score': Input should be a valid integer``."""
     problems = []
     for item in error.errors(include_url=False):
-        # The first element of ``loc`` is the union tag (the request type); skip it.
-        location = [str(part) for part in item["loc"][1:]]
+        # The first element of ``loc`` is the union tag (the request type); skip it. A
+        # location is the client's own key (an unknown field): at most 40 characters of it.
+        location = [_clip_part(str(part)) for part in item["loc"][1:]]
         message = str(item["msg"]).removeprefix("Value error, ")
         if location:
             problems.append(f"field '{'.'.join(location)}': {message}")
         else:
             problems.append(message)
-    return "; ".join(problems)
+    return _clip("; ".join(problems))
+
+
+def _clip_part(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 # --- frames the server sends -------------------------------------------------------------------

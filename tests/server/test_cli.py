@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from server.cli import main
 from server.protocol.client import ProtocolClient
 
 EXTRA_ADMIN_TOKEN = "env-admin-token-000001"
+DEMO_CONFIG = str(Path(__file__).resolve().parents[2] / "server" / "config" / "demo.toml")
 
 
 def test_wrong_config_stops_the_start_naming_the_key(tmp_path: Path,
@@ -37,11 +39,45 @@ def test_wrong_config_stops_the_start_naming_the_key(tmp_path: Path,
 def test_an_unusable_database_stops_the_start_with_a_plain_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], database_url: str, words: str
 ) -> None:
-    assert main(["server", "--db", database_url, "--port", "0",
+    assert main(["server", "--config", DEMO_CONFIG, "--db", database_url, "--port", "0",
                  "--data-dir", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert error.startswith("qms: database error: ") and words in error
     assert "very-secret" not in error and "Traceback" not in error
+
+
+def test_a_server_without_a_configuration_refuses_to_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["server", "--port", "0", "--data-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "--config: is required" in error and "qms demo" in error
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda text: text, "server.secret"),
+        (lambda text: text.replace('secret = "Zl-4', 'secret = "own-secret-Zl-4'),
+         "server.admin_tokens[0]"),
+        (lambda text: text.replace('secret = "Zl-4', 'secret = "own-secret-Zl-4')
+         .replace('admin_tokens = ["demo-admin-token-0001"]', "admin_tokens = []"),
+         "sites[0].tokens[0].token"),
+    ],
+)
+def test_the_demos_published_secrets_are_refused_off_loopback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any, key: str
+) -> None:
+    config = tmp_path / "centre.toml"
+    config.write_text(change(Path(DEMO_CONFIG).read_text("utf-8")).replace(
+        'public_url = "http://127.0.0.1:8765"', 'public_url = "http://192.0.2.10:8765"'),
+        "utf-8")
+    arguments = ["server", "--config", str(config), "--data-dir", str(tmp_path),
+                 "--host", "0.0.0.0"]
+    assert main(arguments) == 2
+    error = capsys.readouterr().err
+    assert f"{key}: is the demo's published value" in error
+    assert "127.0.0.1" in error
 
 
 def test_hash_password_prints_a_verifiable_hash(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,8 +110,8 @@ async def test_server_logs_address_and_database_and_accepts_env_admin_token(
     database = tmp_path / "centre.sqlite3"
     environment = {**os.environ, "QMS_ADMIN_TOKEN": EXTRA_ADMIN_TOKEN}
     process, ws_url, lines = await _start(
-        ["server", "--port", "0", "--host", "127.0.0.1", "--data-dir", str(tmp_path),
-         "--db", f"sqlite:///{database}"], environment)
+        ["server", "--config", DEMO_CONFIG, "--port", "0", "--host", "127.0.0.1",
+         "--data-dir", str(tmp_path), "--db", f"sqlite:///{database}"], environment)
     try:
         assert any(str(database) in line for line in lines)
         async with ProtocolClient(ws_url, "admin", EXTRA_ADMIN_TOKEN, "hcc-tinh") as admin:
@@ -87,8 +123,8 @@ async def test_server_logs_address_and_database_and_accepts_env_admin_token(
 
 async def test_server_stops_with_an_error_when_its_writer_process_dies(tmp_path: Path) -> None:
     process, _ws_url, lines = await _start(
-        ["server", "--port", "0", "--host", "127.0.0.1", "--data-dir", str(tmp_path)],
-        dict(os.environ))
+        ["server", "--config", DEMO_CONFIG, "--port", "0", "--host", "127.0.0.1",
+         "--data-dir", str(tmp_path)], dict(os.environ))
     found = re.search(r"database writer process (\d+) is ready", "".join(lines))
     assert found, "".join(lines)
     os.kill(int(found.group(1)), signal.SIGKILL)

@@ -5,25 +5,56 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import urllib.error
 import urllib.request
 from typing import Any
+
+from support.servers import ADMIN_TOKEN, KIOSK_TOKEN
 
 from server.app.serve import RunningServer
 
 
-def _get(url: str) -> tuple[int, dict[str, object]]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, json.loads(response.read())
+def _get(url: str, token: str | None = None) -> tuple[int, dict[str, object]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
-async def test_health_answers_on_the_same_port(server: RunningServer) -> None:
+async def test_health_says_only_ok_to_anyone(server: RunningServer) -> None:
     status, body = await asyncio.to_thread(_get, server.http_url + "/health")
+    assert (status, body) == (200, {"status": "ok"})
+    # A token that is not an admin token earns nothing more.
+    status, body = await asyncio.to_thread(_get, server.http_url + "/health", KIOSK_TOKEN)
+    assert (status, body) == (200, {"status": "ok"})
+
+
+async def test_health_gives_the_details_for_an_admin_token(server: RunningServer) -> None:
+    status, body = await asyncio.to_thread(_get, server.http_url + "/health", ADMIN_TOKEN)
     assert status == 200
-    assert body["status"] == "ok"
+    assert body["status"] == "ok" and body["reason"] is None
     assert body["database"] == "sqlite"
     sites = body["sites"]
     assert isinstance(sites, list)
     assert [site["code"] for site in sites] == ["hcc-test"]
+
+
+async def test_a_dead_background_task_fails_health_and_the_server(server: RunningServer) -> None:
+    async def broken() -> None:
+        raise RuntimeError("a bug no one caught")
+
+    task = asyncio.get_running_loop().create_task(broken(), name="reminders")
+    server.service.supervise(task)
+    assert server.service.failed is not None
+    reason = await asyncio.wait_for(server.service.failed, 10)
+    assert "the reminders task stopped: RuntimeError('a bug no one caught')" == reason
+    status, body = await asyncio.to_thread(_get, server.http_url + "/health")
+    assert (status, body) == (503, {"status": "failed"})
+    status, body = await asyncio.to_thread(_get, server.http_url + "/health", ADMIN_TOKEN)
+    assert status == 503 and body["reason"] == reason
 
 
 async def test_every_accepted_connection_sends_without_nagle_delay(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -85,5 +86,8 @@ async def test_issued_ticket_carries_place_wait_and_tracking(connect: Any) -> No
     assert second["eta_minutes"] == 8
     assert first["status"] == "waiting"
     assert first["service_name"] == "Đăng ký khai sinh"
-    assert len(first["track"]) == 8 and first["track_url"].endswith("/t/" + first["track"])
+    # The QR link: the tracking code, and the rating key only this reply carries.
+    assert len(first["track"]) == 8
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/t/" + first["track"] + r"\?k=[a-z2-7]{8}",
+                        first["track_url"])
     assert first["issued_at"].endswith("+07:00")

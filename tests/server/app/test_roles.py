@@ -16,7 +16,7 @@ EVERY_REQUEST: dict[str, dict[str, Any]] = {
     "issue": {"service": "HT", "request_key": "k"}, "rate": {"ticket_id": "x", "score": 4},
     "cancel": {"ticket_id": "x"},
     "device_status": {"device": "kiosk-1/printer", "kind": "printer", "status": "ok"},
-    "queue": {}, "counter_stats": {},
+    "queue": {}, "counter_stats": {}, "devices": {},
     "login": {"counter": "1", "user": "lan", "password": PASSWORD}, "logout": {},
     "call_next": {}, "call": {"number": "A001"}, "recall": {}, "start": {}, "no_show": {},
     "finish": {}, "transfer": {"service": "HT"}, "pause": {}, "resume_counter": {},

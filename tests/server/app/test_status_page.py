@@ -6,6 +6,7 @@ import asyncio
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from server.app.serve import RunningServer
 
@@ -27,7 +28,9 @@ async def test_status_page_follows_the_ticket_and_takes_one_rating(
     await admin.request("login", counter="3")
     await kiosk.request("issue", service="HT", request_key="first")
     ticket = (await kiosk.request("issue", service="HT", request_key="mine"))["ticket"]
-    page_url = f"{server.http_url}/t/{ticket['track']}"
+    page_url = ticket["track_url"]  # what the QR on the ticket holds
+    key = parse_qs(urlsplit(page_url).query)["k"][0]
+    rate_url = f"{server.http_url}/t/{ticket['track']}/rate"
 
     status, page = await asyncio.to_thread(_fetch, page_url)
     assert status == 200
@@ -44,15 +47,16 @@ async def test_status_page_follows_the_ticket_and_takes_one_rating(
     await admin.request("finish")
     status, page = await asyncio.to_thread(_fetch, page_url)
     assert "Đã hoàn thành" in page and 'name="score" value="4"' in page
+    assert f'name="k" value="{key}"' in page
     assert 'http-equiv="refresh"' not in page  # never reload under a citizen choosing
 
-    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=4")
+    status, page = await asyncio.to_thread(_fetch, rate_url, f"k={key}&score=4".encode())
     assert status == 200 and "Cảm ơn quý khách đã đánh giá: Rất hài lòng" in page
     rating = await admin.request("snapshot")
     assert rating["seq"] > 0
-    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=1")
+    status, page = await asyncio.to_thread(_fetch, rate_url, f"k={key}&score=1".encode())
     assert status == 409 and "already been rated" in page
-    status, page = await asyncio.to_thread(_fetch, page_url + "/rate", b"score=abc")
+    status, page = await asyncio.to_thread(_fetch, rate_url, f"k={key}&score=abc".encode())
     assert status == 400
 
 
@@ -83,7 +87,7 @@ async def test_the_qr_address_is_where_the_server_really_listens(
     # a port of its own, and the address printed in the QR must reach it.
     kiosk = await connect("kiosk")
     ticket = (await kiosk.request("issue", service="HT", request_key="qr"))["ticket"]
-    assert ticket["track_url"] == f"{server.http_url}/t/{ticket['track']}"
+    assert ticket["track_url"].startswith(f"{server.http_url}/t/{ticket['track']}?k=")
     status, page = await asyncio.to_thread(_fetch, ticket["track_url"])
     assert status == 200 and ticket["number"] in page
 

@@ -1,0 +1,157 @@
+"""The ticket status page behind the QR code (``/t/{track}``) and rating from it.
+
+Who may rate: only the person holding the ticket. The QR link carries, besides the tracking
+code, the ticket's rating key (``?k=``), which only the kiosk that took the number is ever
+told (server.app.audience); the rating form sends it back. A rating posted from another
+site's page (``Origin`` or ``Sec-Fetch-Site`` saying so) is refused. Every bad input is
+answered 400 (or 403, 413) with a plain message; nothing is changed by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from server.app.runtime import QueueService
+from server.app.status_page import render_status_page
+from server.domain.commands import Rate
+from server.domain.errors import DomainError
+from server.domain.model import RatingSource
+from server.security import rating_key, tokens_equal
+from server.store.database import StoreError
+
+logger = logging.getLogger(__name__)
+
+# A rating form is a score and a key: anything much longer is not ours.
+RATE_BODY_LIMIT = 1024
+BODY_TIMEOUT_SECONDS = 10.0
+_SCORE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() takes "²" and "٣"
+
+
+class _BadForm(Exception):
+    """A rating form refused before it reached the rules."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def ticket_routes(service: QueueService) -> list[Route]:
+    """``GET /t/{track}`` and ``POST /t/{track}/rate``."""
+
+    async def ticket_status(request: Request) -> Response:
+        return _status_response(request, note=None)
+
+    async def rate_ticket(request: Request) -> Response:
+        found = service.find_track(request.path_params["track"])
+        if found is None:
+            return _status_response(request, note=None)
+        runtime, ticket = found
+        key: str | None = None
+        try:
+            key, score_text = await _read_form(request, service.server.public_url)
+            if not tokens_equal(key, rating_key(service.server.secret, ticket.id)):
+                key = None
+                raise _BadForm(403, "Quét mã QR trên phiếu để đánh giá. / Scan the QR code "
+                                    "on your ticket to rate.")
+            if not _SCORE.fullmatch(score_text):
+                raise _BadForm(400, "Vui lòng chọn một mức đánh giá. / Please choose a rating.")
+            await runtime.execute(Rate(ticket.id, int(score_text), RatingSource.WEB))
+        except _BadForm as refused:
+            logger.info("rating form for %s from %s refused: %s", ticket.number,
+                        request.client.host if request.client else "?", refused.message)
+            return _status_response(request, refused.message, refused.status_code, key)
+        except DomainError as error:
+            return _status_response(request, error.message, 409, key)
+        except StoreError:
+            return _status_response(request, "Chưa lưu được đánh giá, vui lòng thử lại. / "
+                                             "The rating could not be saved, try again.", 503,
+                                    key)
+        return _status_response(request, None, 200, key)
+
+    def _status_response(request: Request, note: str | None, status_code: int = 200,
+                         key: str | None = None) -> Response:
+        """The page; ``key`` is a rating key already checked (a form just posted), else the
+        one in the link's query is checked here."""
+        track = request.path_params["track"]
+        found = service.find_track(track)
+        headers = {"cache-control": "no-store"}
+        if found is None:
+            site = next(iter(service.sites.values())).settings
+            return HTMLResponse(render_status_page(site, None, None, ""), status_code=404,
+                                headers=headers)
+        runtime, ticket = found
+        state = runtime.committed
+        rating = state.ratings.get(ticket.id)
+        if key is None:
+            given = request.query_params.get("k", "")
+            key = given if given and tokens_equal(
+                given, rating_key(service.server.secret, ticket.id)) else None
+        page = render_status_page(runtime.settings, runtime.views.ticket(state, ticket),
+                                  rating.score if rating else None, f"/t/{track}/rate", note,
+                                  key)
+        return HTMLResponse(page, status_code=status_code, headers=headers)
+
+    return [Route("/t/{track}", ticket_status),
+            Route("/t/{track}/rate", rate_ticket, methods=["POST"])]
+
+
+async def _read_form(request: Request, public_url: str) -> tuple[str, str]:
+    """The key and the score text of a rating form from one of our own pages; raises
+    :class:`_BadForm` for anything else."""
+    if not _same_origin(request, public_url):
+        raise _BadForm(403, "Đánh giá chỉ được gửi từ trang của trung tâm. / "
+                            "Ratings are accepted only from the centre's own page.")
+    body = await _limited_body(request)
+    try:
+        form = parse_qs(body.decode("utf-8"), max_num_fields=8)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise _BadForm(400, "Biểu mẫu không hợp lệ. / The form could not be read.") from error
+    return form.get("k", [""])[0], form.get("score", [""])[0]
+
+
+async def _limited_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > RATE_BODY_LIMIT:
+        raise _BadForm(413, "Biểu mẫu quá lớn. / The form is too large.")
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > RATE_BODY_LIMIT:
+                    raise _BadForm(413, "Biểu mẫu quá lớn. / The form is too large.")
+    except TimeoutError as error:
+        raise _BadForm(400, "Biểu mẫu gửi quá chậm. / The form came too slowly.") from error
+    except ClientDisconnect as error:
+        raise _BadForm(400, "Kết nối bị ngắt. / The connection was closed.") from error
+    return bytes(body)
+
+
+def _same_origin(request: Request, public_url: str) -> bool:
+    """Whether the browser says the form was posted from one of our own pages.
+
+    A browser sends ``Origin`` with every form post (``null`` from a sandboxed or local
+    page, which is foreign too) and ``Sec-Fetch-Site``; a client that is not a browser sends
+    neither, and is let through to the key check."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    ours = {f"{request.url.scheme}://{host}".lower(), _origin_of(public_url)}
+    return origin.lower() in ours
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
