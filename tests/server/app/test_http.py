@@ -50,7 +50,7 @@ async def test_a_dead_background_task_fails_health_and_the_server(server: Runnin
     server.service.supervise(task)
     assert server.service.failed is not None
     reason = await asyncio.wait_for(server.service.failed, 10)
-    assert "the reminders task stopped: RuntimeError('a bug no one caught')" == reason
+    assert reason == "the reminders task stopped: RuntimeError('a bug no one caught')"
     status, body = await asyncio.to_thread(_get, server.http_url + "/health")
     assert (status, body) == (503, {"status": "failed"})
     status, body = await asyncio.to_thread(_get, server.http_url + "/health", ADMIN_TOKEN)
