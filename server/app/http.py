@@ -33,6 +33,7 @@ from server.app.runtime import QueueService
 from server.app.security_headers import with_security_headers
 from server.app.session import Session
 from server.app.ticket_pages import ticket_routes
+from server.app.voice_routes import voice_routes
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
                                                  check_dir=False)),
         Mount("/static", app=StaticFiles(directory=static, check_dir=False)),
         *ticket_routes(service),
+        *voice_routes(),
     ])
 
 
