@@ -14,7 +14,7 @@ change happens on the GUI thread and nothing there waits for the network or the 
 from __future__ import annotations
 
 import logging
-import sys
+import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -37,6 +37,9 @@ from kiosk.ui.window import KioskWindow
 
 logger = logging.getLogger(__name__)
 
+APPLICATION_NAME = "qms-kiosk"
+"""The application's name, its desktop file name and the X11 instance name of its window."""
+_SIGNAL_CHECK_MS = 250
 _fonts_loaded = False
 
 
@@ -199,15 +202,42 @@ def build_kiosk(
                     TouchFilter(controller))
 
 
+def qt_application() -> QApplication:
+    """The QApplication, named :data:`APPLICATION_NAME`.
+
+    Made with that name as its ``argv[0]``, so that on X11 the window's class (WM_CLASS) is
+    ``qms-kiosk`` rather than the script that started Python (``cli.py`` under
+    ``python -m server.cli``); the desktop file name is the Wayland app id.
+    """
+    existing = QApplication.instance()
+    application = existing if isinstance(existing, QApplication) \
+        else QApplication([APPLICATION_NAME])
+    application.setApplicationName(APPLICATION_NAME)
+    application.setDesktopFileName(APPLICATION_NAME)
+    return application
+
+
+def quit_on_stop_signals(application: QApplication) -> QTimer:
+    """Quit the event loop on Ctrl+C (SIGINT) or SIGTERM (the demo stopping its apps), so the
+    connection and the printer are closed properly. Python runs signal handlers only between
+    bytecodes: the returned timer (keep it) lets them in while Qt waits."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_arguments: application.quit())
+    wakeup = QTimer()
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start(_SIGNAL_CHECK_MS)
+    return wakeup
+
+
 def run(settings: KioskSettings, started_at: float) -> int:
-    """Run the kiosk until the window closes; returns the exit status.
+    """Run the kiosk until the window closes, Ctrl+C or SIGTERM; returns the exit status.
 
     ``started_at`` is the ``time.perf_counter()`` of the process start, for the start-up time
     ``--exit-when-ready`` prints.
     """
     require_sound_pyside()
-    application = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(application, QApplication)
+    application = qt_application()
+    wakeup = quit_on_stop_signals(application)
     kiosk = build_kiosk(settings)
     window = kiosk.window
     if settings.exit_when_ready:
@@ -222,6 +252,7 @@ def run(settings: KioskSettings, started_at: float) -> int:
     try:
         return application.exec()
     finally:
+        wakeup.stop()
         kiosk.stop()
 
 
