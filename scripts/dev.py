@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +30,33 @@ def venv_python() -> Path:
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(part) for part in command), flush=True)
     subprocess.run([str(part) for part in command], cwd=ROOT, check=True, env=env)
+
+
+@contextmanager
+def ctrl_c_left_to_the_child() -> Iterator[None]:
+    """While the block runs, Ctrl+C does nothing in this process.
+
+    The terminal sends Ctrl+C (SIGINT) to every process in the foreground group: to the
+    program started here as well as to this script. The program stops by itself on it (the
+    demo stops its apps and its server, which takes a few seconds); this script only waits for
+    that and passes the program's exit status on. Left to Python, it would raise
+    KeyboardInterrupt: ``subprocess.run`` then kills the program after 0.25 s and a traceback
+    is printed. A handler that does nothing, rather than SIG_IGN, is not inherited by the
+    program (exec resets handlers, not ignored signals).
+    """
+    previous = signal.signal(signal.SIGINT, lambda *_arguments: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_program(*command: str | Path) -> int:
+    """Run a long-lived program (the demo) in the foreground until it ends, Ctrl+C included;
+    returns its exit status."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    with ctrl_c_left_to_the_child():
+        return subprocess.run([str(part) for part in command], cwd=ROOT).returncode
 
 
 def install(extras: str) -> Path:
@@ -91,8 +121,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "demo":
         python = install("")
         install_window_libraries()
-        run(python, "-m", "server.cli", "demo", *argv[1:])
-        return 0
+        return run_program(python, "-m", "server.cli", "demo", *argv[1:])
     python = install("[test]")
     install_system_packages()
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -107,3 +136,6 @@ if __name__ == "__main__":
         raise SystemExit(main(sys.argv[1:]))
     except subprocess.CalledProcessError as error:
         raise SystemExit(error.returncode) from None
+    except KeyboardInterrupt:  # Ctrl+C while installing: pip has stopped too
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None

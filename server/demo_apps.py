@@ -3,7 +3,8 @@
 Each runs as ``python -m <module> <arguments>`` with its output in ``<data dir>/logs``. The
 bus emulator's console is joined to the demo's own terminal: lines typed there press the
 emulated keypad and rating pad, and what the emulated LED board shows is printed back, so a
-newcomer can call numbers "by hardware" without any.
+newcomer can call numbers "by hardware" without any. The rating pad's keys are labelled from
+the demo's device map read against the site's rating scale, the same mapping the bridge uses.
 """
 
 from __future__ import annotations
@@ -21,18 +22,57 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, TextIO
 
+from hardware.bridge.device_map import (
+    DeviceKind,
+    ScaleStep,
+    load_device_map,
+    pad_key_steps,
+)
+from hardware.bridge.errors import MapFileError
 from server.app.serve import RunningServer
 from server.config.settings import Role, Settings, SiteSettings
 
 logger = logging.getLogger(__name__)
 
 CONSOLE_PREFIX = "  [thiết bị / bus] "
-CONSOLE_HELP = (
-    "Emulated keypad and rating pad of counter Q01: type here and press Enter —\n"
-    "    n next · r recall · s start · x no-show · f finish · c 1005 call a number ·\n"
-    "    t SERVICE transfer · p pause · u resume · 1..4 rate (while the pad is lit) · ? help"
-)
+CONSOLE_HELP_TITLE = ("Emulated keypad and rating pad of counter Q01: type a letter here, "
+                      "then press Enter —")
 _STOP_SECONDS = 10.0
+
+
+def console_help(pad_labels: Sequence[str], problem: str = "") -> str:
+    """What the demo's terminal says about the emulated keypad and rating pad: the keys, and
+    which label each pad key gives (``pad_labels``, key 1 first), or why the pad is unused."""
+    if pad_labels:
+        pad = ["    rating pad, lit for a while after f — type a key's number:",
+               *(f"      {key} = {label}" for key, label in enumerate(pad_labels, start=1))]
+    else:
+        pad = [f"    rating pad: not used ({problem})"]
+    return "\n".join([
+        CONSOLE_HELP_TITLE,
+        "    n next · r recall · s start · x no-show · f finish · c 1005 call a number ·",
+        "    t SERVICE transfer · p pause · u resume · ? help",
+        *pad,
+    ])
+
+
+def demo_pad_labels(site: SiteSettings, map_path: Path) -> tuple[str, ...]:
+    """The label of each key of the first rating pad in the map at ``map_path``, key 1 first,
+    as the bridge reads the map against ``site``'s scale (``"Rất hài lòng / Very satisfied"``).
+
+    Raises :class:`MapFileError` when the map cannot be read or its pad's keys do not fit the
+    scale (the bridge then leaves the pad unused and logs the same reason).
+    """
+    device_map = load_device_map(map_path)
+    pad = next((device for device in device_map.devices
+                if device.kind is DeviceKind.RATING_PAD), None)
+    if pad is None:
+        raise MapFileError(f"{map_path}: no rating_pad in the map")
+    scale = tuple(ScaleStep(item.score, item.label_vi, item.label_en)
+                  for item in site.rating_scale)
+    steps = pad_key_steps(pad.keys, scale, device_map.entry_name(pad))
+    return tuple(f"{step.label} / {step.label_en}" if step.label_en else step.label
+                 for step in steps)
 
 
 @dataclass(frozen=True)
@@ -40,7 +80,8 @@ class DemoApp:
     """One child process of the demo.
 
     ``module`` is run as ``python -m module arguments``; ``needs_screen``: it opens a window;
-    ``console``: its standard input and output are joined to the demo's terminal.
+    ``console``: its standard input and output are joined to the demo's terminal, which then
+    shows ``console_help``.
     """
 
     name: str
@@ -48,6 +89,7 @@ class DemoApp:
     needs_screen: bool = True
     module: str = "server.cli"
     console: bool = False
+    console_help: str = ""
 
 
 @dataclass
@@ -79,7 +121,12 @@ def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
     display_token = token_of(site, Role.DISPLAY) or ""
     bridge_token = token_of(site, Role.ADMIN) or running.service.server.admin_tokens[0]
     bus_port = _free_port()
-    device_map = resources.files("hardware.bridge").joinpath("demo_map.toml")
+    device_map = Path(str(resources.files("hardware.bridge").joinpath("demo_map.toml")))
+    try:
+        pad_labels, problem = demo_pad_labels(site, device_map), ""
+    except MapFileError as error:
+        pad_labels, problem = (), str(error)
+    label_options = tuple(option for label in pad_labels for option in ("--pad-label", label))
     return [
         # Tickets print to PNG files through the virtual printer.
         DemoApp("kiosk", ("kiosk", "--server", running.ws_url, "--token", kiosk_token,
@@ -87,8 +134,9 @@ def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
                           "virtual://" + tickets_directory(settings.server.data_dir).as_posix(),
                           "--windowed", "--size", "1280x720")),
         # The serial bus with an emulated keypad, LED board and rating pad at counter Q01.
-        DemoApp("bus-emulator", ("--listen", f"127.0.0.1:{bus_port}"), needs_screen=False,
-                module="hardware.serial_bus.emulator", console=True),
+        DemoApp("bus-emulator", ("--listen", f"127.0.0.1:{bus_port}", *label_options),
+                needs_screen=False, module="hardware.serial_bus.emulator", console=True,
+                console_help=console_help(pad_labels, problem)),
         DemoApp("bridge", ("bridge", "--server", running.ws_url, "--token", bridge_token,
                            "--site", site.code, "--port", f"socket://127.0.0.1:{bus_port}",
                            "--map", str(device_map)), needs_screen=False),
@@ -147,8 +195,9 @@ class DemoApps:
             self.say(f"  started {app.name} (log: {log_path})")
             if app.console:
                 self._join_console(process, log)
-        if any(item.app.console for item in self.running):
-            self.say(CONSOLE_HELP)
+        for item in self.running:
+            if item.app.console_help:
+                self.say(item.app.console_help)
 
     def _join_console(self, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
         assert process.stdin is not None and process.stdout is not None
