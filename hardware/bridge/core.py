@@ -10,7 +10,7 @@ requests out. Time is passed in (``now``, monotonic seconds).
   (:func:`~hardware.bridge.device_map.pad_key_steps`; by default key *k* = the *k*-th lowest
   score, so key 4 of the usual scale is 4 "Rất hài lòng"). The label is logged with the key.
 * A pad whose map ``keys`` do not fit the scale in the server's snapshot is not used: it is
-  never lit, the reason is logged as an error and reported as its ``device_status`` (error).
+  never lit, the reason is logged as an error, and its status reports say ``error`` with it.
 * A device that stops answering is reported ``offline`` (``device_status``); when it answers
   again it is reported ``ok`` and brought up to date, as after a POWER_UP.
 """
