@@ -1,4 +1,4 @@
-"""Who a counter calls next, where a ticket stands in its queue, and how long it will wait.
+"""Who a counter calls next, its waiting list, and the expected service times.
 
 Calling order for a counter (summarised in docs/architecture.md, "Queue rules"):
 1. tickets transferred to this very counter (they have already waited once);
@@ -7,6 +7,9 @@ Calling order for a counter (summarised in docs/architecture.md, "Queue rules"):
    counter's list that has anyone waiting; with ``arrival`` order, all its services together;
 4. within the pool, the site's priority policy picks a priority or an ordinary ticket, and
    each kind is first come, first served (smallest queue key).
+
+Where a ticket stands among all the open counters, and when it will be called, is
+:mod:`server.domain.forecast`, built on :func:`choose_next`'s order.
 """
 
 from __future__ import annotations
@@ -86,12 +89,18 @@ def _appointment_order(ticket: Ticket) -> tuple[datetime, int]:
 
 def _priority_turn(policy: PriorityPolicy, counter: CounterState) -> bool:
     """With both kinds waiting, whether this call goes to a priority ticket."""
+    return priority_turn(policy, counter.priority_streak, counter.normal_streak)
+
+
+def priority_turn(policy: PriorityPolicy, priority_streak: int, normal_streak: int | None) -> bool:
+    """With both kinds waiting, whether a counter with these streaks (see
+    :class:`~server.domain.model.CounterState`) calls a priority ticket next."""
     if policy.kind is PriorityPolicyKind.STRICT:
         return True
-    if counter.priority_streak > 0:
-        return counter.priority_streak < policy.priority
+    if priority_streak > 0:
+        return priority_streak < policy.priority
     # ``None``: no call yet, so the priority group is owed its turn first.
-    return counter.normal_streak is None or counter.normal_streak >= policy.normal
+    return normal_streak is None or normal_streak >= policy.normal
 
 
 def record_call(counter: CounterState, ticket: Ticket) -> CounterState:
@@ -101,6 +110,9 @@ def record_call(counter: CounterState, ticket: Ticket) -> CounterState:
     return replace(counter, priority_streak=0, normal_streak=(counter.normal_streak or 0) + 1)
 
 
+# Superseded by server.domain.forecast (issue 12: they count only the ticket's own queue and
+# share the wait evenly among the open counters). Kept only while the committed
+# server/app/views.py still calls them; delete with its move to Forecasts.
 def people_ahead(site: SiteSettings, state: SiteState, ticket: Ticket) -> int:
     """How many queued tickets will be called before ``ticket`` at its queue.
 

@@ -18,15 +18,18 @@ import pytest
 from server.config import SiteSettings, parse_settings
 from server.domain import (
     CounterState,
+    CounterStatus,
     DomainError,
     Event,
     EventName,
+    NotFound,
     Outcome,
     SiteState,
     Ticket,
     apply,
     new_site_state,
 )
+from server.domain.calling import average_service_seconds
 from server.domain.commands import (
     CallNext,
     CallNumber,
@@ -234,3 +237,71 @@ def state_fingerprint(state: SiteState) -> dict[str, Any]:
         "recent_calls": state.recent_calls,
         "ratings": dict(state.ratings.items()),
     }
+
+
+@dataclass(frozen=True)
+class PressedCall:
+    """One press of call-next in :func:`press_everyone`: who called whom, and when."""
+
+    counter: str
+    ticket: Ticket  # as it waited, before the call
+    seconds: float  # from the moment of the presses
+
+
+def press_everyone(site: SiteSettings, state: SiteState, now: datetime) -> list[PressedCall]:
+    """The reference for server/domain/forecast.py, by brute force: call-next (the real
+    ``apply``) at the open counter free soonest, ties to the one configured first, again and
+    again on a copy of the state at ``now``, until every open counter has nobody left.
+
+    An idle counter is free at once; one with a ticket in hand once that ticket has had its
+    service's expected time (median of recent times) since it was called or started, at most
+    that time from ``now``. Each call keeps its counter busy for its service's expected time,
+    as the state had it before the presses (the presses' own zero-second services do not count).
+    """
+    expected = {service.code: average_service_seconds(site, state, service.code)
+                for service in site.services}
+    free: dict[str, tuple[float, int]] = {}
+    for index, settings in enumerate(site.counters):
+        counter = state.counter(settings.code)
+        if counter.status is not CounterStatus.OPEN:
+            continue
+        at = 0.0
+        if counter.ticket_id is not None:
+            held = state.tickets[counter.ticket_id]
+            began = held.serving_at or held.called_at
+            assert began is not None
+            seconds = expected[held.service]
+            at = min(seconds, max(0.0, seconds - (now - began).total_seconds()))
+        free[settings.code] = (at, index)
+    calls: list[PressedCall] = []
+    while free:
+        code = min(free, key=lambda item: free[item])
+        at, index = free[code]
+        try:
+            outcome = apply(site, state, CallNext(code), now)
+        except NotFound:
+            del free[code]  # nobody left for it, and nobody new comes
+            continue
+        assert isinstance(outcome.result, Ticket)
+        waited = state.tickets[outcome.result.id]
+        calls.append(PressedCall(code, waited, at))
+        free[code] = (at + expected[waited.service], index)
+        state = outcome.state
+    return calls
+
+
+def pressed_standings(site: SiteSettings, state: SiteState,
+                      now: datetime) -> dict[str, tuple[int, float]]:
+    """Ticket id -> (calls before its own by the counters that could call it, seconds until
+    its call), for every ticket :func:`press_everyone` calls."""
+    calls = press_everyone(site, state, now)
+    standings: dict[str, tuple[int, float]] = {}
+    for position, call in enumerate(calls):
+        ticket = call.ticket
+        if ticket.target_counter is not None:
+            callers = {ticket.target_counter}
+        else:
+            callers = {counter.code for counter in site.counters_serving(ticket.service)}
+        ahead = sum(1 for earlier in calls[:position] if earlier.counter in callers)
+        standings[ticket.id] = (ahead, call.seconds)
+    return standings
