@@ -44,7 +44,8 @@ class TicketContent:
         centre_name: name of the centre, e.g. "Trung tâm Phục vụ hành chính công tỉnh ...".
         service_name: the service the ticket waits for.
         number: the queue number as printed, e.g. "A012" or "1005".
-        people_ahead: tickets waiting before this one (>= 0).
+        people_ahead: tickets called before this one (>= 0), or None when no counter serving
+            it is open (the ticket then says so instead of a number).
         eta_minutes: estimated wait in minutes (>= 0), or None when unknown.
         issued_at: timezone-aware issue time; printed in its own time zone.
         counters: counters serving this service, e.g. ("Quầy 1", "Quầy 3"); may be empty.
@@ -61,7 +62,7 @@ class TicketContent:
     centre_name: str
     service_name: str
     number: str
-    people_ahead: int
+    people_ahead: int | None
     eta_minutes: int | None
     issued_at: datetime
     status_url: str
@@ -93,8 +94,10 @@ class TicketContent:
                 f"counters must be a tuple of non-empty strings, got {self.counters!r}"
             )
         object.__setattr__(self, "counters", tuple(_clean(c) for c in self.counters))
-        if _not_count(self.people_ahead):
-            raise TicketContentError(f"people_ahead must be an int >= 0, got {self.people_ahead!r}")
+        if self.people_ahead is not None and _not_count(self.people_ahead):
+            raise TicketContentError(
+                f"people_ahead must be None or an int >= 0, got {self.people_ahead!r}"
+            )
         if self.eta_minutes is not None and _not_count(self.eta_minutes):
             raise TicketContentError(
                 f"eta_minutes must be None or an int >= 0, got {self.eta_minutes!r}"
@@ -127,7 +130,8 @@ class TicketText:
         priority_label: highlighted priority line, or None.
         number_label: label above the number ("Số thứ tự").
         number: the queue number, printed very large.
-        details: people ahead, estimated wait, counters (when any), issue date and time.
+        details: people ahead (or that no counter serving it is open), estimated wait,
+            counters (when any), issue date and time.
         scan_hint: caption under the QR code.
         status_url: QR payload.
         footer: bottom text, may be empty; paragraphs separated by "\n".
@@ -148,6 +152,7 @@ class TicketText:
 class _Labels:
     number: str
     people_ahead: str
+    no_counter_open: str
     eta: str
     eta_minutes_one: str
     eta_minutes_many: str
@@ -163,6 +168,7 @@ _LABELS: dict[Language, _Labels] = {
     Language.VIETNAMESE: _Labels(
         number="Số thứ tự",
         people_ahead="Số người đang chờ trước bạn: {count}",
+        no_counter_open="Chưa có quầy mở cho thủ tục này",
         eta="Thời gian chờ dự kiến: {wait}",
         eta_minutes_one="khoảng {minutes} phút",
         eta_minutes_many="khoảng {minutes} phút",
@@ -176,6 +182,7 @@ _LABELS: dict[Language, _Labels] = {
     Language.ENGLISH: _Labels(
         number="Queue number",
         people_ahead="People waiting ahead of you: {count}",
+        no_counter_open="No counter open for this procedure yet",
         eta="Estimated wait: {wait}",
         eta_minutes_one="about {minutes} minute",
         eta_minutes_many="about {minutes} minutes",
@@ -197,7 +204,8 @@ def format_issued_at(issued_at: datetime) -> str:
 def ticket_text(content: TicketContent) -> TicketText:
     """Return the lines to print for ``content``, with labels in ``content.language``."""
     labels = _LABELS[content.language]
-    details = [labels.people_ahead.format(count=content.people_ahead)]
+    details = [labels.no_counter_open if content.people_ahead is None
+               else labels.people_ahead.format(count=content.people_ahead)]
     if content.eta_minutes is None:
         wait = labels.eta_unknown
     elif content.eta_minutes == 0:

@@ -52,6 +52,7 @@ class Texts:
     ahead_none: str
     ahead_one: str
     ahead_many: str
+    ahead_no_counter: str
     eta_label: str
     waiting_none: str
     waiting_one: str
@@ -96,6 +97,7 @@ TEXTS: dict[Language, Texts] = {
         ahead_none="Không có người chờ trước bạn",
         ahead_one="Có 1 người đang chờ trước bạn",
         ahead_many="Có {count} người đang chờ trước bạn",
+        ahead_no_counter="Chưa có quầy mở cho thủ tục này",
         eta_label="Thời gian chờ dự kiến: {wait}",
         waiting_none="Không có người chờ",
         waiting_one="1 người chờ",
@@ -140,6 +142,7 @@ TEXTS: dict[Language, Texts] = {
         ahead_none="Nobody is waiting ahead of you",
         ahead_one="1 person is waiting ahead of you",
         ahead_many="{count} people are waiting ahead of you",
+        ahead_no_counter="No counter open for this procedure yet",
         eta_label="Estimated wait: {wait}",
         waiting_none="Nobody waiting",
         waiting_one="1 waiting",
@@ -197,9 +200,12 @@ def wait_line(waiting: int, eta_low: int | None, eta_high: int | None, language:
     return count if eta is None or waiting == 0 else f"{count} · {eta}"
 
 
-def ahead_text(ahead: int, language: Language) -> str:
-    """The ticket screen's ``Có 3 người đang chờ trước bạn``."""
+def ahead_text(ahead: int | None, language: Language) -> str:
+    """The ticket screen's ``Có 3 người đang chờ trước bạn``; ``None`` (no counter serving the
+    ticket is open) says so rather than show a count nobody is working through."""
     words = TEXTS[language]
+    if ahead is None:
+        return words.ahead_no_counter
     if ahead == 0:
         return words.ahead_none
     if ahead == 1:

@@ -25,6 +25,10 @@ class IssuedTicket:
     Attributes:
         ticket_id: ``site:yyyymmdd:number``, unique.
         number: as printed (``A012``, ``1005``).
+        ahead: the calls the open counters make before this ticket's; ``None`` when no
+            open counter serves it yet (the wire's ``ahead_known`` is false): the screen and
+            the paper say so instead of a number.
+        eta_minutes: the estimated wait; ``None`` when unknown.
         issued_at: timezone-aware, in the site's time zone.
         track_url: the status page the QR code points to.
     """
@@ -35,7 +39,7 @@ class IssuedTicket:
     service_name: str
     service_name_en: str
     priority: str | None
-    ahead: int
+    ahead: int | None
     eta_minutes: int | None
     issued_at: datetime
     track_url: str
@@ -71,7 +75,10 @@ class IssuedTicket:
         priority = ticket.get("priority")
         name_en = ticket.get("service_name_en")
         ahead = count("ahead")
-        assert ahead is not None
+        # Absent from servers older than ``ahead_known``: their count was all they had.
+        known = ticket.get("ahead_known", True)
+        if not isinstance(known, bool):
+            raise TicketDataError(f"ticket.ahead_known: expected true or false, got {known!r}")
         return cls(
             ticket_id=text("id"),
             number=text("number"),
@@ -79,7 +86,7 @@ class IssuedTicket:
             service_name=text("service_name"),
             service_name_en=name_en if isinstance(name_en, str) else "",
             priority=priority if isinstance(priority, str) and priority else None,
-            ahead=ahead,
+            ahead=ahead if known else None,
             eta_minutes=count("eta_minutes", optional=True),
             issued_at=issued_at,
             track_url=text("track_url"),

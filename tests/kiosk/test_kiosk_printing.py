@@ -3,6 +3,7 @@ never sends a job to a printer that says it is not ready."""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import socket
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import ImageOps
 
 from hardware.printer import (
     FileTransport,
@@ -24,6 +26,9 @@ from hardware.printer import (
     status_reply_bytes,
     status_request_bytes,
 )
+from hardware.printer.font import FontWeight
+from hardware.printer.raster import TicketStyle, fit_paragraph, render_text_line
+from hardware.printer.render import find_subimage
 from hardware.printer.sample import sample_content
 from kiosk.models.status import PrinterCondition
 from kiosk.printing import PrinterReport, PrintJob, TicketPrinter, condition_of
@@ -91,6 +96,24 @@ def test_prints_a_job_and_reports_ready(
     assert recorder.next("printed") == "ticket-1"
     assert len(printer.jobs) == 1
     assert printer.jobs[0].rendered.image.width == PaperWidth.MM80.dots
+
+
+def test_a_ticket_with_no_counter_open_prints_that_line(
+        running: tuple[TicketPrinter, VirtualPrinter], recorder: Recorder) -> None:
+    worker, printer = running
+    recorder.next("printer_changed")
+    unknown = dataclasses.replace(sample_content(), people_ahead=None, eta_minutes=None)
+    worker.submit(PrintJob("ticket-1", unknown))
+    assert recorder.next("printed") == "ticket-1"
+    image = printer.jobs[0].rendered.image  # what the printer got, drawn back from its bytes
+    style = TicketStyle.for_paper(PaperWidth.MM80)
+    font, lines = fit_paragraph("Chưa có quầy mở cho thủ tục này", FontWeight.REGULAR,
+                                style.detail_size, style.minimum_size,
+                                PaperWidth.MM80.dots - 2 * style.margin)
+    for line in lines:
+        drawn = render_text_line(line, font)
+        box = ImageOps.invert(drawn.convert("L")).getbbox()
+        assert box is not None and find_subimage(image, drawn.crop(box)), line
 
 
 def test_fault_is_reported_and_the_job_is_not_sent(

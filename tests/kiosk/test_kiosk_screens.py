@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hardware.printer import Language as TicketLanguage
+from hardware.printer.layout import ticket_text
 from kiosk.errors import CatalogueError, TicketDataError
 from kiosk.models.catalogue import Catalogue, ServiceKind
 from kiosk.models.screens import (
@@ -398,9 +399,31 @@ def test_ticket_content_from_the_server_ticket() -> None:
                                         "Priority: Elderly")
 
 
+def test_no_counter_open_is_shown_and_printed_instead_of_a_count() -> None:
+    # Issue 12: with no open counter serving it the server says ``ahead_known: false``.
+    catalogue = Catalogue.from_state(small_state())
+    ticket = IssuedTicket.from_wire(wire_ticket(ahead=1, ahead_known=False, eta_minutes=None))
+    assert ticket.ahead is None
+    assert ahead_text(ticket.ahead, Language.VIETNAMESE) == "Chưa có quầy mở cho thủ tục này"
+    assert ahead_text(ticket.ahead, Language.ENGLISH) == "No counter open for this procedure yet"
+    for language, lines in [
+        (Language.VIETNAMESE, ("Chưa có quầy mở cho thủ tục này",
+                               "Thời gian chờ dự kiến: chưa xác định")),
+        (Language.ENGLISH, ("No counter open for this procedure yet",
+                            "Estimated wait: not yet known")),
+    ]:
+        content = ticket_content(ticket, catalogue, language)
+        assert content.people_ahead is None
+        assert ticket_text(content).details[:2] == lines
+    # A server older than ``ahead_known`` sends the count alone: it is shown as before.
+    assert IssuedTicket.from_wire(wire_ticket(ahead=1)).ahead == 1
+    assert IssuedTicket.from_wire(wire_ticket(ahead=1, ahead_known=True)).ahead == 1
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"number": ""}, "ticket.number"),
     ({"ahead": -1}, "ticket.ahead"),
+    ({"ahead_known": "no"}, "ticket.ahead_known"),
     ({"issued_at": "2026-11-22T08:15:00"}, "ticket.issued_at: has no time zone"),
     ({"issued_at": "yesterday"}, "ticket.issued_at"),
 ])

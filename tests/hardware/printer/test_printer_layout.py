@@ -64,6 +64,19 @@ def test_estimated_wait(
     assert ticket_text(english_content).details[1] == english
 
 
+def test_no_counter_open_is_printed_instead_of_a_count(content: TicketContent) -> None:
+    unknown = dataclasses.replace(content, people_ahead=None, eta_minutes=None)
+    assert ticket_text(unknown).details[:2] == (
+        "Chưa có quầy mở cho thủ tục này",
+        "Thời gian chờ dự kiến: chưa xác định",
+    )
+    english = dataclasses.replace(unknown, language=Language.ENGLISH)
+    assert ticket_text(english).details[:2] == (
+        "No counter open for this procedure yet",
+        "Estimated wait: not yet known",
+    )
+
+
 def test_date_is_printed_in_the_issue_time_zone(content: TicketContent) -> None:
     utc = dataclasses.replace(content, issued_at=datetime(2025, 1, 2, 23, 30, tzinfo=UTC))
     assert ticket_text(utc).details[-1] == "Ngày 02/01/2025 23:30"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageOps
 
 from hardware.printer.errors import TicketContentError
+from hardware.printer.escpos_bytes import ticket_bytes
 from hardware.printer.font import FontWeight, load_font
 from hardware.printer.layout import PaperWidth, TicketContent
 from hardware.printer.raster import (
@@ -21,7 +22,7 @@ from hardware.printer.raster import (
     text_width,
     wrap_text,
 )
-from hardware.printer.render import find_subimage
+from hardware.printer.render import find_subimage, render_escpos
 
 
 def ink_box(image: Image.Image) -> tuple[int, int, int, int]:
@@ -100,6 +101,23 @@ def test_all_tones_and_capitals_render_unclipped(content: TicketContent) -> None
         _left, top, _right, bottom = ink_box(line_image)
         assert top > 0 and bottom < line_image.height
         assert find_subimage(image, line_image.crop(ink_box(line_image)))
+
+
+@pytest.mark.parametrize("paper", list(PaperWidth))
+def test_a_ticket_with_no_counter_open_says_so(content: TicketContent, paper: PaperWidth) -> None:
+    """Through the whole path (raster, ESC/POS bytes, the test renderer), as a printer gets it."""
+    unknown = dataclasses.replace(content, people_ahead=None, eta_minutes=None)
+    image = render_escpos(ticket_bytes(unknown, paper), width_dots=paper.dots).image
+    style = TicketStyle.for_paper(paper)
+    width = paper.dots - 2 * style.margin
+    for text, present in [("Chưa có quầy mở cho thủ tục này", True),
+                          ("Thời gian chờ dự kiến: chưa xác định", True),
+                          ("Số người đang chờ trước bạn: 7", False)]:
+        font, lines = fit_paragraph(text, FontWeight.REGULAR, style.detail_size,
+                                    style.minimum_size, width)
+        found = [find_subimage(image, line_image.crop(ink_box(line_image)))
+                 for line_image in (render_text_line(line, font) for line in lines)]
+        assert all(found) if present else not any(found), text
 
 
 def test_english_ticket_renders(content: TicketContent) -> None:
