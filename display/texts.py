@@ -13,6 +13,7 @@ __all__ = [
     "CONNECTING",
     "CONNECTION_LOST",
     "COUNTERS",
+    "ENABLE_SOUND",
     "NOBODY_WAITING",
     "NOT_YET_KNOWN",
     "NOW_CALLING",
@@ -60,6 +61,9 @@ NO_COUNTERS = Label("Khu vực này không có quầy", "No counters in this zon
 NOT_YET_KNOWN = Label("Chưa có thông tin", "Not known yet")
 # The notice strip when the site has neither a notice nor a name (or none is known yet).
 WELCOME = Label("Kính chào Quý khách", "Welcome")
+# The web display only: a browser that plays sound only after a person has pressed something.
+ENABLE_SOUND = Label("Nhấn một phím hoặc chạm vào màn hình để bật tiếng đọc số",
+                     "Press any key or tap the screen to turn on the voice")
 CONNECTION_LOST = Label("MẤT KẾT NỐI", "CONNECTION LOST")
 RECONNECTING = Label("Đang kết nối lại…", "Reconnecting…")
 CONNECTING = Label("ĐANG KẾT NỐI…", "CONNECTING…")

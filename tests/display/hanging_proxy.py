@@ -31,6 +31,12 @@ class HangingProxy:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    @property
+    def http_url(self) -> str:
+        """The server's pages through the proxy: a page loaded from here opens its WebSocket
+        here too (the pages' Content-Security-Policy allows only their own origin)."""
+        return f"http://127.0.0.1:{self.port}"
+
     def hang(self) -> None:
         self._forwarding.clear()
 

@@ -123,7 +123,7 @@ def test_web_display_screenshot(server_thread: ServerThread, tmp_path: Path) -> 
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(f"{server_thread.http_url}/display?zone=T1&site={DEMO_SITE}"
                       f"&token={DEMO_DISPLAY_TOKEN}")
-            page.wait_for_function("window.qmsDisplay && window.qmsDisplay.status === "
+            page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.status === "
                                    "'connected' && window.qmsDisplay.fontsLoaded")
             number = demo_hall(server_thread)
             page.wait_for_function(
@@ -131,7 +131,7 @@ def test_web_display_screenshot(server_thread: ServerThread, tmp_path: Path) -> 
                 arg=number)
             # Take it in the lit half of the flash (0.5 s of each second).
             for _ in range(5):
-                page.wait_for_function("getComputedStyle(document.getElementById('now'))"
+                page.wait_for_function("() => getComputedStyle(document.getElementById('now'))"
                                        ".backgroundColor === 'rgb(255, 214, 0)'")
                 page.screenshot(path=str(path))
                 if is_flash_colour(path, 1200, 540):

@@ -12,6 +12,11 @@
  *   open_timeout seconds for a connection to open and its hello to be answered (default 10);
  *                past that it is dropped and tried again (a hung server may accept and hold it)
  *   sound=1      a chime on each call (the browser may need one touch/click first)
+ *   voice=1      read each call out as the Qt display does: the chime and the words, from the
+ *                server's voice pack (voice.js); the browser may need one key press or touch
+ *                first, and the page asks for it on screen ("click to enable sound")
+ *   voice_lang   announcement languages in order, e.g. vi,en (default vi; as --lang)
+ *   number_reading  words (default) or digits (as --number-reading)
  *
  * The board rules are those of display/board.py (the Qt display's model): see its docstring.
  * Live over the WebSocket: no polling. Reconnects by itself (back-off 0.5 s doubling to 10 s)
@@ -46,6 +51,7 @@
     notYetKnown: ["Chưa có thông tin", "Not known yet"],
     welcome: ["Kính chào Quý khách", "Welcome"],
     counters: ["CÁC QUẦY", "COUNTERS"],
+    enableSound: ["Nhấn một phím hoặc chạm vào màn hình để bật tiếng đọc số", "Press any key or tap the screen to turn on the voice"],
     counterTo: ["QUẦY", "COUNTER"],
     to: ["ĐẾN", "TO"],
     paused: ["Tạm dừng", "Paused"],
@@ -78,7 +84,10 @@
     reconnectMax: 10,
     replayAnnounce: 60,
     maxReplayedCalls: 3,
-    sound: params.get("sound") === "1"
+    sound: params.get("sound") === "1",
+    voice: params.get("voice") === "1",
+    voiceLanguages: params.get("voice_lang") || "",
+    numberReading: params.get("number_reading") || ""
   };
 
   function now() { return performance.now() / 1000; }
@@ -702,7 +711,23 @@
     window.qmsDisplay.renders += 1;
   }
 
-  /* ---- sound: an optional chime (WebAudio; the browser may require a first touch) ---- */
+  /* ---- sound: the voice (voice.js), or an optional chime alone ---- */
+
+  var voice = null;
+  function announce(calls) {
+    if (voice) {
+      calls.forEach(function (call) { voice.submit(call); });
+    } else {
+      chime();
+    }
+  }
+
+  function showSoundPrompt(locked) {
+    /* until the browser lets the page play sound, it asks for the one key press it needs */
+    $("sound-prompt-vi").textContent = "♪ " + TEXT.enableSound[0];
+    $("sound-prompt-en").textContent = TEXT.enableSound[1];
+    $("sound-prompt").classList.toggle("shown", locked);
+  }
 
   var audio = null;
   function chime() {
@@ -742,7 +767,7 @@
 
   function applyUpdate(update) {
     if (update.changed) { render(); }
-    if (update.calls && update.calls.length) { chime(); }
+    if (update.calls && update.calls.length) { announce(update.calls); }
     if (update.snapshotNeeded && socket && socket.readyState === 1) { requestSnapshot(); }
   }
 
@@ -852,6 +877,12 @@
 
   window.qmsDisplay = { board: board, settings: settings, status: "connecting", renders: 0,
                         probes: 0, probeTimeouts: 0, error: null, fontsLoaded: false };
+  if (settings.voice && window.QmsVoice) {
+    voice = new window.QmsVoice.VoiceQueue({ languages: settings.voiceLanguages,
+                                             numberReading: settings.numberReading,
+                                             maxPending: 50, onLockChange: showSoundPrompt });
+    window.qmsDisplay.voice = voice.report;
+  }
   window.addEventListener("resize", scaleStage);
   scaleStage();
   render();
