@@ -356,17 +356,26 @@ def _leading_id(text: str | bytes) -> int | str | None:
 
 def describe_validation(error: ValidationError) -> str:
     """One line per problem: ``field 'score': Input should be a valid integer``."""
-    problems = []
+    problems: dict[str, list[str]] = {}
     for item in error.errors(include_url=False):
-        # The first element of ``loc`` is the union tag (the request type); skip it. A
-        # location is the client's own key (an unknown field): at most 40 characters of it.
-        location = [_clip_part(str(part)) for part in item["loc"][1:]]
+        # The first element of ``loc`` is the union tag (the request type); skip it, and the
+        # names pydantic gives the members of a union (``constrained-int``). A location is
+        # the client's own key (an unknown field): at most 40 characters of it.
+        location = [_clip_part(str(part)) for part in item["loc"][1:]
+                    if not _union_member(part)]
         message = str(item["msg"]).removeprefix("Value error, ")
-        if location:
-            problems.append(f"field '{'.'.join(location)}': {message}")
-        else:
-            problems.append(message)
-    return _clip("; ".join(problems))
+        where = f"field '{'.'.join(location)}'" if location else ""
+        if message not in problems.setdefault(where, []):
+            problems[where].append(message)
+    return _clip("; ".join(f"{where}: {' or '.join(messages)}" if where
+                           else " or ".join(messages)
+                           for where, messages in problems.items()))
+
+
+def _union_member(part: str | int) -> bool:
+    """Whether a location part names a member of a union type rather than a field."""
+    return isinstance(part, str) and (part.startswith("constrained-") or "[" in part
+                                      or part in ("int", "str", "bool", "float", "none"))
 
 
 def _clip_part(text: str) -> str:
