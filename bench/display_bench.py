@@ -3,6 +3,7 @@
     QT_QPA_PLATFORM=offscreen python bench/display_bench.py            # full run (~9 min)
     QT_QPA_PLATFORM=offscreen python bench/display_bench.py --part app-memory   # (c), ~6 min
     QT_QPA_PLATFORM=offscreen python bench/display_bench.py --quick    # smaller, a smoke check
+    QT_QPA_PLATFORM=offscreen python bench/display_bench.py --part web # (d), ~3 min
 
 (a) Latency. The server runs in its own process (``qms server``, SQLite, a 10-counter zone).
     The Qt display runs here exactly as ``qms display`` builds it (connection thread, bridge,
@@ -26,6 +27,15 @@
     recall), each waited for until the display has applied, painted and announced it. The
     process's resident size at the start and after every 2,500 calls, and the ratio end/start
     (flat: about 1.0).
+(d) The web display in Chromium (Debian's /usr/bin/chromium, headless, driven by Playwright)
+    against the server in its own process, at 1920x1080: for each of 200 calls, the time from
+    sending ``call_next`` to the page's next animation frame after the number changed in the
+    newest-call panel (call -> page shows it). Then, with voice=1 (Web Audio into Chromium's
+    fake output), for 20 calls each read out whole before the next: the time from sending
+    ``call_next`` to the announcement's clips being scheduled on the audio clock (the first
+    clip starts 50 ms later); the first call includes fetching and decoding its clips. Both
+    clocks are this machine's wall clock (the page's ``performance.timeOrigin + now()``).
+    This is where the web display's speed is measured; its tests check only what it shows.
 """
 
 from __future__ import annotations
@@ -61,6 +71,27 @@ from display.ui.fonts import load_fonts
 from display.voice import Announcement, AnnouncementQueue, AnnouncementRenderer, AudioFormat
 from display.voice.pack import DEFAULT_PACK_DIRECTORY, VoicePack
 from server.protocol.client import EventMessage, ProtocolClient
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                      "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run", "--disable-audio-output",
+                      "--autoplay-policy=no-user-gesture-required"]
+# In the page: when the newest call's number changes, note the wall-clock time of the next
+# animation frame (the frame that paints it) under that number.
+WATCH_NEWEST_NUMBER = """() => {
+  window.benchShown = {};
+  const element = document.getElementById('now-number');
+  new MutationObserver(() => {
+    const number = element.textContent;
+    if (number && !(number in window.benchShown)) {
+      window.benchShown[number] = null;
+      requestAnimationFrame(() => {
+        window.benchShown[number] = performance.timeOrigin + performance.now();
+      });
+    }
+  }).observe(element, {childList: true, characterData: true, subtree: true});
+}"""
 
 SITE = "bench-lobby"
 DISPLAY_TOKEN = "bench-display-token-0001"
@@ -438,10 +469,66 @@ def app_memory(app: QApplication, calls: int, warm_up: int = 500, step: int = 2_
           f"board keeps {len(display.board.recent_calls)} recent calls")
 
 
+def web_latency(calls: int, voiced_calls: int) -> None:
+    """(d): call -> the web page shows it; call -> its announcement is scheduled (voice=1)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        print(f"(d) skipped: no Chromium at {CHROMIUM}")
+        return
+    print(f"(d) the web display in Chromium: {calls} calls shown, {voiced_calls} read out, "
+          "server in its own process, 1920x1080")
+    with tempfile.TemporaryDirectory() as directory, served(directory) as (url, driver), \
+            sync_playwright() as playwright:
+        http_url = url.replace("ws://", "http://").removesuffix("/ws")
+        for press in range(calls + voiced_calls + 5):
+            driver.run(driver.client.request("issue", service="S",
+                                             request_key=f"web-{press}"))
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGUMENTS)
+        try:
+            shown: list[float] = []
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(f"{http_url}/display?zone=T1&token={DISPLAY_TOKEN}")
+            page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.fontsLoaded"
+                                   " && window.qmsDisplay.status === 'connected'")
+            page.evaluate(WATCH_NEWEST_NUMBER)
+            for index in range(calls):
+                sent = time.time() * 1000
+                number = driver.run(driver.client.request(
+                    "call_next", as_counter=str(1 + index % COUNTERS)))["ticket"]["number"]
+                page.wait_for_function("n => window.benchShown && window.benchShown[n]",
+                                       arg=number, timeout=10_000)
+                shown.append((page.evaluate("n => window.benchShown[n]", number) - sent) / 1000)
+            page.close()
+            scheduled: list[float] = []
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(f"{http_url}/display?zone=T1&token={DISPLAY_TOKEN}&voice=1")
+            page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.fontsLoaded"
+                                   " && window.qmsDisplay.status === 'connected'"
+                                   " && !window.qmsDisplay.voice.locked")
+            for index in range(voiced_calls):
+                sent = time.time() * 1000
+                driver.run(driver.client.request("call_next",
+                                                 as_counter=str(1 + index % COUNTERS)))
+                page.wait_for_function("n => window.qmsDisplay.voice.finished >= n",
+                                       arg=index + 1, timeout=30_000)
+                record = page.evaluate("window.qmsDisplay.voice.announcements.slice(-1)[0]")
+                scheduled.append((record["scheduledAt"] - sent) / 1000)
+            failed = page.evaluate("window.qmsDisplay.voice.failed")
+            page.close()
+        finally:
+            browser.close()
+        print(describe("call -> web page shows it", shown, "p99 < 100 ms"))
+        print(describe("call -> web voice scheduled", scheduled, "< 500 ms"))
+        print(f"  first voiced call (clips fetched and decoded): "
+              f"{scheduled[0] * 1000:.1f} ms; announcements failed: {failed}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer calls, for a smoke check")
-    parser.add_argument("--part", choices=["all", "latency", "memory", "app-memory"],
+    parser.add_argument("--part", choices=["all", "latency", "memory", "app-memory", "web"],
                         default="all")
     arguments = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -456,6 +543,8 @@ def main() -> int:
         latency(app, calls)
     if arguments.part in ("all", "app-memory"):
         app_memory(app, memory_calls)
+    if arguments.part in ("all", "web"):
+        web_latency(calls, 5 if arguments.quick else 20)
     return 0
 
 

@@ -1,9 +1,11 @@
-"""Screenshots of the Qt and web displays on the demo configuration, at 1920x1080.
+"""Screenshots of the Qt and web displays on the demo configuration.
 
-A demo-like hall: zone T1's nine counters, most serving, one paused, tickets waiting for many
-services, and a fresh call flashing. The images go to the test's temporary folder, and to
-``$QMS_SCREENSHOT_DIR`` when set; docs/images/display-qt.png, display-qt-lost.png,
-display-qt-refused.png and display-web.png are made with
+A demo-like hall at 1920x1080: zone T1's nine counters, most serving, one paused, tickets
+waiting for many services, and a fresh call flashing. Then the screens with nothing (or
+nothing known) to show, at 1280x720 and 1920x1080: the morning before the first call, and a
+display whose token the server refuses; and the web display asking for the key press that
+lets it speak. The images go to the test's temporary folder, and to ``$QMS_SCREENSHOT_DIR``
+when set; docs/images/display-*.png are made with
 
     QMS_SCREENSHOT_DIR=docs/images .venv/bin/python -m pytest tests/display/test_screenshots.py
 """
@@ -20,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from pytestqt.qtbot import QtBot
 from support.display import CHROMIUM, CHROMIUM_ARGUMENTS, FakeClock, ServerThread
 
+from display import texts
 from display.board import Banner, Board, BoardSettings, ConnectionStatus
 from display.connection import ConnectionSettings
 from display.ui.board_widget import BoardWidget, Colour, Region
@@ -30,6 +33,7 @@ from server.config import Settings, load_settings
 DEMO_SITE = "hcc-tinh"
 DEMO_DISPLAY_TOKEN = "demo-display-token-0001"
 DEMO_ADMIN_TOKEN = "demo-admin-token-0001"
+TV_SIZES = [(1280, 720), (1920, 1080)]
 
 
 @pytest.fixture
@@ -149,25 +153,85 @@ def test_web_display_screenshot(server_thread: ServerThread, tmp_path: Path) -> 
     keep(path, "display-web.png")
 
 
-def test_qt_refused_screenshot(qtbot: QtBot, server_thread: ServerThread, clock: FakeClock,
-                               tmp_path: Path) -> None:
-    """A display started with a token the server does not know: it says so, at once."""
+@pytest.mark.parametrize("size", TV_SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_qt_empty_and_refused_screenshots(qtbot: QtBot, server_thread: ServerThread,
+                                          clock: FakeClock, tmp_path: Path,
+                                          size: tuple[int, int]) -> None:
+    """The morning before the first call, and a display whose token the server does not know
+    (it says so at once): words in every part, nothing cut off, no placeholder dash."""
     load_fonts()
-    board = Board(BoardSettings(zone="T1"))
-    widget = BoardWidget(board, clock=clock)
-    qtbot.addWidget(widget)
-    connection = ConnectionSettings(server_thread.ws_url, "a-token-nobody-configured")
-    controller = DisplayController(connection, board, widget, None, clock=clock)
-    widget.resize(1920, 1080)
-    widget.show()
-    controller.start()
-    try:
-        qtbot.waitUntil(lambda: widget.painted_banner is Banner.REFUSED, timeout=5000)
-        path = tmp_path / "display-qt-refused.png"
-        assert widget.grab().save(str(path))
-    finally:
-        controller.stop()
-    with Image.open(path) as image:
-        pixel = image.convert("RGB").getpixel((640, 300))
+    suffix = f"{size[0]}x{size[1]}"
+    shots: dict[str, Path] = {}
+    # Every widget and controller is held to the end of the test: a widget whose Python side
+    # were collected while Qt still paints it (its notice timer) would crash the process.
+    held: list[DisplayController] = []
+    for name, token in (("empty", DEMO_DISPLAY_TOKEN), ("refused", "a-token-nobody-configured")):
+        board = Board(BoardSettings(zone="T1"))
+        widget = BoardWidget(board, clock=clock)
+        qtbot.addWidget(widget)
+        connection = ConnectionSettings(server_thread.ws_url, token)
+        controller = DisplayController(connection, board, widget, None, clock=clock)
+        held.append(controller)
+        widget.resize(*size)
+        widget.show()
+        controller.start()
+        try:
+            expected = Banner.NONE if name == "empty" else Banner.REFUSED
+
+            def answered(board: Board = board, expected: Banner = expected) -> bool:
+                return (board.status is not ConnectionStatus.CONNECTING
+                        and board.banner(clock()) is expected)
+
+            qtbot.waitUntil(answered, timeout=5000)
+            shots[name] = tmp_path / f"display-qt-{name}-{suffix}.png"
+            assert widget.grab().save(str(shots[name]))
+            painted = widget.painted_texts
+        finally:
+            controller.stop()
+            widget.close()
+        assert not any("…" in text or "—" in text
+                       for part, lines in painted.items() if part != "now" for text in lines)
+        if name == "empty":
+            assert texts.NO_CALLS_YET.vietnamese in painted["now"]
+        else:
+            assert widget.painted_banner_lines[0] == texts.REFUSED.vietnamese
+    for path in shots.values():
+        with Image.open(path) as image:
+            assert image.size == size
+        keep(path, path.name)
+    with Image.open(shots["refused"]) as image:
+        pixel = image.convert("RGB").getpixel((size[0] // 3, size[1] * 300 // 1080))
     assert pixel == (Colour.LOST.red(), Colour.LOST.green(), Colour.LOST.blue())
-    keep(path, "display-qt-refused.png")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+def test_web_empty_refused_and_sound_prompt_screenshots(server_thread: ServerThread,
+                                                        tmp_path: Path) -> None:
+    """The same screens in the web display, at both sizes; and, with voice=1 in a browser
+    that wants a key press before it plays sound, the prompt that asks for it (1280x720)."""
+    base = f"{server_thread.http_url}/display?zone=T1&token="
+    pages = [(f"display-web-{name}-{width}x{height}.png", (width, height), base + token,
+              "#banner.shown.refused" if name == "refused" else "#now-empty.shown")
+             for width, height in TV_SIZES
+             for name, token in (("empty", DEMO_DISPLAY_TOKEN),
+                                 ("refused", "a-token-nobody-configured"))]
+    pages.append(("display-web-sound-prompt.png", (1280, 720),
+                  base + DEMO_DISPLAY_TOKEN + "&voice=1", "#sound-prompt.shown"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=[*CHROMIUM_ARGUMENTS,
+                                                   "--disable-audio-output"])
+        try:
+            for name, (width, height), url, shown in pages:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(url)
+                page.wait_for_selector(shown)
+                page.wait_for_function("() => window.qmsDisplay.fontsLoaded")
+                page.screenshot(path=str(tmp_path / name))
+                page.close()
+        finally:
+            browser.close()
+    for name, size, _, _ in pages:
+        with Image.open(tmp_path / name) as image:
+            assert image.size == size
+        keep(tmp_path / name, name)

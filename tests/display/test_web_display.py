@@ -152,12 +152,18 @@ def test_page_and_script_say_what_the_qt_display_says() -> None:
     for label in (texts.CONNECTION_LOST, texts.RECONNECTING, texts.CONNECTING,
                   texts.UNKNOWN_ZONE, texts.NOBODY_WAITING, texts.REFUSED, texts.REFUSED_HELP,
                   texts.NO_CALLS_YET, texts.TAKE_A_TICKET, texts.NO_RECENT_CALLS,
-                  texts.NO_COUNTERS, texts.NOT_YET_KNOWN, texts.WELCOME, texts.COUNTERS):
+                  texts.NO_COUNTERS, texts.NOT_YET_KNOWN, texts.WELCOME, texts.COUNTERS,
+                  texts.ENABLE_SOUND):
         assert f'["{label.vietnamese}", "{label.english}"]' in script
-    # No outside fonts or scripts: every URL in the page and style sheet is local.
+    # No outside fonts or scripts: every URL in the page and style sheet is local. Nothing
+    # inline either (the pages' Content-Security-Policy would refuse it): no <script> body, no
+    # style="..." and no on...= handler in the page.
     style = (WEB / "assets" / "display.css").read_text(encoding="utf-8")
-    for source in (page, style, script):
+    voice = (WEB / "assets" / "voice.js").read_text(encoding="utf-8")
+    for source in (page, style, script, voice):
         assert not re.search(r"https?://", source), "an outside URL"
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert not re.search(r"\s(style|on[a-z]+)\s*=", page)
     assert (WEB / "assets" / "fonts" / "DejaVu-LICENSE.txt").is_file()
 
 

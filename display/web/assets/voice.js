@@ -22,7 +22,8 @@
  *
  * report (window.qmsDisplay.voice) says what happened, for the tests and for a look from the
  * browser's console: played (clip names in the order they finished playing), announcements
- * (the latest, with their clips and their start and end on the audio clock), and the counts.
+ * (the latest, with their clips, their start and end on the audio clock, and the wall-clock
+ * milliseconds at which each was submitted and scheduled), and the counts.
  * Both lists are capped, so a page left open for weeks does not grow.
  * Plain ES2015 and Web Audio, no build step.
  */
@@ -34,6 +35,11 @@
   var WATCHDOG_MARGIN_SECONDS = 3;
   var START_DELAY_SECONDS = 0.05;  /* room to schedule every clip before the first starts */
   var ANNOUNCEMENT_URL = "/display/voice/announcement";
+
+  function wallClock() {
+    /* milliseconds since 1970 with sub-millisecond steps, for bench/display_bench.py */
+    return performance.timeOrigin + performance.now();
+  }
 
   function capped(list, item, limit) {
     list.push(item);
@@ -98,7 +104,7 @@
       this.waiting.shift();
       this.report.dropped += 1;
     }
-    var item = { key: key, call: call };
+    var item = { key: key, call: call, submittedAt: wallClock() };
     this.waiting.push(item);
     this.startNext();
     return this.playing === item ? "started" : "queued";
@@ -164,7 +170,8 @@
     var self = this, context = this.context;
     var at = context.currentTime + START_DELAY_SECONDS;
     var record = { ticket: answer.ticket, counter: answer.counter, kind: answer.kind,
-                   clips: [], start: at, end: null };
+                   clips: [], start: at, end: null, submittedAt: item.submittedAt,
+                   scheduledAt: wallClock() };
     var sources = [];
     sentences.forEach(function (sentence, sentenceIndex) {
       if (sentenceIndex > 0) { at += answer.sentence_gap_ms / 1000; }
