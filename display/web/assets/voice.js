@@ -193,7 +193,14 @@
     var playedEnded = last.onended;
     last.onended = function () { playedEnded(); self.finish(item, record); };
     this.watchdog = window.setTimeout(function () {
-      if (self.playing === item) { self.report.failed += 1; self.finish(item, record); }
+      if (self.playing !== item) { return; }
+      /* the audio clock stopped (a device gone): give this one up, silenced, so that it cannot
+         sound over the next one should the clock start again */
+      self.report.failed += 1;
+      sources.forEach(function (source) {
+        try { source.stop(); } catch (error) { /* already stopped */ }
+      });
+      self.finish(item, record);
     }, (at - context.currentTime + WATCHDOG_MARGIN_SECONDS) * 1000);
   };
 
