@@ -198,7 +198,9 @@ class Session:
         """Cut the connection if it is still there after a grace period: a peer that reads
         nothing never takes the close frame, and its socket would hold what the transport
         buffered for it until TCP itself gave up."""
-        self._timers.append(self._loop.call_later(CLOSE_GRACE_SECONDS, self.sender.abort))
+        # Not one of self._timers: it must outlive detach(), which comes as soon as the
+        # session stops reading, long before a peer that reads nothing has gone.
+        self._loop.call_later(CLOSE_GRACE_SECONDS, self.sender.abort)
 
     def _hello_overdue(self) -> None:
         if self.role is not None or self.closing:
@@ -289,6 +291,10 @@ class Session:
             self._reply(request.id, await self._dispatch(request))
         except ProtocolError as error:
             self._error(request.id, error.code, error.message)
+            if error.code in (ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED):
+                # A wrong password, or a sign-in while guessing is being slowed: a
+                # connection that keeps at it is closed like one sending bad frames.
+                await self._count_bad_frame()
         except DomainError as error:
             self._error(request.id, ErrorCode(error.code), error.message)
         except StoreError as error:

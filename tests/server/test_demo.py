@@ -64,7 +64,10 @@ class DemoProcess:
 
 
 def _health(http_url: str) -> dict[str, object]:
-    with urllib.request.urlopen(f"{http_url}/health", timeout=10) as answer:
+    # The details (connections per site) are for an admin token: the demo's own.
+    request = urllib.request.Request(f"{http_url}/health",
+                                     headers={"Authorization": "Bearer demo-admin-token-0001"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
         result: dict[str, object] = json.load(answer)
         return result
 

@@ -173,7 +173,7 @@ class _RawKiosk(ProtocolClient):
 
     def _receive(self, frame: str | bytes) -> None:
         message = json.loads(frame)
-        if message.get("type") == "reply" and message.get("id") != 1:
+        if message.get("type") == "reply" and self.hello_result:  # after the hello's own
             self.raw_replies.put_nowait(message)
             return
         super()._receive(frame)
