@@ -1,6 +1,8 @@
 """The wire protocol (version 1) and the asyncio client every app and test uses.
 
-Importable without the server's database or web stack.
+``messages`` defines every frame; ``client`` is the asyncio ``ProtocolClient``; ``supervisor``
+keeps one connected on a thread for an app (reconnect, back-off, resume, ping). Importable
+without the server's database or web stack.
 """
 
 from server.protocol.messages import (

@@ -3,7 +3,8 @@
 ``ProtocolClient`` opens one connection, says ``hello``, matches replies to requests by ``id``
 and puts events on a queue in the order they arrive. It does not reconnect by itself:
 :meth:`ProtocolClient.reconnect` opens a new connection and resumes from the last event seen,
-so the caller decides when (the apps do it with a back-off loop).
+so the caller decides when. The apps do not call it themselves: each runs its client under a
+:class:`~server.protocol.supervisor.ClientSupervisor`, which reconnects, resumes and pings.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ class ProtocolClient:
         lang: str = "vi",
         subscribe: list[str] | None = None,
         open_timeout: float = 10.0,
+        close_timeout: float = 2.0,
     ) -> None:
+        """``open_timeout`` bounds opening the WebSocket (not the ``hello``); ``close_timeout``
+        bounds the closing handshake, after which the connection is dropped: a live server
+        answers within milliseconds, and a dead one would otherwise hold :meth:`close` for the
+        websockets library's 10 s."""
         self.url = url
         self.role = role
         self.token = token
@@ -71,6 +77,7 @@ class ProtocolClient:
         self.lang = lang
         self.subscribe = subscribe
         self.open_timeout = open_timeout
+        self.close_timeout = close_timeout
         self.events: asyncio.Queue[EventMessage] = asyncio.Queue()
         self.last_seq = 0
         self.hello_result: dict[str, Any] = {}
@@ -90,9 +97,11 @@ class ProtocolClient:
     async def connect(self, after: int | None = None) -> dict[str, Any]:
         """Connect and say hello; with ``after``, events since then are replayed first.
 
-        Returns the hello ``result`` (``state``, ``seq``, and ``replayed`` or ``gap``).
+        Returns the hello ``result`` (``state``, ``seq``, and ``replayed`` or ``gap``). Set
+        :attr:`last_seq` to ``after`` first: events up to it are taken as seen and dropped.
         """
         self._connection = await connect(self.url, open_timeout=self.open_timeout,
+                                         close_timeout=self.close_timeout,
                                          max_size=2**22, compression=None)
         self.closed.clear()
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
@@ -101,8 +110,13 @@ class ProtocolClient:
                                   "after": after, "subscribe": self.subscribe}
         result = await self.request("hello", **fields)
         self.hello_result = result
-        if after is None or result.get("gap"):
-            self.last_seq = max(self.last_seq, int(result["seq"]))
+        seq = int(result["seq"])
+        # Without ``after`` (a fresh start) or with a gap, the snapshot is the truth: what
+        # follows it is new. With ``after`` beyond the server's latest event, the server's
+        # events were reset (a new database): its numbering starts over below what was seen,
+        # and keeping the old mark would drop every new event as already seen.
+        if after is None or result.get("gap") or seq < after:
+            self.last_seq = seq
         return result
 
     async def reconnect(self) -> dict[str, Any]:
