@@ -57,7 +57,7 @@ async def started(settings: ConnectionSettings) -> tuple[DisplayConnection, Inbo
 
 
 def fast(url: str, **options: Any) -> ConnectionSettings:
-    values: dict[str, Any] = {"reconnect_initial_seconds": 0.05, "reconnect_max_seconds": 0.2}
+    values: dict[str, Any] = {"reconnect_min_seconds": 0.05, "reconnect_max_seconds": 0.2}
     values.update(options)
     return ConnectionSettings(url, DISPLAY_TOKEN, SITE, **values)
 
@@ -172,7 +172,7 @@ async def test_refused_hello_is_reported_and_retried(
     server: RunningServer, caplog: pytest.LogCaptureFixture, token: str, site: str | None
 ) -> None:
     settings = ConnectionSettings(server.ws_url, token, site,
-                                  reconnect_initial_seconds=0.05, reconnect_max_seconds=0.1)
+                                  reconnect_min_seconds=0.05, reconnect_max_seconds=0.1)
     connection, inbox = await started(settings)
     try:
         refused: StatusChanged = await inbox.next(StatusChanged)
@@ -197,8 +197,9 @@ def test_settings_are_checked() -> None:
 
     for url, options in (("http://x/ws", {}), ("ws://x/ws", {"ping_interval_seconds": 0}),
                          ("ws://x/ws", {"ping_timeout_seconds": -1}),
-                         ("ws://x/ws", {"reconnect_initial_seconds": 5.0,
+                         ("ws://x/ws", {"reconnect_min_seconds": 5.0,
                                         "reconnect_max_seconds": 1.0}),
+                         ("ws://x/ws", {"request_timeout_seconds": 0}),
                          ("ws://x/ws", {"lang": "fr"})):
         with pytest.raises(DisplaySettingsError):
             ConnectionSettings(url, DISPLAY_TOKEN, SITE, **options)
@@ -206,3 +207,15 @@ def test_settings_are_checked() -> None:
         ConnectionSettings("ws://x/ws", DISPLAY_TOKEN, " ")
     with pytest.raises(DisplaySettingsError, match="token"):
         ConnectionSettings("ws://x/ws", "")
+
+
+def test_the_back_off_options_have_one_name_in_every_app() -> None:
+    settings = ConnectionSettings("ws://x/ws", DISPLAY_TOKEN, SITE, reconnect_min_seconds=0.1,
+                                  reconnect_max_seconds=2.0, request_timeout_seconds=3.0)
+    supervised = settings.supervisor_settings()
+    assert (supervised.reconnect_min_seconds, supervised.reconnect_max_seconds,
+            supervised.request_timeout_seconds) == (0.1, 2.0, 3.0)
+    assert supervised.resume  # a display follows events: it resumes after the last applied
+    # The former name of the minimum is still understood.
+    former = ConnectionSettings("ws://x/ws", DISPLAY_TOKEN, SITE, reconnect_initial_seconds=0.2)
+    assert former.reconnect_min_seconds == 0.2
