@@ -1,15 +1,16 @@
-"""The kiosk's server connection: the asyncio protocol client on its own thread.
+"""The kiosk's server connection: a supervised protocol client on its own thread.
 
-:class:`ServerConnection` runs :class:`~server.protocol.client.ProtocolClient` in a private
-event loop on a daemon thread, so neither the Qt GUI thread nor the network ever waits for the
-other. Its public methods are thread-safe and return at once; results go to a
-:class:`ConnectionListener`, called **on the connection thread** (the Qt side turns the calls
-into queued signals).
+:class:`ServerConnection` runs :class:`~server.protocol.client.ProtocolClient` under a
+:class:`~server.protocol.supervisor.ClientSupervisor` (a private event loop on a daemon
+thread), so neither the Qt GUI thread nor the network ever waits for the other. Its public
+methods are thread-safe and return at once; results go to a :class:`ConnectionListener`, called
+**on the connection thread** (the Qt side turns the calls into queued signals).
 
 What it guarantees:
 
-- It connects, and reconnects after any loss with a doubling back-off
-  (``reconnect_min_seconds`` .. ``reconnect_max_seconds``), by itself, forever.
+- It connects, and reconnects after any loss with a jittered, doubling back-off
+  (``reconnect_min_seconds`` .. ``reconnect_max_seconds``), by itself, forever. A WebSocket
+  ping every 5 s notices a server that stopped answering behind an open connection.
 - Every (re)connection starts from the ``hello`` snapshot, so the menu is whole again at once.
   It does not replay missed events (``after``): the kiosk keeps no state that events build up,
   and a long outage would replay thousands of events only to take a snapshot anyway.
@@ -28,24 +29,28 @@ What it guarantees:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from websockets.exceptions import WebSocketException
-
 from kiosk.models.status import ConnectionState
 from kiosk.settings import SUBSCRIBED_EVENTS, KioskSettings
-from server.protocol.client import ClientError, ConnectionLost, ProtocolClient, RequestFailed
+from server.protocol.client import ConnectionLost, EventMessage, ProtocolClient, RequestFailed
+from server.protocol.supervisor import (
+    Backoff,
+    ClientSupervisor,
+    LinkChange,
+    LinkState,
+    SessionOpened,
+    SnapshotTaken,
+    SupervisorListener,
+)
 
 logger = logging.getLogger(__name__)
 
 RETRYABLE_CODES = frozenset({"internal", "rate_limited"})
 """Refusals after which the same request may simply be sent again."""
-_CONNECT_ERRORS = (OSError, TimeoutError, ClientError, WebSocketException)
 
 ClientFactory = Callable[[KioskSettings], ProtocolClient]
 """Makes the one protocol client the connection uses (tests give a client that loses replies)."""
@@ -92,40 +97,32 @@ class _IssueRequest:
     priority: str | None
 
 
-class ServerConnection:
-    """See the module docstring. ``start()`` once, ``stop()`` once."""
+class ServerConnection(SupervisorListener):
+    """See the module docstring. ``start()`` once, ``stop()`` once. The
+    :class:`SupervisorListener` methods are the supervisor's, called on its thread."""
 
     def __init__(self, settings: KioskSettings, listener: ConnectionListener,
                  client_factory: ClientFactory = make_client) -> None:
         self._settings = settings
         self._listener = listener
-        self._client = client_factory(settings)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._thread_main, name="kiosk-connection",
-                                        daemon=True)
-        self._main: asyncio.Task[None] | None = None
-        # Loop-owned state: touched only on the connection thread.
+        self._supervisor = ClientSupervisor(client_factory(settings),
+                                            settings.supervisor_settings(), self,
+                                            name="kiosk-connection")
+        # Connection thread only:
         self._pending: dict[str, _IssueRequest] = {}
         self._in_flight: set[str] = set()
         self._reports: dict[str, DeviceReport] = {}
-        self._online = False
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._refresh_wanted: asyncio.Event | None = None
+        self._refresh_planned = False
 
     # --- thread-safe API ---------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the thread; it connects at once."""
-        self._thread.start()
+        self._supervisor.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Close the connection and end the thread (waits at most ``timeout`` seconds)."""
-        if not self._thread.is_alive():
-            return
-        self._loop.call_soon_threadsafe(self._cancel_main)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            logger.warning("the connection thread did not stop within %.1f s", timeout)
+        self._supervisor.stop(timeout)
 
     def issue(self, request_key: str, service: str, priority: str | None) -> None:
         """Take a number; keeps trying with ``request_key`` until the server answers."""
@@ -137,129 +134,83 @@ class ServerConnection:
 
     def _call(self, callback: Callable[[Any], None], argument: object) -> None:
         """Run ``callback(argument)`` on the connection thread; dropped once stopped."""
-        try:
-            self._loop.call_soon_threadsafe(callback, argument)
-        except RuntimeError:  # the loop is closed: stop() has run
+        if not self._supervisor.call_soon(callback, argument):
             logger.debug("connection stopped; dropped %r", argument)
 
     @property
     def running(self) -> bool:
         """The thread is alive."""
-        return self._thread.is_alive()
+        return self._supervisor.running
 
-    # --- the connection thread ---------------------------------------------------------------
+    # --- the supervisor's calls, on the connection thread ---------------------------------
 
-    def _thread_main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._main = self._loop.create_task(self._run())
-            with contextlib.suppress(asyncio.CancelledError):
-                self._loop.run_until_complete(self._main)
-        finally:
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
+    def link_changed(self, change: LinkChange) -> None:
+        if change.state is LinkState.ONLINE:
+            logger.info("connected to %s", self._settings.server_url)
+            return
+        if change.state is LinkState.REFUSED:
+            logger.error("the server refused this kiosk (%s); check --token and --site",
+                         change.refusal)
+        elif change.state is LinkState.OFFLINE and change.ended_session:
+            logger.warning("lost the connection to %s: %s", self._settings.server_url,
+                           change.reason)
+        elif change.state is LinkState.OFFLINE:
+            logger.info("cannot reach %s: %s", self._settings.server_url, change.reason)
+        else:
+            return
+        self._listener.connection_changed(ConnectionState.OFFLINE, None)
 
-    def _cancel_main(self) -> None:
-        if self._main is not None:
-            self._main.cancel()
-
-    async def _run(self) -> None:
-        self._refresh_wanted = asyncio.Event()
-        delay = self._settings.reconnect_min_seconds
-        try:
-            while True:
-                try:
-                    await self._client.close()
-                    hello = await self._client.connect()
-                except RequestFailed as failure:
-                    logger.error("the server refused this kiosk (%s); check --token and --site",
-                                 failure)
-                except _CONNECT_ERRORS as error:
-                    logger.info("cannot reach %s: %s", self._settings.server_url, error)
-                else:
-                    delay = self._settings.reconnect_min_seconds
-                    logger.info("connected to %s", self._settings.server_url)
-                    await self._serve(hello)
-                    logger.warning("lost the connection to %s", self._settings.server_url)
-                self._set_offline()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._settings.reconnect_max_seconds)
-        finally:
-            await self._stop_tasks()
-            with contextlib.suppress(*_CONNECT_ERRORS):
-                await self._client.close()
-
-    async def _serve(self, hello: Mapping[str, Any]) -> None:
-        """Live on one connection until it closes."""
-        self._online = True
-        self._listener.connection_changed(ConnectionState.ONLINE, hello.get("state", {}))
+    async def session_opened(self, session: SessionOpened) -> None:
+        self._listener.connection_changed(ConnectionState.ONLINE, session.state)
         for request in list(self._pending.values()):
             self._send_issue(request)
         for report in list(self._reports.values()):
-            self._spawn(self._report(report))
-        self._spawn(self._refresh_loop())
-        self._spawn(self._event_loop())
-        try:
-            await self._client.closed.wait()
-        finally:
-            self._online = False
-            await self._stop_tasks()
+            self._supervisor.spawn(self._report(report))
 
-    def _set_offline(self) -> None:
-        self._listener.connection_changed(ConnectionState.OFFLINE, None)
+    def event_received(self, event: EventMessage) -> None:
+        if not self._refresh_planned:
+            self._refresh_planned = True
+            self._supervisor.spawn(self._refresh_soon())
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = self._loop.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _stop_tasks(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._in_flight.clear()
+    def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
+        self._listener.snapshot_received(snapshot.state)
 
     # issue ---------------------------------------------------------------------------------
 
     def _add_issue(self, request: _IssueRequest) -> None:
         self._pending[request.request_key] = request
-        if self._online:
+        if self._supervisor.connected:
             self._send_issue(request)
 
     def _send_issue(self, request: _IssueRequest) -> None:
         if request.request_key not in self._in_flight:
             self._in_flight.add(request.request_key)
-            self._spawn(self._issue(request))
+            self._supervisor.spawn(self._issue(request))
 
     async def _issue(self, request: _IssueRequest) -> None:
-        delay = self._settings.reconnect_min_seconds
+        """Until answered; a lost connection ends this task, and the next session sends the
+        press again (it stays in ``_pending``)."""
+        backoff = Backoff(self._settings.reconnect_min_seconds,
+                          self._settings.reconnect_max_seconds)
         try:
             while request.request_key in self._pending:
                 try:
-                    async with asyncio.timeout(self._settings.request_timeout_seconds):
-                        result = await self._client.request(
-                            "issue", service=request.service, priority=request.priority,
-                            request_key=request.request_key)
+                    result = await self._supervisor.request(
+                        "issue", service=request.service, priority=request.priority,
+                        request_key=request.request_key)
                 except RequestFailed as failure:
                     if failure.code in RETRYABLE_CODES:
                         logger.warning("issue %s: %s; retrying", request.request_key, failure)
-                        await asyncio.sleep(delay)
-                        delay = min(delay * 2, self._settings.reconnect_max_seconds)
+                        await asyncio.sleep(backoff.next_delay())
                         continue
                     self._pending.pop(request.request_key, None)
                     logger.warning("issue %s refused: %s", request.request_key, failure)
                     self._listener.issue_refused(request.request_key, failure.code,
                                                  failure.message)
                     return
-                except TimeoutError:
-                    logger.warning("issue %s: no reply in %.1f s; reconnecting to re-send it",
-                                   request.request_key, self._settings.request_timeout_seconds)
-                    await self._client.close()
-                    return
-                except ConnectionLost:
-                    logger.info("issue %s: connection lost; re-sent after reconnecting",
-                                request.request_key)
+                except ConnectionLost as lost:
+                    logger.info("issue %s: %s; sent again after reconnecting",
+                                request.request_key, lost)
                     return
                 if self._pending.pop(request.request_key, None) is not None:
                     self._listener.issue_confirmed(request.request_key, result["ticket"])
@@ -271,39 +222,24 @@ class ServerConnection:
 
     def _add_report(self, report: DeviceReport) -> None:
         self._reports[report.device] = report
-        if self._online:
-            self._spawn(self._report(report))
+        if self._supervisor.connected:
+            self._supervisor.spawn(self._report(report))
 
     async def _report(self, report: DeviceReport) -> None:
         try:
-            await self._client.request("device_status", device=report.device, kind=report.kind,
-                                       status=report.status, message=report.message)
+            await self._supervisor.request("device_status", device=report.device,
+                                           kind=report.kind, status=report.status,
+                                           message=report.message)
         except RequestFailed as failure:
             logger.warning("device status %s=%s refused: %s", report.device, report.status,
                            failure)
-        except ConnectionLost:
-            pass  # re-sent after reconnecting
 
     # menu refresh ---------------------------------------------------------------------------
 
-    async def _event_loop(self) -> None:
-        assert self._refresh_wanted is not None
-        while True:
-            await self._client.events.get()
-            self._refresh_wanted.set()
-
-    async def _refresh_loop(self) -> None:
-        assert self._refresh_wanted is not None
-        while True:
-            await self._refresh_wanted.wait()
-            # Let a burst of events settle: one snapshot per interval at most.
+    async def _refresh_soon(self) -> None:
+        """One snapshot for a burst of events: let it settle first."""
+        try:
             await asyncio.sleep(self._settings.refresh_min_seconds)
-            self._refresh_wanted.clear()
-            try:
-                result = await self._client.request("snapshot")
-            except RequestFailed as failure:
-                logger.warning("snapshot refused: %s", failure)
-                continue
-            except ConnectionLost:
-                return
-            self._listener.snapshot_received(result["state"])
+        finally:
+            self._refresh_planned = False
+        self._supervisor.refresh_snapshot()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from hardware.printer import PaperWidth, PrinterUrlError, parse_printer_url
 from kiosk.errors import SettingsError
 from kiosk.models.texts import Language
+from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 TOKEN_VARIABLE = "QMS_KIOSK_TOKEN"
@@ -46,9 +47,10 @@ class KioskSettings:
         ticket_seconds: the ticket confirmation stays this long.
         kiosk_name: names this kiosk's devices in ``device_status`` (``kiosk-1/printer``).
         one_level_max_services: up to this many services, HOME lists them directly.
-        reconnect_min_seconds / reconnect_max_seconds: the reconnect back-off range.
-        request_timeout_seconds: an unanswered ``issue`` after this long counts as lost: the
-            connection is dropped and the press re-sent with the same key.
+        reconnect_min_seconds / reconnect_max_seconds: the reconnect back-off range
+            (jittered, doubling; the same names in every app).
+        request_timeout_seconds: an unanswered request (an ``issue``) after this long counts
+            as lost: the connection is dropped and the press re-sent with the same key.
         refresh_min_seconds: at most one menu refresh (``snapshot``) per this many seconds.
         printer_poll_seconds: how often a printer that can report its status is asked;
             0 asks only when printing (and every 2 s while it has a fault).
@@ -98,6 +100,12 @@ class KioskSettings:
             raise SettingsError("--kiosk-name must have 1 to 56 characters")
         if min(self.window_size) < 200:
             raise SettingsError("--size must be at least 200x200")
+
+    def supervisor_settings(self) -> SupervisorSettings:
+        """How the kiosk's link is kept: a fresh snapshot on every connection (no resume)."""
+        return SupervisorSettings(resume=False, reconnect_min_seconds=self.reconnect_min_seconds,
+                                  reconnect_max_seconds=self.reconnect_max_seconds,
+                                  request_timeout_seconds=self.request_timeout_seconds)
 
     @property
     def printer_device(self) -> str:

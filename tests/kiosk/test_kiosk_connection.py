@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.servers import ADMIN_TOKEN, SITE
 
 from kiosk.connection import ClientFactory, DeviceReport, ServerConnection, make_client
 from kiosk.models.status import ConnectionState
@@ -143,15 +144,14 @@ async def test_device_reports_reach_the_admin_once_per_change(
     assert [(event.data["device"], event.data["status"]) for event in (first, second)] == [
         ("kiosk-test/printer", "paper_out"), ("kiosk-test/printer", "ok")]
     assert first.data["message"] == "Máy in hết giấy."
-    state = (await admin.request("snapshot"))["state"]
-    assert [(item["device"], item["status"]) for item in state["devices"]] == [
+    devices = (await admin.request("devices"))["devices"]
+    assert [(item["device"], item["status"]) for item in devices] == [
         ("kiosk-test/printer", "ok")]
 
 
 async def test_reconnects_and_sends_what_waited_for_the_server(
         settings: Settings, database_path: Path, recorder: Recorder,
-        start_connection: Callable[..., ServerConnection],
-        kiosk_settings_for: Callable[..., KioskSettings]) -> None:
+        start_connection: Callable[..., ServerConnection]) -> None:
     database_url = f"sqlite:///{database_path}"
     first = await start_server(settings, host="127.0.0.1", port=0, database_url=database_url)
     connection = start_connection(first.ws_url)
@@ -167,10 +167,9 @@ async def test_reconnects_and_sends_what_waited_for_the_server(
         await recorder.next("connection_changed", ConnectionState.ONLINE)
         _, ticket = await recorder.next("issue_confirmed", key)
         assert ticket["number"] == "1001"
-        kiosk = kiosk_settings_for(second.ws_url)
-        async with ProtocolClient(second.ws_url, "kiosk", kiosk.token, kiosk.site,
+        async with ProtocolClient(second.ws_url, "admin", ADMIN_TOKEN, SITE,
                                   subscribe=["device."]) as admin:
-            devices = admin.hello_result["state"]["devices"]
+            devices = (await admin.request("devices"))["devices"]
             if not devices:  # not there yet: it comes as an event
                 devices = [(await admin.next_event("device.status")).data]
         assert [(item["device"], item["status"]) for item in devices] == [
