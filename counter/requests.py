@@ -74,6 +74,17 @@ class RateRequest:
 
 ClientRequest = LoginRequest | ActionRequest | RateRequest
 
+
+def wire_request(request: ClientRequest) -> tuple[str, dict[str, Any]]:
+    """The protocol request type and fields that carry ``request``."""
+    if isinstance(request, LoginRequest):
+        return "login", {"counter": request.counter, "user": request.user,
+                         "password": request.password}
+    if isinstance(request, RateRequest):
+        return "rate", {"ticket_id": request.ticket_id, "score": request.score}
+    return request.action.value, request.wire_fields()
+
+
 _EVIDENCE: dict[Action, str] = {
     Action.CALL_NEXT: "ticket.called",
     Action.CALL_NUMBER: "ticket.called",

@@ -26,6 +26,7 @@ import pytest
 from support.clock import ManualClock
 from support.servers import (
     ADMIN_TOKEN,
+    BRIDGE_TOKEN,
     COUNTER_TOKEN,
     KIOSK_TOKEN,
     PASSWORD,
@@ -233,6 +234,7 @@ class SiteAccess:
     counter_token: str = COUNTER_TOKEN
     admin_token: str = ADMIN_TOKEN
     kiosk_token: str = KIOSK_TOKEN
+    bridge_token: str = BRIDGE_TOKEN  # the bridge's: acts for counters 1 and 2 only
     password: str = PASSWORD
 
 

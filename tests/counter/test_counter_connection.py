@@ -65,7 +65,7 @@ async def counter_link(server: RunningServer,
     recorder = Recorder()
     connection = CounterConnection(
         ConnectionSettings(server.ws_url, access.counter_token, access.site,
-                           reconnect_delays=(0.05,)),
+                           reconnect_min_seconds=0.05, reconnect_max_seconds=0.05),
         recorder.deliver)
     connection.start()
     yield connection, recorder
@@ -165,7 +165,8 @@ async def test_nothing_is_sent_while_disconnected(access: Any) -> None:
     # Nobody listens on port 9: every attempt fails, and a request is refused, not kept.
     connection = CounterConnection(
         ConnectionSettings("ws://127.0.0.1:9/ws", access.counter_token, access.site,
-                           reconnect_delays=(0.05,)), recorder.deliver)
+                           reconnect_min_seconds=0.05, reconnect_max_seconds=0.05),
+        recorder.deliver)
     connection.start()
     try:
         connection.submit(ActionRequest(Action.CALL_NEXT))
@@ -173,3 +174,28 @@ async def test_nothing_is_sent_while_disconnected(access: Any) -> None:
         assert refused.code == "not_connected"
     finally:
         await asyncio.to_thread(connection.stop)
+
+
+def test_a_missing_token_is_a_start_up_error_naming_the_option(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """No app defaults to a demo token: without --token the counter does not start."""
+    from counter.errors import SettingsError
+    from counter.main import main
+    from counter.settings import parse_settings
+
+    with pytest.raises(SettingsError, match="--token is required"):
+        parse_settings(["--server", "ws://127.0.0.1:8765/ws", "--counter", "Q01"])
+    assert main(["--counter", "Q01"]) == 2
+    assert "qms counter: --token is required" in capsys.readouterr().err
+
+
+def test_the_back_off_options_have_one_name_in_every_app(access: Any) -> None:
+    settings = ConnectionSettings("ws://127.0.0.1:1/ws", access.counter_token, access.site,
+                                  reconnect_min_seconds=0.1, reconnect_max_seconds=2.0)
+    supervised = settings.supervisor_settings()
+    assert (supervised.reconnect_min_seconds, supervised.reconnect_max_seconds) == (0.1, 2.0)
+    assert supervised.resume  # the missed events tell whether an interrupted action applied
+    # The former list of waits is still understood: its first and last become the range.
+    former = ConnectionSettings("ws://127.0.0.1:1/ws", access.counter_token, access.site,
+                                reconnect_delays=(0.05, 0.5, 1.0))
+    assert (former.reconnect_min_seconds, former.reconnect_max_seconds) == (0.05, 1.0)
