@@ -119,7 +119,7 @@ def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
     kiosk_token = token_of(site, Role.KIOSK) or ""
     counter_token = token_of(site, Role.COUNTER) or ""
     display_token = token_of(site, Role.DISPLAY) or ""
-    bridge_token = token_of(site, Role.ADMIN) or running.service.server.admin_tokens[0]
+    bridge_token = token_of(site, Role.BRIDGE) or ""  # none: "qms bridge: --token is required"
     bus_port = _free_port()
     device_map = Path(str(resources.files("hardware.bridge").joinpath("demo_map.toml")))
     try:

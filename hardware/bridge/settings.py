@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,17 +17,24 @@ from hardware.serial_bus.protocol import (
     DEFAULT_REPLY_TIMEOUT_SECONDS,
     MAX_BLINK_COUNT,
 )
+from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
-DEFAULT_TOKEN = "demo-bridge-token-0001"
 DEFAULT_BLINK_COUNT = 5
-DEFAULT_RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 DEFAULT_PORT_RETRY_SECONDS = 2.0
+MISSING_TOKEN = ("--token is required: the bridge's token (role bridge, listing the counters "
+                 "of its device map) from the site's configuration")
 
 
 @dataclass(frozen=True, slots=True)
 class BridgeSettings:
-    """Everything the bridge runs with."""
+    """Everything the bridge runs with. Raises :class:`BridgeSettingsError` without a token.
+
+    ``token`` is a ``bridge`` token of the site: it may act only for the counters it lists.
+    ``reconnect_min_seconds`` / ``reconnect_max_seconds``: the back-off range (jittered,
+    doubling; the same names in every app); ``reconnect_delays``, the former list of waits, is
+    still accepted: its first and last entries become the range.
+    """
 
     server_url: str
     token: str
@@ -41,9 +48,27 @@ class BridgeSettings:
     offline_after_misses: int = DEFAULT_OFFLINE_AFTER_MISSES
     blink_count: int = DEFAULT_BLINK_COUNT
     """Blinks of an LED board on a call or a recall."""
-    reconnect_delays: tuple[float, ...] = DEFAULT_RECONNECT_DELAYS
+    reconnect_min_seconds: float = 0.5
+    reconnect_max_seconds: float = 5.0
+    request_timeout_seconds: float = 10.0
+    """A request unanswered this long counts as a lost connection (it is not sent again)."""
     port_retry_seconds: float = DEFAULT_PORT_RETRY_SECONDS
     """Wait before opening the serial port again after it failed (adapter unplugged)."""
+    reconnect_delays: InitVar[tuple[float, ...] | None] = None
+
+    def __post_init__(self, reconnect_delays: tuple[float, ...] | None) -> None:
+        if reconnect_delays:
+            object.__setattr__(self, "reconnect_min_seconds", reconnect_delays[0])
+            object.__setattr__(self, "reconnect_max_seconds", max(reconnect_delays))
+        if not self.token:
+            raise BridgeSettingsError(MISSING_TOKEN)
+
+    def supervisor_settings(self) -> SupervisorSettings:
+        """How the bridge's link is kept: a fresh snapshot on every connection (no resume: old
+        calls replayed would blink the boards again), pinged, with these timings."""
+        return SupervisorSettings(resume=False, reconnect_min_seconds=self.reconnect_min_seconds,
+                                  reconnect_max_seconds=self.reconnect_max_seconds,
+                                  request_timeout_seconds=self.request_timeout_seconds)
 
 
 def websocket_url(text: str) -> str:
@@ -65,11 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "server")
     parser.add_argument("--server", default=DEFAULT_SERVER_URL,
                         help=f"server address (default {DEFAULT_SERVER_URL})")
-    parser.add_argument("--token", default=DEFAULT_TOKEN,
-                        help="an admin token (default: the demo bridge's)")
+    parser.add_argument("--token", default="",
+                        help="the bridge's token (role bridge) from the site's configuration, "
+                             "listing the counters of the map file (required)")
     parser.add_argument("--site", default=None,
-                        help="site code (default: the site of the token; needed with a "
-                             "server-wide admin token)")
+                        help="site code (default: the site of the token)")
     parser.add_argument("--port", required=True,
                         help="serial port or pyserial URL: /dev/ttyUSB0, COM5, a pty path, "
                              "socket://127.0.0.1:7000")
@@ -88,10 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_settings(argv: Sequence[str]) -> BridgeSettings:
     """Parse the command line and read the map file.
 
-    Raises :class:`BridgeSettingsError` or :class:`~hardware.bridge.errors.MapFileError`;
-    argparse exits on ``--help`` and on unknown or missing options.
+    Raises :class:`BridgeSettingsError` (a missing ``--token`` too: there is no default, so a
+    bridge of a real centre never quietly tries the demo's) or
+    :class:`~hardware.bridge.errors.MapFileError`; argparse exits on ``--help`` and on unknown
+    or missing options.
     """
     arguments = build_parser().parse_args(list(argv))
+    if not arguments.token:
+        raise BridgeSettingsError(MISSING_TOKEN)
     if not 0.01 <= arguments.poll_interval <= 10:
         raise BridgeSettingsError("--poll-interval: between 0.01 and 10 seconds")
     if not 1 <= arguments.blink <= MAX_BLINK_COUNT:

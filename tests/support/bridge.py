@@ -29,11 +29,13 @@ DEVICE_MAP = DeviceMap((
 @asynccontextmanager
 async def running_bridge(server_url: str, bus: Any, access: Any,
                          device_map: DeviceMap) -> AsyncIterator[Bridge]:
-    """A bridge joined to ``bus`` (an emulated bus with ``path``) and connected to the server;
-    stopped on leaving. Polls fast and reconnects at once, so tests wait little."""
-    settings = BridgeSettings(server_url=server_url, token=access.admin_token,
+    """A bridge joined to ``bus`` (an emulated bus with ``path``) and connected to the server
+    with the site's bridge token; stopped on leaving. Polls fast and reconnects at once, so
+    tests wait little."""
+    settings = BridgeSettings(server_url=server_url, token=access.bridge_token,
                               site=access.site, port_url=bus.path, device_map=device_map,
-                              poll_interval=0.02, reply_timeout=0.1, reconnect_delays=(0.05,))
+                              poll_interval=0.02, reply_timeout=0.1,
+                              reconnect_min_seconds=0.05, reconnect_max_seconds=0.05)
     bridge = Bridge(settings)
     bridge.start()
     try:

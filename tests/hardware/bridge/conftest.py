@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from support.clock import ManualClock
-from support.servers import ADMIN_TOKEN, KIOSK_TOKEN, SITE
+from support.servers import ADMIN_TOKEN, BRIDGE_TOKEN, KIOSK_TOKEN, SITE
 
 from hardware.serial_bus import (
     DeviceModel,
@@ -28,9 +28,13 @@ from hardware.serial_bus.emulator import DeviceEmulator
 
 @dataclass(frozen=True)
 class SiteAccess:
+    """The test site's tokens: the bridge's acts for counters 1 and 2 only; the admin's is the
+    tests' own view of the server."""
+
     site: str = SITE
     admin_token: str = ADMIN_TOKEN
     kiosk_token: str = KIOSK_TOKEN
+    bridge_token: str = BRIDGE_TOKEN
 
 
 @pytest.fixture

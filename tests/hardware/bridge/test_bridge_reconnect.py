@@ -1,8 +1,9 @@
-"""The bridge across a server restart: the real server is stopped and a new one started on the
-same database file and port; the bridge (its threads, the emulated devices on a real pty)
-reconnects, takes the new server's state to its LED board, and its keypad works again.
-
-The server runs on a clock the test moves by hand, so a restart can also cross midnight.
+"""The bridge's link to the server. Across a server restart: the real server is stopped and a
+new one started on the same database file and port; the bridge (its threads, the emulated
+devices on a real pty) reconnects, takes the new server's state to its LED board, and its keypad
+works again. The server runs on a clock the test moves by hand, so a restart can also cross
+midnight. And its role: the bridge connects with a ``bridge`` token, which acts only for the
+counters it lists; an admin token is refused, and none at all stops the start.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from support.bridge import (
 )
 
 from hardware.bridge.bridge import Bridge
+from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
+from hardware.bridge.errors import BridgeSettingsError
+from hardware.bridge.main import main
+from hardware.bridge.settings import BridgeSettings, parse_settings
 from hardware.serial_bus import Key, LedMode
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
@@ -76,8 +81,6 @@ class RestartableServer:
         result = await kiosk.request("issue", service=service, request_key=str(uuid.uuid4()))
         number: str = result["ticket"]["number"]
         return number
-
-
 
 
 @pytest.fixture
@@ -174,3 +177,48 @@ async def test_a_restart_across_midnight_clears_the_board_and_the_keypad_opens_t
     assert await board_shows(emulated_bus, lambda display: (display.mode, display.text,
                                                             display.blinking)
                              == (LedMode.NUMBER, today, True))
+
+
+async def test_the_bridge_acts_only_for_the_counters_its_token_lists(
+        restartable: RestartableServer, emulated_bus: Any, access: Any,
+        watch_bridge_log: Callable[..., Any]) -> None:
+    # The test site's bridge token lists counters 1 and 2; this map puts the keypad at 3.
+    outside = DeviceMap((DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, "3", "3"),))
+    refused = watch_bridge_log("for counter 3 refused", "forbidden", "only for counters 1, 2")
+    number = await restartable.issue("HT")  # counter 3 serves HT
+    async with running_bridge(restartable.ws_url, emulated_bus, access, outside):
+        assert emulated_bus.emulator.press_key(KEYPAD, Key.NEXT)
+        assert await asyncio.to_thread(refused.seen.wait, WAIT)
+    admin = await restartable.admin()
+    assert (await admin.request("ticket", number=number))["ticket"]["status"] == "waiting"
+    counters = (await admin.request("snapshot"))["state"]["counters"]
+    assert next(item for item in counters if item["code"] == "3")["status"] == "closed"
+
+
+async def test_an_admin_token_is_refused_and_the_log_says_what_to_give(
+        restartable: RestartableServer, emulated_bus: Any, access: Any,
+        watch_bridge_log: Callable[..., Any]) -> None:
+    refused = watch_bridge_log("the server refused the bridge", "unauthorized",
+                               "a bridge token")
+    bridge = Bridge(BridgeSettings(server_url=restartable.ws_url, token=access.admin_token,
+                                   site=access.site, port_url=emulated_bus.path,
+                                   device_map=DEVICE_MAP, poll_interval=0.02,
+                                   reply_timeout=0.1, reconnect_min_seconds=0.05,
+                                   reconnect_max_seconds=0.05))
+    bridge.start()
+    try:
+        assert await asyncio.to_thread(refused.seen.wait, WAIT)
+        assert not bridge.connected.is_set()
+    finally:
+        await asyncio.to_thread(bridge.stop)
+
+
+def test_without_a_token_the_bridge_does_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+    """No default demo token: the option is named."""
+    with pytest.raises(BridgeSettingsError, match="--token is required"):
+        parse_settings(["--port", "/dev/null", "--map", "hardware/bridge/demo_map.toml"])
+    assert main(["--port", "/dev/null", "--map", "hardware/bridge/demo_map.toml"]) == 2
+    assert "qms bridge: --token is required" in capsys.readouterr().err
+    with pytest.raises(BridgeSettingsError, match="--token is required"):
+        BridgeSettings(server_url="ws://127.0.0.1:1/ws", token="", site=None,
+                       port_url="/dev/null", device_map=DEVICE_MAP)
