@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import InitVar, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,8 +32,7 @@ class BridgeSettings:
 
     ``token`` is a ``bridge`` token of the site: it may act only for the counters it lists.
     ``reconnect_min_seconds`` / ``reconnect_max_seconds``: the back-off range (jittered,
-    doubling; the same names in every app); ``reconnect_delays``, the former list of waits, is
-    still accepted: its first and last entries become the range.
+    doubling; the same names in every app).
     """
 
     server_url: str
@@ -54,12 +53,8 @@ class BridgeSettings:
     """A request unanswered this long counts as a lost connection (it is not sent again)."""
     port_retry_seconds: float = DEFAULT_PORT_RETRY_SECONDS
     """Wait before opening the serial port again after it failed (adapter unplugged)."""
-    reconnect_delays: InitVar[tuple[float, ...] | None] = None
 
-    def __post_init__(self, reconnect_delays: tuple[float, ...] | None) -> None:
-        if reconnect_delays:
-            object.__setattr__(self, "reconnect_min_seconds", reconnect_delays[0])
-            object.__setattr__(self, "reconnect_max_seconds", max(reconnect_delays))
+    def __post_init__(self) -> None:
         if not self.token:
             raise BridgeSettingsError(MISSING_TOKEN)
 
