@@ -100,10 +100,12 @@ def bench_config(directory: Path) -> Path:
     return path
 
 
-def start_server(directory: Path, port: int,
-                 config: Path | None = None) -> subprocess.Popen[bytes]:
+def start_server(directory: Path, port: int, config: Path | None = None,
+                 checkout: Path | None = None) -> subprocess.Popen[bytes]:
     """``qms server`` in its own process on a SQLite file in ``directory``, with ``config``
-    (the bench site by default); returns once it accepts connections on ``port``."""
+    (the bench site by default); returns once it accepts connections on ``port``.
+    ``checkout``: run the server of another checkout of the project (an older commit's
+    ``git worktree``), for before-and-after figures."""
     # The log goes to a file: a pipe nobody reads would stall the server once it filled.
     log = directory / "server.log"
     with log.open("wb") as log_file:
@@ -112,7 +114,7 @@ def start_server(directory: Path, port: int,
              str(config or bench_config(directory)),
              "--db", f"sqlite:///{directory / 'bench.sqlite3'}",
              "--port", str(port), "--data-dir", str(directory), "--log-level", "WARNING"],
-            stdout=subprocess.DEVNULL, stderr=log_file)
+            stdout=subprocess.DEVNULL, stderr=log_file, cwd=checkout)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -78,6 +78,12 @@ class FrameSender(Protocol):
 # A drain writes at most this much before waiting for the transport to take it: one write of
 # the whole backlog would sit in the transport's buffer, out of the backlog's byte cap.
 DRAIN_CHUNK_CHARACTERS = 256 * 1024
+# A peer that takes nothing of what waits for it for this long is cut (uvicorn's ping, every
+# 20 s with 20 s to answer, would close it politely, which a peer that reads nothing never
+# lets finish: its socket and buffer would stay).
+STALLED_WRITE_SECONDS = 30.0
+# How often a connection is checked for being stuck closing; one found so twice is cut.
+CLOSING_CHECK_SECONDS = 10.0
 
 
 class _BacklogSender:
@@ -192,11 +198,32 @@ class DirectFrameSender(_BacklogSender):
     def __init__(self, protocol: Any) -> None:
         super().__init__()
         self._protocol = protocol
+        self._loop = asyncio.get_running_loop()
+        self._closing_since: float | None = None
+        self._loop.call_later(CLOSING_CHECK_SECONDS, self._check_closing)
 
     @property
     def protocol(self) -> Any:
         """The uvicorn protocol object written to."""
         return self._protocol
+
+    def _check_closing(self) -> None:
+        """Cut a connection stuck closing: uvicorn closes it politely (after its ping went
+        unanswered, say), which waits for the transport's buffer to drain; a peer that reads
+        nothing never lets it, and the socket and the buffer would stay for good."""
+        protocol = self._protocol
+        if protocol.disconnected:
+            return
+        if protocol.transport.is_closing():
+            now = self._loop.time()
+            if self._closing_since is None:
+                self._closing_since = now
+            elif now - self._closing_since >= CLOSING_CHECK_SECONDS:
+                logger.info("cutting a connection that could not finish closing in %g s",
+                            now - self._closing_since)
+                protocol.transport.abort()
+                return
+        self._loop.call_later(CLOSING_CHECK_SECONDS, self._check_closing)
 
     def _can_write_now(self) -> bool:
         return bool(self._protocol.writable.is_set())
@@ -212,7 +239,15 @@ class DirectFrameSender(_BacklogSender):
                                            *map(shared_text_frame, frames)]))
 
     async def _write_later(self, frames: list[str]) -> None:
-        await self._protocol.writable.wait()
+        try:
+            await asyncio.wait_for(self._protocol.writable.wait(), STALLED_WRITE_SECONDS)
+        except TimeoutError:
+            # The peer has taken nothing for that long: it is gone or frozen. Closing it
+            # politely would wait for its buffer to drain, which it never does; cut it.
+            logger.info("cutting a connection that read nothing for %g s",
+                        STALLED_WRITE_SECONDS)
+            self.abort()
+            raise PeerGone("the peer stopped reading") from None
         self._write_now(frames)
 
     def abort(self) -> None:

@@ -228,7 +228,7 @@ class SiteRuntime:
         self.epoch = 0
         self.committer = committer
         self.clock = clock
-        self.views = Views(settings, server.secret, server.public_url)
+        self.views = Views(settings, server.secret, server.public_url, clock)
         self.subscribers: set[Subscriber] = set()
         self.connections = 0
         self.secret = server.secret
