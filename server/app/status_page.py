@@ -25,24 +25,7 @@ _STATUS_TEXT = {
     "cancelled": ("Phiếu đã hủy", "Ticket cancelled"),
 }
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:0;
-background:#f3f6fb;color:#102a43}
-main{max-width:32rem;margin:0 auto;padding:1.2rem}
-h1{font-size:1.15rem;margin:.2rem 0 1rem;text-align:center}
-.card{background:#fff;border-radius:1rem;padding:1.2rem;box-shadow:0 2px 8px #0001;
-text-align:center}
-.number{font-size:4.5rem;font-weight:800;letter-spacing:.05em;margin:.2rem 0;color:#0b4f9c}
-.status{font-size:1.4rem;font-weight:700;margin:.6rem 0}
-.counter{font-size:2rem;font-weight:800;color:#c0392b}
-.en{color:#627d98;font-size:.95rem}
-dl{display:grid;grid-template-columns:auto auto;gap:.4rem 1rem;text-align:left;margin:1rem 0 0}
-dt{color:#486581}dd{margin:0;font-weight:600}
-form{display:grid;gap:.6rem;margin-top:1rem}
-button{font-size:1.2rem;padding:.9rem;border-radius:.7rem;border:1px solid #9fb3c8;
-background:#fff;color:#102a43}
-.note{margin-top:1rem;font-weight:600}
-"""
+STYLESHEET = "/static/status.css"
 
 
 def render_status_page(
@@ -51,11 +34,15 @@ def render_status_page(
     rated_score: int | None,
     rate_action: str,
     note: str | None = None,
+    rating_key: str | None = None,
 ) -> str:
     """The page for ``ticket`` (a wire ticket object), or a "not found" page when ``None``.
 
     ``rated_score`` is the ticket's rating if it has one; ``rate_action`` the URL the rating
     form posts to; ``note`` a line to show on top (the answer to a rating just sent).
+    ``rating_key``: the valid key of the ticket's QR link, which the rating form sends back;
+    without it (the code typed by hand, a link shared from a screen) the page only shows the
+    status and asks to scan the QR code to rate.
     """
     title = escape(site.name_vi)
     if ticket is None:
@@ -74,7 +61,10 @@ def render_status_page(
         parts.append(f'<div class="counter">{escape(str(ticket["counter_name"]))}</div>')
     details: list[tuple[str, str]] = [("Giờ lấy số / Issued", _time(ticket.get("issued_at")))]
     if status in ("waiting", "transferred"):
-        details.append(("Số người trước bạn / Ahead", str(ticket.get("ahead", 0))))
+        # ``ahead_known`` false: no open counter serves it yet, so no count is a promise.
+        details.append(("Số người trước bạn / Ahead", str(ticket.get("ahead", 0))
+                        if ticket.get("ahead_known", True) else
+                        "chưa có quầy mở cho thủ tục này / no counter open for this procedure yet"))
         eta = ticket.get("eta_minutes")
         details.append(("Thời gian chờ dự kiến / Estimated wait",
                         f"khoảng {eta} phút / about {eta} min" if eta is not None
@@ -84,24 +74,30 @@ def render_status_page(
     if note:
         parts.append(f'<p class="note">{escape(note)}</p>')
     if status == "done":
-        parts.append(_rating_block(site, rated_score, rate_action))
+        parts.append(_rating_block(site, rated_score, rate_action, rating_key))
     parts.append("</div>")
     return _page(title, "".join(parts), refresh=status in ("waiting", "transferred", "called"))
 
 
-def _rating_block(site: SiteSettings, rated_score: int | None, rate_action: str) -> str:
+def _rating_block(site: SiteSettings, rated_score: int | None, rate_action: str,
+                  rating_key: str | None) -> str:
     if rated_score is not None:
         label = site.rating_label(rated_score)
         shown = f"{label.label_vi} / {label.label_en}" if label else str(rated_score)
         return (f'<p class="note">Cảm ơn quý khách đã đánh giá: {escape(shown)}<br>'
                 '<span class="en">Thank you for your rating.</span></p>')
+    if rating_key is None:
+        return ('<p class="note">Quét mã QR trên phiếu của quý khách để đánh giá.<br>'
+                '<span class="en">Scan the QR code on your ticket to rate the service.'
+                '</span></p>')
     buttons = "".join(
         f'<button name="score" value="{label.score}">{escape(label.label_vi)}'
         f'<br><span class="en">{escape(label.label_en)}</span></button>'
         for label in site.rating_scale)
     return (f'<p class="status">Quý khách hài lòng với dịch vụ?<br>'
             f'<span class="en">How satisfied are you with the service?</span></p>'
-            f'<form method="post" action="{escape(rate_action)}">{buttons}</form>')
+            f'<form method="post" action="{escape(rate_action)}">'
+            f'<input type="hidden" name="k" value="{escape(rating_key)}">{buttons}</form>')
 
 
 def _time(value: object) -> str:
@@ -115,5 +111,6 @@ def _page(title: str, body: str, refresh: bool) -> str:
                    else "")
     return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"{refresh_tag}<title>{title}</title><style>{_STYLE}</style></head>"
+            f'{refresh_tag}<title>{title}</title><link rel="stylesheet" href="{STYLESHEET}">'
+            f"</head>"
             f"<body><main><h1>{title}</h1>{body}</main></body></html>")

@@ -5,11 +5,13 @@ Times go out as ISO 8601 in the site's time zone (``2026-11-22T08:15:02+07:00``)
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from server.config.settings import SiteSettings
 from server.domain import calling
+from server.domain.forecast import Forecasts
 from server.domain.model import (
     CounterState,
     DayReset,
@@ -19,7 +21,7 @@ from server.domain.model import (
     SiteState,
     Ticket,
 )
-from server.security import track_code
+from server.security import rating_key, track_code
 
 
 def iso(site: SiteSettings, moment: datetime | None) -> str | None:
@@ -30,19 +32,27 @@ def iso(site: SiteSettings, moment: datetime | None) -> str | None:
 
 
 class Views:
-    """Builds wire objects for one site; ``secret`` keys the tracking codes."""
+    """Builds wire objects for one site; ``secret`` keys the tracking codes.
 
-    def __init__(self, site: SiteSettings, secret: str, public_url: str) -> None:
+    ``ahead`` and ``eta_minutes`` are worked out at a moment (due appointments, the time left
+    with a ticket in hand): an event's own time, else the ``now`` given, else ``clock``
+    (the server's; without one, the system clock).
+    """
+
+    def __init__(self, site: SiteSettings, secret: str, public_url: str,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.site = site
         self.secret = secret
         self.public_url = public_url
+        self.clock = clock or (lambda: datetime.now(UTC))
+        # One simulation per state serves its events, the reply and a waiting list of 50.
+        self.forecasts = Forecasts(site)
 
-    def ticket(self, state: SiteState, ticket: Ticket) -> dict[str, Any]:
+    def ticket(self, state: SiteState, ticket: Ticket,
+               now: datetime | None = None) -> dict[str, Any]:
         site = self.site
         service = site.service(ticket.service)
-        ahead = calling.people_ahead(site, state, ticket)
-        eta = (calling.estimated_wait_minutes(site, state, ticket.service, ahead)
-               if ticket.queued else None)
+        standing = self.forecasts.standing(state, ticket, now or self.clock())
         counter = site.counter(ticket.counter) if ticket.counter else None
         track = track_code(self.secret, ticket.id)
         return {
@@ -59,13 +69,20 @@ class Views:
             "issued_at": iso(site, ticket.issued_at),
             "called_at": iso(site, ticket.called_at),
             "finished_at": iso(site, ticket.finished_at),
-            "ahead": ahead,
-            "eta_minutes": eta,
+            "ahead": standing.ahead,
+            "ahead_known": standing.known,
+            "eta_minutes": standing.eta_minutes,
             "call_count": ticket.call_count,
             "case_code": ticket.case_code,
             "track": track,
             "track_url": f"{self.public_url}/t/{track}",
         }
+
+    def rating_url(self, ticket_id: str) -> str:
+        """The status-page link of the ticket's QR: with the rating key that lets the holder
+        rate (``track_url`` in events has no key)."""
+        track = track_code(self.secret, ticket_id)
+        return f"{self.public_url}/t/{track}?k={rating_key(self.secret, ticket_id)}"
 
     def counter(self, state: SiteState, counter: CounterState) -> dict[str, Any]:
         settings = self.site.counter(counter.code)
@@ -112,7 +129,7 @@ class Views:
     def event_data(self, state: SiteState, event: Event) -> dict[str, Any]:
         subject = event.subject
         if isinstance(subject, Ticket):
-            return self.ticket(state, subject)
+            return self.ticket(state, subject, event.at)
         if isinstance(subject, CounterState):
             return self.counter(state, subject)
         if isinstance(subject, Rating):
@@ -126,9 +143,10 @@ class Views:
             "cancelled": len(subject.cancelled),
         }
 
-    def snapshot(self, state: SiteState) -> dict[str, Any]:
+    def snapshot(self, state: SiteState, now: datetime | None = None) -> dict[str, Any]:
         """The ``state`` object: everything a kiosk, counter or display starts from."""
         site = self.site
+        forecast = self.forecasts.of(state, now or self.clock())
         services = []
         for service in site.services:
             waiting = len(state.queues.get(service.code, ()))
@@ -139,7 +157,8 @@ class Views:
                 "field": service.field,
                 "kind": service.kind.value,
                 "waiting": waiting,
-                "eta_minutes": calling.estimated_wait_minutes(site, state, service.code, waiting),
+                # What a new ordinary ticket would wait.
+                "eta_minutes": forecast.new_ticket(service.code).eta_minutes,
                 "open_counters": calling.open_counters(site, state, service.code),
             })
         recent = [self.ticket(state, state.tickets[ticket_id]) for ticket_id in
@@ -162,5 +181,4 @@ class Views:
             "services": services,
             "counters": [self.counter(state, state.counter(item.code)) for item in site.counters],
             "recent_calls": recent,
-            "devices": [self.device(report) for report in state.devices.values()],
         }
