@@ -14,7 +14,6 @@ Where a ticket stands among all the open counters, and when it will be called, i
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import replace
@@ -110,41 +109,6 @@ def record_call(counter: CounterState, ticket: Ticket) -> CounterState:
     return replace(counter, priority_streak=0, normal_streak=(counter.normal_streak or 0) + 1)
 
 
-# Superseded by server.domain.forecast (issue 12: they count only the ticket's own queue and
-# share the wait evenly among the open counters). Kept only while the committed
-# server/app/views.py still calls them; delete with its move to Forecasts.
-def people_ahead(site: SiteSettings, state: SiteState, ticket: Ticket) -> int:
-    """How many queued tickets will be called before ``ticket`` at its queue.
-
-    Under the strict policy every priority ticket counts as ahead of an ordinary one. For a
-    ticket not in a queue the answer is 0.
-    """
-    if not ticket.queued:
-        return 0
-    if ticket.target_counter is not None:
-        queue = state.counter_queues.get(ticket.target_counter)
-    else:
-        queue = state.queues.get(ticket.service)
-    if not queue:
-        return 0
-    strict = site.priority_policy.kind is PriorityPolicyKind.STRICT
-    if ticket.queue_key >= state.next_queue_key - 1 and (ticket.priority is None or not strict):
-        # The newest ticket: everyone queued is before it (the common case at issue time).
-        return len(queue) - 1 if ticket.id in queue else len(queue)
-    ahead = 0
-    for other_id, key in queue.items():
-        if other_id == ticket.id:
-            continue
-        other_priority = state.tickets[other_id].priority is not None
-        if strict and ticket.priority is None and other_priority:
-            ahead += 1
-        elif strict and ticket.priority is not None and not other_priority:
-            continue
-        elif key < ticket.queue_key:
-            ahead += 1
-    return ahead
-
-
 def open_counters(site: SiteSettings, state: SiteState, service: str) -> int:
     """Counters that serve ``service`` and have an officer who is not on a pause."""
     return sum(
@@ -161,21 +125,6 @@ def average_service_seconds(site: SiteSettings, state: SiteState, service: str) 
         return float(statistics.median(recent))
     settings = site.service(service)
     return 60.0 * (settings.expected_minutes if settings else 10.0)
-
-
-def estimated_wait_minutes(
-    site: SiteSettings, state: SiteState, service: str, ahead: int
-) -> int | None:
-    """Minutes until a ticket with ``ahead`` people before it is called.
-
-    The people ahead are shared among the open counters serving the service, each taking the
-    recent median service time. ``None`` when no counter serving it is open: any figure
-    would be a guess presented as a fact.
-    """
-    counters = open_counters(site, state, service)
-    if counters == 0:
-        return None
-    return math.ceil(ahead * average_service_seconds(site, state, service) / counters / 60.0)
 
 
 def add_service_time(recent: tuple[float, ...] | None, seconds: float) -> tuple[float, ...]:
