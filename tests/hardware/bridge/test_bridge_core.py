@@ -329,14 +329,17 @@ def test_map_mistakes_are_named(entry: dict[str, Any], message: str) -> None:
 def test_command_line() -> None:
     settings = parse_settings(["--server", "127.0.0.1:8765", "--port", "/dev/pts/7",
                                "--map", "hardware/bridge/demo_map.toml",
-                               "--poll-interval", "0.1"])
+                               "--token", "demo-bridge-token-0001", "--poll-interval", "0.1"])
     assert settings.server_url == "ws://127.0.0.1:8765/ws"
-    # No --site: the server finds it from the (site) admin token.
+    # No --site: the server finds it from the site's bridge token.
     assert (settings.token, settings.site) == ("demo-bridge-token-0001", None)
     with_site = parse_settings(["--port", "x", "--map", "hardware/bridge/demo_map.toml",
+                                "--token", "demo-p1-bridge-token-0001",
                                 "--site", "ubnd-phuong-1"])
     assert with_site.site == "ubnd-phuong-1"
     assert (settings.port_url, settings.poll_interval) == ("/dev/pts/7", 0.1)
+    with pytest.raises(BridgeSettingsError, match="--token is required"):
+        parse_settings(["--port", "x", "--map", "hardware/bridge/demo_map.toml"])
     with pytest.raises(BridgeSettingsError):
         parse_settings(["--port", "x", "--map", "hardware/bridge/demo_map.toml",
-                        "--poll-interval", "0"])
+                        "--token", "demo-bridge-token-0001", "--poll-interval", "0"])

@@ -108,7 +108,7 @@ async def bridge_process(server: RunningServer, emulator: EmulatorProcess, tmp_p
     log = (tmp_path / "bridge.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server.cli", "bridge", "--server", server.ws_url,
-        "--token", access.admin_token, "--site", access.site, "--port", found.group(1),
+        "--token", access.bridge_token, "--site", access.site, "--port", found.group(1),
         "--map", str(map_file), "--poll-interval", "0.02", stdout=log, stderr=log)
     try:
         yield process
