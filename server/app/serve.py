@@ -16,7 +16,6 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from server.app.http import create_app
 from server.app.http_guard import RequestDeadlines, guarded_protocol, with_deadlines
 from server.app.runtime import Clock, QueueService
-from server.app.websocket_protocol import QueueWebSocketProtocol
 from server.config.settings import LOCAL_HOST_NAMES, Settings
 from server.store.database import Engines, describe_database, migrate, open_engines
 from server.store.repository import Repository
@@ -95,14 +94,14 @@ async def start_server(
     port: int | None = None,
     database_url: str | None = None,
     clock: Clock = system_clock,
-    websocket_implementation: str | type[asyncio.Protocol] = QueueWebSocketProtocol,
+    websocket_implementation: str | type[asyncio.Protocol] = "websockets-sansio",
 ) -> RunningServer:
     """Migrate the database, load the sites and listen; returns once accepting connections.
 
     ``websocket_implementation`` is uvicorn's ``ws`` setting. The default (uvicorn's
-    ``websockets-sansio`` with less pausing) is one whose connections :mod:`server.app.frames`
-    writes to directly; any other (``"websockets"``, uvicorn's older implementation) works
-    through plain ASGI sends, at more cost per frame.
+    ``websockets-sansio``) is one whose connections :mod:`server.app.frames` writes to
+    directly; any other (``"websockets"``, uvicorn's older implementation) works through
+    plain ASGI sends, at more cost per frame.
     """
     server_settings = settings.server
     url = database_url or server_settings.resolved_database_url()
