@@ -74,15 +74,16 @@ def _placeholders(text: str) -> set[str]:
 
 
 def test_command_line() -> None:
+    token = ["--token", "counter-token-0001"]
     settings = parse_settings(["--server", "http://10.0.0.5:8765", "--counter", "Q01",
-                               "--lang", "en", "--windowed"])
+                               "--lang", "en", "--windowed", *token])
     assert settings.connection.server_url == "ws://10.0.0.5:8765/ws"
-    assert settings.connection.token == "demo-counter-token-0001"
+    assert settings.connection.token == "counter-token-0001"
     assert settings.connection.site is None  # the server finds it from the token
-    assert parse_settings(["--site", "hcc-tinh"]).connection.site == "hcc-tinh"
+    assert parse_settings(["--site", "hcc-tinh", *token]).connection.site == "hcc-tinh"
     assert settings.connection.language is Language.ENGLISH
     assert (settings.counter, settings.windowed) == ("Q01", True)
-    assert parse_settings([]).counter is None
+    assert parse_settings(token).counter is None
 
 
 @pytest.mark.parametrize(("text", "url"), [

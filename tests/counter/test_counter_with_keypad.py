@@ -49,10 +49,10 @@ def bridge(live_server: Any, emulator: tuple[DeviceEmulator, str],
     device_map = DeviceMap((DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, "1", "1"),
                             DeviceAssignment(LED, DeviceKind.LED_BOARD, "1", "1"),
                             DeviceAssignment(PAD, DeviceKind.RATING_PAD, "1", "1")))
-    running = Bridge(BridgeSettings(server_url=live_server.ws_url, token=access.admin_token,
+    running = Bridge(BridgeSettings(server_url=live_server.ws_url, token=access.bridge_token,
                                     site=access.site, port_url=emulator[1],
                                     device_map=device_map, poll_interval=0.02,
-                                    reconnect_delays=(0.05,)))
+                                    reconnect_min_seconds=0.05, reconnect_max_seconds=0.05))
     running.start()
     assert running.connected.wait(10)
     yield running
@@ -95,7 +95,7 @@ def test_keypad_and_pad_work_beside_the_counter_screen(
     window.trigger(Action.FINISH)
     qtbot.waitUntil(lambda: window.rating_screen.isVisible() and devices.rating_enabled(PAD),
                     timeout=WAIT_MS)
-    assert devices.press_rating(PAD, 2)  # "Hài lòng" on the pad
+    assert devices.press_rating(PAD, 3)  # key 3 is "Hài lòng" (score 3)
     qtbot.waitUntil(lambda: window.model.rating is not None
                     and window.model.rating.stage is RatingStage.THANKED, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: dict(window.model.figure_rows())["Đánh giá"] == "Hài lòng: 1",
