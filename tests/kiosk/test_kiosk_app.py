@@ -42,6 +42,7 @@ from kiosk.ui.app import KioskApp
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient, RequestFailed
+from server.security import rating_key
 
 Until = Callable[..., Awaitable[None]]
 MakeKiosk = Callable[..., KioskApp]
@@ -89,6 +90,13 @@ def printed_number_found(job: VirtualJob, number: str) -> bool:
     alone = Image.new("1", (int(right - left) + 8, int(bottom - top) + 8), 1)
     ImageDraw.Draw(alone).text((4 - left, 4 - top), number, font=font, fill=0, anchor="ls")
     return find_subimage(job.rendered.image, alone.crop(ink_box(alone))) is not None
+
+
+def qr_link(ticket: dict[str, Any]) -> str:
+    """The link the ticket's QR holds: its status page with the rating key, which only the
+    kiosk that took the number is told (a lookup's ``track_url`` has no key)."""
+    secret = str(site_config()["server"]["secret"])
+    return f"{ticket['track_url']}?k={rating_key(secret, ticket['id'])}"
 
 
 def qr_payloads(job: VirtualJob) -> list[str]:
@@ -159,7 +167,7 @@ async def test_home_field_procedure_prints_the_issued_ticket(
 
     jobs = printer_of(kiosk).jobs
     assert len(jobs) == 1
-    assert qr_payloads(jobs[0]) == [ticket["track_url"]]
+    assert qr_payloads(jobs[0]) == [qr_link(ticket)]
     style = TicketStyle.for_paper(PaperWidth.MM80)
     assert printed_lines_found(jobs[0], ticket["service_name"], FontWeight.BOLD,
                                style.service_size)
@@ -272,7 +280,7 @@ async def test_one_level_home_lists_the_services_a_ticket_in_one_touch(
     ticket = (await admin.request("ticket", number="A001"))["ticket"]
     assert (ticket["service"], ticket["priority"]) == ("HT", None)
     jobs = printer_of(kiosk).jobs
-    assert len(jobs) == 1 and qr_payloads(jobs[0]) == [ticket["track_url"]]
+    assert len(jobs) == 1 and qr_payloads(jobs[0]) == [qr_link(ticket)]
     click(qtbot, window.ticket_page.button)
     assert screen(kiosk) is Screen.HOME
 
@@ -404,7 +412,7 @@ async def assert_one_ticket_printed(connect: Connect, kiosk: KioskApp) -> None:
     jobs = printer_of(kiosk).jobs
     assert len(jobs) == 1
     ticket = (await admin.request("ticket", number="A001"))["ticket"]
-    assert qr_payloads(jobs[0]) == [ticket["track_url"]]
+    assert qr_payloads(jobs[0]) == [qr_link(ticket)]
 
 
 async def read_frame(reader: asyncio.StreamReader) -> tuple[bytes, int, bytes]:
@@ -547,7 +555,7 @@ async def test_paper_out_after_the_press_keeps_the_number_and_reprints_it(
 
     assert len(printer.jobs) == 1
     ticket = (await admin.request("ticket", number="A001"))["ticket"]
-    assert qr_payloads(printer.jobs[0]) == [ticket["track_url"]]
+    assert qr_payloads(printer.jobs[0]) == [qr_link(ticket)]
     assert await waiting_for(admin, "HT") == 1  # no second number for the reprint
 
 
@@ -579,7 +587,7 @@ async def test_paper_running_out_while_the_ticket_prints_keeps_the_number(
     await until(lambda: screen(kiosk) is Screen.TICKET, "the reprinted ticket")
     assert [job.complete for job in printer.jobs] == [False, True]
     ticket = (await admin.request("ticket", number="A001"))["ticket"]
-    assert qr_payloads(printer.jobs[1]) == [ticket["track_url"]]
+    assert qr_payloads(printer.jobs[1]) == [qr_link(ticket)]
     assert await waiting_for(admin, "HT") == 1  # the same number, none lost, none added
 
 
