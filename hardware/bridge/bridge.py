@@ -111,6 +111,11 @@ class Bridge(SupervisorListener):
     def _handle_bus_input(self, bus_input: BusInput) -> None:
         self._react(self.core.on_bus_input(bus_input, self._clock()))
 
+    def _keep_reports(self, reports: tuple[ServerRequest, ...]) -> None:
+        """Remember ``reports`` as the latest news of their devices (sent when connected)."""
+        for report in reports:
+            self._reports[report.fields["device"]] = report
+
     def _react(self, reaction: Reaction) -> None:
         if reaction.commands:
             self.bus.send(reaction.commands)
@@ -171,6 +176,7 @@ class Bridge(SupervisorListener):
         logger.info("connected to %s as the bridge of %s", self.settings.server_url,
                     session.site)
         self.bus.send(self.core.on_snapshot(session.state, self._clock()))
+        self._keep_reports(self.core.status_reports())
         for report in self._reports.values():
             self._send(report)
 
@@ -181,3 +187,6 @@ class Bridge(SupervisorListener):
 
     def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
         self.bus.send(self.core.on_snapshot(snapshot.state, self._clock()))
+        # The snapshot may change what a device's report says (a pad whose keys do not fit
+        # the site's rating scale is in error): report the devices as they are now.
+        self._react(Reaction(requests=self.core.status_reports()))

@@ -94,3 +94,11 @@ def stalled_display(port: int, subscribe: list[str] | None = None) -> socket.soc
               else bytes([0x80 | 126]) + len(payload).to_bytes(2, "big"))
     stalled.sendall(b"\x81" + length + b"\0\0\0\0" + payload)
     return stalled
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a server a test starts after its clients)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

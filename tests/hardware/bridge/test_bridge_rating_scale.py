@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from support.bridge import COUNTER, KEYPAD, PAD, WAIT, event_where, running_bridge
-from support.servers import site_config
+from support.servers import free_port, site_config
 
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
+from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import Key
+from hardware.serial_bus.protocol import DeviceState
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
@@ -115,3 +117,45 @@ async def test_a_pad_press_after_the_servers_window_is_refused(
     assert emulated_bus.emulator.press_rating(PAD, 1)
     rating = await admin.next_event("rating.received", timeout=WAIT)
     assert (rating.data["ticket_id"], rating.data["score"]) == (ticket_id, 5)
+
+
+async def test_a_pad_whose_keys_do_not_fit_the_scale_is_reported_in_error(
+        settings: Settings, database_path: Path, server_clock: Clock, emulated_bus: Any,
+        access: Any) -> None:
+    # A four-key map on this five-label site. The bridge starts before the server: it polls
+    # the pad (and keeps its report, "ok" for all it knows) before it learns the site's scale
+    # from the first snapshot; the report it sends must say what it knows then: error.
+    four_keys = DeviceMap((
+        DeviceAssignment(KEYPAD, DeviceKind.KEYPAD, COUNTER, COUNTER),
+        DeviceAssignment(PAD, DeviceKind.RATING_PAD, COUNTER, COUNTER, PAD_KEYS[:4]),
+    ))
+    port = free_port()
+    bridge = Bridge(BridgeSettings(
+        server_url=f"ws://127.0.0.1:{port}/ws", token=access.bridge_token, site=access.site,
+        port_url=emulated_bus.path, device_map=four_keys, poll_interval=0.02,
+        reply_timeout=0.1, reconnect_min_seconds=0.05, reconnect_max_seconds=0.05))
+    bridge.start()
+    try:
+        assert await asyncio.to_thread(
+            emulated_bus.wait_until,
+            lambda: bridge.core._health.get(PAD) is DeviceState.ONLINE, WAIT)
+        server = await start_server(settings, host="127.0.0.1", port=port,
+                                    database_url=f"sqlite:///{database_path}",
+                                    clock=server_clock)
+        try:
+            assert await asyncio.to_thread(bridge.connected.wait, WAIT)
+            async with ProtocolClient(server.ws_url, "admin", access.admin_token,
+                                      access.site) as admin:
+                async with asyncio.timeout(WAIT):
+                    while True:
+                        devices = (await admin.request("devices"))["devices"]
+                        pads = [item for item in devices if item["kind"] == "rating_pad"]
+                        if pads:
+                            break
+                        await admin.next_event("device.status", timeout=WAIT)
+            assert [(item["status"], item["counter"]) for item in pads] == [
+                ("error", COUNTER)]
+        finally:
+            await server.stop()
+    finally:
+        await asyncio.to_thread(bridge.stop)
