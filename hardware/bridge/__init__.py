@@ -1,6 +1,6 @@
 """Hardware bridge (``qms bridge``): joins the serial bus of call keypads, counter LED boards
-and rating pads to the server as an ordinary protocol client (role bridge: it acts only for the counters its
-token lists).
+and rating pads to the server as an ordinary protocol client (role bridge: it acts only for
+the counters its token lists).
 
 :mod:`.device_map` reads the map file (which bus address is which device of which counter),
 :mod:`.core` is the pure logic (key -> counter action, event -> LED board command, pad ->
