@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit, urlunsplit
 
 from counter.errors import SettingsError
+from server.protocol import client_options
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -69,23 +69,18 @@ class CounterSettings:
     counter: str | None
     """Counter code to log in to (``None``: the officer picks one on the login screen)."""
     windowed: bool = False
+    # Where the window opens (``--position``); None: where the window manager puts it.
+    position: tuple[int, int] | None = None
+    size: tuple[int, int] = (1366, 768)
 
 
 def websocket_url(text: str) -> str:
-    """The protocol endpoint for ``text``: ``ws://host:port/ws`` from ``ws://``/``wss://``,
-    ``http://``/``https://`` (the server's page address) or a bare ``host:port``.
-
-    Raises :class:`SettingsError` when no host can be read.
-    """
-    candidate = text.strip()
-    if "://" not in candidate:
-        candidate = f"ws://{candidate}"
-    parts = urlsplit(candidate)
-    scheme = {"ws": "ws", "http": "ws", "wss": "wss", "https": "wss"}.get(parts.scheme.lower())
-    if scheme is None or not parts.hostname:
-        raise SettingsError(f"--server: not a server address: {text!r}")
-    path = parts.path if parts.path not in ("", "/") else "/ws"
-    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+    """The protocol endpoint for ``text`` (:func:`server.protocol.client_options.websocket_url`);
+    raises :class:`SettingsError` when no host can be read."""
+    try:
+        return client_options.websocket_url(text)
+    except client_options.OptionError as error:
+        raise SettingsError(str(error)) from error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                         default=Language.VIETNAMESE.value, help="screen language (default vi)")
     parser.add_argument("--windowed", action="store_true",
                         help="run in a window instead of full screen")
+    parser.add_argument("--position", metavar="X,Y",
+                        help="with --windowed: where the window opens, in pixels")
+    parser.add_argument("--size", default="1366x768", metavar="WIDTHxHEIGHT",
+                        help="with --windowed: the window's size (default 1366x768)")
     return parser
 
 
@@ -119,5 +118,11 @@ def parse_settings(argv: Sequence[str]) -> CounterSettings:
                                     token=arguments.token, site=arguments.site,
                                     language=Language(arguments.lang))
     counter = arguments.counter.strip() if arguments.counter else None
+    try:
+        position = (client_options.window_position(arguments.position)
+                    if arguments.position else None)
+        size = client_options.window_size(arguments.size)
+    except client_options.OptionError as error:
+        raise SettingsError(str(error)) from error
     return CounterSettings(connection=connection, counter=counter or None,
-                           windowed=arguments.windowed)
+                           windowed=arguments.windowed, position=position, size=size)

@@ -23,6 +23,7 @@ from display.board import BoardSettings
 from display.connection import ConnectionSettings
 from display.errors import DisplaySettingsError
 from display.voice import VoiceError, VoiceSettings, parse_voice_settings, read_voice_file
+from server.protocol import client_options
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -48,6 +49,9 @@ class DisplaySettings:
     voice: VoiceSettings | None
     windowed: bool = False
     audio_folder: Path | None = None
+    # Where the window opens (``--position``); None: where the window manager puts it.
+    position: tuple[int, int] | None = None
+    size: tuple[int, int] = (1280, 720)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="site code (default: the site whose display token --token is)")
     parser.add_argument("--zone", help="show only this zone's counters (default: every zone)")
     parser.add_argument("--windowed", action="store_true",
-                        help="run in a 1280x720 window instead of full screen")
+                        help="run in a window (--size, --position) instead of full screen")
+    parser.add_argument("--position", metavar="X,Y",
+                        help="with --windowed: where the window opens, in pixels")
+    parser.add_argument("--size", default="1280x720", metavar="WIDTHxHEIGHT",
+                        help="with --windowed: the window's size (default 1280x720)")
     sound = parser.add_mutually_exclusive_group()
     sound.add_argument("--no-sound", action="store_true", help="no chime and no voice")
     sound.add_argument("--audio-folder", type=Path, metavar="DIR",
@@ -99,9 +107,15 @@ def parse_arguments(argv: Sequence[str]) -> tuple[DisplaySettings, str]:
     board = BoardSettings(zone=arguments.zone, recent_limit=arguments.recent,
                           stale_after_seconds=arguments.stale_after)
     voice = None if arguments.no_sound else _voice_settings(arguments)
+    try:
+        position = (client_options.window_position(arguments.position)
+                    if arguments.position else None)
+        size = client_options.window_size(arguments.size)
+    except client_options.OptionError as error:
+        raise DisplaySettingsError(str(error)) from error
     return DisplaySettings(connection=connection, board=board, voice=voice,
-                           windowed=arguments.windowed,
-                           audio_folder=arguments.audio_folder), arguments.log_level
+                           windowed=arguments.windowed, audio_folder=arguments.audio_folder,
+                           position=position, size=size), arguments.log_level
 
 
 def _voice_settings(arguments: argparse.Namespace) -> VoiceSettings:

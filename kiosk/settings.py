@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from hardware.printer import PaperWidth, PrinterUrlError, parse_printer_url
 from kiosk.errors import SettingsError
 from kiosk.models.texts import Language
+from server.protocol import client_options
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -65,6 +66,7 @@ class KioskSettings:
     language: Language = Language.VIETNAMESE
     full_screen: bool = True
     window_size: tuple[int, int] = (1280, 800)
+    window_position: tuple[int, int] | None = None
     idle_seconds: float = 30.0
     ticket_seconds: float = 10.0
     kiosk_name: str = "kiosk-1"
@@ -98,7 +100,7 @@ class KioskSettings:
             raise SettingsError("poll and refresh intervals must be >= 0")
         if not 1 <= len(self.kiosk_name) <= 56:
             raise SettingsError("--kiosk-name must have 1 to 56 characters")
-        if min(self.window_size) < 200:
+        if min(self.window_size) < client_options.SMALLEST_WINDOW:
             raise SettingsError("--size must be at least 200x200")
 
     def supervisor_settings(self) -> SupervisorSettings:
@@ -134,6 +136,8 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
                         default=Language.VIETNAMESE.value, help="default language (default vi)")
     parser.add_argument("--windowed", action="store_true",
                         help="open a window instead of full screen")
+    parser.add_argument("--position", metavar="X,Y",
+                        help="with --windowed: where the window opens, in pixels")
     parser.add_argument("--size", default="1280x800",
                         help="window size WIDTHxHEIGHT with --windowed (default 1280x800)")
     parser.add_argument("--idle-seconds", type=float, default=30.0,
@@ -165,10 +169,11 @@ def parse_arguments(
     """
     arguments = build_parser(working_directory).parse_args(list(argv))
     try:
-        width_text, _, height_text = arguments.size.lower().partition("x")
-        window_size = (int(width_text), int(height_text))
-    except ValueError as error:
-        raise SettingsError(f"--size {arguments.size!r}: expected WIDTHxHEIGHT") from error
+        window_size = client_options.window_size(arguments.size)
+        position = (client_options.window_position(arguments.position)
+                    if arguments.position else None)
+    except client_options.OptionError as error:
+        raise SettingsError(str(error)) from error
     settings = KioskSettings(
         server_url=arguments.server,
         token=arguments.token or environment.get(TOKEN_VARIABLE, ""),
@@ -178,6 +183,7 @@ def parse_arguments(
         language=Language(arguments.lang),
         full_screen=not arguments.windowed,
         window_size=window_size,
+        window_position=position,
         idle_seconds=arguments.idle_seconds,
         ticket_seconds=arguments.ticket_seconds,
         kiosk_name=arguments.kiosk_name,

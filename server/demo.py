@@ -32,7 +32,14 @@ from urllib.parse import urlsplit
 
 from server.app.serve import RunningServer, start_server
 from server.config.settings import LOCAL_HOST_NAMES, Role, Settings, SiteSettings
-from server.demo_apps import DemoApps, demo_apps, tickets_directory, token_of
+from server.demo_apps import (
+    DemoApps,
+    announcements_directory,
+    demo_apps,
+    has_screen,
+    tickets_directory,
+    token_of,
+)
 from server.protocol.client import ProtocolClient
 
 logger = logging.getLogger(__name__)
@@ -59,8 +66,9 @@ async def run_demo(settings: Settings, database_url: str | None, check: bool = F
     watcher: asyncio.Task[None] | None = None
     try:
         _say(connection_help(settings, running, lan))
+        audio_folder = await _announcements_folder(settings)
         _say("  Stop with Ctrl+C.")
-        apps.start(demo_apps(settings, running))
+        apps.start(demo_apps(settings, running, audio_folder))
         watcher = asyncio.get_running_loop().create_task(apps.watch(), name="demo-watch")
         failure = await wait_for_stop(running)
         if failure is not None:
@@ -72,6 +80,19 @@ async def run_demo(settings: Settings, database_url: str | None, check: bool = F
             watcher.cancel()
         await apps.stop()
         await running.stop()
+
+
+async def _announcements_folder(settings: Settings) -> Path | None:
+    """Where the lobby display writes its announcements when this machine has no speaker
+    (said in the banner), or ``None`` when it has one (or no screen: no display runs)."""
+    from display.voice.outputs import audio_output_available
+
+    if not has_screen() or await asyncio.to_thread(audio_output_available):
+        return None
+    folder = announcements_directory(settings.server.data_dir)
+    _say(f"  announcements: no sound device found; each call is written to {folder}/"
+         "<time>_<number>_counter-<n>.wav")
+    return folder
 
 
 async def _check(settings: Settings, database_url: str | None, lan: str | None) -> int:

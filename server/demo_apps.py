@@ -112,9 +112,23 @@ def tickets_directory(data_dir: Path) -> Path:
     return (data_dir / "tickets").resolve()
 
 
-def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
+# Where the windows go on a 1920x1080 screen without a window manager to place them (else
+# they all open at 0,0 over each other): kiosk, counter terminal and lobby display in three
+# quarters, the demo's terminal in the fourth.
+WINDOW_SIZE = "960x540"
+KIOSK_AT, COUNTER_AT, DISPLAY_AT = "0,0", "960,0", "0,540"
+
+
+def announcements_directory(data_dir: Path) -> Path:
+    """Where the demo's display writes each announcement as a WAV when there is no speaker."""
+    return (data_dir / "announcements").resolve()
+
+
+def demo_apps(settings: Settings, running: RunningServer,
+              audio_folder: Path | None = None) -> list[DemoApp]:
     """The apps the demo starts for the first site: a kiosk, the bus emulator and bridge for
-    counter Q01, that counter's terminal, and a lobby display for the first zone."""
+    counter Q01, that counter's terminal, and a lobby display for the first zone (writing its
+    announcements to ``audio_folder`` when one is given: no speaker here)."""
     site = settings.sites[0]
     kiosk_token = token_of(site, Role.KIOSK) or ""
     counter_token = token_of(site, Role.COUNTER) or ""
@@ -132,7 +146,7 @@ def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
         DemoApp("kiosk", ("kiosk", "--server", running.ws_url, "--token", kiosk_token,
                           "--site", site.code, "--printer",
                           "virtual://" + tickets_directory(settings.server.data_dir).as_posix(),
-                          "--windowed", "--size", "1280x720")),
+                          "--windowed", "--size", WINDOW_SIZE, "--position", KIOSK_AT)),
         # The serial bus with an emulated keypad, LED board and rating pad at counter Q01.
         DemoApp("bus-emulator", ("--listen", f"127.0.0.1:{bus_port}", *label_options),
                 needs_screen=False, module="hardware.serial_bus.emulator", console=True,
@@ -141,9 +155,12 @@ def demo_apps(settings: Settings, running: RunningServer) -> list[DemoApp]:
                            "--site", site.code, "--port", f"socket://127.0.0.1:{bus_port}",
                            "--map", str(device_map)), needs_screen=False),
         DemoApp("counter", ("counter", "--server", running.ws_url, "--token", counter_token,
-                            "--site", site.code, "--counter", "Q01", "--windowed")),
+                            "--site", site.code, "--counter", "Q01", "--windowed",
+                            "--size", WINDOW_SIZE, "--position", COUNTER_AT)),
         DemoApp("display", ("display", "--server", running.ws_url, "--token", display_token,
-                            "--site", site.code, "--zone", site.zones[0].code, "--windowed")),
+                            "--site", site.code, "--zone", site.zones[0].code, "--windowed",
+                            "--size", WINDOW_SIZE, "--position", DISPLAY_AT,
+                            *(("--audio-folder", str(audio_folder)) if audio_folder else ()))),
     ]
 
 

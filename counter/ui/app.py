@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from counter.activity_log import ActivityLog
@@ -17,10 +15,11 @@ from counter.settings import CounterSettings
 from counter.ui.signals import UpdateSignal
 from counter.ui.window import CounterWindow
 from counter.updates import Update
+from display.ui.qt_application import qt_application as shared_qt_application
+from display.ui.qt_application import quit_on_stop_signals
 
 APPLICATION_NAME = "qms-counter"
 """The application's name, its desktop file name and the X11 instance name of its window."""
-_SIGNAL_CHECK_MS = 250
 
 
 def local_now() -> datetime:
@@ -58,30 +57,8 @@ def build_window(settings: CounterSettings, clock: Callable[[], datetime] = loca
 
 
 def qt_application() -> QApplication:
-    """The QApplication, named :data:`APPLICATION_NAME`.
-
-    Made with that name as its ``argv[0]``, so that on X11 the window's class (WM_CLASS) is
-    ``qms-counter`` rather than the script that started Python (``cli.py`` under
-    ``python -m server.cli``); the desktop file name is the Wayland app id.
-    """
-    existing = QApplication.instance()
-    application = existing if isinstance(existing, QApplication) \
-        else QApplication([APPLICATION_NAME])
-    application.setApplicationName(APPLICATION_NAME)
-    application.setDesktopFileName(APPLICATION_NAME)
-    return application
-
-
-def quit_on_stop_signals(application: QApplication) -> QTimer:
-    """Quit the event loop on Ctrl+C (SIGINT) or SIGTERM (the demo stopping its apps), so the
-    connection is closed properly. Python runs signal handlers only between bytecodes: the
-    returned timer (keep it) lets them in while Qt waits."""
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_arguments: application.quit())
-    wakeup = QTimer()
-    wakeup.timeout.connect(lambda: None)
-    wakeup.start(_SIGNAL_CHECK_MS)
-    return wakeup
+    """The QApplication, named :data:`APPLICATION_NAME` (its window class too)."""
+    return shared_qt_application(APPLICATION_NAME)
 
 
 def run(settings: CounterSettings) -> int:
@@ -92,7 +69,9 @@ def run(settings: CounterSettings) -> int:
     wakeup = quit_on_stop_signals(application)
     try:
         if settings.windowed:
-            window.resize(1366, 768)
+            window.resize(*settings.size)
+            if settings.position is not None:
+                window.move(*settings.position)
             window.show()
         else:
             window.showFullScreen()

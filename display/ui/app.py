@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication
 
 from display.board import Board
 from display.settings import DisplaySettings
 from display.ui.board_widget import BoardWidget
 from display.ui.controller import DisplayController
 from display.ui.fonts import load_fonts
+from display.ui.qt_application import qt_application, quit_on_stop_signals
 from display.voice import (
     AnnouncementQueue,
     AnnouncementRenderer,
@@ -26,6 +25,8 @@ from display.voice import (
 __all__ = ["build_display", "run"]
 
 logger = logging.getLogger(__name__)
+
+APPLICATION_NAME = "qms-display"
 
 
 def build_display(settings: DisplaySettings) -> DisplayController:
@@ -57,8 +58,7 @@ def _audio_sink(settings: DisplaySettings, widget: BoardWidget) -> AudioSink:
 
 def run(settings: DisplaySettings) -> int:
     """Show the display until the window is closed, Ctrl+Q, or SIGINT/SIGTERM; exit status."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("qms-display")
+    app = qt_application(APPLICATION_NAME)
     try:
         controller = build_display(settings)
     except VoiceError as error:
@@ -69,21 +69,19 @@ def run(settings: DisplaySettings) -> int:
     QShortcut(QKeySequence(Qt.Key.Key_F11), widget,
               lambda: widget.showNormal() if widget.isFullScreen() else widget.showFullScreen())
     if settings.windowed:
-        widget.resize(1280, 720)
+        widget.resize(*settings.size)
+        if settings.position is not None:
+            widget.move(*settings.position)
         widget.show()
     else:
         widget.setCursor(Qt.CursorShape.BlankCursor)
         widget.showFullScreen()
-    # Python runs signal handlers only between bytecodes: a timer lets them in.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: app.quit())
-    wakeup = QTimer(widget)
-    wakeup.timeout.connect(lambda: None)
-    wakeup.start(250)
+    wakeup = quit_on_stop_signals(app)
     controller.start()
     try:
         status = app.exec()
     finally:
+        wakeup.stop()
         controller.stop()
     logger.info("display stopped")
     return int(status)

@@ -6,7 +6,6 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from hardware.bridge.device_map import DeviceMap, load_device_map
 from hardware.bridge.errors import BridgeSettingsError
@@ -17,6 +16,7 @@ from hardware.serial_bus.protocol import (
     DEFAULT_REPLY_TIMEOUT_SECONDS,
     MAX_BLINK_COUNT,
 )
+from server.protocol import client_options
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -67,14 +67,12 @@ class BridgeSettings:
 
 
 def websocket_url(text: str) -> str:
-    """The protocol endpoint for ``ws://``, ``http://`` or bare ``host:port`` addresses."""
-    candidate = text.strip() if "://" in text else f"ws://{text.strip()}"
-    parts = urlsplit(candidate)
-    scheme = {"ws": "ws", "http": "ws", "wss": "wss", "https": "wss"}.get(parts.scheme.lower())
-    if scheme is None or not parts.hostname:
-        raise BridgeSettingsError(f"--server: not a server address: {text!r}")
-    path = parts.path if parts.path not in ("", "/") else "/ws"
-    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+    """The protocol endpoint for ``text`` (:func:`server.protocol.client_options.websocket_url`);
+    raises :class:`BridgeSettingsError` when no host can be read."""
+    try:
+        return client_options.websocket_url(text)
+    except client_options.OptionError as error:
+        raise BridgeSettingsError(str(error)) from error
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,6 @@ change happens on the GUI thread and nothing there waits for the network or the 
 from __future__ import annotations
 
 import logging
-import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,6 +23,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from display.ui.qt_application import qt_application as shared_qt_application
+from display.ui.qt_application import quit_on_stop_signals
 from hardware.printer import Transport, open_printer
 from kiosk.connection import ClientFactory, ServerConnection, make_client
 from kiosk.controller import KioskController
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 APPLICATION_NAME = "qms-kiosk"
 """The application's name, its desktop file name and the X11 instance name of its window."""
-_SIGNAL_CHECK_MS = 250
 _fonts_loaded = False
 
 
@@ -203,30 +203,8 @@ def build_kiosk(
 
 
 def qt_application() -> QApplication:
-    """The QApplication, named :data:`APPLICATION_NAME`.
-
-    Made with that name as its ``argv[0]``, so that on X11 the window's class (WM_CLASS) is
-    ``qms-kiosk`` rather than the script that started Python (``cli.py`` under
-    ``python -m server.cli``); the desktop file name is the Wayland app id.
-    """
-    existing = QApplication.instance()
-    application = existing if isinstance(existing, QApplication) \
-        else QApplication([APPLICATION_NAME])
-    application.setApplicationName(APPLICATION_NAME)
-    application.setDesktopFileName(APPLICATION_NAME)
-    return application
-
-
-def quit_on_stop_signals(application: QApplication) -> QTimer:
-    """Quit the event loop on Ctrl+C (SIGINT) or SIGTERM (the demo stopping its apps), so the
-    connection and the printer are closed properly. Python runs signal handlers only between
-    bytecodes: the returned timer (keep it) lets them in while Qt waits."""
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_arguments: application.quit())
-    wakeup = QTimer()
-    wakeup.timeout.connect(lambda: None)
-    wakeup.start(_SIGNAL_CHECK_MS)
-    return wakeup
+    """The QApplication, named :data:`APPLICATION_NAME` (its window class too)."""
+    return shared_qt_application(APPLICATION_NAME)
 
 
 def run(settings: KioskSettings, started_at: float) -> int:
@@ -247,6 +225,8 @@ def run(settings: KioskSettings, started_at: float) -> int:
         window.showFullScreen()
     else:
         window.resize(*settings.window_size)
+        if settings.window_position is not None:
+            window.move(*settings.window_position)
         window.show()
     kiosk.start()
     try:

@@ -278,3 +278,37 @@ def test_the_package_metadata_uses_a_licence_expression() -> None:
     requires = project["build-system"]["requires"]
     assert any(re.fullmatch(r"setuptools>=(\d+)", item) and int(item.split(">=")[1]) >= 77
                for item in requires), requires
+
+
+async def test_the_demo_windows_tile_a_full_hd_screen(tmp_path: Path) -> None:
+    """Without a window manager the windows would all open at 0,0 over each other: the demo
+    gives each a quarter of a 1920x1080 screen (the terminal keeps the fourth)."""
+    from counter.settings import parse_settings as counter_settings
+    from display.settings import parse_arguments as display_arguments
+    from kiosk.settings import parse_arguments as kiosk_arguments
+    from server.app.serve import start_server
+    from server.config import load_settings
+    from server.demo_apps import demo_apps
+
+    settings = load_settings(None)
+    running = await start_server(settings, host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        apps = {app.name: app.arguments[1:] for app in demo_apps(settings, running)}
+    finally:
+        await running.stop()
+    kiosk, _ = kiosk_arguments(apps["kiosk"], {}, tmp_path)
+    counter = counter_settings(apps["counter"])
+    display, _ = display_arguments(apps["display"])
+    placed = [(kiosk.window_position, kiosk.window_size), (counter.position, counter.size),
+              (display.position, display.size)]
+    rectangles = []
+    for position, size in placed:
+        assert position is not None
+        rectangles.append((*position, *size))
+    for x, y, width, height in rectangles:
+        assert min(x, y) >= 0 and x + width <= 1920 and y + height <= 1080
+    for index, (x, y, width, height) in enumerate(rectangles):
+        for other_x, other_y, other_width, other_height in rectangles[index + 1:]:
+            assert (x + width <= other_x or other_x + other_width <= x
+                    or y + height <= other_y or other_y + other_height <= y)
