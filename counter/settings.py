@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import InitVar, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 from counter.errors import SettingsError
@@ -28,8 +28,7 @@ class ConnectionSettings:
     """Where and how the counter connects.
 
     ``reconnect_min_seconds`` / ``reconnect_max_seconds``: the back-off range (jittered,
-    doubling; the same names in every app). ``reconnect_delays``, the former list of waits, is
-    still accepted: its first and last entries become the range. ``request_timeout_seconds``:
+    doubling; the same names in every app). ``request_timeout_seconds``:
     a request unanswered this long counts as a lost connection (the request is then reported
     interrupted, never sent again).
 
@@ -44,12 +43,8 @@ class ConnectionSettings:
     reconnect_max_seconds: float = 5.0
     open_timeout: float = 10.0
     request_timeout_seconds: float = 10.0
-    reconnect_delays: InitVar[tuple[float, ...] | None] = None
 
-    def __post_init__(self, reconnect_delays: tuple[float, ...] | None) -> None:
-        if reconnect_delays:
-            object.__setattr__(self, "reconnect_min_seconds", reconnect_delays[0])
-            object.__setattr__(self, "reconnect_max_seconds", max(reconnect_delays))
+    def __post_init__(self) -> None:
         if not self.token:
             raise SettingsError(MISSING_TOKEN)
 

@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import InitVar, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from display.board import ConnectionStatus
@@ -68,8 +68,7 @@ class ConnectionSettings:
     ``site`` may be None: the server finds the site from a device token.
     ``request_timeout_seconds`` bounds the wait for the hello and snapshot replies.
     ``reconnect_min_seconds`` / ``reconnect_max_seconds``: the back-off range (jittered,
-    doubling; the same names in every app). ``reconnect_initial_seconds`` is the former name
-    of ``reconnect_min_seconds``, still accepted.
+    doubling; the same names in every app).
     """
 
     url: str
@@ -83,11 +82,8 @@ class ConnectionSettings:
     reconnect_min_seconds: float = 0.5
     reconnect_max_seconds: float = 10.0
     replay_announce_seconds: float = 60.0
-    reconnect_initial_seconds: InitVar[float | None] = None
 
-    def __post_init__(self, reconnect_initial_seconds: float | None) -> None:
-        if reconnect_initial_seconds is not None:
-            object.__setattr__(self, "reconnect_min_seconds", reconnect_initial_seconds)
+    def __post_init__(self) -> None:
         if not self.url.startswith(("ws://", "wss://")):
             raise DisplaySettingsError(f"server URL must start with ws:// or wss://: {self.url}")
         if not self.token.strip():

@@ -195,7 +195,3 @@ def test_the_back_off_options_have_one_name_in_every_app(access: Any) -> None:
     supervised = settings.supervisor_settings()
     assert (supervised.reconnect_min_seconds, supervised.reconnect_max_seconds) == (0.1, 2.0)
     assert supervised.resume  # the missed events tell whether an interrupted action applied
-    # The former list of waits is still understood: its first and last become the range.
-    former = ConnectionSettings("ws://127.0.0.1:1/ws", access.counter_token, access.site,
-                                reconnect_delays=(0.05, 0.5, 1.0))
-    assert (former.reconnect_min_seconds, former.reconnect_max_seconds) == (0.05, 1.0)

@@ -30,7 +30,7 @@ WAIT_SECONDS = 30.0
 def window(qtbot: QtBot, live_server: Any, access: Any) -> Iterator[CounterWindow]:
     """A counter window for counter 1, connected to the live server and shown."""
     settings = CounterSettings(ConnectionSettings(live_server.ws_url, access.counter_token,
-                                                  access.site, reconnect_delays=(0.05,)),
+                                                  access.site, reconnect_min_seconds=0.05),
                                counter="1", windowed=True)
     built, connection = build_window(settings)
     qtbot.addWidget(built)

@@ -39,7 +39,7 @@ def output(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_window(qtbot: QtBot, demo_server: Any, demo_clock: Any) -> Iterator[CounterWindow]:
     settings = CounterSettings(ConnectionSettings(demo_server.ws_url, "demo-counter-token-0001",
-                                                  "hcc-tinh", reconnect_delays=(0.05,)),
+                                                  "hcc-tinh", reconnect_min_seconds=0.05),
                                counter="Q01", windowed=True)
     # The window counts waits on the server's hand-moved clock: the pictures show a morning.
     window, connection = build_window(settings, clock=demo_clock)

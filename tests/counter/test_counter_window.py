@@ -45,7 +45,7 @@ def open_window(qtbot: QtBot, access: Any) -> Iterator[OpenWindow]:
 
     def opening(url: str) -> CounterWindow:
         settings = CounterSettings(ConnectionSettings(url, access.counter_token, access.site,
-                                                      reconnect_delays=(0.05,)), counter="1",
+                                                      reconnect_min_seconds=0.05), counter="1",
                                    windowed=True)
         window, connection = build_window(settings)
         connections.append(connection)

@@ -62,7 +62,7 @@ def bridge(live_server: Any, emulator: tuple[DeviceEmulator, str],
 def shown_window(qtbot: QtBot, url: str, access: Any) -> Iterator[CounterWindow]:
     """Counter 1's window on the server at ``url``, shown; its connection stopped after."""
     settings = CounterSettings(ConnectionSettings(url, access.counter_token, access.site,
-                                                  reconnect_delays=(0.05,)),
+                                                  reconnect_min_seconds=0.05),
                                counter="1", windowed=True)
     shown, connection = build_window(settings)
     qtbot.addWidget(shown)

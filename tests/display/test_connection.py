@@ -216,6 +216,3 @@ def test_the_back_off_options_have_one_name_in_every_app() -> None:
     assert (supervised.reconnect_min_seconds, supervised.reconnect_max_seconds,
             supervised.request_timeout_seconds) == (0.1, 2.0, 3.0)
     assert supervised.resume  # a display follows events: it resumes after the last applied
-    # The former name of the minimum is still understood.
-    former = ConnectionSettings("ws://x/ws", DISPLAY_TOKEN, SITE, reconnect_initial_seconds=0.2)
-    assert former.reconnect_min_seconds == 0.2

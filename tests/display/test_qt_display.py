@@ -105,7 +105,7 @@ def open_display(qtbot: QtBot, server_thread: ServerThread,
         widget = BoardWidget(board, clock=clock)
         qtbot.addWidget(widget)
         connection = ConnectionSettings(url or server_thread.ws_url, token, site,
-                                        reconnect_initial_seconds=0.05,
+                                        reconnect_min_seconds=0.05,
                                         reconnect_max_seconds=0.2, **options)
         controller = DisplayController(connection, board, widget, announcer, clock=clock)
         display = Display(board, widget, controller)
