@@ -141,9 +141,10 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         server = replace(server, host=arguments.host)
     if arguments.port is not None:
         server = replace(server, port=arguments.port)
-    if server.host in WILDCARD_HOSTS and urlsplit(server.public_url).hostname in LOCAL_HOST_NAMES:
+    if (arguments.command == "server" and server.host in WILDCARD_HOSTS
+            and urlsplit(server.public_url).hostname in LOCAL_HOST_NAMES):
         # Reachable from the hall's network, but the tickets' QR codes would point phones at
-        # the machine itself.
+        # the machine itself. (The demo names this machine's LAN address itself.)
         raise ConfigError("server.public_url", f"is required when serving on {server.host} "
                                                "(tickets' QR codes need an address phones "
                                                "can reach)")

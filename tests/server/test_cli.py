@@ -157,3 +157,15 @@ def test_an_app_gets_its_own_options_untouched(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "counter.main", types.SimpleNamespace(main=fake_main))
     assert main(["counter", "--server", "ws://x/ws", "--counter", "Q01"]) == 0
     assert seen == [["--server", "ws://x/ws", "--counter", "Q01"]]
+
+
+async def test_the_demo_may_listen_on_every_interface(tmp_path: Path) -> None:
+    # The demo names this computer's LAN address in the QR codes itself, so --host 0.0.0.0
+    # needs no public_url (a server does: tests/server/config/test_loader.py).
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "demo", "--check", "--host", "0.0.0.0",
+        "--port", "0", "--data-dir", str(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, output.decode()
+    assert "answered 200" in output.decode()
