@@ -6,8 +6,10 @@ few lines), then the cut: ``GS V 66 0`` ("feed to the cutting position and cut p
 ``GS V`` feeds exactly the distance between print head and cutter, so the cut never crosses
 the footer.
 
-Raster printing is used because printers' code pages do not cover Vietnamese reliably; the
-raster always works (see the design guide's "Facts checked").
+Raster printing is used because printers' code pages do not cover Vietnamese reliably:
+python-escpos's "magic" encoding picks TCVN-3 pages only on some Epson profiles, CP1258 fails
+for precomposed letters, cheap 58 mm profiles print ``?``, and the page that holds Vietnamese
+differs by vendor. The raster (``GS v 0``) always works.
 
 The ``GS v 0`` blocks are python-escpos's ``image(impl="bitImageRaster")`` on a ``Dummy``
 printer. For a mode "1" image (every ticket) the same bytes are packed directly: Pillow's

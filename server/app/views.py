@@ -1,4 +1,4 @@
-"""Domain values -> wire objects (PROTOCOL.md "Objects"), with names from the configuration.
+"""Domain values -> wire objects (docs/protocol.md "Objects"), with names from the configuration.
 
 Times go out as ISO 8601 in the site's time zone (``2026-11-22T08:15:02+07:00``).
 """

@@ -41,7 +41,7 @@ RequestId = Annotated[int, Field(ge=0, le=2**53)] | Annotated[str, Field(max_len
 
 
 class ErrorCode(StrEnum):
-    """Reply error codes (PROTOCOL.md); ``gap`` answers a ``resume`` that cannot be served."""
+    """Reply error codes (docs/protocol.md); ``gap`` answers a ``resume`` that cannot be served."""
 
     BAD_REQUEST = "bad_request"
     UNAUTHORIZED = "unauthorized"
