@@ -160,10 +160,12 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 
 def _refuse_published_secrets(settings: Settings) -> None:
-    """Refuse the demo configuration's secret and tokens on a server others can reach.
+    """Refuse the demo configuration's secret, tokens and password hashes on a server others
+    can reach.
 
-    They are printed in the README and the demo file: anyone could issue, rate or act as
-    the bridge with them. On 127.0.0.1 only (trying a copy of the demo file) they are let be.
+    They are printed in the README and the demo file: anyone could issue, rate, act as the
+    bridge or sign in with them. On 127.0.0.1 only (trying a copy of the demo file) they are
+    let be.
     """
     if settings.server.host in LOOPBACK_HOSTS:
         return
@@ -176,12 +178,22 @@ def _refuse_published_secrets(settings: Settings) -> None:
     found += [(f"sites[{site_index}].tokens[{index}].token", token.token)
               for site_index, site in enumerate(settings.sites)
               for index, token in enumerate(site.tokens)]
+    # Officers' and managers' demo passwords (demo1234) are published as much as the tokens.
+    published |= {item.password_hash for site in demo.sites for item in site.officers}
+    published |= {item.password_hash for item in demo.accounts}
+    found += [(f"sites[{site_index}].officers[{index}].password_hash", item.password_hash)
+              for site_index, site in enumerate(settings.sites)
+              for index, item in enumerate(site.officers)]
+    found += [(f"accounts[{index}].password_hash", item.password_hash)
+              for index, item in enumerate(settings.accounts)]
     for key, value in found:
         if value in published:
+            remedy = ("set a new password (qms hash-password)" if key.endswith("password_hash")
+                      else "make a new one (python -c \"import secrets; "
+                           "print(secrets.token_urlsafe(24))\")")
             raise ConfigError(key, f"is the demo's published value, which anyone can read; "
-                                   f"make a new one (python -c \"import secrets; "
-                                   f"print(secrets.token_urlsafe(24))\"), or listen on "
-                                   f"127.0.0.1 only (not {settings.server.host!r})")
+                                   f"{remedy}, or listen on 127.0.0.1 only (not "
+                                   f"{settings.server.host!r})")
 
 
 async def _serve(settings: Settings, database_url: str | None) -> int:

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.config.settings import (
+    AccountRole,
+    AccountSettings,
     CallOrder,
     CounterSettings,
     FieldSettings,
@@ -237,10 +239,13 @@ def parse_settings(data: dict[str, Any]) -> Settings:
     server_table = root.table("server") or _Table({}, "server")
     server = _parse_server(server_table)
     sites = root.each("sites", _parse_site, required=True)
-    root.finish()
     if not sites:
         raise ConfigError("sites", "at least one site is required")
     _unique([(f"{key}.code", site.code) for site, key in sites])
+    site_codes = {site.code for site, _ in sites}
+    accounts = root.each("accounts", lambda item: _parse_account(item, site_codes))
+    _unique([(f"{key}.user", item.user) for item, key in accounts], what="user")
+    root.finish()
     # A token names one role at one site; the same string twice would make it ambiguous.
     tokens = [(f"server.admin_tokens[{index}]", token)
               for index, token in enumerate(server.admin_tokens)]
@@ -248,7 +253,8 @@ def parse_settings(data: dict[str, Any]) -> Settings:
         tokens.extend((f"{key}.tokens[{index}].token", item.token)
                       for index, item in enumerate(site.tokens))
     _unique(tokens, what="token")
-    return Settings(server=server, sites=tuple(site for site, _ in sites))
+    return Settings(server=server, sites=tuple(site for site, _ in sites),
+                    accounts=tuple(item for item, _ in accounts))
 
 
 def ensure_secret(settings: Settings, data_dir: Path) -> Settings:
@@ -437,6 +443,8 @@ def _parse_site(table: _Table) -> SiteSettings:
         rating_scale=tuple(sorted(rating_scale, key=lambda item: -item.score)),
         rating_window_seconds=table.integer("rating_window_seconds", 30, minimum=1),
         kiosk_rating=table.boolean("kiosk_rating", False),
+        target_wait_minutes=table.number("target_wait_minutes", 30.0),
+        pause_alert_minutes=table.number("pause_alert_minutes", 15.0),
         requeue_no_show=table.boolean("requeue_no_show", True),
         issue_hours=_parse_hours(table.key("issue_hours"), hours_text) if hours_text else None,
         address=table.text("address", ""),
@@ -514,6 +522,8 @@ def _parse_service(table: _Table, fields: set[str]) -> tuple[ServiceSettings, Nu
         number_group=group_code,
         expected_minutes=table.number("expected_minutes", 10.0),
         daily_limit=table.optional_integer("daily_limit", minimum=1),
+        target_wait_minutes=(table.number("target_wait_minutes", 30.0)
+                             if "target_wait_minutes" in table.data else None),
     )
     table.finish()
     return service, implicit
@@ -595,8 +605,7 @@ def _parse_counter(table: _Table, services: set[str], zones: set[str]) -> Counte
     return counter
 
 
-def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
-    user = table.code("user")
+def _password_hash(table: _Table) -> str:
     password_hash = table.text("password_hash", hidden=True)
     if not password_hash.startswith("scrypt$"):
         raise ConfigError(table.key("password_hash"),
@@ -604,6 +613,12 @@ def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
     if not _PASSWORD_HASH.match(password_hash):
         raise ConfigError(table.key("password_hash"),
                           "is not a complete hash; copy the whole output of 'qms hash-password'")
+    return password_hash
+
+
+def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
+    user = table.code("user")
+    password_hash = _password_hash(table)
     allowed = table.texts("counters")
     for index, counter in enumerate(allowed):
         if counter not in counters:
@@ -613,6 +628,29 @@ def _parse_officer(table: _Table, counters: set[str]) -> OfficerSettings:
     officer = OfficerSettings(user, table.text("full_name"), password_hash, allowed)
     table.finish()
     return officer
+
+
+def _parse_account(table: _Table, sites: set[str]) -> AccountSettings:
+    user = table.code("user")
+    password_hash = _password_hash(table)
+    role_text = table.text("role")
+    try:
+        role = AccountRole(role_text)
+    except ValueError as error:
+        raise ConfigError(table.key("role"), f"must be manager or province, got "
+                                             f"{role_text!r}") from error
+    allowed = table.texts("sites")
+    if role is AccountRole.MANAGER and not allowed:
+        raise ConfigError(table.key("sites"), "a manager must list the sites they manage")
+    if role is AccountRole.PROVINCE and allowed:
+        raise ConfigError(table.key("sites"), "a province account sees every site: list none")
+    for index, site in enumerate(allowed):
+        if site not in sites:
+            raise ConfigError(f"{table.key('sites')}[{index}]", f"no site {site!r}")
+    _unique([(f"{table.key('sites')}[{index}]", site) for index, site in enumerate(allowed)])
+    account = AccountSettings(user, table.text("full_name"), password_hash, role, allowed)
+    table.finish()
+    return account
 
 
 def _parse_token(table: _Table, counters: set[str]) -> TokenSettings:

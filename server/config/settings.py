@@ -111,6 +111,8 @@ class ServiceSettings:
     number_group: str
     expected_minutes: float
     daily_limit: int | None = None
+    # The longest a citizen should wait for this service (None: the site's default).
+    target_wait_minutes: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +210,10 @@ class SiteSettings:
     rating_window_seconds: int = 30
     # Whether a kiosk may record ratings (a rating screen at the exit, within the window).
     kiosk_rating: bool = False
+    # Managers' targets and alerts: the longest wait a service should have (each service may
+    # set its own), and how long a counter may stay paused before the dashboard says so.
+    target_wait_minutes: float = 30.0
+    pause_alert_minutes: float = 15.0
     requeue_no_show: bool = True
     issue_hours: tuple[time, time] | None = None
     address: str = ""
@@ -246,6 +252,14 @@ class SiteSettings:
 
     def rating_label(self, score: int) -> RatingLabel | None:
         return next((item for item in self.rating_scale if item.score == score), None)
+
+    def target_wait_minutes_of(self, service: str) -> float:
+        """The longest ``service`` should make a citizen wait: its own target, else the
+        site's."""
+        settings = self.service(service)
+        if settings is not None and settings.target_wait_minutes is not None:
+            return settings.target_wait_minutes
+        return self.target_wait_minutes
 
     def counters_serving(self, service: str) -> tuple[CounterSettings, ...]:
         """Counters whose list includes ``service``, in configuration order."""
@@ -291,12 +305,38 @@ class ServerSettings:
         return f"sqlite:///{(self.data_dir / 'qms.sqlite3').resolve()}"
 
 
+class AccountRole(StrEnum):
+    """What a web account may do: ``manager`` sees the reports and dashboard of its sites,
+    ``province`` those of every site of the deployment."""
+
+    MANAGER = "manager"
+    PROVINCE = "province"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """A person who signs in to the web pages (managers); ``sites`` for a ``manager``."""
+
+    user: str
+    full_name: str
+    password_hash: str = field(repr=False)
+    role: AccountRole
+    sites: tuple[str, ...] = ()
+
+    def may_see(self, site: str) -> bool:
+        return self.role is AccountRole.PROVINCE or site in self.sites
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The whole deployment: server settings and its sites."""
+    """The whole deployment: server settings, its sites and its web accounts."""
 
     server: ServerSettings
     sites: tuple[SiteSettings, ...]
+    accounts: tuple[AccountSettings, ...] = ()
+
+    def account(self, user: str) -> AccountSettings | None:
+        return next((item for item in self.accounts if item.user == user), None)
 
     def site(self, code: str) -> SiteSettings | None:
         for site in self.sites:

@@ -63,6 +63,10 @@ def test_a_server_without_a_configuration_refuses_to_start(
         (lambda text: text.replace('secret = "Zl-4', 'secret = "own-secret-Zl-4')
          .replace('admin_tokens = ["demo-admin-token-0001"]', "admin_tokens = []"),
          "sites[0].tokens[0].token"),
+        (lambda text: text.replace('secret = "Zl-4', 'secret = "own-secret-Zl-4')
+         .replace('admin_tokens = ["demo-admin-token-0001"]', "admin_tokens = []")
+         .replace('token = "demo-', 'token = "own-'),
+         "sites[0].officers[0].password_hash"),
     ],
 )
 def test_the_demos_published_secrets_are_refused_off_loopback(

@@ -286,6 +286,27 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
         counters=["Q1"]), "sites[0].tokens[0].counters", ("only a bridge token",)),
     ("kiosk rating as text", lambda data: site(data).update(kiosk_rating="yes"),
      "sites[0].kiosk_rating", ("must be",)),
+    # Targets and web accounts.
+    ("a target wait of zero", lambda data: site(data)["services"][0].update(
+        target_wait_minutes=0), "sites[0].services[0].target_wait_minutes", ("more than 0",)),
+    ("a site target as text", lambda data: site(data).update(target_wait_minutes="nửa giờ"),
+     "sites[0].target_wait_minutes", ("must be",)),
+    ("an account of an unknown role", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": HASH, "role": "boss"}]),
+     "accounts[0].role", ("manager or province",)),
+    ("a manager of no site", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": HASH, "role": "manager"}]),
+     "accounts[0].sites", ("must list the sites",)),
+    ("a manager of an unknown site", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": HASH, "role": "manager",
+         "sites": ["nowhere"]}]), "accounts[0].sites[0]", ("no site 'nowhere'",)),
+    ("a province account listing sites", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": HASH, "role": "province",
+         "sites": ["tinh"]}]), "accounts[0].sites", ("list none",)),
+    ("an account named twice", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": HASH, "role": "province"},
+        {"user": "a", "full_name": "B", "password_hash": HASH, "role": "province"}]),
+     "accounts[1].user", ("appears twice",)),
     # Addresses.
     ("wildcard host without a public url", lambda data: data["server"].update(host="0.0.0.0"),
      "server.public_url", ("is required when host is '0.0.0.0'", "QR", "phones can reach")),
@@ -300,6 +321,9 @@ SECRET_CASES: list[tuple[str, Change, str, str, tuple[str, ...]]] = [
     ("plain-text password", lambda data: site(data)["officers"][0].update(
         password_hash="matkhau123"), "sites[0].officers[0].password_hash", "matkhau123",
      ("plain password", "qms hash-password")),
+    ("a manager's plain-text password", lambda data: data.update(accounts=[
+        {"user": "a", "full_name": "A", "password_hash": "matkhau123", "role": "province"}]),
+     "accounts[0].password_hash", "matkhau123", ("plain password",)),
     ("truncated hash", lambda data: site(data)["officers"][0].update(
         password_hash=HASH[:30]), "sites[0].officers[0].password_hash", HASH[:30],
      ("not a complete hash",)),
@@ -509,3 +533,22 @@ def test_ensure_secret_in_a_read_only_place(tmp_path: Path, without_secret: Sett
     finally:
         tmp_path.chmod(0o700)
     assert caught.value.key == "server.data_dir"
+
+
+def test_targets_and_accounts_load() -> None:
+    data = copy.deepcopy(BASE)
+    site(data)["services"][0]["target_wait_minutes"] = 12
+    site(data)["target_wait_minutes"] = 45
+    data["accounts"] = [{"user": "gd", "full_name": "Giám đốc", "password_hash": HASH,
+                         "role": "manager", "sites": [site(data)["code"]]},
+                        {"user": "tinh", "full_name": "Tỉnh", "password_hash": HASH,
+                         "role": "province"}]
+    settings = parse_settings(data)
+    loaded = settings.sites[0]
+    first, second = loaded.services[0].code, loaded.services[1].code
+    assert (loaded.target_wait_minutes_of(first), loaded.target_wait_minutes_of(second)) == (
+        12, 45)
+    manager, province = settings.accounts
+    assert manager.may_see(loaded.code) and not manager.may_see("elsewhere")
+    assert province.may_see("elsewhere")
+    assert settings.account("tinh") is province and settings.account("nobody") is None
