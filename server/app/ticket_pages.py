@@ -9,12 +9,10 @@ answered 400 (or 403, 413) with a plain message; nothing is changed by it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from urllib.parse import parse_qs, urlsplit
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -25,22 +23,13 @@ from server.domain.errors import DomainError
 from server.domain.model import RatingSource
 from server.security import rating_key, tokens_equal
 from server.store.database import StoreError
+from server.web.forms import FormRefused, read_form
 
 logger = logging.getLogger(__name__)
 
 # A rating form is a score and a key: anything much longer is not ours.
 RATE_BODY_LIMIT = 1024
-BODY_TIMEOUT_SECONDS = 10.0
 _SCORE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() takes "²" and "٣"
-
-
-class _BadForm(Exception):
-    """A rating form refused before it reached the rules."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
 
 
 def ticket_routes(service: QueueService) -> list[Route]:
@@ -56,15 +45,17 @@ def ticket_routes(service: QueueService) -> list[Route]:
         runtime, ticket = found
         key: str | None = None
         try:
-            key, score_text = await _read_form(request, service.server.public_url)
+            form = await read_form(request, service.server.public_url, RATE_BODY_LIMIT)
+            key, score_text = form.get("k", ""), form.get("score", "")
             if not tokens_equal(key, rating_key(service.server.secret, ticket.id)):
                 key = None
-                raise _BadForm(403, "Quét mã QR trên phiếu để đánh giá. / Scan the QR code "
-                                    "on your ticket to rate.")
+                raise FormRefused(403, "Quét mã QR trên phiếu để đánh giá. / Scan the QR code "
+                                       "on your ticket to rate.")
             if not _SCORE.fullmatch(score_text):
-                raise _BadForm(400, "Vui lòng chọn một mức đánh giá. / Please choose a rating.")
+                raise FormRefused(400, "Vui lòng chọn một mức đánh giá. / Please choose a "
+                                       "rating.")
             await runtime.execute(Rate(ticket.id, int(score_text), RatingSource.WEB))
-        except _BadForm as refused:
+        except FormRefused as refused:
             logger.info("rating form for %s from %s refused: %s", ticket.number,
                         request.client.host if request.client else "?", refused.message)
             return _status_response(request, refused.message, refused.status_code, key)
@@ -101,57 +92,3 @@ def ticket_routes(service: QueueService) -> list[Route]:
 
     return [Route("/t/{track}", ticket_status),
             Route("/t/{track}/rate", rate_ticket, methods=["POST"])]
-
-
-async def _read_form(request: Request, public_url: str) -> tuple[str, str]:
-    """The key and the score text of a rating form from one of our own pages; raises
-    :class:`_BadForm` for anything else."""
-    if not _same_origin(request, public_url):
-        raise _BadForm(403, "Đánh giá chỉ được gửi từ trang của trung tâm. / "
-                            "Ratings are accepted only from the centre's own page.")
-    body = await _limited_body(request)
-    try:
-        form = parse_qs(body.decode("utf-8"), max_num_fields=8)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise _BadForm(400, "Biểu mẫu không hợp lệ. / The form could not be read.") from error
-    return form.get("k", [""])[0], form.get("score", [""])[0]
-
-
-async def _limited_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > RATE_BODY_LIMIT:
-        raise _BadForm(413, "Biểu mẫu quá lớn. / The form is too large.")
-    body = bytearray()
-    try:
-        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
-            async for chunk in request.stream():
-                body.extend(chunk)
-                if len(body) > RATE_BODY_LIMIT:
-                    raise _BadForm(413, "Biểu mẫu quá lớn. / The form is too large.")
-    except TimeoutError as error:
-        raise _BadForm(400, "Biểu mẫu gửi quá chậm. / The form came too slowly.") from error
-    except ClientDisconnect as error:
-        raise _BadForm(400, "Kết nối bị ngắt. / The connection was closed.") from error
-    return bytes(body)
-
-
-def _same_origin(request: Request, public_url: str) -> bool:
-    """Whether the browser says the form was posted from one of our own pages.
-
-    A browser sends ``Origin`` with every form post (``null`` from a sandboxed or local
-    page, which is foreign too) and ``Sec-Fetch-Site``; a client that is not a browser sends
-    neither, and is let through to the key check."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    host = request.headers.get("host", "")
-    ours = {f"{request.url.scheme}://{host}".lower(), _origin_of(public_url)}
-    return origin.lower() in ours
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
