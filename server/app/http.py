@@ -34,6 +34,8 @@ from server.app.security_headers import with_security_headers
 from server.app.session import Session
 from server.app.ticket_pages import ticket_routes
 from server.app.voice_routes import voice_routes
+from server.web.auth import auth_routes
+from server.web.manage import manage_routes
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,8 @@ def _pages(service: QueueService, database: str) -> Starlette:
         Mount("/static", app=StaticFiles(directory=static, check_dir=False)),
         *ticket_routes(service),
         *voice_routes(),
+        *auth_routes(service),
+        *manage_routes(service),
     ])
 
 

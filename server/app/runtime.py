@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.app.audience import public_event_data
 from server.app.throttle import SignInThrottle
-from server.config.settings import ServerSettings, SiteSettings
+from server.config.settings import AccountSettings, ServerSettings, SiteSettings
 from server.domain import rules
 from server.domain.commands import Command
 from server.domain.model import EventName, SiteState, Ticket
@@ -40,6 +40,7 @@ from server.store.database import StoreError, checkpoint, writer_recipe
 from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
 from server.store.writer import WriterProcess
+from server.web.sessions import SessionKeeper
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,9 @@ class SiteRuntime:
         self.tracks: dict[str, str] = {
             track_code(server.secret, ticket_id): ticket_id for ticket_id in state.tickets}
         self.recent: deque[StoredEvent] = deque(maxlen=RECENT_EVENTS_KEPT)
+        # Devices whose reporting connection has gone, and since when (the dashboard's
+        # "silent" devices: devices report on change, so silence shows in their connection).
+        self.silent_since: dict[str, datetime] = {}
 
     async def execute(self, command: Command) -> rules.Outcome:
         """Apply ``command``; returns its outcome once committed and its events published.
@@ -328,9 +332,13 @@ class QueueService:
         sites: Iterable[SiteSettings],
         repository: Repository,
         clock: Clock,
+        accounts: Iterable[AccountSettings] = (),
     ) -> None:
         self.server = server
         self.site_settings = {site.code: site for site in sites}
+        # The managers who sign in to the web pages, and their signed sessions.
+        self.accounts = {account.user: account for account in accounts}
+        self.web_sessions = SessionKeeper(server.secret, clock)
         self.repository = repository
         self.clock = clock
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)

@@ -2,8 +2,9 @@
 
 Every page is served whole by this server (no outside script, style, font or image), so the
 Content-Security-Policy allows only the server itself: an injected script or a page framing
-ours elsewhere gets nothing. ``Referrer-Policy: no-referrer`` keeps a ticket's link (whose
-query holds its rating key) out of any other site's logs.
+ours elsewhere gets nothing. ``Referrer-Policy: same-origin`` keeps a ticket's link (whose
+query holds its rating key) out of any other site's logs; ``no-referrer`` would too, but then
+browsers send ``Origin: null`` with our own forms, and the forms' origin check needs it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
 )
 
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]

@@ -117,7 +117,8 @@ async def start_server(
     listener.bind((bind_host, server_settings.port if port is None else port))
     server_settings = replace(server_settings, public_url=effective_public_url(
         server_settings.public_url, listener.getsockname()[1]))
-    service = QueueService(server_settings, settings.sites, Repository(engines), clock)
+    service = QueueService(server_settings, settings.sites, Repository(engines), clock,
+                           settings.accounts)
     try:
         await service.start()
     except BaseException:

@@ -65,7 +65,7 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "device_status": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
     "queue": _COUNTER_SIDE,
     "counter_stats": _COUNTER_SIDE,
-    "devices": _COUNTER_SIDE,
+    "devices": _COUNTER_SIDE | {Role.MANAGER},
     **{name: _COUNTER_SIDE for name in (
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
@@ -125,6 +125,8 @@ class Session:
         self.allowed_counters: frozenset[str] | None = None
         # A display or kiosk: sees only what the hall shows (server.app.audience).
         self.public = False
+        # The sites whose events a manager's page receives (the first is ``runtime``).
+        self.watched: list[SiteRuntime] = []
         self.bad_frames = 0
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
@@ -233,9 +235,15 @@ class Session:
 
     async def detach(self) -> None:
         """The connection is gone: stop receiving events and writing, release its backlog."""
+        for other in self.watched[1:]:  # a province page's other sites
+            other.subscribers.discard(self)
+            other.connections -= 1
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
             self.runtime.connections -= 1
+            gone = self.runtime.clock()
+            for device in self.devices:
+                self.runtime.silent_since[device] = gone
         self.closing = True
         for timer in self._timers:
             timer.cancel()
@@ -323,6 +331,9 @@ class Session:
             await self._refuse(CLOSE_POLICY, "protocol version")
             return
         role = Role(request.role)
+        if role is Role.MANAGER:
+            await self._manager_hello(request)
+            return
         runtime = (self.service.sites.get(request.site) if request.site is not None
                    else self._site_of_token(role, request.token))
         granted = None if runtime is None else self._grant(runtime.settings, role, request.token)
@@ -364,6 +375,42 @@ class Session:
                 if error.code is not ErrorCode.GAP:
                     raise
                 result["gap"] = True
+        self._reply(request.id, result)
+
+    async def _manager_hello(self, request: wire.Hello) -> None:
+        """A manager's page: its socket ticket names a signed-in account; it watches one site
+        it may see (``site``) or every site it may see (the province view), read-only."""
+        user = self.service.web_sessions.socket_user(request.token)
+        account = self.service.accounts.get(user) if user is not None else None
+        watched = [runtime for code, runtime in self.service.sites.items()
+                   if account is not None and account.may_see(code)
+                   and request.site in (None, code)]
+        if account is None or not watched:
+            self._error(request.id, ErrorCode.UNAUTHORIZED,
+                        "field 'token': not a valid ticket of a signed-in manager for this "
+                        "site; reload the page")
+            await self._refuse(CLOSE_POLICY, "bad ticket")
+            return
+        self.role = Role.MANAGER
+        self.runtime = watched[0]
+        self.watched = watched
+        self.user = account.user
+        self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
+        for runtime in watched:
+            runtime.connections += 1
+            if self.subscribe != ():
+                runtime.subscribers.add(self)
+        result: dict[str, Any] = {
+            "protocol": wire.PROTOCOL_VERSION,
+            "server": {"name": SERVER_NAME, "version": __version__},
+            "role": Role.MANAGER.value,
+            "sites": [runtime.settings.code for runtime in watched],
+            # Several sites number their events apart: no one ``seq`` (0) for the province.
+            "seq": 0,
+        }
+        if request.site is not None:
+            result.update(site=self.runtime.settings.code, seq=self.runtime.committed.seq,
+                          state=self._state(self.runtime.committed))
         self._reply(request.id, result)
 
     def _site_of_token(self, role: Role, token: str) -> SiteRuntime | None:
@@ -616,6 +663,7 @@ class Session:
         outcome = await self.runtime.execute(commands.ReportDevice(
             request.device, DeviceKind(request.kind), DeviceCondition(request.status),
             self.role.value, request.message, request.counter))
+        self.runtime.silent_since.pop(request.device, None)
         assert isinstance(outcome.result, DeviceReport)
         return {"device": self.runtime.views.device(outcome.result)}
 

@@ -660,6 +660,9 @@ def _parse_token(table: _Table, counters: set[str]) -> TokenSettings:
     except ValueError as error:
         raise ConfigError(table.key("role"), "must be kiosk, counter, display, admin or bridge, "
                                              f"got {role_text!r}") from error
+    if role is Role.MANAGER:
+        raise ConfigError(table.key("role"), "managers sign in with an account ([[accounts]]),"
+                                             " not a device token")
     token = table.text("token", hidden=True)
     _check_token_length(table.key("token"), token)
     allowed = table.texts("counters")

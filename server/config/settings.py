@@ -23,6 +23,9 @@ class Role(StrEnum):
     # The hardware bridge: counter actions for the counters its token lists, ratings from
     # their pads, device status. Nothing else (it cannot issue, cancel or act elsewhere).
     BRIDGE = "bridge"
+    # A manager's web page: reads, with the socket ticket of a signed-in web session (never a
+    # device token), the events of the sites the account may see.
+    MANAGER = "manager"
 
 
 class PriorityPolicyKind(StrEnum):
@@ -246,6 +249,9 @@ class SiteSettings:
 
     def officer(self, user: str) -> OfficerSettings | None:
         return next((item for item in self.officers if item.user == user), None)
+
+    def zone(self, code: str) -> ZoneSettings | None:
+        return next((item for item in self.zones if item.code == code), None)
 
     def priority_group(self, code: str) -> PriorityGroup | None:
         return next((item for item in self.priority_groups if item.code == code), None)

@@ -107,8 +107,9 @@ class Hello(_Request):
 
     type: Literal["hello"]
     protocol: int
-    role: Literal["kiosk", "counter", "display", "admin", "bridge"]
-    token: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Literal["kiosk", "counter", "display", "admin", "bridge", "manager"]
+    # A manager's ticket (from its signed-in page) is longer than a device token.
+    token: Annotated[str, Field(min_length=1, max_length=400)]
     site: Code | None = None
     lang: Literal["vi", "en"] = "vi"
     after: SequenceNumber | None = None

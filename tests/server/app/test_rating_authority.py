@@ -149,7 +149,7 @@ async def test_every_page_carries_the_security_headers(server: RunningServer) ->
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("path", ["/health", "/t/zzzzzzzz"])

@@ -1,0 +1,143 @@
+"""The managers' live pages: one site's dashboard and the province view.
+
+Each page is drawn whole by the server (it works without scripts and on any browser); its
+script (``static/live.js``) then keeps it live: it says ``hello`` on the WebSocket as a
+``manager`` with the socket ticket the page carries, and on every event of the site (or of
+the province's sites) fetches the page's live part again (``.../live``), and again when the
+next alert falls due. Nothing polls.
+
+- ``GET /manage``: one site's dashboard, or the province view for an account with several.
+- ``GET /manage/site/{code}`` and ``.../live``: a site's dashboard and its live part.
+- ``GET /manage/province`` and ``.../live``: a row per site the account sees, sortable
+  (``?sort=`` a column, ``&order=asc|desc``), each linking to the site's dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.app.runtime import QueueService, SiteRuntime
+from server.domain.hall import HallFigures, hall_figures
+from server.web.access import visible_site, visible_sites
+from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.templating import page
+from server.web.texts import translator
+
+PROVINCE_COLUMNS = ("site", "waiting", "longest_wait", "open_counters", "served",
+                    "satisfaction")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """One site in the province view."""
+
+    code: str
+    name: str
+    figures: HallFigures
+
+    def sort_key(self, column: str) -> Any:
+        totals = self.figures.totals
+        longest = min((service.longest_waiting_since for service in self.figures.services
+                       if service.longest_waiting_since is not None), default=None)
+        values: dict[str, Any] = {
+            "site": self.name,
+            "waiting": totals.waiting,
+            # Oldest arrival first is the longest wait: sort on the negative age.
+            "longest_wait": (self.figures.now - longest).total_seconds() if longest else -1,
+            "open_counters": sum(1 for counter in self.figures.counters
+                                 if counter.status.value == "open"),
+            "served": totals.served,
+            "satisfaction": (totals.satisfaction_percent
+                             if totals.satisfaction_percent is not None else -1),
+        }
+        return values[column]
+
+
+def figures_of(runtime: SiteRuntime) -> HallFigures:
+    """The hall of ``runtime``'s site as committed, now."""
+    return hall_figures(runtime.settings, runtime.committed, runtime.clock(),
+                        runtime.silent_since)
+
+
+def manage_routes(service: QueueService) -> list[Route]:
+    """The managers' live pages."""
+
+    def guarded(handler: Callable[[Request, SignedIn], Response]
+                ) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            who = signed_in(service, request)
+            if who is None:
+                note = "expired" if request.cookies.get("qms_session") else None
+                if request.url.path.endswith("/live"):
+                    return Response(status_code=401)  # the script reloads into sign-in
+                return to_sign_in(request, note)
+            return finish(service, request, handler(request, who), who)
+        return endpoint
+
+    def home(request: Request, who: SignedIn) -> Response:
+        sites = visible_sites(service, who.account)
+        if len(sites) == 1:
+            return RedirectResponse(f"/manage/site/{sites[0].settings.code}", 303)
+        return RedirectResponse("/manage/province", 303)
+
+    def dashboard(request: Request, who: SignedIn) -> Response:
+        return _dashboard(request, who, "dashboard.html")
+
+    def dashboard_live(request: Request, who: SignedIn) -> Response:
+        return _dashboard(request, who, "hall.html")
+
+    def _dashboard(request: Request, who: SignedIn, template: str) -> Response:
+        runtime = visible_site(service, who.account, request.path_params["code"])
+        if runtime is None:
+            return _not_yours(request, who)
+        lang = language(request)
+        return page(template, **_common(request, who), site=runtime.settings,
+                    figures=figures_of(runtime), lang_code=lang.value,
+                    socket_ticket=service.web_sessions.socket_ticket(who.session),
+                    live_url=f"/manage/site/{runtime.settings.code}/live")
+
+    def province(request: Request, who: SignedIn) -> Response:
+        return _province(request, who, "province.html")
+
+    def province_live(request: Request, who: SignedIn) -> Response:
+        return _province(request, who, "province_table.html")
+
+    def _province(request: Request, who: SignedIn, template: str) -> Response:
+        column = request.query_params.get("sort", "site")
+        if column not in PROVINCE_COLUMNS:
+            column = "site"
+        descending = request.query_params.get("order") == "desc"
+        rows = sorted((SiteRow(runtime.settings.code, runtime.settings.name_vi
+                               if language(request).value == "vi" or not runtime.settings.name_en
+                               else runtime.settings.name_en, figures_of(runtime))
+                       for runtime in visible_sites(service, who.account)),
+                      key=lambda row: row.sort_key(column), reverse=descending)
+        return page(template, **_common(request, who), rows=rows, sort=column,
+                    descending=descending, columns=PROVINCE_COLUMNS,
+                    socket_ticket=service.web_sessions.socket_ticket(who.session),
+                    live_url=f"/manage/province/live?sort={column}"
+                             f"&order={'desc' if descending else 'asc'}")
+
+    def _not_yours(request: Request, who: SignedIn) -> Response:
+        t = translator(language(request))
+        return page("message.html", 404, **_common(request, who), message=t("not_yours"))
+
+    def _common(request: Request, who: SignedIn) -> dict[str, Any]:
+        lang = language(request)
+        return {"t": translator(lang), "lang": lang, "path": request.url.path,
+                "account": who.account, "csrf": service.web_sessions.csrf_token(who.session),
+                "sites": visible_sites(service, who.account)}
+
+    return [
+        Route("/manage", guarded(home)),
+        Route("/manage/site/{code}", guarded(dashboard)),
+        Route("/manage/site/{code}/live", guarded(dashboard_live)),
+        Route("/manage/province", guarded(province)),
+        Route("/manage/province/live", guarded(province_live)),
+    ]

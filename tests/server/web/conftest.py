@@ -1,0 +1,44 @@
+"""The web pages' fixtures: a server of two sites with manager accounts, on a clock the test
+moves, and a browser (Debian's Chromium through Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+from support.clock import ManualClock
+from support.web import CHROMIUM, CHROMIUM_ARGUMENTS, MORNING, two_sites
+
+from server.app.serve import RunningServer, start_server
+from server.config import Settings, parse_settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return parse_settings(two_sites())
+
+
+@pytest.fixture
+def server_clock() -> ManualClock:
+    return ManualClock(MORNING)
+
+
+@pytest.fixture
+async def server(settings: Settings, database_path: Path,
+                 server_clock: ManualClock) -> AsyncIterator[RunningServer]:
+    """Overrides the shared fixture: the same server, on the test's clock."""
+    running = await start_server(settings, host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{database_path}", clock=server_clock)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                    args=CHROMIUM_ARGUMENTS)
+        yield launched
+        await launched.close()

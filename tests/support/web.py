@@ -1,0 +1,125 @@
+"""A plain HTTP client for the web pages' tests: cookies kept, redirects followed (or not),
+forms posted, run in a thread so a test's event loop (and its server) keeps going."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from server.security import hash_password
+from support.servers import site_config
+
+MANAGER_PASSWORD = "quan-ly-123"
+MANAGER_HASH = hash_password(MANAGER_PASSWORD, salt=b"manager-salt-001")
+
+# Debian's Chromium, driven by Playwright; the flags keep it off the (closed) network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                      "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run"]
+
+
+def with_accounts(config: dict[str, object], *extra_sites: str) -> dict[str, object]:
+    """``config`` with two web accounts: ``giamdoc`` manages its first site, ``tinh`` sees
+    every site (both with :data:`MANAGER_PASSWORD`)."""
+    sites = config["sites"]
+    assert isinstance(sites, list)
+    config["accounts"] = [
+        {"user": "giamdoc", "full_name": "Trần Minh Đức", "password_hash": MANAGER_HASH,
+         "role": "manager", "sites": [sites[0]["code"], *extra_sites]},
+        {"user": "tinh", "full_name": "Lê Thị Hạnh", "password_hash": MANAGER_HASH,
+         "role": "province"},
+    ]
+    return config
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *arguments: object, **options: object) -> None:
+        return None
+
+
+@dataclass
+class Answer:
+    status: int
+    url: str
+    body: str
+    headers: dict[str, str]
+
+
+@dataclass
+class WebClient:
+    """One browser-like visitor of ``base`` (an ``http://host:port``)."""
+
+    base: str
+    cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    async def get(self, path: str, follow: bool = True) -> Answer:
+        return await asyncio.to_thread(self._open, path, None, follow, {})
+
+    async def post(self, path: str, fields: dict[str, str], follow: bool = True,
+                   headers: dict[str, str] | None = None) -> Answer:
+        body = urllib.parse.urlencode(fields).encode()
+        return await asyncio.to_thread(self._open, path, body, follow, headers or {})
+
+    async def sign_in(self, user: str = "giamdoc", password: str = MANAGER_PASSWORD,
+                      next_page: str = "/manage") -> Answer:
+        form = await self.get(f"/manage/sign-in?next={urllib.parse.quote(next_page)}")
+        return await self.post("/manage/sign-in", {"csrf": form_token(form.body),
+                                                   "next": next_page, "user": user,
+                                                   "password": password})
+
+    def cookie(self, name: str) -> str | None:
+        return next((item.value for item in self.cookies if item.name == name), None)
+
+    def _open(self, path: str, data: bytes | None, follow: bool,
+              headers: dict[str, str]) -> Answer:
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.HTTPCookieProcessor(self.cookies)]
+        if not follow:
+            handlers.append(_NoRedirect())
+        opener = urllib.request.build_opener(*handlers)
+        request = urllib.request.Request(self.base + path, data=data, headers=headers,
+                                         method="POST" if data is not None else "GET")
+        try:
+            with opener.open(request, timeout=20) as response:
+                return Answer(response.status, response.url, response.read().decode("utf-8"),
+                              dict(response.headers))
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.url or "", error.read().decode("utf-8"),
+                          dict(error.headers))
+
+
+def form_token(page: str) -> str:
+    """The CSRF token of the (first) form on ``page``."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+OTHER_SITE = "xa-test"
+# 08:00 in Hồ Chí Minh City, a weekday morning.
+MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def two_sites() -> dict[str, Any]:
+    """The test site and a second one (a commune) that manager giamdoc does not see."""
+    config = site_config()
+    other = copy.deepcopy(config["sites"][0])
+    other["code"] = OTHER_SITE
+    other["name_vi"] = "Bộ phận Một cửa xã thử nghiệm"
+    other["name_en"] = "Test commune"
+    other["tokens"] = [{"name": "kiosk", "role": "kiosk", "token": "xa-kiosk-token-0001"}]
+    config["sites"].append(other)
+    for service in config["sites"][0]["services"]:
+        if service["code"] == "HT":
+            service["target_wait_minutes"] = 10  # within a web session's 30 idle minutes
+    return with_accounts(config)
