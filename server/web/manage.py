@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.app.runtime import QueueService, SiteRuntime
-from server.domain.hall import HallFigures, hall_figures
+from server.domain.hall import HallFigures, ServiceNow, hall_figures
 from server.web.access import visible_site, visible_sites
 from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
 from server.web.templating import page
@@ -65,6 +65,13 @@ def figures_of(runtime: SiteRuntime) -> HallFigures:
                         runtime.silent_since)
 
 
+def _by_wait(figures: HallFigures) -> list[ServiceNow]:
+    """Services with the longest current wait first, then the others in code order."""
+    return sorted(figures.services, key=lambda service: (
+        service.longest_waiting_since is None,
+        service.longest_waiting_since or figures.now, service.code))
+
+
 def manage_routes(service: QueueService) -> list[Route]:
     """The managers' live pages."""
 
@@ -96,9 +103,9 @@ def manage_routes(service: QueueService) -> list[Route]:
         runtime = visible_site(service, who.account, request.path_params["code"])
         if runtime is None:
             return _not_yours(request, who)
-        lang = language(request)
+        figures = figures_of(runtime)
         return page(template, **_common(request, who), site=runtime.settings,
-                    figures=figures_of(runtime), lang_code=lang.value,
+                    figures=figures, services_by_wait=_by_wait(figures),
                     socket_ticket=service.web_sessions.socket_ticket(who.session),
                     live_url=f"/manage/site/{runtime.settings.code}/live")
 

@@ -123,3 +123,29 @@ def two_sites() -> dict[str, Any]:
         if service["code"] == "HT":
             service["target_wait_minutes"] = 10  # within a web session's 30 idle minutes
     return with_accounts(config)
+
+
+def big_site(code: str = "hcc-lon") -> dict[str, Any]:
+    """A provincial centre at its largest: 60 services in 12 fields, 70 counters in two
+    zones each serving four services, an officer per counter, and a kiosk token."""
+    config = site_config()
+    site = config["sites"][0]
+    site.update(code=code, name_vi="Trung tâm Phục vụ hành chính công tỉnh (70 quầy)",
+                name_en="Provincial centre (70 counters)")
+    site["fields"] = [{"code": f"F{index:02d}", "name_vi": f"Lĩnh vực {index}"}
+                      for index in range(12)]
+    site["number_groups"] = []
+    site["services"] = [
+        {"code": f"S{index:02d}", "name_vi": f"Thủ tục hành chính số {index}",
+         "field": f"F{index % 12:02d}",
+         "numbers": f"{1000 * (index + 1)}-{1000 * (index + 1) + 999}"}
+        for index in range(60)]
+    site["zones"] = [{"code": "T1", "name_vi": "Tầng 1"}, {"code": "T2", "name_vi": "Tầng 2"}]
+    site["counters"] = [
+        {"code": f"Q{index:02d}", "name": f"Quầy {index}", "zone": "T1" if index <= 35 else "T2",
+         "services": [f"S{(index * 4 + offset) % 60:02d}" for offset in range(4)]}
+        for index in range(1, 71)]
+    site["officers"] = [{"user": f"cb{index:02d}", "full_name": f"Cán bộ số {index}",
+                         "password_hash": MANAGER_HASH} for index in range(1, 71)]
+    site["tokens"] = [{"name": "kiosk", "role": "kiosk", "token": "big-kiosk-token-0001"}]
+    return with_accounts(config)
