@@ -222,6 +222,12 @@ def connection_help(settings: Settings, running: RunningServer, lan: str | None)
         lines.append(f"    officers: {officers}, ... ({DEMO_PASSWORD_NOTE})")
     if settings.server.admin_tokens:
         lines.append(f"  admin token (every site): {settings.server.admin_tokens[0]}")
+    if settings.accounts:
+        # The managers' pages: the dashboard, the province view and the reports.
+        logins = ", ".join(f"{account.user} ({account.role.value})"
+                           for account in settings.accounts)
+        lines.append(f"  managers' pages: {running.http_url}/manage — sign in as {logins};"
+                     " password demo1234")
     lines.append(f"  printed tickets: {tickets_directory(settings.server.data_dir)}/"
                  "job-NNNNNN.png")
     lines.extend(qr_help(running.service.server.public_url, lan))
