@@ -3,7 +3,8 @@
 services. Each checks the page fits and saves its image to the test's temporary folder, and
 to ``$QMS_SCREENSHOT_DIR`` when set; docs/images/manage-*.png are made with
 
-    QMS_SCREENSHOT_DIR=docs/images .venv/bin/python -m pytest tests/server/web/test_manage_screenshots.py
+    QMS_SCREENSHOT_DIR=docs/images .venv/bin/python -m pytest \
+        tests/server/web/test_manage_screenshots.py
 """
 
 from __future__ import annotations
