@@ -13,6 +13,7 @@ from server.config.settings import SiteSettings
 from server.domain import calling
 from server.domain.forecast import Forecasts
 from server.domain.model import (
+    ConfigurationChange,
     CounterState,
     DayReset,
     DeviceReport,
@@ -136,6 +137,8 @@ class Views:
             return self.rating(subject)
         if isinstance(subject, DeviceReport):
             return self.device(subject)
+        if isinstance(subject, ConfigurationChange):
+            return {"version": subject.version}
         assert isinstance(subject, DayReset)
         return {
             "business_date": subject.business_date.isoformat(),

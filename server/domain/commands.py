@@ -106,6 +106,16 @@ class ReportDevice:
     counter: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeConfiguration:
+    """The site now runs on configuration ``version`` (the rules are given the new settings).
+
+    Checked beforehand (:mod:`server.domain.impact`): nothing of today's queue depends on what
+    the new settings removed."""
+
+    version: int
+
+
 Command = (IssueTicket | Login | Logout | CallNext | CallNumber | Recall | StartService
            | MarkNoShow | Finish | Transfer | Pause | ResumeCounter | Rate | CancelTicket
-           | ReportDevice)
+           | ReportDevice | ChangeConfiguration)

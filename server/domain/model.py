@@ -54,6 +54,7 @@ class EventName(StrEnum):
     COUNTER_CHANGED = "counter.changed"
     RATING_RECEIVED = "rating.received"
     DAY_RESET = "day.reset"
+    CONFIG_CHANGED = "config.changed"
     DEVICE_STATUS = "device.status"
 
 
@@ -187,7 +188,15 @@ class DayReset:
     cancelled: tuple[str, ...]
 
 
-EventSubject = Ticket | CounterState | Rating | DayReset | DeviceReport
+@dataclass(frozen=True, slots=True)
+class ConfigurationChange:
+    """The site's configuration changed (version ``version``): clients take a fresh snapshot
+    (new names, services, counters) while every ticket keeps its number and place."""
+
+    version: int
+
+
+EventSubject = Ticket | CounterState | Rating | DayReset | DeviceReport | ConfigurationChange
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from server.domain.commands import (
     CallNext,
     CallNumber,
     CancelTicket,
+    ChangeConfiguration,
     Command,
     Finish,
     IssueTicket,
@@ -38,6 +39,7 @@ from server.domain.commands import (
 from server.domain.errors import Closed, Conflict, Forbidden, InvalidCommand, NotFound
 from server.domain.model import (
     ACTIVE_STATUSES,
+    ConfigurationChange,
     CounterState,
     CounterStatus,
     DayReset,
@@ -559,6 +561,25 @@ def _current_devices(devices: Map[str, DeviceReport], now: datetime) -> Map[str,
     return mutation.finish()
 
 
+# --- configuration -----------------------------------------------------------------------
+
+
+def _change_configuration(
+    site: SiteSettings, state: SiteState, command: ChangeConfiguration, events: _Events
+) -> tuple[SiteState, None]:
+    """Follow the site's new settings: counters that are no longer configured leave the
+    state (only closed ones can go: server.domain.impact), new ones start closed."""
+    configured = {counter.code for counter in site.counters}
+    gone = [code for code in state.counters if code not in configured]
+    counters = state.counters
+    for code in gone:
+        counters = counters.delete(code)
+    for code in configured - set(counters):
+        counters = counters.set(code, CounterState(code))
+    events.emit(EventName.CONFIG_CHANGED, ConfigurationChange(command.version))
+    return replace(state, counters=counters), None
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -642,4 +663,5 @@ _HANDLERS: dict[type, Callable[[SiteSettings, SiteState, Any, _Events], tuple[Si
     Transfer: _transfer,
     Rate: _rate,
     ReportDevice: _report_device,
+    ChangeConfiguration: _change_configuration,
 }

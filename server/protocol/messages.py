@@ -29,12 +29,13 @@ PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 65536
 
 # What a lobby display needs (hello ``subscribe``): calls and recalls, the counters' panels,
-# and every event that changes how many wait. Not ticket.done, ticket.serving, ticket.no_show
-# or rating.received: leaving them out means a call reaches the hall a whole round of sends
-# sooner when the counter's previous ticket is finished by the same key press.
+# every event that changes how many wait, and a new configuration (new names to show). Not
+# ticket.done, ticket.serving, ticket.no_show or rating.received: leaving them out means a
+# call reaches the hall a whole round of sends sooner when the counter's previous ticket is
+# finished by the same key press.
 LOBBY_DISPLAY_EVENTS = (
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.transferred",
-    "ticket.requeued", "ticket.cancelled", "counter.changed", "day.reset",
+    "ticket.requeued", "ticket.cancelled", "counter.changed", "day.reset", "config.changed",
 )
 
 RequestId = Annotated[int, Field(ge=0, le=2**53)] | Annotated[str, Field(max_length=64)]

@@ -23,6 +23,7 @@ from server.config.settings import SiteSettings
 from server.domain.calling import RECENT_SERVICE_TIMES
 from server.domain.model import (
     QUEUED_STATUSES,
+    ConfigurationChange,
     CounterState,
     CounterStatus,
     DayReset,
@@ -162,8 +163,8 @@ class Repository:
                     counters[(site, subject.code)] = subject
                 elif isinstance(subject, Rating):
                     ratings.append((site, subject))
-                elif isinstance(subject, DeviceReport):
-                    continue  # transient: kept in the event log, re-reported after a restart
+                elif isinstance(subject, DeviceReport | ConfigurationChange):
+                    continue  # in the event log only (the configuration has its own table)
                 elif isinstance(subject, DayReset):
                     cancelled.extend(subject.cancelled)
                     # Tickets cancelled by the reset may also appear earlier in this batch.

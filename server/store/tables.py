@@ -156,3 +156,17 @@ class EventRow(Base):
     name: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     data: Mapped[str] = mapped_column(Text)
+
+
+class ConfigurationRow(Base):
+    """One version of the deployment's configuration (its sites and accounts, as the TOML
+    document they load from); the highest version is the one in force. Never updated:
+    every change is a new row, so any earlier one can be looked at and restored."""
+
+    __tablename__ = "configuration_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    author: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
