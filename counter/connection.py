@@ -160,8 +160,9 @@ class CounterConnection(SupervisorListener):
     def event_received(self, event: EventMessage) -> None:
         self._recent_events.append(event)
         self._deliver(EventReceived(event.event, event.seq, event.data))
-        if event.event == "day.reset":
-            self._supervisor.refresh_snapshot()  # the new day's state: snapshot_taken
+        if event.event in ("day.reset", "config.changed"):
+            # The new day's state, or the new configuration's names and services.
+            self._supervisor.refresh_snapshot()
         elif self._credentials is not None and self._concerns_counter(event):
             self._refresh_wanted.set()
 

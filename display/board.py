@@ -394,6 +394,9 @@ class Board:
             return self._counter_changed(_counter_panel(data))
         if name == "day.reset":
             return self._day_reset()
+        if name == "config.changed":
+            # New names, services or counters: the snapshot has them; calls and counts stay.
+            return BoardUpdate(changed=False, snapshot_needed=True)
         return _UNCHANGED  # an event the lobby does not show
 
     def _called(self, call: Call, now: float) -> BoardUpdate:

@@ -20,7 +20,7 @@ from server.protocol.supervisor import SupervisorSettings
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 TOKEN_VARIABLE = "QMS_KIOSK_TOKEN"
 """Environment variable read when ``--token`` is left out (keeps the token off ``ps``)."""
-SUBSCRIBED_EVENTS = ("ticket.", "counter.", "day.")
+SUBSCRIBED_EVENTS = ("ticket.", "counter.", "day.", "config.")
 """Event prefixes that change how many wait; each batch of them refreshes the menu."""
 _PAPERS = {"80": PaperWidth.MM80, "58": PaperWidth.MM58}
 

@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 # Enough to know which ticket and counter each event concerns; not the issuing traffic.
 SUBSCRIPTIONS = ["ticket.called", "ticket.recalled", "ticket.done", "counter.changed",
-                 "rating.received", "day.reset"]
+                 "rating.received", "day.reset", "config.changed"]
 
 
 class Bridge(SupervisorListener):
@@ -182,8 +182,9 @@ class Bridge(SupervisorListener):
 
     def event_received(self, event: EventMessage) -> None:
         self.bus.send(self.core.on_event(event.event, event.data, self._clock()))
-        if event.event == "day.reset":
-            self._supervisor.refresh_snapshot()  # the new day's state: snapshot_taken
+        if event.event in ("day.reset", "config.changed"):
+            # The new day's state, or the new configuration (a new rating scale, say).
+            self._supervisor.refresh_snapshot()
 
     def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
         self.bus.send(self.core.on_snapshot(snapshot.state, self._clock()))

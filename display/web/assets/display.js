@@ -34,7 +34,7 @@
 
   var LOBBY_DISPLAY_EVENTS = ["ticket.issued", "ticket.called", "ticket.recalled",
     "ticket.transferred", "ticket.requeued", "ticket.cancelled", "counter.changed",
-    "day.reset"];
+    "day.reset", "config.changed"];
   var TEXT = {
     connectionLost: ["MẤT KẾT NỐI", "CONNECTION LOST"],
     reconnecting: ["Đang kết nối lại…", "Reconnecting…"],
@@ -190,6 +190,8 @@
       case "ticket.cancelled": return this.leftQueue(text(data, "id"), text(data, "service"));
       case "counter.changed": return this.counterChanged(this.panel(data));
       case "day.reset": return this.dayReset();
+      /* New names, services or counters: the snapshot has them; calls and counts stay. */
+      case "config.changed": return { changed: false, calls: [], snapshotNeeded: true };
       default: return { changed: false, calls: [] };
     }
   };
