@@ -200,8 +200,9 @@ def test_tokens_cover_every_role(province: SiteSettings, ward: SiteSettings) -> 
     assert by_token["demo-bridge-token-0001"] is Role.BRIDGE
     bridge = next(token for token in province.tokens if token.role is Role.BRIDGE)
     assert bridge.counters == ("Q01", "Q02")  # the demo bus map's counters
-    # Admin tokens are server-wide ([server] admin_tokens); every device role has one here.
-    assert {token.role for token in ward.tokens} == set(Role) - {Role.ADMIN}
+    # Admin tokens are server-wide ([server] admin_tokens), managers sign in with accounts;
+    # every device role has a token here.
+    assert {token.role for token in ward.tokens} == set(Role) - {Role.ADMIN, Role.MANAGER}
     # Each centre has its own tokens.
     assert not {token.token for token in ward.tokens} & set(by_token)
 
