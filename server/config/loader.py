@@ -637,11 +637,12 @@ def _parse_account(table: _Table, sites: set[str]) -> AccountSettings:
     try:
         role = AccountRole(role_text)
     except ValueError as error:
-        raise ConfigError(table.key("role"), f"must be manager or province, got "
+        raise ConfigError(table.key("role"), f"must be manager, admin or province, got "
                                              f"{role_text!r}") from error
     allowed = table.texts("sites")
-    if role is AccountRole.MANAGER and not allowed:
-        raise ConfigError(table.key("sites"), "a manager must list the sites they manage")
+    if role is not AccountRole.PROVINCE and not allowed:
+        raise ConfigError(table.key("sites"), f"a{'n' if role is AccountRole.ADMIN else ''} "
+                                              f"{role.value} must list the sites they manage")
     if role is AccountRole.PROVINCE and allowed:
         raise ConfigError(table.key("sites"), "a province account sees every site: list none")
     for index, site in enumerate(allowed):

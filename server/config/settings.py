@@ -313,9 +313,11 @@ class ServerSettings:
 
 class AccountRole(StrEnum):
     """What a web account may do: ``manager`` sees the reports and dashboard of its sites,
-    ``province`` those of every site of the deployment."""
+    ``admin`` also administers them (the administration pages), ``province`` sees and
+    administers every site of the deployment."""
 
     MANAGER = "manager"
+    ADMIN = "admin"
     PROVINCE = "province"
 
 
@@ -331,6 +333,11 @@ class AccountSettings:
 
     def may_see(self, site: str) -> bool:
         return self.role is AccountRole.PROVINCE or site in self.sites
+
+    def may_administer(self, site: str) -> bool:
+        """Whether the account may change ``site``'s configuration."""
+        return self.role is AccountRole.PROVINCE or (self.role is AccountRole.ADMIN
+                                                     and site in self.sites)
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,7 +295,7 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
      "sites[0].target_wait_minutes", ("must be",)),
     ("an account of an unknown role", lambda data: data.update(accounts=[
         {"user": "a", "full_name": "A", "password_hash": HASH, "role": "boss"}]),
-     "accounts[0].role", ("manager or province",)),
+     "accounts[0].role", ("manager, admin or province",)),
     ("a manager of no site", lambda data: data.update(accounts=[
         {"user": "a", "full_name": "A", "password_hash": HASH, "role": "manager"}]),
      "accounts[0].sites", ("must list the sites",)),
