@@ -1,6 +1,10 @@
-"""Deployment configuration: one TOML file parsed once into frozen typed settings."""
+"""Deployment configuration: a TOML document validated by one set of models into frozen
+typed settings (server.config.models holds the rules; loader reads; translate names keys)."""
 
-from server.config.loader import ConfigError, load_settings, parse_settings
+from server.config.errors import ConfigError, Problem
+from server.config.loader import load_settings, parse_settings, parse_site
+from server.config.models import SiteContext
+from server.config.secret import ensure_secret
 from server.config.settings import (
     CallOrder,
     CounterSettings,
@@ -33,15 +37,19 @@ __all__ = [
     "PriorityGroup",
     "PriorityPolicy",
     "PriorityPolicyKind",
+    "Problem",
     "RatingLabel",
     "Role",
     "ServerSettings",
     "ServiceKind",
     "ServiceSettings",
     "Settings",
+    "SiteContext",
     "SiteSettings",
     "TokenSettings",
     "ZoneSettings",
+    "ensure_secret",
     "load_settings",
     "parse_settings",
+    "parse_site",
 ]

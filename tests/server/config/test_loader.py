@@ -268,7 +268,7 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
     ("expected minutes zero", lambda data: site(data)["services"][0].update(
         expected_minutes=0), "sites[0].services[0].expected_minutes", ("more than 0",)),
     ("unknown service kind", lambda data: site(data)["services"][0].update(kind="pay"),
-     "sites[0].services[0].kind", ("submit, collect, other",)),
+     "sites[0].services[0].kind", ("submit, collect or other",)),
     ("unknown policy", lambda data: site(data).update(priority_policy={"kind": "fair"}),
      "sites[0].priority_policy.kind", ("strict or interleave",)),
     ("interleave of zero", lambda data: site(data).update(

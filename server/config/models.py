@@ -1,0 +1,687 @@
+"""The configuration's rules, written once: pydantic models of the TOML document's shape.
+
+The TOML file and the administration's forms are both validated by these models, so a rule
+lives in one place and its message names the field. Each model mirrors one table of the
+document (``[server]``, ``[[sites]]``, ``[[sites.counters]]``, ...) with the same keys; its
+``settings()`` gives the frozen run-time object of :mod:`server.config.settings`.
+
+How a rule reports (read by :mod:`server.config.translate`):
+
+- A value on its own (a type, a range, a format) is checked by the field's type: pydantic's
+  constraints (``ge``, ``gt``, ``min_length``) or a validator raising :func:`rule_error`.
+- Checks between tables (a counter's services exist, two number groups never print the same
+  number, every service is served) are the ``model_validator`` of the smallest table that
+  holds both sides, and name the key relative to it (``counters[3].services[1]``).
+- Models are strict (a boolean is not a number, ``"8765"`` is not a port) and refuse unknown
+  keys. Fields that hold secrets carry :data:`SECRET_FIELD`, so no message shows their value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticKnownError
+
+from server.config.errors import ConfigError, rule_error
+from server.config.formats import (
+    check_code,
+    check_password_hash,
+    check_public_url,
+    check_text,
+    parse_hours,
+    parse_number_format,
+    parse_time_zone,
+)
+from server.config.settings import (
+    AccountRole,
+    AccountSettings,
+    CallOrder,
+    CounterSettings,
+    FieldSettings,
+    NumberGroup,
+    OfficerSettings,
+    PriorityGroup,
+    PriorityPolicy,
+    PriorityPolicyKind,
+    RatingLabel,
+    Role,
+    ServerSettings,
+    ServiceKind,
+    ServiceSettings,
+    Settings,
+    SiteSettings,
+    TokenSettings,
+    ZoneSettings,
+)
+
+DEFAULT_RATING_SCALE = (
+    RatingLabel(4, "Rất hài lòng", "Very satisfied"),
+    RatingLabel(3, "Hài lòng", "Satisfied"),
+    RatingLabel(2, "Bình thường", "Neutral"),
+    RatingLabel(1, "Không hài lòng", "Dissatisfied"),
+)
+
+MINIMUM_TOKEN_LENGTH = 12
+MINIMUM_SECRET_LENGTH = 16
+# Hosts that listen on every interface: no address a phone could reach can be derived from them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+# TOML integers are 64-bit; a larger one could be neither written back nor read by others.
+LARGEST_WHOLE_NUMBER = 2**63 - 1
+
+# Marks a field whose value is a secret: messages name its key, never its value. Also in the
+# JSON schema, so a form knows to use a password input.
+SECRET_FIELD: dict[str, Any] = {"secret": True}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+# --- value types -----------------------------------------------------------------------------
+
+
+def _checked(check: Callable[[str], object]) -> AfterValidator:
+    """A validator running ``check`` (a reader of :mod:`formats`) on a text as it is."""
+
+    def validate(value: str) -> str:
+        try:
+            check(value)
+        except ConfigError as error:
+            raise rule_error("", error.reason) from None
+        return value
+
+    return AfterValidator(validate)
+
+
+def _choice(kind: type[E], refused: Mapping[str, str] | None = None) -> BeforeValidator:
+    """A validator reading one of ``kind``'s values; ``refused`` values say why not."""
+    refused = refused or {}
+    allowed = [member for member in kind if member.value not in refused]
+    names = [member.value for member in allowed]
+    spoken = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+    def validate(value: object) -> E:
+        if isinstance(value, kind) and value in allowed:
+            return value
+        if not isinstance(value, str):
+            raise PydanticKnownError("string_type")
+        if value in names:
+            return kind(value)
+        why = f": {refused[value]}" if value in refused else ""
+        raise rule_error("", f"must be {spoken}, got {value!r}{why}")
+
+    return BeforeValidator(validate)
+
+
+def _at_least_one(reason: str) -> AfterValidator:
+    def validate(items: list[Any]) -> list[Any]:
+        if not items:
+            raise rule_error("", reason)
+        return items
+
+    return AfterValidator(validate)
+
+
+def _each_once(items: list[str]) -> list[str]:
+    """A list of codes names each once; the error names the second and the first."""
+    _distinct((f"[{index}]", item) for index, item in enumerate(items))
+    return items
+
+
+def _whole(minimum: int, maximum: int = LARGEST_WHOLE_NUMBER) -> Any:
+    return Field(ge=minimum, le=maximum)
+
+
+Text = Annotated[str, _checked(check_text)]
+Code = Annotated[str, _checked(check_code)]
+Codes = Annotated[list[Text], AfterValidator(_each_once)]
+NumberFormatText = Annotated[str, _checked(parse_number_format)]
+# Minutes, seconds, rates: more than zero and finite (``inf`` and ``nan`` are valid TOML).
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Token = Annotated[str, Field(min_length=MINIMUM_TOKEN_LENGTH), _checked(check_text)]
+PasswordHash = Annotated[str, _checked(check_password_hash),
+                         Field(json_schema_extra=SECRET_FIELD)]
+
+
+def _secret_text(value: str) -> str:
+    if len(value) < MINIMUM_SECRET_LENGTH:
+        raise rule_error("", f"must be at least {MINIMUM_SECRET_LENGTH} characters (a long "
+                             "random string), or leave it out to have one made in the data "
+                             "directory")
+    return check_text(value)
+
+
+SecretText = Annotated[str, AfterValidator(_secret_text)]
+
+
+def _optional_number_format(text: str) -> object:
+    return parse_number_format(text) if text else None
+
+
+def _optional_hours(text: str) -> object:
+    return parse_hours(text) if text else None
+
+
+# --- cross-reference helpers -----------------------------------------------------------------
+
+
+def _distinct(items: Iterable[tuple[str, Hashable]], what: str = "code") -> None:
+    """Refuse a value seen twice; ``items`` pairs each key with its value."""
+    seen: dict[Hashable, str] = {}
+    for key, value in items:
+        if value in seen:
+            raise rule_error(key, f"{what} {value!r} appears twice (also at ", seen[value], ")")
+        seen[value] = key
+
+
+def _distinct_tokens(items: Iterable[tuple[str, str]]) -> None:
+    """Refuse a token given twice, naming both keys and never the token."""
+    seen: dict[str, str] = {}
+    for key, token in items:
+        if token in seen:
+            raise rule_error(key, "is the same token as ", seen[token],
+                             "; every token must be unique")
+        seen[token] = key
+
+
+def _known(key: str, code: str, codes: Iterable[str], what: str) -> None:
+    if code not in codes:
+        raise rule_error(key, f"no {what} {code!r}")
+
+
+class _Table(BaseModel):
+    """A TOML table: strict types, no unknown keys."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+# --- a site's tables -------------------------------------------------------------------------
+
+
+class FieldModel(_Table):
+    """``[[sites.fields]]``: a field of administration, the kiosk's first menu."""
+
+    code: Code
+    name_vi: Text
+    name_en: Text = ""
+
+    def settings(self) -> FieldSettings:
+        return FieldSettings(self.code, self.name_vi, self.name_en)
+
+
+class NumberGroupModel(_Table):
+    """``[[sites.number_groups]]``: a daily number sequence services share."""
+
+    code: Code
+    numbers: NumberFormatText
+
+    def settings(self) -> NumberGroup:
+        return NumberGroup(self.code, parse_number_format(self.numbers))
+
+
+class ServiceModel(_Table):
+    """``[[sites.services]]``: one queue. ``numbers`` gives it a group of its own (named
+    after the service), ``number_group`` names a shared one: exactly one of the two."""
+
+    code: Code
+    name_vi: Text
+    name_en: Text = ""
+    field: Text
+    kind: Annotated[ServiceKind, _choice(ServiceKind)] = ServiceKind.OTHER
+    numbers: Annotated[str, _checked(_optional_number_format)] = ""
+    number_group: Text = ""
+    expected_minutes: Positive = 10.0
+    daily_limit: Annotated[int, _whole(1)] | None = None
+    target_wait_minutes: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_numbering(self) -> Self:
+        if self.numbers and self.number_group:
+            raise rule_error("numbers", "give either numbers or number_group, not both")
+        if not self.numbers and not self.number_group:
+            raise rule_error("numbers", "is required (or name a number_group)")
+        return self
+
+    @property
+    def group_code(self) -> str:
+        return self.number_group or self.code
+
+    def own_group(self) -> NumberGroup | None:
+        """The group ``numbers`` gives it, named after the service; ``None`` if it shares."""
+        return NumberGroup(self.code, parse_number_format(self.numbers)) if self.numbers \
+            else None
+
+    def settings(self) -> ServiceSettings:
+        return ServiceSettings(
+            code=self.code, name_vi=self.name_vi, name_en=self.name_en, field=self.field,
+            kind=self.kind, number_group=self.group_code,
+            expected_minutes=float(self.expected_minutes), daily_limit=self.daily_limit,
+            target_wait_minutes=(None if self.target_wait_minutes is None
+                                 else float(self.target_wait_minutes)))
+
+
+class PriorityGroupModel(_Table):
+    """``[[sites.priority_groups]]``: a group the kiosk's priority button offers."""
+
+    code: Code
+    name_vi: Text
+    name_en: Text = ""
+
+    def settings(self) -> PriorityGroup:
+        return PriorityGroup(self.code, self.name_vi, self.name_en)
+
+
+class PriorityPolicyModel(_Table):
+    """``[sites.priority_policy]``: strict, or an interleave of ``priority`` : ``normal``."""
+
+    kind: Annotated[PriorityPolicyKind, _choice(PriorityPolicyKind)] = PriorityPolicyKind.STRICT
+    priority: Annotated[int, _whole(1)] = 1
+    normal: Annotated[int, _whole(1)] = 2
+
+    def settings(self) -> PriorityPolicy:
+        return PriorityPolicy(self.kind, self.priority, self.normal)
+
+
+class ZoneModel(_Table):
+    """``[[sites.zones]]``: a part of the hall with its own displays."""
+
+    code: Code
+    name_vi: Text
+    name_en: Text = ""
+
+    def settings(self) -> ZoneSettings:
+        return ZoneSettings(self.code, self.name_vi, self.name_en)
+
+
+class CounterModel(_Table):
+    """``[[sites.counters]]``: the services it serves, in its order of preference."""
+
+    code: Code
+    name: Text | None = None
+    zone: Text
+    services: Annotated[list[Text], _at_least_one("a counter must serve at least one service"),
+                        AfterValidator(_each_once)]
+    order: Annotated[CallOrder, _choice(CallOrder)] = CallOrder.PREFERENCE
+
+    def settings(self) -> CounterSettings:
+        name = f"Quầy {self.code}" if self.name is None else self.name
+        return CounterSettings(self.code, name, self.zone, tuple(self.services), self.order)
+
+
+class OfficerModel(_Table):
+    """``[[sites.officers]]``: ``counters`` empty means any counter of the site."""
+
+    user: Code
+    full_name: Text
+    password_hash: PasswordHash
+    counters: Codes = Field(default_factory=list)
+
+    def settings(self) -> OfficerSettings:
+        return OfficerSettings(self.user, self.full_name, self.password_hash,
+                               tuple(self.counters))
+
+
+class TokenModel(_Table):
+    """``[[sites.tokens]]``: a device token; a bridge's lists the counters it drives."""
+
+    name: Text
+    role: Annotated[Role, _choice(Role, {
+        Role.MANAGER.value: "managers sign in with an account ([[accounts]]), not a device "
+                            "token"})]
+    token: Annotated[Token, Field(json_schema_extra=SECRET_FIELD)]
+    counters: Codes = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bridge_counters(self) -> Self:
+        if self.role is Role.BRIDGE and not self.counters:
+            raise rule_error("counters", "a bridge token must list the counters whose keypads, "
+                                         "LED boards and rating pads it drives")
+        if self.role is not Role.BRIDGE and self.counters:
+            raise rule_error("counters", "only a bridge token lists counters")
+        return self
+
+    def settings(self) -> TokenSettings:
+        return TokenSettings(self.name, self.role, self.token, tuple(self.counters))
+
+
+class RatingModel(_Table):
+    """``[[sites.rating_scale]]``: one step of the satisfaction scale; higher is better."""
+
+    score: Annotated[int, _whole(1)]
+    label_vi: Text
+    label_en: Text = ""
+
+    def settings(self) -> RatingLabel:
+        return RatingLabel(self.score, self.label_vi, self.label_en)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContext:
+    """What one site must agree with in the rest of its deployment, for checking it alone.
+
+    ``site_codes`` and ``tokens`` map each code and token the *other* sites and the server
+    use to the key that holds it (``sites[1].code``, ``server.admin_tokens[0]``).
+    """
+
+    site_codes: Mapping[str, str] = field(default_factory=dict)
+    tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def around(cls, settings: Settings, site: str | None = None) -> SiteContext:
+        """The rest of ``settings`` around the site whose code is ``site`` (``None``: a site
+        being added)."""
+        site_codes: dict[str, str] = {}
+        tokens = {token: f"server.admin_tokens[{index}]"
+                  for index, token in enumerate(settings.server.admin_tokens)}
+        for site_index, other in enumerate(settings.sites):
+            if other.code == site:
+                continue
+            site_codes[other.code] = f"sites[{site_index}].code"
+            tokens.update((item.token, f"sites[{site_index}].tokens[{index}].token")
+                          for index, item in enumerate(other.tokens))
+        return cls(site_codes, tokens)
+
+
+class SiteModel(_Table):
+    """``[[sites]]``: one centre, with everything its queue needs."""
+
+    code: Code
+    name_vi: Text
+    name_en: Text = ""
+    address: Text = ""
+    timezone: Annotated[str, _checked(parse_time_zone)] = "Asia/Ho_Chi_Minh"
+    issue_hours: Annotated[str, _checked(_optional_hours)] = ""
+    ticket_footer: Text = ""
+    notice: Text = ""
+    rating_window_seconds: Annotated[int, _whole(1)] = 30
+    kiosk_rating: bool = False
+    target_wait_minutes: Positive = 30.0
+    pause_alert_minutes: Positive = 15.0
+    requeue_no_show: bool = True
+    priority_policy: PriorityPolicyModel = Field(default_factory=PriorityPolicyModel)
+    priority_groups: list[PriorityGroupModel] = Field(default_factory=list)
+    rating_scale: list[RatingModel] = Field(default_factory=list)
+    fields: list[FieldModel]
+    number_groups: list[NumberGroupModel] = Field(default_factory=list)
+    services: Annotated[list[ServiceModel], _at_least_one("at least one service is required")]
+    zones: list[ZoneModel]
+    counters: Annotated[list[CounterModel], _at_least_one("at least one counter is required")]
+    officers: list[OfficerModel] = Field(default_factory=list)
+    tokens: list[TokenModel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Self:
+        _distinct((f"fields[{index}].code", item.code) for index, item in enumerate(self.fields))
+        self._check_numbering()
+        _distinct((f"priority_groups[{index}].code", item.code)
+                  for index, item in enumerate(self.priority_groups))
+        _distinct((f"zones[{index}].code", item.code) for index, item in enumerate(self.zones))
+        self._check_counters()
+        counters = {item.code for item in self.counters}
+        for index, officer in enumerate(self.officers):
+            for position, code in enumerate(officer.counters):
+                _known(f"officers[{index}].counters[{position}]", code, counters, "counter")
+        _distinct(((f"officers[{index}].user", item.user)
+                   for index, item in enumerate(self.officers)), what="user")
+        for index, token in enumerate(self.tokens):
+            for position, code in enumerate(token.counters):
+                _known(f"tokens[{index}].counters[{position}]", code, counters, "counter")
+        _distinct_tokens((f"tokens[{index}].token", item.token)
+                         for index, item in enumerate(self.tokens))
+        _distinct(((f"rating_scale[{index}].score", str(item.score))
+                   for index, item in enumerate(self.rating_scale)), what="score")
+        if isinstance(info.context, SiteContext):
+            self._check_deployment(info.context)
+        return self
+
+    def _check_numbering(self) -> None:
+        """Fields and groups exist, no group is defined twice, no two groups print the same
+        number, and no daily limit asks for more numbers than the group has."""
+        fields = {item.code for item in self.fields}
+        _distinct((f"number_groups[{index}].code", item.code)
+                  for index, item in enumerate(self.number_groups))
+        explicit = {item.code: f"number_groups[{index}]"
+                    for index, item in enumerate(self.number_groups)}
+        # Each group with the key of its format, so that an overlap names the line to change.
+        groups = [(item.settings(), f"number_groups[{index}].numbers")
+                  for index, item in enumerate(self.number_groups)]
+        for index, service in enumerate(self.services):
+            _known(f"services[{index}].field", service.field, fields, "field")
+            own = service.own_group()
+            if own is None:
+                continue
+            if own.code in explicit:
+                raise rule_error(
+                    f"services[{index}].numbers",
+                    f"gives service {service.code!r} its own number group named after it, but ",
+                    explicit[own.code], f" already defines a number group {own.code!r}; write "
+                    f"number_group = {own.code!r} to use that group, or rename one of them")
+            groups.append((own, f"services[{index}].numbers"))
+        _distinct((f"services[{index}].code", item.code)
+                  for index, item in enumerate(self.services))
+        capacities = {group.code: group.format.capacity for group, _ in groups}
+        for index, service in enumerate(self.services):
+            _known(f"services[{index}].number_group", service.group_code, capacities,
+                   "number group")
+            capacity = capacities[service.group_code]
+            if service.daily_limit is not None and capacity is not None \
+                    and service.daily_limit > capacity:
+                raise rule_error(f"services[{index}].daily_limit",
+                                 f"{service.daily_limit} is more than the {capacity} numbers a "
+                                 f"day that number group {service.group_code!r} can give out")
+        _check_formats_disjoint(groups)
+
+    def _check_counters(self) -> None:
+        """Counters name known zones and services, and every service has a counter."""
+        zones = {item.code for item in self.zones}
+        services = {item.code for item in self.services}
+        for index, counter in enumerate(self.counters):
+            _known(f"counters[{index}].zone", counter.zone, zones, "zone")
+            for position, code in enumerate(counter.services):
+                _known(f"counters[{index}].services[{position}]", code, services, "service")
+        _distinct((f"counters[{index}].code", item.code)
+                  for index, item in enumerate(self.counters))
+        served = {code for counter in self.counters for code in counter.services}
+        for index, service in enumerate(self.services):
+            if service.code not in served:
+                raise rule_error(f"services[{index}]",
+                                 f"no counter serves it: add {service.code!r} to a counter's "
+                                 "services, or remove the service")
+
+    def _check_deployment(self, context: SiteContext) -> None:
+        """The site's code and tokens are its own in the deployment (checking it alone)."""
+        if self.code in context.site_codes:
+            raise rule_error("code", f"code {self.code!r} appears twice (also at "
+                                     f"{context.site_codes[self.code]})")
+        for index, item in enumerate(self.tokens):
+            if item.token in context.tokens:
+                raise rule_error(f"tokens[{index}].token", "is the same token as "
+                                 f"{context.tokens[item.token]}; every token must be unique")
+
+    def settings(self) -> SiteSettings:
+        groups = [item.settings() for item in self.number_groups]
+        groups += [group for group in (item.own_group() for item in self.services)
+                   if group is not None]
+        scale = tuple(item.settings() for item in self.rating_scale) or DEFAULT_RATING_SCALE
+        return SiteSettings(
+            code=self.code,
+            name_vi=self.name_vi,
+            name_en=self.name_en,
+            timezone=parse_time_zone(self.timezone),
+            fields=tuple(item.settings() for item in self.fields),
+            services=tuple(item.settings() for item in self.services),
+            number_groups=tuple(groups),
+            priority_groups=tuple(item.settings() for item in self.priority_groups),
+            priority_policy=self.priority_policy.settings(),
+            zones=tuple(item.settings() for item in self.zones),
+            counters=tuple(item.settings() for item in self.counters),
+            officers=tuple(item.settings() for item in self.officers),
+            tokens=tuple(item.settings() for item in self.tokens),
+            rating_scale=tuple(sorted(scale, key=lambda item: -item.score)),
+            rating_window_seconds=self.rating_window_seconds,
+            kiosk_rating=self.kiosk_rating,
+            target_wait_minutes=float(self.target_wait_minutes),
+            pause_alert_minutes=float(self.pause_alert_minutes),
+            requeue_no_show=self.requeue_no_show,
+            issue_hours=parse_hours(self.issue_hours) if self.issue_hours else None,
+            address=self.address,
+            ticket_footer=self.ticket_footer,
+            notice=self.notice,
+        )
+
+
+def _check_formats_disjoint(groups: list[tuple[NumberGroup, str]]) -> None:
+    """Two groups must never print the same number, or ``call 1005`` would be ambiguous.
+
+    ``groups`` pairs each group with the key of its format; an error names the later one.
+    """
+    prefixes: dict[str, tuple[str, str]] = {}
+    ranges: list[tuple[int, int, str, str]] = []
+    for group, key in groups:
+        number_format = group.format
+        if number_format.prefix is not None:
+            if number_format.prefix in prefixes:
+                other, other_key = prefixes[number_format.prefix]
+                raise rule_error(key, f"prefix {number_format.prefix!r} is already used by "
+                                      f"number group {other!r} (", other_key, "); two groups "
+                                      "must never print the same number")
+            prefixes[number_format.prefix] = (group.code, key)
+            continue
+        first, last = number_format.first, number_format.last
+        assert last is not None  # a format without a prefix is a range, which has an end
+        for other_first, other_last, other, other_key in ranges:
+            if first <= other_last and other_first <= last:
+                raise rule_error(key, f"range {first}-{last} overlaps {other_first}-"
+                                      f"{other_last} of number group {other!r} (", other_key,
+                                 "); two groups must never print the same number")
+        ranges.append((first, last, group.code, key))
+
+
+# --- the server and the deployment -----------------------------------------------------------
+
+
+class ServerModel(_Table):
+    """``[server]``: where to listen, the data, the secret, the limits per connection."""
+
+    host: Text = "127.0.0.1"
+    port: Annotated[int, _whole(0, 65535)] = 8765
+    public_url: Annotated[str, _checked(check_public_url)] | None = None
+    data_dir: Text = "data"
+    database_url: Annotated[Text, Field(json_schema_extra=SECRET_FIELD)] = ""
+    secret: Annotated[SecretText | None, Field(json_schema_extra=SECRET_FIELD)] = None
+    admin_tokens: Annotated[list[Token], Field(json_schema_extra=SECRET_FIELD)] = Field(
+        default_factory=list)
+    max_frame_bytes: Annotated[int, _whole(1024)] = 65536
+    rate_per_second: Positive = 50.0
+    rate_burst: Annotated[int, _whole(1)] = 200
+    max_bad_frames: Annotated[int, _whole(1)] = 20
+    outgoing_queue_limit: Annotated[int, _whole(10)] = 5000
+    outgoing_queue_bytes: Annotated[int, _whole(64 * 1024)] = 4 * 1024 * 1024
+    hello_timeout_seconds: Positive = 10.0
+    http_request_timeout_seconds: Positive = 10.0
+    max_devices_per_connection: Annotated[int, _whole(1)] = 32
+    max_devices_per_site: Annotated[int, _whole(1)] = 500
+    event_retention_days: Annotated[int, _whole(1)] = 90
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.public_url is None and self.host in WILDCARD_HOSTS:
+            raise rule_error("public_url", f"is required when host is {self.host!r} (tickets' "
+                                           "QR codes need an address phones can reach, such as "
+                                           "'http://192.168.1.10:8765')")
+        return self
+
+    def settings(self) -> ServerSettings:
+        if self.public_url is not None:
+            public_url = self.public_url.rstrip("/")
+        elif ":" in self.host:
+            public_url = f"http://[{self.host}]:{self.port}"
+        else:
+            public_url = f"http://{self.host}:{self.port}"
+        return ServerSettings(
+            host=self.host,
+            port=self.port,
+            data_dir=Path(self.data_dir),
+            database_url=self.database_url or None,
+            public_url=public_url,
+            admin_tokens=tuple(self.admin_tokens),
+            secret=self.secret or "",
+            max_frame_bytes=self.max_frame_bytes,
+            rate_per_second=float(self.rate_per_second),
+            rate_burst=self.rate_burst,
+            max_bad_frames=self.max_bad_frames,
+            outgoing_queue_limit=self.outgoing_queue_limit,
+            outgoing_queue_bytes=self.outgoing_queue_bytes,
+            hello_timeout_seconds=float(self.hello_timeout_seconds),
+            http_request_timeout_seconds=float(self.http_request_timeout_seconds),
+            max_devices_per_connection=self.max_devices_per_connection,
+            max_devices_per_site=self.max_devices_per_site,
+            event_retention_days=self.event_retention_days,
+        )
+
+
+class AccountModel(_Table):
+    """``[[accounts]]``: a manager (sees) or an admin (sees and administers) of the sites
+    listed, or the province's account, which does both for every site."""
+
+    user: Code
+    full_name: Text
+    password_hash: PasswordHash
+    role: Annotated[AccountRole, _choice(AccountRole)]
+    sites: Codes = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sites_for_role(self) -> Self:
+        if self.role is not AccountRole.PROVINCE and not self.sites:
+            article = "an" if self.role.value[0] in "aeiou" else "a"
+            raise rule_error("sites", f"{article} {self.role.value} must list the sites they "
+                                      "manage")
+        if self.role is AccountRole.PROVINCE and self.sites:
+            raise rule_error("sites", "a province account sees every site: list none")
+        return self
+
+    def settings(self) -> AccountSettings:
+        return AccountSettings(self.user, self.full_name, self.password_hash, self.role,
+                               tuple(self.sites))
+
+
+class SettingsModel(_Table):
+    """The whole document: ``[server]``, ``[[accounts]]`` and at least one ``[[sites]]``."""
+
+    server: ServerModel = Field(default_factory=ServerModel)
+    accounts: list[AccountModel] = Field(default_factory=list)
+    sites: Annotated[list[SiteModel], _at_least_one("at least one site is required")]
+
+    @model_validator(mode="after")
+    def _between_sites(self) -> Self:
+        _distinct((f"sites[{index}].code", site.code) for index, site in enumerate(self.sites))
+        site_codes = {site.code for site in self.sites}
+        for index, account in enumerate(self.accounts):
+            for position, code in enumerate(account.sites):
+                _known(f"accounts[{index}].sites[{position}]", code, site_codes, "site")
+        _distinct(((f"accounts[{index}].user", item.user)
+                   for index, item in enumerate(self.accounts)), what="user")
+        # A token names one role at one site; the same string twice would make it ambiguous.
+        tokens = [(f"server.admin_tokens[{index}]", token)
+                  for index, token in enumerate(self.server.admin_tokens)]
+        for site_index, site in enumerate(self.sites):
+            tokens.extend((f"sites[{site_index}].tokens[{index}].token", item.token)
+                          for index, item in enumerate(site.tokens))
+        _distinct_tokens(tokens)
+        return self
+
+    def settings(self) -> Settings:
+        return Settings(server=self.server.settings(),
+                        sites=tuple(site.settings() for site in self.sites),
+                        accounts=tuple(account.settings() for account in self.accounts))
