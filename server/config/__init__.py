@@ -1,6 +1,8 @@
 """Deployment configuration: a TOML document validated by one set of models into frozen
-typed settings (server.config.models holds the rules; loader reads; translate names keys)."""
+typed settings, and written back (models: the rules; loader: reading and parse_site;
+translate: keys and reasons; document and toml_writer: the export)."""
 
+from server.config.document import settings_document, site_document
 from server.config.errors import ConfigError, Problem
 from server.config.loader import load_settings, parse_settings, parse_site
 from server.config.models import SiteContext
@@ -25,6 +27,7 @@ from server.config.settings import (
     TokenSettings,
     ZoneSettings,
 )
+from server.config.toml_writer import toml_text
 
 __all__ = [
     "CallOrder",
@@ -52,4 +55,7 @@ __all__ = [
     "load_settings",
     "parse_settings",
     "parse_site",
+    "settings_document",
+    "site_document",
+    "toml_text",
 ]

@@ -154,15 +154,15 @@ PasswordHash = Annotated[str, _checked(check_password_hash),
                          Field(json_schema_extra=SECRET_FIELD)]
 
 
-def _secret_text(value: str) -> str:
+def _long_secret(value: str) -> str:
     if len(value) < MINIMUM_SECRET_LENGTH:
         raise rule_error("", f"must be at least {MINIMUM_SECRET_LENGTH} characters (a long "
                              "random string), or leave it out to have one made in the data "
                              "directory")
-    return check_text(value)
+    return value
 
 
-SecretText = Annotated[str, AfterValidator(_secret_text)]
+SecretText = Annotated[str, AfterValidator(_long_secret), _checked(check_text)]
 
 
 def _optional_number_format(text: str) -> object:
