@@ -34,6 +34,7 @@ from server.app.security_headers import with_security_headers
 from server.app.session import Session
 from server.app.ticket_pages import ticket_routes
 from server.app.voice_routes import voice_routes
+from server.web.admin.pages import admin_routes
 from server.web.auth import auth_routes
 from server.web.manage import manage_routes
 
@@ -108,6 +109,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *voice_routes(),
         *auth_routes(service),
         *manage_routes(service),
+        *admin_routes(service),
     ])
 
 

@@ -29,13 +29,16 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.app.audience import public_event_data
+from server.app.configuration import Configuration
 from server.app.throttle import SignInThrottle
-from server.config.settings import AccountSettings, ServerSettings, SiteSettings
+from server.config import settings_document
+from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
 from server.domain import rules
-from server.domain.commands import Command
+from server.domain.commands import ChangeConfiguration, Command
 from server.domain.model import EventName, SiteState, Ticket
 from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
+from server.store.configuration import ConfigurationStore
 from server.store.database import StoreError, checkpoint, writer_recipe
 from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
@@ -57,6 +60,15 @@ class PlanWriter(Protocol):
     """Where committed plans go (:class:`~server.store.writer.WriterProcess`)."""
 
     async def write(self, plan: WritePlan) -> list[int]: ...
+
+
+class Attached(Protocol):
+    """A connection that said hello at a site: it may be closed when the configuration
+    changes (a revoked token, a removed site)."""
+
+    def still_valid(self) -> bool: ...
+
+    async def close_for(self, reason: str) -> None: ...
 
 
 class Subscriber(Protocol):
@@ -229,8 +241,11 @@ class SiteRuntime:
         self.epoch = 0
         self.committer = committer
         self.clock = clock
+        self.server = server
         self.views = Views(settings, server.secret, server.public_url, clock)
         self.subscribers: set[Subscriber] = set()
+        # Every connection that said hello here (subscribed or not).
+        self.sessions: set[Attached] = set()
         self.connections = 0
         self.secret = server.secret
         # Tracking code (QR on the ticket) -> ticket id, for today's tickets.
@@ -240,6 +255,23 @@ class SiteRuntime:
         # Devices whose reporting connection has gone, and since when (the dashboard's
         # "silent" devices: devices report on change, so silence shows in their connection).
         self.silent_since: dict[str, datetime] = {}
+
+    def follow(self, settings: SiteSettings) -> None:
+        """Run on ``settings`` from now on (a new configuration version): the rules, the
+        views and every name follow; the state is the site's own (server.app.configuration
+        checked the change fits today's queue)."""
+        from server.app.views import Views
+
+        self.settings = settings
+        self.views = Views(settings, self.server.secret, self.server.public_url, self.clock)
+
+    async def close_sessions(self, reason: str, only_revoked: bool = False) -> None:
+        """Close the connections here (only those whose token the settings no longer know,
+        with ``only_revoked``)."""
+        for session in list(self.sessions):
+            if not only_revoked or not session.still_valid():
+                logger.info("closing a connection of site %s: %s", self.settings.code, reason)
+                await session.close_for(reason)
 
     async def execute(self, command: Command) -> rules.Outcome:
         """Apply ``command``; returns its outcome once committed and its events published.
@@ -339,6 +371,8 @@ class QueueService:
         # The managers who sign in to the web pages, and their signed sessions.
         self.accounts = {account.user: account for account in accounts}
         self.web_sessions = SessionKeeper(server.secret, clock)
+        # The configuration in force and its versions (in the database).
+        self.configuration = Configuration(self, ConfigurationStore(repository.engines))
         self.repository = repository
         self.clock = clock
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
@@ -353,12 +387,20 @@ class QueueService:
         self._purged_on: date | None = None
         self._stopping = False
 
-    async def start(self) -> None:
-        """Load every site (opening a new day where midnight passed while stopped)."""
+    async def start(self, seed: Settings | None = None) -> None:
+        """Load the configuration (the database's; ``seed``, the file's, the first time) and
+        every site (opening a new day where midnight passed while stopped)."""
         loop = asyncio.get_running_loop()
         self.failed = loop.create_future()
         await self.writer.start()
         try:
+            if seed is not None:
+                # The [server] table stays the file's: only sites and accounts are kept.
+                document = settings_document(seed)
+                document.pop("server", None)
+                settings = await self.configuration.load(seed, document)
+                self.site_settings = {site.code: site for site in settings.sites}
+                self.accounts = {account.user: account for account in settings.accounts}
             await self._load_sites()
         except BaseException:
             await self.committer.stop()
@@ -398,25 +440,54 @@ class QueueService:
         return self.failed.result()
 
     async def _load_sites(self) -> None:
-        loop = asyncio.get_running_loop()
         self.supervise(self.committer.start())
         # Before the sites load their recent events, so nothing purged is kept in memory.
         await self.purge_old_events()
-        now = self.clock()
-        for code, settings in self.site_settings.items():
-            state = await loop.run_in_executor(self.readers, self.repository.load_site, settings)
-            if state is None:
-                state = rules.new_site_state(settings, now)
-            runtime = SiteRuntime(settings, state, self.committer, self.clock, self.server)
-            self.sites[code] = runtime
-            recent = await loop.run_in_executor(
-                self.readers, self.repository.read_events, code,
-                max(state.seq - RECENT_EVENTS_KEPT, 0), RECENT_EVENTS_KEPT)
-            runtime.recent.extend(recent)
-            await runtime.roll_over()
-            logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
-                        runtime.committed.business_date, runtime.committed.seq,
-                        len(runtime.committed.tickets))
+        for settings in self.site_settings.values():
+            await self._load_site(settings)
+
+    async def _load_site(self, settings: SiteSettings) -> SiteRuntime:
+        """Start the site of ``settings`` from what the database holds of it (a new site
+        starts an empty day)."""
+        loop = asyncio.get_running_loop()
+        code = settings.code
+        state = await loop.run_in_executor(self.readers, self.repository.load_site, settings)
+        if state is None:
+            state = rules.new_site_state(settings, self.clock())
+        runtime = SiteRuntime(settings, state, self.committer, self.clock, self.server)
+        self.sites[code] = runtime
+        recent = await loop.run_in_executor(
+            self.readers, self.repository.read_events, code,
+            max(state.seq - RECENT_EVENTS_KEPT, 0), RECENT_EVENTS_KEPT)
+        runtime.recent.extend(recent)
+        await runtime.roll_over()
+        logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
+                    runtime.committed.business_date, runtime.committed.seq,
+                    len(runtime.committed.tickets))
+        return runtime
+
+    async def apply_settings(self, settings: Settings, version: int) -> None:
+        """Run on ``settings`` (configuration ``version``) from now on, without a restart.
+
+        Each site follows its new settings and says so with ``config.changed``; a new site
+        starts; a removed one's connections are closed (its day was checked to be empty);
+        connections whose token or manager the new settings no longer know are closed. The
+        impacts on today's queue were weighed before (server.app.configuration)."""
+        self.site_settings = {site.code: site for site in settings.sites}
+        self.accounts = {account.user: account for account in settings.accounts}
+        for code in [code for code in self.sites if code not in self.site_settings]:
+            runtime = self.sites.pop(code)
+            await runtime.close_sessions("site removed from the configuration")
+            logger.info("site %s removed (configuration version %d)", code, version)
+        for site in settings.sites:
+            existing = self.sites.get(site.code)
+            if existing is None:
+                existing = await self._load_site(site)
+            else:
+                existing.follow(site)
+            await existing.execute(ChangeConfiguration(version))
+        for runtime in self.sites.values():
+            await runtime.close_sessions("token revoked", only_revoked=True)
 
     async def stop(self) -> None:
         self._stopping = True

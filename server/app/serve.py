@@ -120,7 +120,7 @@ async def start_server(
     service = QueueService(server_settings, settings.sites, Repository(engines), clock,
                            settings.accounts)
     try:
-        await service.start()
+        await service.start(settings)
     except BaseException:
         listener.close()
         raise

@@ -127,6 +127,7 @@ class Session:
         self.public = False
         # The sites whose events a manager's page receives (the first is ``runtime``).
         self.watched: list[SiteRuntime] = []
+        self._token = ""  # the hello's token: checked again when the configuration changes
         self.bad_frames = 0
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
@@ -237,9 +238,11 @@ class Session:
         """The connection is gone: stop receiving events and writing, release its backlog."""
         for other in self.watched[1:]:  # a province page's other sites
             other.subscribers.discard(self)
+            other.sessions.discard(self)
             other.connections -= 1
         if self.runtime is not None:
             self.runtime.subscribers.discard(self)
+            self.runtime.sessions.discard(self)
             self.runtime.connections -= 1
             gone = self.runtime.clock()
             for device in self.devices:
@@ -344,10 +347,14 @@ class Session:
                         if request.site is not None else
                         "field 'token': not a device token of any site for this role "
                         "(a server-wide admin token needs field 'site')")
+            logger.warning("refused a %s hello from %s: token not valid%s", role.value,
+                           self.address, f" at site {request.site!r}" if request.site else "")
             await self._refuse(CLOSE_POLICY, "bad token")
             return
         self.role = role
         self.runtime = runtime
+        self._token = request.token
+        runtime.sessions.add(self)
         self.allowed_counters = granted.counters
         self.public = role in PUBLIC_ROLES
         self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
@@ -389,12 +396,16 @@ class Session:
             self._error(request.id, ErrorCode.UNAUTHORIZED,
                         "field 'token': not a valid ticket of a signed-in manager for this "
                         "site; reload the page")
+            logger.warning("refused a manager hello from %s: socket ticket not valid",
+                           self.address)
             await self._refuse(CLOSE_POLICY, "bad ticket")
             return
         self.role = Role.MANAGER
         self.runtime = watched[0]
         self.watched = watched
         self.user = account.user
+        for runtime in watched:
+            runtime.sessions.add(self)
         self.subscribe = None if request.subscribe is None else tuple(request.subscribe)
         for runtime in watched:
             runtime.connections += 1
@@ -412,6 +423,28 @@ class Session:
             result.update(site=self.runtime.settings.code, seq=self.runtime.committed.seq,
                           state=self._state(self.runtime.committed))
         self._reply(request.id, result)
+
+    def still_valid(self) -> bool:
+        """Whether the configuration in force still admits this connection (its device
+        token, or its manager's account and sites)."""
+        if self.runtime is None or self.role is None:
+            return True
+        if self.role is Role.MANAGER:
+            account = self.service.accounts.get(self.user or "")
+            return account is not None and all(account.may_see(runtime.settings.code)
+                                               for runtime in self.watched)
+        granted = self._grant(self.runtime.settings, self.role, self._token)
+        if granted is None:
+            return False
+        self.allowed_counters = granted.counters  # a bridge's counters may have changed
+        return True
+
+    async def close_for(self, reason: str) -> None:
+        """Close this connection (policy: 1008) because of ``reason``."""
+        if self.closing:
+            return
+        self._closer = self._loop.create_task(self._refuse(CLOSE_POLICY, reason))
+        self._abort_later()
 
     def _site_of_token(self, role: Role, token: str) -> SiteRuntime | None:
         """The one site whose device tokens hold ``token`` for ``role`` (a hello without

@@ -29,8 +29,9 @@ CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu",
 
 
 def with_accounts(config: dict[str, object], *extra_sites: str) -> dict[str, object]:
-    """``config`` with two web accounts: ``giamdoc`` manages its first site, ``tinh`` sees
-    every site (both with :data:`MANAGER_PASSWORD`)."""
+    """``config`` with three web accounts: ``giamdoc`` manages its first site, ``quantri``
+    administers it, ``tinh`` sees and administers every site (all with
+    :data:`MANAGER_PASSWORD`)."""
     sites = config["sites"]
     assert isinstance(sites, list)
     config["accounts"] = [
@@ -38,6 +39,8 @@ def with_accounts(config: dict[str, object], *extra_sites: str) -> dict[str, obj
          "role": "manager", "sites": [sites[0]["code"], *extra_sites]},
         {"user": "tinh", "full_name": "Lê Thị Hạnh", "password_hash": MANAGER_HASH,
          "role": "province"},
+        {"user": "quantri", "full_name": "Phạm Văn Tín", "password_hash": MANAGER_HASH,
+         "role": "admin", "sites": [sites[0]["code"]]},
     ]
     return config
 

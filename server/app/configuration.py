@@ -1,0 +1,164 @@
+"""The deployment's configuration in force, and changing it while the server runs.
+
+The configuration (sites and accounts) lives in the database (server.store.configuration):
+the first start seeds it from the ``--config`` file; afterwards the file gives only the
+``[server]`` table (where to listen, the database, limits), and changes come from the
+administration pages (or ``qms config import``, at the next start). A change is:
+
+1. validated by the configuration's own rules (server.config: the same as the TOML file's;
+   :class:`~server.config.ConfigError` names the key);
+2. weighed against today's queue (server.domain.impact): refused while it would break it
+   (:class:`ChangeRefused`), or held until the administrator confirms what it does
+   (:class:`ConfirmationNeeded`);
+3. saved as a new version (who, when, why, the whole document), through the writer process;
+4. applied at once: each site's rules, views and names follow the new settings, a
+   ``config.changed`` event tells every client to take a fresh snapshot, a new site starts,
+   a removed site's connections close, and every connection whose token (or manager) the new
+   configuration no longer knows is closed (a revoked device).
+
+Tickets keep their numbers and places throughout: nothing of the queue itself changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from server.config import ConfigError, Settings, parse_settings
+from server.domain.impact import Impact, ImpactLevel, removed_site_impacts, site_change_impacts
+from server.store.configuration import ConfigurationStore, ConfigurationVersion
+
+if TYPE_CHECKING:  # the runtime imports this module: a type-only import keeps the cycle out
+    from server.app.runtime import QueueService
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigurationChangeError(Exception):
+    """A change that was not made; ``impacts`` say why (each with its key)."""
+
+    def __init__(self, impacts: list[Impact]) -> None:
+        super().__init__("; ".join(f"{impact.key}: {impact.message}" for impact in impacts))
+        self.impacts = impacts
+
+
+class ChangeRefused(ConfigurationChangeError):
+    """The change would break today's queue; nothing was changed."""
+
+
+class ConfirmationNeeded(ConfigurationChangeError):
+    """The change does what ``impacts`` say; it is made when asked again with confirmation."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteImpacts:
+    """The impacts of a change on one site (``site`` its code)."""
+
+    site: str
+    impacts: tuple[Impact, ...]
+
+
+def settings_from_document(settings: Settings, document: dict[str, Any]) -> Settings:
+    """``settings``' server part with the sites and accounts of ``document`` (validated;
+    raises :class:`ConfigError` naming the key, as the TOML file would)."""
+    parsed = parse_settings({"sites": document.get("sites", []),
+                             "accounts": document.get("accounts", [])})
+    admin_tokens = set(settings.server.admin_tokens)
+    for site_index, site in enumerate(parsed.sites):
+        for index, token in enumerate(site.tokens):
+            if token.token in admin_tokens:
+                raise ConfigError(f"sites[{site_index}].tokens[{index}].token",
+                                  "is the same token as a server-wide admin token; every "
+                                  "token must be unique")
+    return replace(parsed, server=settings.server)
+
+
+class Configuration:
+    """The configuration in force for ``service``, its versions, and changes to it."""
+
+    def __init__(self, service: QueueService, store: ConfigurationStore) -> None:
+        self.service = service
+        self.store = store
+        self.version = 0
+        self.document: dict[str, Any] = {}
+        self.settings: Settings | None = None
+        self._lock = asyncio.Lock()
+
+    async def load(self, seed: Settings, seed_document: dict[str, Any]) -> Settings:
+        """The settings to start with: the database's version when it has one, else
+        ``seed`` (the ``--config`` file), saved as version 1."""
+        latest = await asyncio.to_thread(self.store.latest)
+        if latest is None:
+            version = ConfigurationVersion(1, self.service.clock(), "seed",
+                                           "from the configuration file", seed_document)
+            await asyncio.to_thread(self.store.insert, version)
+            logger.info("configuration saved in the database as version 1, from the file")
+            self._set(version, seed)
+            return seed
+        settings = settings_from_document(seed, latest.document)
+        logger.info("configuration version %d from the database (%s, %s); the file gives "
+                    "only its [server] table now", latest.version, latest.author,
+                    latest.created_at.isoformat(timespec="seconds"))
+        self._set(latest, settings)
+        return settings
+
+    def impacts(self, settings: Settings) -> list[SiteImpacts]:
+        """What replacing the configuration by ``settings`` would do to each site today."""
+        found = []
+        new_sites = {site.code: site for site in settings.sites}
+        for code, runtime in self.service.sites.items():
+            new = new_sites.get(code)
+            impacts = (site_change_impacts(runtime.settings, new, runtime.working)
+                       if new is not None else removed_site_impacts(runtime.settings,
+                                                                    runtime.working))
+            if impacts:
+                found.append(SiteImpacts(code, tuple(impacts)))
+        return found
+
+    async def change(self, document: dict[str, Any], author: str, comment: str,
+                     confirmed: bool = False) -> int:
+        """Make ``document`` the configuration; returns its version.
+
+        Raises :class:`ConfigError` (invalid), :class:`ChangeRefused`,
+        :class:`ConfirmationNeeded` (nothing changed), or StoreError (not saved; nothing
+        changed)."""
+        async with self._lock:
+            assert self.settings is not None
+            settings = settings_from_document(self.settings, document)
+            impacts = [impact for site in self.impacts(settings) for impact in site.impacts]
+            refused = [impact for impact in impacts if impact.level is ImpactLevel.REFUSED]
+            if refused:
+                raise ChangeRefused(refused)
+            if impacts and not confirmed:
+                raise ConfirmationNeeded(impacts)
+            version = ConfigurationVersion(self.version + 1, self.service.clock(), author,
+                                           comment, document)
+            await self.service.writer.write(self.store.insert_plan(version))
+            self._set(version, settings)
+            await self.service.apply_settings(settings, version.version)
+            logger.info("configuration version %d by %s: %s", version.version, author,
+                        comment or "(no comment)")
+            return version.version
+
+    async def restore(self, number: int, author: str, confirmed: bool = False) -> int:
+        """Make version ``number`` the configuration again, as a new version."""
+        old = await asyncio.to_thread(self.store.version, number)
+        if old is None:
+            raise ConfigError("version", f"there is no version {number}")
+        return await self.change(old.document, author, f"restored version {number}",
+                                 confirmed)
+
+    async def history(self, limit: int = 100) -> list[ConfigurationVersion]:
+        return await asyncio.to_thread(self.store.history, limit)
+
+    async def version_of(self, number: int) -> ConfigurationVersion | None:
+        return await asyncio.to_thread(self.store.version, number)
+
+    def _set(self, version: ConfigurationVersion, settings: Settings) -> None:
+        self.version = version.version
+        self.document = version.document
+        self.settings = settings
+        self.changed_at: datetime = version.created_at

@@ -1,0 +1,364 @@
+"""The administration pages (``/admin``): a centre changed from a browser, without a restart.
+
+An account with the ``admin`` role administers the sites it lists, a ``province`` account
+every site (server.config.settings.AccountSettings.may_administer). Each page edits one part
+of one site's configuration (:mod:`.sections`); saving makes the whole configuration anew and
+hands it to :class:`server.app.configuration.Configuration`, which validates it with the
+configuration's own rules, weighs it against today's queue, saves it as a new version and
+applies it at once. So a form shows exactly the errors the TOML file would give, beside the
+input they name; a change that would break today's queue is refused with the reason; one
+that changes what people see asks for confirmation with the consequence stated. Every version
+is kept (who, when, why, the whole document) and can be compared and restored.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.app.configuration import ChangeRefused, ConfigurationChangeError, ConfirmationNeeded
+from server.app.runtime import QueueService
+from server.config import ConfigError
+from server.security import hash_password
+from server.store.database import StoreError
+from server.web.admin.sections import (
+    BY_SLUG,
+    SECTIONS,
+    SERVED_BY,
+    Kind,
+    Section,
+    field_of_key,
+    form_to_item,
+    item_values,
+    serve_by,
+    served_by,
+)
+from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.forms import FormRefused, read_form
+from server.web.templating import page
+from server.web.texts import translator
+
+logger = logging.getLogger(__name__)
+
+FORM_LIMIT = 16 * 1024
+MINIMUM_PASSWORD = 8
+NEW = "new"
+
+
+def admin_routes(service: QueueService) -> list[Route]:
+    """The administration pages."""
+
+    def guarded(handler: Callable[[Request, SignedIn], Awaitable[Response]]
+                ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            who = signed_in(service, request)
+            if who is None:
+                return to_sign_in(request, "expired" if request.cookies.get("qms_session")
+                                  else None)
+            code = request.path_params.get("code")
+            if code is not None and (code not in service.sites
+                                     or not who.account.may_administer(code)):
+                return _page(request, who, "message.html", 404,
+                             message=translator(language(request))("not_yours"))
+            return finish(service, request, await handler(request, who), who)
+        return endpoint
+
+    def _page(request: Request, who: SignedIn, template: str, status_code: int = 200,
+              **context: Any) -> Response:
+        lang = language(request)
+        sites = [runtime for code, runtime in service.sites.items()
+                 if who.account.may_see(code)]
+        return page(template, status_code, t=translator(lang), lang=lang,
+                    path=request.url.path, account=who.account, sites=sites,
+                    csrf=service.web_sessions.csrf_token(who.session), sections=SECTIONS,
+                    **context)
+
+    def _site_document(code: str) -> tuple[int, dict[str, Any]]:
+        sites = service.configuration.document.get("sites", [])
+        index = next(index for index, site in enumerate(sites) if site.get("code") == code)
+        return index, sites[index]
+
+    async def home(request: Request, who: SignedIn) -> Response:
+        administered = [runtime.settings for code, runtime in service.sites.items()
+                        if who.account.may_administer(code)]
+        if len(administered) == 1:
+            return RedirectResponse(f"/admin/site/{administered[0].code}", 303)
+        return _page(request, who, "admin_home.html", administered=administered,
+                     version=service.configuration.version)
+
+    async def site_home(request: Request, who: SignedIn) -> Response:
+        code = request.path_params["code"]
+        _, site = _site_document(code)
+        counts = {section.slug: len(site.get(section.key, [])) for section in SECTIONS
+                  if not section.single}
+        return _page(request, who, "admin_site.html", code=code, site=site, counts=counts,
+                     version=service.configuration.version)
+
+    async def section_list(request: Request, who: SignedIn) -> Response:
+        code, section = request.path_params["code"], _section(request)
+        if section is None:
+            return _not_found(request, who)
+        if section.single:
+            return await _edit(request, who, code, section, None)
+        _, site = _site_document(code)
+        return _page(request, who, "admin_list.html", code=code, site=site, section=section,
+                     items=site.get(section.key, []),
+                     saved=request.query_params.get("saved"))
+
+    async def item_form(request: Request, who: SignedIn) -> Response:
+        code, section = request.path_params["code"], _section(request)
+        if section is None or section.single:
+            return _not_found(request, who)
+        return await _edit(request, who, code, section, request.path_params["item"])
+
+    async def _edit(request: Request, who: SignedIn, code: str, section: Section,
+                    identity: str | None) -> Response:
+        _, site = _site_document(code)
+        if section.single:
+            item: dict[str, Any] | None = site
+        elif identity == NEW:
+            item = None
+        else:
+            item = _find(site, section, identity)
+            if item is None:
+                return _not_found(request, who)
+        values = item_values(section, item or {})
+        if section.slug == "services" and item is not None:
+            values[SERVED_BY] = ", ".join(served_by(site, str(item.get("code"))))
+        return _page(request, who, "admin_form.html", code=code, site=site, section=section,
+                     identity=identity, values=values,
+                     is_new=item is None, errors={}, problems=[], impacts=[])
+
+    async def save(request: Request, who: SignedIn) -> Response:
+        code, section = request.path_params["code"], _section(request)
+        if section is None:
+            return _not_found(request, who)
+        identity = request.path_params.get("item")
+        form_or_refusal = await _form(request, who)
+        if isinstance(form_or_refusal, Response):
+            return form_or_refusal
+        form = form_or_refusal
+        document = copy.deepcopy(service.configuration.document)
+        site_index, site = next((index, item) for index, item in enumerate(document["sites"])
+                                if item.get("code") == code)
+        t = translator(language(request))
+        errors: dict[str, str] = {}
+        made_token: str | None = None
+        if section.single:
+            site.update(form_to_item(section, form, site))
+            item_index: int | None = None
+            name = code
+        else:
+            items = site.setdefault(section.key, [])
+            previous = None if identity == NEW else _find(site, section, identity)
+            if identity != NEW and previous is None:
+                return _not_found(request, who)
+            item = form_to_item(section, form, previous)
+            if section.slug == "officers":
+                password = form.get("password_hash", "")
+                if password or previous is None:
+                    if len(password) < MINIMUM_PASSWORD:
+                        errors["password_hash"] = t("password_too_short",
+                                                    count=MINIMUM_PASSWORD)
+                    else:
+                        item["password_hash"] = await service.run_blocking(hash_password,
+                                                                           password)
+            if section.slug == "services":
+                serve_by(site, str(item.get("code", "")),
+                         [code.strip() for code in form.get(SERVED_BY, "").split(",")
+                          if code.strip()])
+            if section.slug == "tokens" and previous is None:
+                made_token = secrets.token_urlsafe(24)
+                item["token"] = made_token
+            if previous is None:
+                items.append(item)
+                item_index = len(items) - 1
+            else:
+                item_index = items.index(previous)
+                items[item_index] = item
+            name = str(item.get(section.identity, ""))
+        if errors:
+            return _form_again(request, who, code, section, identity, form, errors, [], [])
+        comment = form.get("comment", "").strip()[:200] or (
+            f"{section.title_vi}: {'thêm' if identity == NEW else 'sửa'} {name}")
+        return await _change(request, who, code, section, identity, form, document,
+                             comment, site_index, item_index, made_token)
+
+    async def delete(request: Request, who: SignedIn) -> Response:
+        code, section = request.path_params["code"], _section(request)
+        identity = request.path_params["item"]
+        if section is None or section.single:
+            return _not_found(request, who)
+        form_or_refusal = await _form(request, who)
+        if isinstance(form_or_refusal, Response):
+            return form_or_refusal
+        document = copy.deepcopy(service.configuration.document)
+        site_index, site = next((index, item) for index, item in enumerate(document["sites"])
+                                if item.get("code") == code)
+        previous = _find(site, section, identity)
+        if previous is None:
+            return _not_found(request, who)
+        site[section.key].remove(previous)
+        if section.slug == "services":
+            serve_by(site, identity, [])  # no counter's list may name a service that is gone
+        form = form_or_refusal
+        comment = form.get("comment", "").strip()[:200] or f"{section.title_vi}: xóa {identity}"
+        return await _change(request, who, code, section, identity, form, document,
+                             comment, site_index, None, None, deleting=True)
+
+    async def _change(request: Request, who: SignedIn, code: str, section: Section,
+                      identity: str | None, form: dict[str, str], document: dict[str, Any],
+                      comment: str, site_index: int, item_index: int | None,
+                      made_token: str | None, deleting: bool = False) -> Response:
+        try:
+            version = await service.configuration.change(
+                document, who.account.user, comment, confirmed=form.get("confirmed") == "1")
+        except ConfigError as error:
+            errors: dict[str, str] = {}
+            others: list[str] = []
+            for problem in error.problems:
+                name = field_of_key(problem.key, site_index, section, item_index)
+                if name is not None and not deleting:
+                    errors.setdefault(name, problem.reason)
+                else:
+                    others.append(f"{problem.key}: {problem.reason}")
+            return _form_again(request, who, code, section, identity, form, errors, others,
+                               [], status_code=400)
+        except ConfirmationNeeded as needed:
+            return _page(request, who, "admin_confirm.html", code=code, section=section,
+                         identity=identity, form=form, impacts=needed.impacts,
+                         action=request.url.path)
+        except ChangeRefused as refused:
+            return _form_again(request, who, code, section, identity, form, {}, [],
+                               refused.impacts, status_code=409)
+        except StoreError as error:
+            logger.error("configuration change by %s not saved: %s", who.account.user, error)
+            return _form_again(request, who, code, section, identity, form, {},
+                               [translator(language(request))("not_saved")], [],
+                               status_code=503)
+        if made_token is not None:
+            # Shown once, on this answer only: it is a secret and goes into no address.
+            return _page(request, who, "admin_token.html", code=code, section=section,
+                         token=made_token, name=form.get("name", ""), version=version)
+        target = f"/admin/site/{code}/{section.slug}"
+        return RedirectResponse(f"{target}?saved={version}", 303)
+
+    def _form_again(request: Request, who: SignedIn, code: str, section: Section,
+                    identity: str | None, form: dict[str, str], errors: dict[str, str],
+                    problems: list[str], impacts: list[Any], status_code: int = 400
+                    ) -> Response:
+        _, site = _site_document(code)
+        values = {spec.name: form.get(spec.name, "") for spec in section.fields
+                  if spec.kind not in (Kind.PASSWORD, Kind.SECRET)}
+        return _page(request, who, "admin_form.html", status_code, code=code, site=site,
+                     section=section, identity=identity or NEW, values=values,
+                     is_new=identity in (None, NEW) and not section.single, errors=errors,
+                     problems=problems, impacts=impacts)
+
+    async def history(request: Request, who: SignedIn) -> Response:
+        versions = await service.configuration.history()
+        return _page(request, who, "admin_history.html", versions=versions,
+                     current=service.configuration.version,
+                     restored=request.query_params.get("restored"))
+
+    async def version(request: Request, who: SignedIn) -> Response:
+        number_text = request.path_params["number"]
+        number = int(number_text) if number_text.isdigit() and len(number_text) < 10 else -1
+        shown = await service.configuration.version_of(number)
+        if shown is None:
+            return _not_found(request, who)
+        before = await service.configuration.version_of(number - 1)
+        visible = {code for code in service.sites if who.account.may_see(code)}
+        return _page(request, who, "admin_version.html", shown=shown,
+                     current=service.configuration.version,
+                     diff=_diff(before.document if before else {}, shown.document, visible))
+
+    async def restore(request: Request, who: SignedIn) -> Response:
+        if who.account.role.value != "province":
+            return _page(request, who, "message.html", 403,
+                         message=translator(language(request))("province_only"))
+        form_or_refusal = await _form(request, who)
+        if isinstance(form_or_refusal, Response):
+            return form_or_refusal
+        number_text = request.path_params["number"]
+        number = int(number_text) if number_text.isdigit() and len(number_text) < 10 else -1
+        try:
+            made = await service.configuration.restore(
+                number, who.account.user, confirmed=form_or_refusal.get("confirmed") == "1")
+        except ConfirmationNeeded as needed:
+            return _page(request, who, "admin_confirm.html", code=None, section=None,
+                         identity=None, form=form_or_refusal, impacts=needed.impacts,
+                         action=request.url.path)
+        except (ConfigError, ConfigurationChangeError) as error:
+            return _page(request, who, "message.html", 409, message=str(error))
+        return RedirectResponse(f"/admin/history?restored={made}", 303)
+
+    async def _form(request: Request, who: SignedIn) -> dict[str, str] | Response:
+        t = translator(language(request))
+        try:
+            form = await read_form(request, service.server.public_url, FORM_LIMIT)
+        except FormRefused as refused:
+            return _page(request, who, "message.html", refused.status_code,
+                         message=refused.message)
+        if not service.web_sessions.csrf_valid(who.session, form.get("csrf", "")):
+            return _page(request, who, "message.html", 403, message=t("form_expired"))
+        return form
+
+    def _not_found(request: Request, who: SignedIn) -> Response:
+        return _page(request, who, "message.html", 404,
+                     message=translator(language(request))("not_found"))
+
+    return [
+        Route("/admin", guarded(home)),
+        Route("/admin/history", guarded(history)),
+        Route("/admin/history/{number}", guarded(version)),
+        Route("/admin/history/{number}/restore", guarded(restore), methods=["POST"]),
+        Route("/admin/site/{code}", guarded(site_home)),
+        Route("/admin/site/{code}/{section}", guarded(section_list)),
+        Route("/admin/site/{code}/{section}", guarded(save), methods=["POST"]),
+        Route("/admin/site/{code}/{section}/{item}", guarded(item_form)),
+        Route("/admin/site/{code}/{section}/{item}", guarded(save), methods=["POST"]),
+        Route("/admin/site/{code}/{section}/{item}/delete", guarded(delete),
+              methods=["POST"]),
+    ]
+
+
+def _section(request: Request) -> Section | None:
+    return BY_SLUG.get(request.path_params["section"])
+
+
+def _find(site: dict[str, Any], section: Section, identity: str | None) -> dict[str, Any] | None:
+    for item in site.get(section.key, []):
+        if str(item.get(section.identity, "")) == identity:
+            found: dict[str, Any] = item
+            return found
+    return None
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any], sites: set[str]) -> list[str]:
+    """What changed between two documents, for the sites the reader may see, as a unified
+    diff of their JSON (secrets shown as their last four characters only)."""
+    def lines(document: dict[str, Any]) -> list[str]:
+        shown = {"sites": [_masked(site) for site in document.get("sites", [])
+                           if site.get("code") in sites]}
+        return json.dumps(shown, ensure_ascii=False, indent=2, sort_keys=True).splitlines()
+    return list(difflib.unified_diff(lines(before), lines(after), "trước / before",
+                                     "sau / after", lineterm="", n=2))
+
+
+def _masked(site: dict[str, Any]) -> dict[str, Any]:
+    masked = copy.deepcopy(site)
+    for token in masked.get("tokens", []):
+        token["token"] = "…" + str(token.get("token", ""))[-4:]
+    for officer in masked.get("officers", []):
+        officer["password_hash"] = "(scrypt)"
+    return masked

@@ -1,0 +1,295 @@
+"""The parts of a site's configuration the administration pages edit, field by field.
+
+Each :class:`Section` says which list of the site's TOML document it edits (``services``,
+``counters``, ...; or the site's own keys, a section of one item), and each :class:`Field`
+how one key is shown and read back: its kind of input, its label in Vietnamese and English,
+and its choices. The values are checked by the configuration's own rules (server.config),
+never here: a form becomes a document, the document is validated as the TOML file would be,
+and each problem is shown beside the input its key names (:func:`field_of_key`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    WHOLE = "whole"
+    NUMBER = "number"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    ORDERED_CHOICES = "ordered_choices"   # several of a list, in an order (comma-separated)
+    PASSWORD = "password"                 # a new password, stored as its scrypt hash
+    SECRET = "secret"                     # shown once when made (device tokens)
+
+
+Choices = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
+"""The choices of a field, from the site's document: ``(value, label)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One key of an item: ``name`` in the TOML, how it is input, what it is called."""
+
+    name: str
+    kind: Kind
+    label_vi: str
+    label_en: str
+    required: bool = False
+    choices: Choices | None = None
+    help_vi: str = ""
+    help_en: str = ""
+    # A key a new item needs and an edit may not change (an item's code: tickets refer to it).
+    fixed_once_made: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A list of the site's document (``key``), or the site itself (``key`` empty)."""
+
+    slug: str
+    key: str
+    title_vi: str
+    title_en: str
+    fields: tuple[Field, ...]
+    identity: str = "code"  # the key that names an item in lists and messages
+    columns: tuple[str, ...] = field(default=())
+
+    @property
+    def single(self) -> bool:
+        return not self.key
+
+
+def _codes(list_key: str, label: str = "name_vi") -> Choices:
+    def choices(site: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return [(str(item.get("code", "")), f"{item.get('code', '')} — {item.get(label, '')}")
+                for item in site.get(list_key, [])]
+    return choices
+
+
+def _counter_codes(site: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [(str(item.get("code", "")), str(item.get("name") or item.get("code", "")))
+            for item in site.get("counters", [])]
+
+
+def _fixed(*values: tuple[str, str]) -> Choices:
+    return lambda site: list(values)
+
+
+# Not a key of a service: the counters whose lists hold it (a service must be served).
+SERVED_BY = "served_by"
+
+CODE = Field("code", Kind.TEXT, "Mã", "Code", required=True, fixed_once_made=True,
+             help_vi="Chữ, số, '-', '_', '.'; tối đa 32 ký tự. Không đổi được sau khi tạo.",
+             help_en="Letters, digits, '-', '_', '.'; at most 32. Cannot change once made.")
+NAME_VI = Field("name_vi", Kind.TEXT, "Tên (tiếng Việt)", "Name (Vietnamese)", required=True)
+NAME_EN = Field("name_en", Kind.TEXT, "Tên (tiếng Anh)", "Name (English)")
+
+SITE = Section("site", "", "Trung tâm", "Centre", (
+    NAME_VI, NAME_EN,
+    Field("address", Kind.TEXT, "Địa chỉ", "Address"),
+    Field("notice", Kind.LONG_TEXT, "Thông báo trên màn hình sảnh", "Notice on the lobby "
+          "displays"),
+    Field("ticket_footer", Kind.TEXT, "Dòng cuối phiếu", "Ticket footer"),
+    Field("timezone", Kind.TEXT, "Múi giờ", "Time zone",
+          help_vi="Ví dụ Asia/Ho_Chi_Minh.", help_en="For example Asia/Ho_Chi_Minh."),
+    Field("issue_hours", Kind.TEXT, "Giờ cấp số", "Issuing hours",
+          help_vi="Ví dụ 07:00-17:00; để trống: cấp số mọi lúc.",
+          help_en="For example 07:00-17:00; empty: any time."),
+    Field("target_wait_minutes", Kind.NUMBER, "Thời gian chờ mục tiêu (phút)",
+          "Target wait (minutes)"),
+    Field("pause_alert_minutes", Kind.NUMBER, "Cảnh báo quầy tạm dừng quá (phút)",
+          "Alert when a counter is paused over (minutes)"),
+    Field("rating_window_seconds", Kind.WHOLE, "Thời gian đánh giá sau khi xong (giây)",
+          "Rating window after finishing (seconds)"),
+    Field("kiosk_rating", Kind.YES_NO, "Ki-ốt có màn hình đánh giá", "Kiosks have a rating "
+          "screen"),
+    Field("requeue_no_show", Kind.YES_NO, "Xếp lại người vắng mặt", "Re-queue no-shows"),
+))
+
+FIELDS = Section("fields", "fields", "Lĩnh vực", "Fields", (CODE, NAME_VI, NAME_EN),
+                 columns=("code", "name_vi", "name_en"))
+
+NUMBER_GROUPS = Section("number-groups", "number_groups", "Nhóm số", "Number groups", (
+    CODE,
+    Field("numbers", Kind.TEXT, "Dạng số", "Number format", required=True,
+          help_vi="Chữ cái và dấu # (A### in A001) hoặc một dải (1001-1999).",
+          help_en="A letter and #s (A### prints A001) or a range (1001-1999)."),
+), columns=("code", "numbers"))
+
+SERVICES = Section("services", "services", "Thủ tục", "Services", (
+    CODE, NAME_VI, NAME_EN,
+    Field("field", Kind.CHOICE, "Lĩnh vực", "Field", required=True,
+          choices=_codes("fields")),
+    Field("kind", Kind.CHOICE, "Loại", "Kind",
+          choices=_fixed(("submit", "Nộp hồ sơ / submit"), ("collect", "Nhận kết quả / collect"),
+                         ("other", "Khác / other"))),
+    Field("number_group", Kind.CHOICE, "Nhóm số", "Number group",
+          choices=_codes("number_groups", "numbers"),
+          help_vi="Hoặc điền Dạng số riêng bên dưới.", help_en="Or give a format of its own "
+          "below."),
+    Field("numbers", Kind.TEXT, "Dạng số riêng", "Its own number format",
+          help_vi="Ví dụ B### hoặc 2001-2999.", help_en="For example B### or 2001-2999."),
+    Field("expected_minutes", Kind.NUMBER, "Thời gian phục vụ dự kiến (phút)",
+          "Expected service time (minutes)"),
+    Field("target_wait_minutes", Kind.NUMBER, "Thời gian chờ mục tiêu (phút)",
+          "Target wait (minutes)", help_vi="Để trống: theo trung tâm.",
+          help_en="Empty: the centre's."),
+    Field("daily_limit", Kind.WHOLE, "Số phiếu tối đa mỗi ngày", "Daily limit"),
+    Field(SERVED_BY, Kind.ORDERED_CHOICES, "Quầy phục vụ", "Counters serving it",
+          required=True, choices=_counter_codes,
+          help_vi="Mã quầy, cách nhau bởi dấu phẩy; thủ tục được thêm vào cuối danh sách của "
+                  "quầy.", help_en="Counter codes, comma-separated; the service is added at "
+                  "the end of each counter's list."),
+), columns=("code", "name_vi", "field", "number_group", "numbers"))
+
+ZONES = Section("zones", "zones", "Khu vực", "Zones", (CODE, NAME_VI, NAME_EN),
+                columns=("code", "name_vi", "name_en"))
+
+COUNTERS = Section("counters", "counters", "Quầy", "Counters", (
+    CODE,
+    Field("name", Kind.TEXT, "Tên quầy", "Name"),
+    Field("zone", Kind.CHOICE, "Khu vực", "Zone", required=True, choices=_codes("zones")),
+    Field("services", Kind.ORDERED_CHOICES, "Thủ tục (theo thứ tự ưu tiên)",
+          "Services (in order of preference)", required=True, choices=_codes("services"),
+          help_vi="Mã thủ tục, cách nhau bởi dấu phẩy, thủ tục gọi trước đứng trước.",
+          help_en="Service codes, comma-separated, the one called first first."),
+    Field("order", Kind.CHOICE, "Cách gọi", "Call order",
+          choices=_fixed(("preference", "Theo thứ tự thủ tục / by preference"),
+                         ("arrival", "Theo giờ đến / by arrival"))),
+), columns=("code", "name", "zone", "services"))
+
+OFFICERS = Section("officers", "officers", "Cán bộ", "Officers", (
+    Field("user", Kind.TEXT, "Tên đăng nhập", "User name", required=True,
+          fixed_once_made=True),
+    Field("full_name", Kind.TEXT, "Họ tên", "Full name", required=True),
+    Field("password_hash", Kind.PASSWORD, "Mật khẩu mới", "New password",
+          help_vi="Ít nhất 8 ký tự; để trống khi sửa: giữ mật khẩu cũ.",
+          help_en="At least 8 characters; empty when editing: keep the old one."),
+    Field("counters", Kind.ORDERED_CHOICES, "Làm việc tại quầy", "May work at counters",
+          choices=_counter_codes, help_vi="Để trống: mọi quầy.", help_en="Empty: any."),
+), identity="user", columns=("user", "full_name", "counters"))
+
+PRIORITY_GROUPS = Section("priority-groups", "priority_groups", "Đối tượng ưu tiên",
+                          "Priority groups", (CODE, NAME_VI, NAME_EN),
+                          columns=("code", "name_vi", "name_en"))
+
+RATING_SCALE = Section("rating-scale", "rating_scale", "Thang đánh giá", "Rating scale", (
+    Field("score", Kind.WHOLE, "Điểm", "Score", required=True, fixed_once_made=True,
+          help_vi="Điểm cao hơn là hài lòng hơn; điểm thấp nhất là 'không hài lòng' (QĐ 766).",
+          help_en="Higher is better; the lowest is 'dissatisfied' (QĐ 766)."),
+    Field("label_vi", Kind.TEXT, "Nhãn (tiếng Việt)", "Label (Vietnamese)", required=True),
+    Field("label_en", Kind.TEXT, "Nhãn (tiếng Anh)", "Label (English)"),
+), identity="score", columns=("score", "label_vi", "label_en"))
+
+TOKENS = Section("tokens", "tokens", "Mã thiết bị", "Device tokens", (
+    Field("name", Kind.TEXT, "Tên / vị trí", "Label", required=True, fixed_once_made=True),
+    Field("role", Kind.CHOICE, "Vai trò", "Role", required=True,
+          choices=_fixed(("kiosk", "Ki-ốt / kiosk"), ("counter", "Máy tính quầy / counter"),
+                         ("display", "Màn hình sảnh / display"),
+                         ("bridge", "Cầu nối phần cứng / bridge")),
+          fixed_once_made=True),
+    Field("token", Kind.SECRET, "Mã", "Token",
+          help_vi="Tạo tự động, chỉ hiện một lần.", help_en="Made for you, shown once."),
+    Field("counters", Kind.ORDERED_CHOICES, "Quầy (cầu nối)", "Counters (bridge)",
+          choices=_counter_codes, help_vi="Chỉ với vai trò cầu nối.", help_en="A bridge only."),
+), identity="name", columns=("name", "role", "counters"))
+
+SECTIONS: tuple[Section, ...] = (SITE, FIELDS, SERVICES, NUMBER_GROUPS, ZONES, COUNTERS,
+                                 OFFICERS, PRIORITY_GROUPS, RATING_SCALE, TOKENS)
+BY_SLUG = {section.slug: section for section in SECTIONS}
+
+_KEY = re.compile(r"^sites\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?(?:\.(\w+))?)?")
+
+
+def field_of_key(key: str, site_index: int, section: Section,
+                 item_index: int | None) -> str | None:
+    """The field (of the item being edited) a configuration error's ``key`` is about, or
+    ``None`` when it is about something else (shown above the form)."""
+    found = _KEY.match(key)
+    if found is None or int(found.group(1)) != site_index:
+        return None
+    list_key, index, name = found.group(2), found.group(3), found.group(4)
+    if section.single:
+        return list_key if list_key in {item.name for item in section.fields} else None
+    if list_key != section.key or index is None or int(index) != item_index:
+        return None
+    return name if name in {item.name for item in section.fields} else None
+
+
+def serve_by(site: dict[str, Any], service: str, counters: list[str]) -> None:
+    """Make exactly ``counters`` serve ``service`` in ``site``'s document: added at the end of
+    a counter's list, taken out of the others' (and renamed lists keep their order)."""
+    for counter in site.get("counters", []):
+        listed = list(counter.get("services", []))
+        if counter.get("code") in counters and service not in listed:
+            counter["services"] = [*listed, service]
+        elif counter.get("code") not in counters and service in listed:
+            counter["services"] = [code for code in listed if code != service]
+
+
+def served_by(site: Mapping[str, Any], service: str) -> list[str]:
+    return [str(counter.get("code")) for counter in site.get("counters", [])
+            if service in counter.get("services", [])]
+
+
+def form_to_item(section: Section, form: Mapping[str, str],
+                 previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The document item a submitted form describes, on top of ``previous`` (keys the form
+    does not show are kept). Empty optional inputs leave their key out, so the
+    configuration's defaults apply; a value that is not a number stays text, for the rules
+    to refuse with the key named."""
+    item = dict(previous or {})
+    for spec in section.fields:
+        if spec.kind in (Kind.PASSWORD, Kind.SECRET) or spec.name == SERVED_BY:
+            continue  # made by the page (a hashed password, a drawn token, counters' lists)
+        if spec.fixed_once_made and previous is not None:
+            continue
+        raw = form.get(spec.name, "")
+        if spec.kind is Kind.YES_NO:
+            item[spec.name] = raw in ("1", "on", "true")
+            continue
+        text = raw.strip()
+        if not text:
+            item.pop(spec.name, None)
+            continue
+        if spec.kind is Kind.ORDERED_CHOICES:
+            item[spec.name] = [part.strip() for part in text.split(",") if part.strip()]
+        elif spec.kind is Kind.WHOLE:
+            item[spec.name] = int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+        elif spec.kind is Kind.NUMBER:
+            item[spec.name] = _number(text)
+        else:
+            item[spec.name] = text
+    return item
+
+
+def _number(text: str) -> int | float | str:
+    cleaned = text.replace(",", ".")
+    if re.fullmatch(r"-?\d{1,9}", cleaned):
+        return int(cleaned)
+    if re.fullmatch(r"-?\d{1,9}\.\d{1,6}", cleaned):
+        return float(cleaned)
+    return text
+
+
+def item_values(section: Section, item: Mapping[str, Any]) -> dict[str, str]:
+    """What each input of ``item``'s form shows."""
+    values: dict[str, str] = {}
+    for spec in section.fields:
+        value = item.get(spec.name)
+        if spec.kind in (Kind.PASSWORD, Kind.SECRET) or value is None:
+            values[spec.name] = ""
+        elif spec.kind is Kind.ORDERED_CHOICES:
+            values[spec.name] = ", ".join(str(part) for part in value)
+        elif spec.kind is Kind.YES_NO:
+            values[spec.name] = "1" if value else ""
+        else:
+            values[spec.name] = str(value)
+    return values

@@ -1,0 +1,104 @@
+"""The configuration lives in the database: seeded from the file the first time, changed
+live (a site added, a counter renamed, a site removed), every version kept and restorable."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.servers import DISPLAY_TOKEN, SITE, site_config
+
+from server.app.configuration import ChangeRefused, ConfirmationNeeded
+from server.app.serve import RunningServer, start_server
+from server.config import ConfigError, parse_settings
+from server.protocol.client import ProtocolClient, RequestFailed
+
+
+def document_of(server: RunningServer) -> dict[str, Any]:
+    return copy.deepcopy(server.service.configuration.document)
+
+
+async def test_the_file_seeds_the_database_once(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    first = await start_server(parse_settings(site_config()), host="127.0.0.1", port=0,
+                               database_url=url)
+    try:
+        assert first.service.configuration.version == 1
+        document = document_of(first)
+        document["sites"][0]["notice"] = "Đổi từ trang quản trị"
+        assert await first.service.configuration.change(document, "quantri", "thông báo") == 2
+    finally:
+        await first.stop()
+    edited = site_config()
+    edited["sites"][0]["notice"] = "Sửa trong tệp"  # the file changed meanwhile
+    second = await start_server(parse_settings(edited), host="127.0.0.1", port=0,
+                                database_url=url)
+    try:
+        assert second.service.configuration.version == 2
+        assert second.service.sites[SITE].settings.notice == "Đổi từ trang quản trị"
+        assert any("the file gives only its [server] table now" in record.getMessage()
+                   for record in caplog.records)
+    finally:
+        await second.stop()
+
+
+async def test_a_counter_renamed_reaches_a_display(server: RunningServer) -> None:
+    async with ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE,
+                              subscribe=["config.", "counter."]) as display:
+        document = document_of(server)
+        document["sites"][0]["counters"][2]["name"] = "Quầy Hộ tịch"
+        await server.service.configuration.change(document, "quantri", "đổi tên quầy 3")
+        await display.next_event("config.changed")
+        counters = (await display.request("snapshot"))["state"]["counters"]
+        assert {item["code"]: item["name"] for item in counters}["3"] == "Quầy Hộ tịch"
+
+
+async def test_a_site_added_and_removed_live(server: RunningServer) -> None:
+    document = document_of(server)
+    commune = copy.deepcopy(document["sites"][0])
+    commune["code"] = "xa-moi"
+    commune["name_vi"] = "Xã mới"
+    commune["tokens"] = [{"name": "ki-ốt xã", "role": "kiosk", "token": "xa-moi-kiosk-0001"}]
+    document["sites"].append(commune)
+    await server.service.configuration.change(document, "tinh", "thêm xã")
+    async with ProtocolClient(server.ws_url, "kiosk", "xa-moi-kiosk-0001", None) as kiosk:
+        ticket = (await kiosk.request("issue", service="HT", request_key="x"))["ticket"]
+        assert ticket["id"].startswith("xa-moi:")
+        # A site with a day under way cannot be removed.
+        without = document_of(server)
+        without["sites"] = [site for site in without["sites"] if site["code"] != "xa-moi"]
+        with pytest.raises(ChangeRefused):
+            await server.service.configuration.change(without, "tinh", "bỏ xã")
+        assert "xa-moi" in server.service.sites
+
+
+async def test_changes_are_validated_weighed_and_restorable(server: RunningServer) -> None:
+    configuration = server.service.configuration
+    document = document_of(server)
+    document["sites"][0]["counters"][0]["services"] = ["NO-SUCH"]
+    with pytest.raises(ConfigError) as invalid:
+        await configuration.change(document, "quantri", "sai")
+    assert invalid.value.key == "sites[0].counters[0].services[0]"
+    document = document_of(server)
+    document["sites"][0]["tokens"] = [token for token in document["sites"][0]["tokens"]
+                                      if token["role"] != "display"]
+    with pytest.raises(ConfirmationNeeded):
+        await configuration.change(document, "quantri", "thu hồi màn hình")
+    assert configuration.version == 1
+    assert await configuration.change(document, "quantri", "thu hồi", confirmed=True) == 2
+    with pytest.raises(RequestFailed):
+        async with ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE):
+            pass
+    restored = await configuration.restore(1, "tinh", confirmed=True)
+    assert restored == 3
+    async with ProtocolClient(server.ws_url, "display", DISPLAY_TOKEN, SITE) as display:
+        assert display.hello_result["role"] == "display"
+    history = await configuration.history()
+    assert [(item.version, item.author) for item in history] == [
+        (3, "tinh"), (2, "quantri"), (1, "seed")]
+    assert history[0].comment == "restored version 1"

@@ -1,0 +1,143 @@
+"""The administration pages over HTTP: a change applied live (clients told, nothing
+restarted), bad input shown beside its field, a change that would break today's queue
+refused, one that changes what devices see confirmed first, a revoked token closing its
+connection, the history, and who may administer what."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from support.servers import KIOSK_TOKEN, SITE
+from support.web import OTHER_SITE, WebClient, form_token
+
+from server.app.serve import RunningServer
+from server.protocol.client import ProtocolClient, RequestFailed
+
+
+async def admin(server: RunningServer, user: str = "quantri") -> WebClient:
+    client = WebClient(server.http_url)
+    answer = await client.sign_in(user=user, next_page="/admin")
+    assert answer.status == 200, answer.body[:300]
+    return client
+
+
+async def post_form(client: WebClient, path: str, fields: dict[str, str]) -> Any:
+    page = await client.get(path)
+    assert page.status == 200, (path, page.status)
+    return await client.post(path, {"csrf": form_token(page.body), **fields})
+
+
+async def test_a_new_service_reaches_a_running_kiosk_without_a_restart(
+    server: RunningServer, connect: Any
+) -> None:
+    kiosk = await connect("kiosk", subscribe=["config."])
+    client = await admin(server)
+    saved = await post_form(client, f"/admin/site/{SITE}/services/new", {
+        "code": "CT", "name_vi": "Chứng thực bản sao", "field": "TP", "numbers": "C###",
+        "served_by": "2, 3", "comment": "thêm thủ tục chứng thực"})
+    assert saved.status == 200 and "saved=2" in saved.url, saved.body[:500]
+    changed = await kiosk.next_event("config.changed")
+    assert changed.data == {"version": 2}
+    state = (await kiosk.request("snapshot"))["state"]
+    assert "CT" in {service["code"] for service in state["services"]}
+    counters = {counter["code"]: counter["services"] for counter in state["counters"]}
+    assert counters["2"][-1] == "CT" and counters["3"][-1] == "CT"
+    assert "CT" not in counters["1"]
+    ticket = await kiosk.request("issue", service="CT", request_key="after-change")
+    assert ticket["ticket"]["number"] == "C001"
+
+
+async def test_bad_input_is_shown_beside_its_field(server: RunningServer) -> None:
+    client = await admin(server)
+    answer = await post_form(client, f"/admin/site/{SITE}/services/new", {
+        "code": "CÓ DẤU", "name_vi": "", "field": "TP", "numbers": "C###", "served_by": "3"})
+    assert answer.status == 400
+    for field, words in (("code", "is not a code"), ("name_vi", "")):
+        found = re.search(rf'data-field="{field}">.*?<span class="error"[^>]*>([^<]*)<',
+                          answer.body, re.S)
+        assert found, (field, answer.body[:2000])
+        assert words in found.group(1)
+    # Nothing was saved: still version 1.
+    assert "saved=" not in answer.url
+
+
+async def test_removing_a_service_people_wait_for_is_refused(
+    server: RunningServer, connect: Any
+) -> None:
+    kiosk = await connect("kiosk")
+    await kiosk.request("issue", service="DD-TRA", request_key="waiting")
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/services/DD-TRA")
+    answer = await client.post(f"/admin/site/{SITE}/services/DD-TRA/delete",
+                               {"csrf": form_token(page.body)})
+    assert answer.status == 409
+    assert "1 people wait for DD-TRA" in answer.body
+    # A service that is some counter's only one cannot go either: the rules say which.
+    page = await client.get(f"/admin/site/{SITE}/services/HT")
+    answer = await client.post(f"/admin/site/{SITE}/services/HT/delete",
+                               {"csrf": form_token(page.body)})
+    assert answer.status == 400
+    assert "sites[0].counters[2].services: a counter must serve at least one service" in (
+        answer.body)
+
+
+async def test_a_revoked_token_is_confirmed_then_its_device_is_cut_off(
+    server: RunningServer
+) -> None:
+    kiosk = ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE)
+    await kiosk.connect()
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/tokens/kiosk")
+    first = await client.post(f"/admin/site/{SITE}/tokens/kiosk/delete",
+                              {"csrf": form_token(page.body)})
+    assert first.status == 200 and "Xác nhận thay đổi" in first.body
+    assert "disconnected and refused from now on" in first.body
+    confirmed = await client.post(f"/admin/site/{SITE}/tokens/kiosk/delete",
+                                  {"csrf": form_token(first.body), "confirmed": "1"})
+    assert "saved=2" in confirmed.url
+    await kiosk.closed.wait()
+    assert kiosk.close_code == 1008
+    again = ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE)
+    with pytest.raises(RequestFailed) as refused:
+        await again.connect()
+    assert refused.value.code == "unauthorized"
+    await again.close()
+
+
+async def test_a_new_token_is_shown_once_and_works(server: RunningServer) -> None:
+    client = await admin(server)
+    answer = await post_form(client, f"/admin/site/{SITE}/tokens/new",
+                             {"name": "ki-ốt tầng 2", "role": "kiosk"})
+    assert answer.status == 200
+    made = re.search(r'<code id="made-token">([^<]+)</code>', answer.body)
+    assert made, answer.body[:1000]
+    async with ProtocolClient(server.ws_url, "kiosk", made.group(1), SITE) as kiosk:
+        assert kiosk.hello_result["role"] == "kiosk"
+    listing = await client.get(f"/admin/site/{SITE}/tokens")
+    assert made.group(1) not in listing.body
+
+
+async def test_history_shows_who_changed_what_and_a_version_can_be_compared(
+    server: RunningServer
+) -> None:
+    client = await admin(server)
+    await post_form(client, f"/admin/site/{SITE}/site", {
+        "name_vi": "Trung tâm Phục vụ hành chính công thử nghiệm", "notice": "Nghỉ Tết từ 15/2",
+        "comment": "thông báo nghỉ Tết"})
+    history = await client.get("/admin/history")
+    assert re.search(r'data-version="2">.*?quantri.*?thông báo nghỉ Tết', history.body, re.S)
+    version = await client.get("/admin/history/2")
+    assert "Nghỉ Tết từ 15/2" in version.body and "+" in version.body
+
+
+async def test_only_administrators_of_a_site_change_it(server: RunningServer) -> None:
+    manager = await admin(server, user="giamdoc")
+    assert (await manager.get(f"/admin/site/{SITE}")).status == 404
+    administrator = await admin(server)
+    assert (await administrator.get(f"/admin/site/{OTHER_SITE}")).status == 404
+    page = await administrator.get(f"/admin/site/{SITE}/site")
+    no_token = await administrator.post(f"/admin/site/{SITE}/site", {"notice": "x"})
+    assert no_token.status == 403
+    assert form_token(page.body)
