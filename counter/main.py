@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from counter.errors import SettingsError
 from counter.settings import parse_settings
+from server.logs import configure_logging
 
 
 def main(argv: Sequence[str]) -> int:
@@ -17,8 +18,7 @@ def main(argv: Sequence[str]) -> int:
     except SettingsError as error:
         print(f"qms counter: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("counter", logging.INFO)  # the journal, or stderr and $QMS_LOG_DIR
     from counter.ui.app import run  # Qt is loaded only when the app really starts
 
     return run(settings)

@@ -8,12 +8,12 @@ modules below it only log.
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 
 from display.errors import DisplaySettingsError
 from display.settings import parse_arguments
+from server.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -25,8 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DisplaySettingsError as error:
         print(f"qms display: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("display", log_level)  # the journal, or stderr and $QMS_LOG_DIR
     from display.ui.app import run  # Qt only once the options are good
 
     return run(settings)

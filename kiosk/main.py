@@ -6,7 +6,6 @@ below gets a frozen :class:`~kiosk.settings.KioskSettings`.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from kiosk.errors import SettingsError
 from kiosk.settings import parse_arguments
+from server.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,8 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"qms kiosk: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("kiosk", log_level)  # the journal, or stderr and $QMS_LOG_DIR
     from kiosk.ui.app import run  # Qt loads only once the options are known to be good
     from kiosk.ui.pyside_guard import UnsupportedQtError
 

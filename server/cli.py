@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 
 from server.config import ConfigError, Settings, load_settings
 from server.config.settings import LOCAL_HOST_NAMES
-from server.store.database import StoreError
+from server.logs import configure_logging
+from server.ops.commands import COMMANDS as OPERATIONS
+from server.ops.commands import add_commands as add_operations
+from server.ops.commands import run as run_operation
+
+# The store's errors module, not its database module: `qms kiosk` on a kiosk's install (no
+# SQLAlchemy there) imports this module too.
+from server.store.errors import StoreError
 
 if TYPE_CHECKING:
     from server.app.serve import RunningServer
@@ -64,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     hashing = commands.add_parser("hash-password",
                                   help="print the hash of a password for the config file")
     hashing.add_argument("password", nargs="?", help="asked for when left out")
+    # install-service, uninstall-service, migrate, backup, restore (server/ops).
+    add_operations(commands)
     return parser
 
 
@@ -91,8 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     if arguments.command == "hash-password":
         return _hash_password(arguments.password)
-    logging.basicConfig(level=arguments.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if arguments.command in OPERATIONS:
+        return run_operation(arguments)
+    # The journal under systemd, else stderr; the log file once the data directory is known.
+    configure_logging(arguments.command, arguments.log_level)
     # uvicorn logs every WebSocket open and close at INFO: noise with hundreds of displays.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     try:
@@ -100,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"qms: configuration error: {error}", file=sys.stderr)
         return 2
+    configure_logging(arguments.command, arguments.log_level, settings.server.data_dir / "logs")
     try:
         if arguments.command == "demo":
             from server.demo import run_demo

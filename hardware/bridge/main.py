@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.errors import BridgeError
 from hardware.bridge.settings import parse_settings
+from server.logs import configure_logging
 
 
 def main(argv: Sequence[str]) -> int:
@@ -20,8 +21,7 @@ def main(argv: Sequence[str]) -> int:
     except BridgeError as error:
         print(f"qms bridge: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("bridge", logging.INFO)  # the journal, or stderr and $QMS_LOG_DIR
     logger = logging.getLogger("qms.bridge")
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_arguments: stop.set())

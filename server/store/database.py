@@ -17,7 +17,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -27,8 +30,8 @@ from server.store.writer import Recipe
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Engines", "StoreError", "checkpoint", "describe_database", "migrate",
-           "open_engines", "writer_recipe"]
+__all__ = ["Engines", "SchemaStatus", "StoreError", "checkpoint", "describe_database",
+           "known_revisions", "migrate", "open_engines", "schema_status", "writer_recipe"]
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,50 @@ def checkpoint(engines: Engines) -> None:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands against this release's migrations.
+
+    ``current``: the database's revisions (none: no schema yet). ``heads``: this release's
+    newest. ``pending``: (revision, description) that migrating would apply, oldest first.
+    ``unknown``: the database's revisions this release does not know, which means a newer
+    release wrote it; such a database is never migrated (there is no way down).
+    """
+
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+    pending: tuple[tuple[str, str], ...]
+    unknown: tuple[str, ...]
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and not self.unknown
+
+    def newer_message(self, database: str) -> str:
+        """Why a database written by a newer release is refused, and what to do."""
+        return (f"the database {database!r} is at schema revision {', '.join(self.unknown)}, "
+                f"which this release of QMS does not know (its newest is "
+                f"{', '.join(self.heads)}): a newer release wrote it. Downgrades are not "
+                "supported: run that newer release again, or restore a backup made before "
+                "the upgrade (qms restore FILE)")
+
+
+def schema_status(engines: Engines) -> SchemaStatus:
+    """Compare the database's schema revision with this release's migrations; changes
+    nothing. Raises StoreError when the database cannot be reached."""
+    try:
+        with engines.reader.connect() as connection:
+            return _schema_status(connection, _script_directory())
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot open the database {describe_database(engines.url)!r}: "
+                         f"{_reason(error)}") from error
+
+
 def migrate(engines: Engines) -> None:
     """Bring the schema to the newest Alembic revision (creating it on a new database).
 
-    Raises StoreError naming the database when it cannot be reached or migrated.
+    Raises StoreError naming the database when it cannot be reached or migrated, or when a
+    newer release wrote it (:meth:`SchemaStatus.newer_message`): then nothing is changed.
     """
     try:
         _migrate(engines)
@@ -150,14 +193,55 @@ def migrate(engines: Engines) -> None:
                          f"{_reason(error)}") from error
 
 
-def _migrate(engines: Engines) -> None:
-    script_location = str(resources.files("server.store").joinpath("migrations"))
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this release has a migration for (a backup's or a database's
+    revision outside them was written by a newer release)."""
+    return frozenset(script.revision for script in _script_directory().walk_revisions())
+
+
+def _migration_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", script_location)
-    config.set_main_option("sqlalchemy.url", engines.url.replace("%", "%%"))
+    config.set_main_option("script_location",
+                           str(resources.files("server.store").joinpath("migrations")))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_migration_config(""))
+
+
+def _schema_status(connection: Connection, script: ScriptDirectory) -> SchemaStatus:
+    current = tuple(MigrationContext.configure(connection).get_current_heads())
+    heads = tuple(script.get_heads())
+    unknown = []
+    for revision in current:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    if connection.in_transaction():
+        connection.rollback()
+    if unknown:
+        return SchemaStatus(current, heads, (), tuple(unknown))
+    steps = script.iterate_revisions("heads", current or "base")
+    pending = tuple((step.revision, (step.doc or "").strip()) for step in reversed(list(steps)))
+    return SchemaStatus(current, heads, pending, ())
+
+
+def _migrate(engines: Engines) -> None:
+    config = _migration_config(engines.url)
     with engines.writer.connect() as connection:
+        status = _schema_status(connection, ScriptDirectory.from_config(config))
+        if status.unknown:
+            # Alembic would stop on an unknown revision with a bare "Can't locate revision";
+            # say what it means and what to do instead.
+            raise StoreError(status.newer_message(describe_database(engines.url)))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         if connection.in_transaction():
             connection.commit()
+    if status.pending:
+        logger.info("database schema migrated: %s",
+                    ", ".join(f"{revision} ({text})" for revision, text in status.pending))
     logger.info("database schema is up to date")
