@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from server.config.errors import ConfigError
 from server.config.settings import NumberFormat
 
+# Every pattern is used with fullmatch: re's ``$`` also matches before a final newline.
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 _CODE = re.compile(CODE_PATTERN)
 # ASCII digits only: Python's \d would take other scripts' digits, which a ticket never prints.
@@ -29,7 +30,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def check_code(value: str) -> str:
     """A code (``Q01``, ``DD-NOP``): letters, digits, ``-``, ``_``, ``.``; at most 32."""
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise ConfigError("", f"{value!r} is not a code (letters, digits, '-', '_', '.'; "
                               "at most 32)")
     return value
@@ -44,10 +45,10 @@ def check_text(value: str) -> str:
 
 def parse_number_format(text: str) -> NumberFormat:
     """``A###`` (prefix A, three digits) or ``1001-1999`` (a range)."""
-    prefix_match = _PREFIX_FORMAT.match(text.strip())
+    prefix_match = _PREFIX_FORMAT.fullmatch(text.strip())
     if prefix_match:
         return NumberFormat(prefix_match.group(1), len(prefix_match.group(2)), 1, None)
-    range_match = _RANGE_FORMAT.match(text.strip())
+    range_match = _RANGE_FORMAT.fullmatch(text.strip())
     if range_match:
         first_text, last_text = range_match.groups()
         if any(len(part) > 1 and part.startswith("0") for part in (first_text, last_text)):
@@ -73,7 +74,7 @@ def number_format_text(number_format: NumberFormat) -> str:
 
 def parse_hours(text: str) -> tuple[time, time]:
     """Opening hours ``07:00-17:00``: opening and closing time, closing the later."""
-    match = _HOURS.match(text.strip())
+    match = _HOURS.fullmatch(text.strip())
     if not match:
         raise ConfigError("", f"{text!r} is not opening hours like '07:00-17:00'")
     hour_open, minute_open, hour_close, minute_close = (int(part) for part in match.groups())
@@ -102,7 +103,7 @@ def parse_time_zone(name: str) -> ZoneInfo:
 
 def check_public_url(text: str) -> str:
     """An address like ``http://192.168.1.10:8765``, as printed in the tickets' QR codes."""
-    if not _PUBLIC_URL.match(text):
+    if not _PUBLIC_URL.fullmatch(text):
         raise ConfigError("", f"{text!r} is not an address like 'http://192.168.1.10:8765'")
     return text
 
@@ -111,7 +112,7 @@ def check_password_hash(text: str) -> str:
     """A hash made by ``qms hash-password``; the reason never repeats what was given."""
     if not text.startswith("scrypt$"):
         raise ConfigError("", "must be a hash made by 'qms hash-password', not a plain password")
-    if not _PASSWORD_HASH.match(text):
+    if not _PASSWORD_HASH.fullmatch(text):
         raise ConfigError("", "is not a complete hash; copy the whole output of "
                               "'qms hash-password'")
     return text
