@@ -1,6 +1,11 @@
 """Deployment configuration: a TOML document validated by one set of models into frozen
-typed settings, and written back (models: the rules; loader: reading and parse_site;
-translate: keys and reasons; document and toml_writer: the export)."""
+typed settings, and written back.
+
+models (the tables) and values (their value types) hold the rules; formats reads and writes
+the small text formats; loader reads a file or a document (parse_settings, parse_site);
+translate turns pydantic's errors into ConfigError keys and reasons; document and
+toml_writer write the settings back (the export); secret keeps a generated server secret.
+"""
 
 from server.config.document import settings_document, site_document
 from server.config.errors import ConfigError, Problem

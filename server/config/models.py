@@ -7,8 +7,9 @@ document (``[server]``, ``[[sites]]``, ``[[sites.counters]]``, ...) with the sam
 
 How a rule reports (read by :mod:`server.config.translate`):
 
-- A value on its own (a type, a range, a format) is checked by the field's type: pydantic's
-  constraints (``ge``, ``gt``, ``min_length``) or a validator raising :func:`rule_error`.
+- A value on its own (a type, a range, a format) is checked by the field's type
+  (:mod:`server.config.values`): pydantic's constraints (``ge``, ``gt``, ``min_length``) or
+  a validator raising :func:`~server.config.errors.rule_error`.
 - Checks between tables (a counter's services exist, two number groups never print the same
   number, every service is served) are the ``model_validator`` of the smallest table that
   holds both sides, and name the key relative to it (``counters[3].services[1]``).
@@ -18,33 +19,15 @@ How a rule reports (read by :mod:`server.config.translate`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Self
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    model_validator,
-)
-from pydantic_core import PydanticKnownError
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from server.config.errors import ConfigError, rule_error
-from server.config.formats import (
-    check_code,
-    check_password_hash,
-    check_public_url,
-    check_text,
-    parse_hours,
-    parse_number_format,
-    parse_time_zone,
-)
+from server.config.errors import rule_error
+from server.config.formats import parse_hours, parse_number_format, parse_time_zone
 from server.config.settings import (
     AccountRole,
     AccountSettings,
@@ -66,6 +49,27 @@ from server.config.settings import (
     TokenSettings,
     ZoneSettings,
 )
+from server.config.values import (
+    SECRET_FIELD,
+    Code,
+    Codes,
+    HoursText,
+    NumberFormatText,
+    OptionalNumberFormatText,
+    PasswordHash,
+    Positive,
+    PublicUrl,
+    SecretText,
+    Text,
+    TimeZoneName,
+    Token,
+    at_least_one,
+    choice,
+    distinct,
+    distinct_tokens,
+    known,
+    whole,
+)
 
 DEFAULT_RATING_SCALE = (
     RatingLabel(4, "Rất hài lòng", "Very satisfied"),
@@ -73,132 +77,8 @@ DEFAULT_RATING_SCALE = (
     RatingLabel(2, "Bình thường", "Neutral"),
     RatingLabel(1, "Không hài lòng", "Dissatisfied"),
 )
-
-MINIMUM_TOKEN_LENGTH = 12
-MINIMUM_SECRET_LENGTH = 16
 # Hosts that listen on every interface: no address a phone could reach can be derived from them.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
-# TOML integers are 64-bit; a larger one could be neither written back nor read by others.
-LARGEST_WHOLE_NUMBER = 2**63 - 1
-
-# Marks a field whose value is a secret: messages name its key, never its value. Also in the
-# JSON schema, so a form knows to use a password input.
-SECRET_FIELD: dict[str, Any] = {"secret": True}
-
-E = TypeVar("E", bound=StrEnum)
-
-
-# --- value types -----------------------------------------------------------------------------
-
-
-def _checked(check: Callable[[str], object]) -> AfterValidator:
-    """A validator running ``check`` (a reader of :mod:`formats`) on a text as it is."""
-
-    def validate(value: str) -> str:
-        try:
-            check(value)
-        except ConfigError as error:
-            raise rule_error("", error.reason) from None
-        return value
-
-    return AfterValidator(validate)
-
-
-def _choice(kind: type[E], refused: Mapping[str, str] | None = None) -> BeforeValidator:
-    """A validator reading one of ``kind``'s values; ``refused`` values say why not."""
-    refused = refused or {}
-    allowed = [member for member in kind if member.value not in refused]
-    names = [member.value for member in allowed]
-    spoken = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
-    def validate(value: object) -> E:
-        if isinstance(value, kind) and value in allowed:
-            return value
-        if not isinstance(value, str):
-            raise PydanticKnownError("string_type")
-        if value in names:
-            return kind(value)
-        why = f": {refused[value]}" if value in refused else ""
-        raise rule_error("", f"must be {spoken}, got {value!r}{why}")
-
-    return BeforeValidator(validate)
-
-
-def _at_least_one(reason: str) -> AfterValidator:
-    def validate(items: list[Any]) -> list[Any]:
-        if not items:
-            raise rule_error("", reason)
-        return items
-
-    return AfterValidator(validate)
-
-
-def _each_once(items: list[str]) -> list[str]:
-    """A list of codes names each once; the error names the second and the first."""
-    _distinct((f"[{index}]", item) for index, item in enumerate(items))
-    return items
-
-
-def _whole(minimum: int, maximum: int = LARGEST_WHOLE_NUMBER) -> Any:
-    return Field(ge=minimum, le=maximum)
-
-
-Text = Annotated[str, _checked(check_text)]
-Code = Annotated[str, _checked(check_code)]
-Codes = Annotated[list[Text], AfterValidator(_each_once)]
-NumberFormatText = Annotated[str, _checked(parse_number_format)]
-# Minutes, seconds, rates: more than zero and finite (``inf`` and ``nan`` are valid TOML).
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Token = Annotated[str, Field(min_length=MINIMUM_TOKEN_LENGTH), _checked(check_text)]
-PasswordHash = Annotated[str, _checked(check_password_hash),
-                         Field(json_schema_extra=SECRET_FIELD)]
-
-
-def _long_secret(value: str) -> str:
-    if len(value) < MINIMUM_SECRET_LENGTH:
-        raise rule_error("", f"must be at least {MINIMUM_SECRET_LENGTH} characters (a long "
-                             "random string), or leave it out to have one made in the data "
-                             "directory")
-    return value
-
-
-SecretText = Annotated[str, AfterValidator(_long_secret), _checked(check_text)]
-
-
-def _optional_number_format(text: str) -> object:
-    return parse_number_format(text) if text else None
-
-
-def _optional_hours(text: str) -> object:
-    return parse_hours(text) if text else None
-
-
-# --- cross-reference helpers -----------------------------------------------------------------
-
-
-def _distinct(items: Iterable[tuple[str, Hashable]], what: str = "code") -> None:
-    """Refuse a value seen twice; ``items`` pairs each key with its value."""
-    seen: dict[Hashable, str] = {}
-    for key, value in items:
-        if value in seen:
-            raise rule_error(key, f"{what} {value!r} appears twice (also at ", seen[value], ")")
-        seen[value] = key
-
-
-def _distinct_tokens(items: Iterable[tuple[str, str]]) -> None:
-    """Refuse a token given twice, naming both keys and never the token."""
-    seen: dict[str, str] = {}
-    for key, token in items:
-        if token in seen:
-            raise rule_error(key, "is the same token as ", seen[token],
-                             "; every token must be unique")
-        seen[token] = key
-
-
-def _known(key: str, code: str, codes: Iterable[str], what: str) -> None:
-    if code not in codes:
-        raise rule_error(key, f"no {what} {code!r}")
-
 
 class _Table(BaseModel):
     """A TOML table: strict types, no unknown keys."""
@@ -238,11 +118,11 @@ class ServiceModel(_Table):
     name_vi: Text
     name_en: Text = ""
     field: Text
-    kind: Annotated[ServiceKind, _choice(ServiceKind)] = ServiceKind.OTHER
-    numbers: Annotated[str, _checked(_optional_number_format)] = ""
+    kind: Annotated[ServiceKind, choice(ServiceKind)] = ServiceKind.OTHER
+    numbers: OptionalNumberFormatText = ""
     number_group: Text = ""
     expected_minutes: Positive = 10.0
-    daily_limit: Annotated[int, _whole(1)] | None = None
+    daily_limit: Annotated[int, whole(1)] | None = None
     target_wait_minutes: Positive | None = None
 
     @model_validator(mode="after")
@@ -285,9 +165,9 @@ class PriorityGroupModel(_Table):
 class PriorityPolicyModel(_Table):
     """``[sites.priority_policy]``: strict, or an interleave of ``priority`` : ``normal``."""
 
-    kind: Annotated[PriorityPolicyKind, _choice(PriorityPolicyKind)] = PriorityPolicyKind.STRICT
-    priority: Annotated[int, _whole(1)] = 1
-    normal: Annotated[int, _whole(1)] = 2
+    kind: Annotated[PriorityPolicyKind, choice(PriorityPolicyKind)] = PriorityPolicyKind.STRICT
+    priority: Annotated[int, whole(1)] = 1
+    normal: Annotated[int, whole(1)] = 2
 
     def settings(self) -> PriorityPolicy:
         return PriorityPolicy(self.kind, self.priority, self.normal)
@@ -310,9 +190,8 @@ class CounterModel(_Table):
     code: Code
     name: Text | None = None
     zone: Text
-    services: Annotated[list[Text], _at_least_one("a counter must serve at least one service"),
-                        AfterValidator(_each_once)]
-    order: Annotated[CallOrder, _choice(CallOrder)] = CallOrder.PREFERENCE
+    services: Annotated[Codes, at_least_one("a counter must serve at least one service")]
+    order: Annotated[CallOrder, choice(CallOrder)] = CallOrder.PREFERENCE
 
     def settings(self) -> CounterSettings:
         name = f"Quầy {self.code}" if self.name is None else self.name
@@ -336,7 +215,7 @@ class TokenModel(_Table):
     """``[[sites.tokens]]``: a device token; a bridge's lists the counters it drives."""
 
     name: Text
-    role: Annotated[Role, _choice(Role, {
+    role: Annotated[Role, choice(Role, {
         Role.MANAGER.value: "managers sign in with an account ([[accounts]]), not a device "
                             "token"})]
     token: Annotated[Token, Field(json_schema_extra=SECRET_FIELD)]
@@ -358,7 +237,7 @@ class TokenModel(_Table):
 class RatingModel(_Table):
     """``[[sites.rating_scale]]``: one step of the satisfaction scale; higher is better."""
 
-    score: Annotated[int, _whole(1)]
+    score: Annotated[int, whole(1)]
     label_vi: Text
     label_en: Text = ""
 
@@ -400,11 +279,11 @@ class SiteModel(_Table):
     name_vi: Text
     name_en: Text = ""
     address: Text = ""
-    timezone: Annotated[str, _checked(parse_time_zone)] = "Asia/Ho_Chi_Minh"
-    issue_hours: Annotated[str, _checked(_optional_hours)] = ""
+    timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
+    issue_hours: HoursText = ""
     ticket_footer: Text = ""
     notice: Text = ""
-    rating_window_seconds: Annotated[int, _whole(1)] = 30
+    rating_window_seconds: Annotated[int, whole(1)] = 30
     kiosk_rating: bool = False
     target_wait_minutes: Positive = 30.0
     pause_alert_minutes: Positive = 15.0
@@ -414,32 +293,32 @@ class SiteModel(_Table):
     rating_scale: list[RatingModel] = Field(default_factory=list)
     fields: list[FieldModel]
     number_groups: list[NumberGroupModel] = Field(default_factory=list)
-    services: Annotated[list[ServiceModel], _at_least_one("at least one service is required")]
+    services: Annotated[list[ServiceModel], at_least_one("at least one service is required")]
     zones: list[ZoneModel]
-    counters: Annotated[list[CounterModel], _at_least_one("at least one counter is required")]
+    counters: Annotated[list[CounterModel], at_least_one("at least one counter is required")]
     officers: list[OfficerModel] = Field(default_factory=list)
     tokens: list[TokenModel] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Self:
-        _distinct((f"fields[{index}].code", item.code) for index, item in enumerate(self.fields))
+        distinct((f"fields[{index}].code", item.code) for index, item in enumerate(self.fields))
         self._check_numbering()
-        _distinct((f"priority_groups[{index}].code", item.code)
+        distinct((f"priority_groups[{index}].code", item.code)
                   for index, item in enumerate(self.priority_groups))
-        _distinct((f"zones[{index}].code", item.code) for index, item in enumerate(self.zones))
+        distinct((f"zones[{index}].code", item.code) for index, item in enumerate(self.zones))
         self._check_counters()
         counters = {item.code for item in self.counters}
         for index, officer in enumerate(self.officers):
             for position, code in enumerate(officer.counters):
-                _known(f"officers[{index}].counters[{position}]", code, counters, "counter")
-        _distinct(((f"officers[{index}].user", item.user)
+                known(f"officers[{index}].counters[{position}]", code, counters, "counter")
+        distinct(((f"officers[{index}].user", item.user)
                    for index, item in enumerate(self.officers)), what="user")
         for index, token in enumerate(self.tokens):
             for position, code in enumerate(token.counters):
-                _known(f"tokens[{index}].counters[{position}]", code, counters, "counter")
-        _distinct_tokens((f"tokens[{index}].token", item.token)
+                known(f"tokens[{index}].counters[{position}]", code, counters, "counter")
+        distinct_tokens((f"tokens[{index}].token", item.token)
                          for index, item in enumerate(self.tokens))
-        _distinct(((f"rating_scale[{index}].score", str(item.score))
+        distinct(((f"rating_scale[{index}].score", str(item.score))
                    for index, item in enumerate(self.rating_scale)), what="score")
         if isinstance(info.context, SiteContext):
             self._check_deployment(info.context)
@@ -449,7 +328,7 @@ class SiteModel(_Table):
         """Fields and groups exist, no group is defined twice, no two groups print the same
         number, and no daily limit asks for more numbers than the group has."""
         fields = {item.code for item in self.fields}
-        _distinct((f"number_groups[{index}].code", item.code)
+        distinct((f"number_groups[{index}].code", item.code)
                   for index, item in enumerate(self.number_groups))
         explicit = {item.code: f"number_groups[{index}]"
                     for index, item in enumerate(self.number_groups)}
@@ -457,7 +336,7 @@ class SiteModel(_Table):
         groups = [(item.settings(), f"number_groups[{index}].numbers")
                   for index, item in enumerate(self.number_groups)]
         for index, service in enumerate(self.services):
-            _known(f"services[{index}].field", service.field, fields, "field")
+            known(f"services[{index}].field", service.field, fields, "field")
             own = service.own_group()
             if own is None:
                 continue
@@ -468,11 +347,11 @@ class SiteModel(_Table):
                     explicit[own.code], f" already defines a number group {own.code!r}; write "
                     f"number_group = {own.code!r} to use that group, or rename one of them")
             groups.append((own, f"services[{index}].numbers"))
-        _distinct((f"services[{index}].code", item.code)
+        distinct((f"services[{index}].code", item.code)
                   for index, item in enumerate(self.services))
         capacities = {group.code: group.format.capacity for group, _ in groups}
         for index, service in enumerate(self.services):
-            _known(f"services[{index}].number_group", service.group_code, capacities,
+            known(f"services[{index}].number_group", service.group_code, capacities,
                    "number group")
             capacity = capacities[service.group_code]
             if service.daily_limit is not None and capacity is not None \
@@ -487,10 +366,10 @@ class SiteModel(_Table):
         zones = {item.code for item in self.zones}
         services = {item.code for item in self.services}
         for index, counter in enumerate(self.counters):
-            _known(f"counters[{index}].zone", counter.zone, zones, "zone")
+            known(f"counters[{index}].zone", counter.zone, zones, "zone")
             for position, code in enumerate(counter.services):
-                _known(f"counters[{index}].services[{position}]", code, services, "service")
-        _distinct((f"counters[{index}].code", item.code)
+                known(f"counters[{index}].services[{position}]", code, services, "service")
+        distinct((f"counters[{index}].code", item.code)
                   for index, item in enumerate(self.counters))
         served = {code for counter in self.counters for code in counter.services}
         for index, service in enumerate(self.services):
@@ -575,24 +454,24 @@ class ServerModel(_Table):
     """``[server]``: where to listen, the data, the secret, the limits per connection."""
 
     host: Text = "127.0.0.1"
-    port: Annotated[int, _whole(0, 65535)] = 8765
-    public_url: Annotated[str, _checked(check_public_url)] | None = None
+    port: Annotated[int, whole(0, 65535)] = 8765
+    public_url: PublicUrl | None = None
     data_dir: Text = "data"
     database_url: Annotated[Text, Field(json_schema_extra=SECRET_FIELD)] = ""
     secret: Annotated[SecretText | None, Field(json_schema_extra=SECRET_FIELD)] = None
     admin_tokens: Annotated[list[Token], Field(json_schema_extra=SECRET_FIELD)] = Field(
         default_factory=list)
-    max_frame_bytes: Annotated[int, _whole(1024)] = 65536
+    max_frame_bytes: Annotated[int, whole(1024)] = 65536
     rate_per_second: Positive = 50.0
-    rate_burst: Annotated[int, _whole(1)] = 200
-    max_bad_frames: Annotated[int, _whole(1)] = 20
-    outgoing_queue_limit: Annotated[int, _whole(10)] = 5000
-    outgoing_queue_bytes: Annotated[int, _whole(64 * 1024)] = 4 * 1024 * 1024
+    rate_burst: Annotated[int, whole(1)] = 200
+    max_bad_frames: Annotated[int, whole(1)] = 20
+    outgoing_queue_limit: Annotated[int, whole(10)] = 5000
+    outgoing_queue_bytes: Annotated[int, whole(64 * 1024)] = 4 * 1024 * 1024
     hello_timeout_seconds: Positive = 10.0
     http_request_timeout_seconds: Positive = 10.0
-    max_devices_per_connection: Annotated[int, _whole(1)] = 32
-    max_devices_per_site: Annotated[int, _whole(1)] = 500
-    event_retention_days: Annotated[int, _whole(1)] = 90
+    max_devices_per_connection: Annotated[int, whole(1)] = 32
+    max_devices_per_site: Annotated[int, whole(1)] = 500
+    event_retention_days: Annotated[int, whole(1)] = 90
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -638,7 +517,7 @@ class AccountModel(_Table):
     user: Code
     full_name: Text
     password_hash: PasswordHash
-    role: Annotated[AccountRole, _choice(AccountRole)]
+    role: Annotated[AccountRole, choice(AccountRole)]
     sites: Codes = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -661,16 +540,16 @@ class SettingsModel(_Table):
 
     server: ServerModel = Field(default_factory=ServerModel)
     accounts: list[AccountModel] = Field(default_factory=list)
-    sites: Annotated[list[SiteModel], _at_least_one("at least one site is required")]
+    sites: Annotated[list[SiteModel], at_least_one("at least one site is required")]
 
     @model_validator(mode="after")
     def _between_sites(self) -> Self:
-        _distinct((f"sites[{index}].code", site.code) for index, site in enumerate(self.sites))
+        distinct((f"sites[{index}].code", site.code) for index, site in enumerate(self.sites))
         site_codes = {site.code for site in self.sites}
         for index, account in enumerate(self.accounts):
             for position, code in enumerate(account.sites):
-                _known(f"accounts[{index}].sites[{position}]", code, site_codes, "site")
-        _distinct(((f"accounts[{index}].user", item.user)
+                known(f"accounts[{index}].sites[{position}]", code, site_codes, "site")
+        distinct(((f"accounts[{index}].user", item.user)
                    for index, item in enumerate(self.accounts)), what="user")
         # A token names one role at one site; the same string twice would make it ambiguous.
         tokens = [(f"server.admin_tokens[{index}]", token)
@@ -678,7 +557,7 @@ class SettingsModel(_Table):
         for site_index, site in enumerate(self.sites):
             tokens.extend((f"sites[{site_index}].tokens[{index}].token", item.token)
                           for index, item in enumerate(site.tokens))
-        _distinct_tokens(tokens)
+        distinct_tokens(tokens)
         return self
 
     def settings(self) -> Settings:

@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from server.config.errors import ConfigError
-from server.config.models import MINIMUM_SECRET_LENGTH
 from server.config.settings import Settings
+from server.config.values import MINIMUM_SECRET_LENGTH
 
 SECRET_FILE_NAME = "secret.key"
 

@@ -26,7 +26,7 @@ from server.config.errors import (
     join_key,
     rule_problem,
 )
-from server.config.models import SECRET_FIELD
+from server.config.values import SECRET_FIELD
 
 # How alike two key names must be (difflib ratio) to suggest one is a misspelling of the other.
 TYPO_CUTOFF = 0.75
