@@ -119,10 +119,10 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     if argv[0] == "demo":
-        python = install("")
+        python = install("[all]")  # every role: the demo runs them all
         install_window_libraries()
         return run_program(python, "-m", "server.cli", "demo", *argv[1:])
-    python = install("[test]")
+    python = install("[all,test]")
     install_system_packages()
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     run(python, "-m", "ruff", "check", ".", env=environment)
