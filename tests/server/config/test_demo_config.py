@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from server.config import (
     Settings,
     SiteSettings,
     load_settings,
+    parse_settings,
 )
 from server.security import verify_password
 
@@ -211,3 +213,39 @@ def test_ward_is_small_and_in_one_zone(ward: SiteSettings) -> None:
     assert len(ward.zones) == 1
     assert 5 <= len(ward.counters) <= 6
     assert "Đăng ký khai sinh" in {service.name_vi for service in ward.services}
+
+
+def _commented_settings() -> list[tuple[int, str]]:
+    """The demo's commented-out ``# key = value`` lines (examples and defaults shown)."""
+    text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
+    found = []
+    for number, line in enumerate(text.splitlines()):
+        if not line.startswith("# "):
+            continue
+        try:
+            tomllib.loads(line[2:])
+        except tomllib.TOMLDecodeError:
+            continue  # prose
+        found.append((number, line))
+    return found
+
+
+def test_the_commented_examples_are_found() -> None:
+    keys = {line[2:].split(" = ")[0] for _, line in _commented_settings()}
+    assert {"database_url", "max_frame_bytes", "event_retention_days", "issue_hours"} <= keys
+
+
+@pytest.mark.parametrize(("number", "line"), _commented_settings(),
+                         ids=[line[2:].split(" = ")[0] + f"@{number + 1}"
+                              for number, line in _commented_settings()])
+def test_each_commented_example_is_valid_where_it_stands(
+    settings: Settings, number: int, line: str
+) -> None:
+    text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
+    lines = text.splitlines()
+    lines[number] = line[2:]
+    changed = parse_settings(tomllib.loads("\n".join(lines)))
+    key = line[2:].split(" = ")[0]
+    if key not in {"database_url", "issue_hours"}:
+        # The server's limits are shown with their defaults: uncommented, nothing changes.
+        assert changed == settings, key
