@@ -19,8 +19,8 @@ How a rule reports (read by :mod:`server.config.translate`):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -79,6 +79,7 @@ DEFAULT_RATING_SCALE = (
 )
 # Hosts that listen on every interface: no address a phone could reach can be derived from them.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
 
 class _Table(BaseModel):
     """A TOML table: strict types, no unknown keys."""
@@ -245,7 +246,7 @@ class RatingModel(_Table):
         return RatingLabel(self.score, self.label_vi, self.label_en)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class SiteContext:
     """What one site must agree with in the rest of its deployment, for checking it alone.
 
@@ -253,8 +254,9 @@ class SiteContext:
     use to the key that holds it (``sites[1].code``, ``server.admin_tokens[0]``).
     """
 
-    site_codes: Mapping[str, str] = field(default_factory=dict)
-    tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # dataclasses.field in full: ``field`` is also a service's key.
+    site_codes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tokens: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
     @classmethod
     def around(cls, settings: Settings, site: str | None = None) -> SiteContext:
