@@ -1,0 +1,381 @@
+"""The reports' SQL (SQLAlchemy Core): the same statements on SQLite and PostgreSQL.
+
+A report reads the tickets of its sites whose ``business_date`` (the local day, stored so)
+lies in its range, once, into a compact *base*: one row per ticket with what every figure
+needs (:func:`base_select`: the group keys, local hours, waiting and service times, the
+rating, the case). Every statement then aggregates the base in the database: counts and
+means with ``GROUP BY``; nearest-rank percentiles with window functions (the value at rank
+``ceil(p * n)`` of each group's served tickets sorted by the time); cases with ``COUNT
+(DISTINCT ...)``. Only aggregated rows come back to Python, never the tickets (the per-case
+listing streams them on purpose).
+
+Why a base: each pass over a month of a province's tickets costs about a second on SQLite
+(decoding wide rows, parsing times, joining the ratings); a report needs a dozen passes. On
+SQLite the base is a TEMP table filled once per report (:mod:`server.reports.run`); on
+PostgreSQL, whose read-only transactions may not create tables and whose scans are cheap,
+it is a subquery each statement reads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    FromClause,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    values,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from server.config.settings import SiteSettings
+from server.domain.model import TicketStatus
+from server.reports.request import Breakdown, ReportRequest
+from server.reports.sql import epoch_seconds, local_hour, seconds_between, week_start
+from server.reports.timeline import OffsetPeriod
+from server.store.tables import RatingRow, TicketRow
+
+# Gaps between an officer's tickets up to this long count as time on duty (waiting for the
+# next citizen); a longer gap is a break (lunch, a meeting) and does not.
+ON_DUTY_GAP_MINUTES = 30
+# The waiting-time chart's buckets, in minutes: [0, 5), [5, 10), ... [60, ...).
+WAIT_BUCKETS = (0, 5, 10, 15, 20, 30, 45, 60)
+
+tickets = TicketRow.__table__
+ratings = RatingRow.__table__
+
+DONE = TicketStatus.DONE.value
+IN_PROGRESS = tuple(status.value for status in (TicketStatus.WAITING, TicketStatus.CALLED,
+                                                TicketStatus.SERVING, TicketStatus.TRANSFERRED))
+
+# The base's columns (see base_select for what each holds).
+BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("site", String(32)), ("service", String(32)), ("counter", String(32)),
+    ("officer", String(32)), ("day", Date()), ("arrival_hour", Integer()),
+    ("call_hour", Integer()), ("status", String(16)), ("moved", Integer()),
+    ("waiting", Float()), ("service_time", Float()), ("target", Float()),
+    ("score", Integer()), ("dissatisfied", Integer()), ("case_code", String(64)),
+    ("called", Float()), ("finished", Float()),
+)
+
+
+def base_table(name: str = "report_base") -> Table:
+    """The base as a TEMP table (SQLite)."""
+    return Table(name, MetaData(), *(Column(column, kind) for column, kind in BASE_COLUMNS),
+                 prefixes=["TEMPORARY"])
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a report reads: its sites' settings (in request order), its range, the SQL
+    dialect (``sqlite`` or ``postgresql``) and each site's UTC offsets over the range."""
+
+    request: ReportRequest
+    sites: tuple[SiteSettings, ...]
+    dialect: str
+    periods: Mapping[str, Sequence[OffsetPeriod]]
+
+    def where(self) -> ColumnElement[bool]:
+        return and_(tickets.c.site.in_(self.request.sites),
+                    tickets.c.business_date >= self.request.first,
+                    tickets.c.business_date <= self.request.last)
+
+
+def base_select(scope: Scope) -> Select[Any]:
+    """One row per ticket of the report, with its rating:
+
+    ``site``, ``service`` (where the ticket ended), ``counter`` and ``officer`` (of its last
+    call; ``NULL`` if never called), ``day`` (business date), ``arrival_hour`` and
+    ``call_hour`` (local hours of issue and first call), ``status``, ``moved`` (1 if ever
+    transferred), ``waiting`` and ``service_time`` (seconds, to the millisecond, for served
+    tickets with every time recorded, else ``NULL``), ``target`` (its service's target wait
+    in seconds), ``score`` and ``dissatisfied`` (1 if the score is the lowest of the site's
+    scale), ``case_code``, ``called`` and ``finished`` (seconds since 1970 of the last call
+    and of the finish or no-show, for the officers' time on duty).
+    """
+    column = tickets.c
+    dialect = scope.dialect
+    # Each time is read once, in a subquery that OFFSET 0 keeps SQLite from flattening (it
+    # would parse each time again wherever the outer query names it).
+    times = select(
+        column.site, column.service, column.counter, column.officer, column.business_date,
+        column.status, column.transfer_count, column.case_code, ratings.c.score,
+        local_hour(dialect, column.site, column.issued_at, scope.periods)
+        .label("arrival_hour"),
+        local_hour(dialect, column.site, column.first_called_at, scope.periods)
+        .label("call_hour"),
+        (column.status == DONE).label("done"),
+        target_seconds(scope.sites).label("target"),
+        lowest_score(scope.sites).label("lowest"),
+        *(epoch_seconds(dialect, getattr(column, name)).label(name)
+          for name in ("issued_at", "first_called_at", "serving_at", "finished_at",
+                       "called_at")),
+    ).select_from(tickets.outerjoin(ratings, ratings.c.ticket_id == column.id)) \
+        .where(scope.where()).offset(0).subquery("ticket_times")
+    row = times.c
+    is_timed = and_(row.status == DONE, row.first_called_at.is_not(None),
+                    row.serving_at.is_not(None), row.finished_at.is_not(None))
+    return select(
+        row.site.label("site"), row.service.label("service"), row.counter.label("counter"),
+        row.officer.label("officer"), row.business_date.label("day"),
+        row.arrival_hour, row.call_hour, row.status.label("status"),
+        case((row.transfer_count > 0, 1), else_=0).label("moved"),
+        case((is_timed, func.round(row.first_called_at - row.issued_at, 3))).label("waiting"),
+        case((is_timed, func.round(row.finished_at - row.serving_at, 3)))
+        .label("service_time"),
+        row.target, row.score.label("score"),
+        case((row.score == row.lowest, 1), else_=0).label("dissatisfied"),
+        row.case_code.label("case_code"),
+        row.called_at.label("called"), row.finished_at.label("finished"),
+    )
+
+
+def _most_common(values: Mapping[str, Any]) -> Any:
+    return Counter(values.values()).most_common(1)[0][0]
+
+
+def _per_site(sites: Sequence[SiteSettings], values: Mapping[str, Any]) -> ColumnElement[Any]:
+    """``values[site]`` for each ticket's site: the commonest value as the default, a branch
+    only for the sites that differ (one literal when all agree)."""
+    usual = _most_common(values)
+    whens = [(tickets.c.site == site.code, literal(values[site.code])) for site in sites
+             if values[site.code] != usual]
+    return case(*whens, else_=literal(usual)) if whens else literal(usual)
+
+
+def target_seconds(sites: Sequence[SiteSettings]) -> ColumnElement[Any]:
+    """Each ticket's target wait in seconds: its service's own, else its site's."""
+    whens = []
+    for site in sites:
+        special: dict[float, list[str]] = {}
+        for service in site.services:
+            minutes = site.target_wait_minutes_of(service.code)
+            if minutes != site.target_wait_minutes:
+                special.setdefault(minutes, []).append(service.code)
+        whens += [(and_(tickets.c.site == site.code, tickets.c.service.in_(codes)),
+                   literal(minutes * 60.0)) for minutes, codes in special.items()]
+    default = _per_site(sites, {site.code: site.target_wait_minutes * 60.0 for site in sites})
+    return case(*whens, else_=default) if whens else default
+
+
+def lowest_score(sites: Sequence[SiteSettings]) -> ColumnElement[Any]:
+    """The lowest score of each ticket's site's scale ("Không hài lòng" on the default)."""
+    return _per_site(sites, {site.code: min((label.score for label in site.rating_scale),
+                                            default=0) for site in sites})
+
+
+# --- statements over the base ---------------------------------------------------------------
+
+
+def grouping(scope: Scope, base: FromClause,
+             breakdown: Breakdown | None) -> tuple[Any, list[ColumnElement[Any]]]:
+    """What a breakdown reads and groups by: the source (the base, joined with the
+    configuration's fields for a field breakdown) and the grouping columns labelled
+    ``site`` and ``key``. Hours and days have only a ``key`` (they add every site up), the
+    total has nothing."""
+    row = base.c
+    if breakdown is None:
+        return base, []
+    if breakdown is Breakdown.HOUR:
+        return base, [row.arrival_hour.label("key")]
+    if breakdown is Breakdown.DAY:
+        return base, [row.day.label("key")]
+    if breakdown is Breakdown.FIELD:
+        fields = field_map(scope.sites)
+        source = base.outerjoin(fields, and_(fields.c.site == row.site,
+                                             fields.c.service == row.service))
+        return source, [row.site.label("site"), fields.c.field.label("key")]
+    key = {Breakdown.SERVICE: row.service, Breakdown.COUNTER: row.counter,
+           Breakdown.OFFICER: row.officer, Breakdown.SITE: row.site}[breakdown]
+    return base, [row.site.label("site"), key.label("key")]
+
+
+def field_map(sites: Sequence[SiteSettings]) -> Any:
+    """Every configured (site, service, field), as a ``VALUES`` list to join."""
+    rows = [(site.code, service.code, service.field) for site in sites
+            for service in site.services]
+    return values(Column("site", String), Column("service", String),
+                  Column("field", String), name="field_map").data(rows or [("", "", "")])
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def figures_statement(scope: Scope, base: FromClause, breakdown: Breakdown | None,
+                      scores: Sequence[int]) -> Select[Any]:
+    """Counts, means, maxima, within-target, ratings per score in ``scores`` and QĐ 766
+    cases (a case code counted once, a ticket without one as a case of its own): one row
+    per group of the breakdown, or one row for the whole report without."""
+    row = base.c
+    done = row.status == DONE
+    source, keys = grouping(scope, base, breakdown)
+    statement = select(
+        *keys,
+        func.count().label("issued"),
+        _count_if(done).label("served"),
+        _count_if(row.status == TicketStatus.NO_SHOW.value).label("no_show"),
+        _count_if(row.status == TicketStatus.CANCELLED.value).label("cancelled"),
+        _count_if(row.status.in_(IN_PROGRESS)).label("in_progress"),
+        func.sum(row.moved).label("transferred"),
+        func.count(row.waiting).label("timed"),
+        func.sum(row.waiting).label("waiting_sum"),
+        func.max(row.waiting).label("waiting_max"),
+        func.sum(row.service_time).label("service_sum"),
+        func.max(row.service_time).label("service_max"),
+        _count_if(row.waiting <= row.target).label("within_target"),
+        func.count(row.score).label("rated"),
+        *(_count_if(row.score == value).label(f"score_{index}")
+          for index, value in enumerate(scores)),
+        (func.count(case((done, row.case_code)).distinct())
+         + _count_if(and_(done, row.case_code.is_(None)))).label("cases_served"),
+        (func.count(case((and_(done, row.dissatisfied == 1), row.case_code)).distinct())
+         + _count_if(and_(done, row.dissatisfied == 1, row.case_code.is_(None))))
+        .label("cases_dissatisfied"),
+    ).select_from(source)
+    return statement.group_by(*(key.element for key in keys)) if keys else statement
+
+
+def percentiles_statement(scope: Scope, base: FromClause,
+                          breakdown: Breakdown | None) -> Select[Any]:
+    """Nearest-rank median and 90th percentile of waiting and service times per group: the
+    value at rank ``ceil(n / 2)`` and ``ceil(9 n / 10)`` among the ``n`` timed served
+    tickets of the group, each time sorted on its own."""
+    source, keys = grouping(scope, base, breakdown)
+    timed = select(*keys, base.c.waiting, base.c.service_time).select_from(source) \
+        .where(base.c.waiting.is_not(None)).subquery()
+    partition = [timed.c[name] for name in ("site", "key") if name in timed.c]
+    window: dict[str, Any] = {"partition_by": partition or None}
+    ranked = select(
+        *partition, timed.c.waiting, timed.c.service_time,
+        func.row_number().over(order_by=timed.c.waiting, **window).label("waiting_rank"),
+        func.row_number().over(order_by=timed.c.service_time, **window).label("service_rank"),
+        func.count().over(**window).label("n"),
+    ).subquery()
+    count = ranked.c.n
+    median_rank = (count + 1) // 2
+    p90_rank = (count * 9 + 9) // 10
+    grouped = [ranked.c[name] for name in ("site", "key") if name in ranked.c]
+
+    def at(rank_column: Any, value: Any, rank: Any) -> ColumnElement[Any]:
+        return func.max(case((rank_column == rank, value)))
+
+    statement = select(
+        *grouped,
+        at(ranked.c.waiting_rank, ranked.c.waiting, median_rank).label("waiting_median"),
+        at(ranked.c.waiting_rank, ranked.c.waiting, p90_rank).label("waiting_p90"),
+        at(ranked.c.service_rank, ranked.c.service_time, median_rank).label("service_median"),
+        at(ranked.c.service_rank, ranked.c.service_time, p90_rank).label("service_p90"),
+    ).where((ranked.c.waiting_rank == median_rank) | (ranked.c.waiting_rank == p90_rank)
+            | (ranked.c.service_rank == median_rank) | (ranked.c.service_rank == p90_rank))
+    return statement.group_by(*grouped) if grouped else statement
+
+
+def on_duty_statement(base: FromClause) -> Select[Any]:
+    """Seconds on duty per (site, officer): per officer and day, the union of their tickets'
+    spans (last call to finish or no-show) plus the gaps between them of at most
+    :data:`ON_DUTY_GAP_MINUTES`; longer gaps are breaks and are left out, as are the times
+    before the first call and after the last finish of a day."""
+    row = base.c
+    spans = select(row.site, row.officer, row.day, row.called, row.finished) \
+        .where(row.officer.is_not(None), row.called.is_not(None), row.finished.is_not(None)) \
+        .subquery()
+    before = func.max(spans.c.finished).over(
+        partition_by=[spans.c.site, spans.c.officer, spans.c.day],
+        order_by=[spans.c.called, spans.c.finished], rows=(None, -1))
+    ordered = select(spans.c.site, spans.c.officer, spans.c.called, spans.c.finished,
+                     before.label("before")).subquery()
+    called, finished, previous = ordered.c.called, ordered.c.finished, ordered.c.before
+    gap = called - previous
+    # What this ticket adds to the union of spans: all of it first of the day or after a
+    # gap, only what reaches beyond the spans before it otherwise.
+    added = case(
+        (previous.is_(None), finished - called),
+        (finished <= previous, 0.0),
+        (called >= previous, finished - called),
+        else_=finished - previous)
+    idle = case((and_(gap > 0, gap <= ON_DUTY_GAP_MINUTES * 60.0), gap), else_=0.0)
+    return select(ordered.c.site.label("site"), ordered.c.officer.label("key"),
+                  func.sum(added + idle).label("on_duty")) \
+        .group_by(ordered.c.site, ordered.c.officer)
+
+
+def hourly_statement(base: FromClause, calls: bool) -> Select[Any]:
+    """Tickets per local hour of issue (arrivals), or of first call (``calls``)."""
+    hour = base.c.call_hour if calls else base.c.arrival_hour
+    return select(hour.label("hour"), func.count().label("tickets")) \
+        .where(hour.is_not(None)).group_by(hour)
+
+
+def waiting_histogram_statement(base: FromClause) -> Select[Any]:
+    """Timed served tickets per bucket of :data:`WAIT_BUCKETS` (the bucket's index)."""
+    waiting = base.c.waiting
+    bucket = case(*((waiting < high * 60.0, literal(index, Integer))
+                    for index, high in enumerate(WAIT_BUCKETS[1:])),
+                  else_=literal(len(WAIT_BUCKETS) - 1, Integer))
+    inner = select(bucket.label("bucket")).where(waiting.is_not(None)).subquery()
+    return select(inner.c.bucket, func.count().label("tickets")).group_by(inner.c.bucket)
+
+
+def weekly_statement(scope: Scope, base: FromClause) -> Select[Any]:
+    """QĐ 766 cases and ratings per week (the Monday that starts it), of served tickets."""
+    row = base.c
+    inner = select(week_start(scope.dialect, row.day).label("week"), row.case_code,
+                   row.dissatisfied, row.score).where(row.status == DONE).subquery()
+    dissatisfied = inner.c.dissatisfied == 1
+    code = inner.c.case_code
+    return select(
+        inner.c.week,
+        (func.count(code.distinct()) + _count_if(code.is_(None))).label("cases_served"),
+        (func.count(case((dissatisfied, code)).distinct())
+         + _count_if(and_(dissatisfied, code.is_(None)))).label("cases_dissatisfied"),
+        func.count(inner.c.score).label("rated"),
+    ).group_by(inner.c.week).order_by(inner.c.week)
+
+
+def total_cases_statement(base: FromClause) -> Select[Any, Any]:
+    """QĐ 766 cases of the whole report (not the sum of the rows': a case code may be in
+    several rows, a file submitted at one service and collected at another)."""
+    row = base.c
+    done = row.status == DONE
+    dissatisfied = and_(done, row.dissatisfied == 1)
+    return select(
+        (func.count(case((done, row.case_code)).distinct())
+         + _count_if(and_(done, row.case_code.is_(None)))).label("cases_served"),
+        (func.count(case((dissatisfied, row.case_code)).distinct())
+         + _count_if(and_(dissatisfied, row.case_code.is_(None)))).label("cases_dissatisfied"),
+    )
+
+
+def cases_statement(scope: Scope) -> Select[Any]:
+    """Every ticket of the report with its rating, by site, day and issue time."""
+    column = tickets.c
+    is_timed = and_(column.status == DONE, column.first_called_at.is_not(None),
+                    column.serving_at.is_not(None), column.finished_at.is_not(None))
+    return select(
+        column.site, column.business_date, column.number, column.id, column.service,
+        column.status, column.priority, column.counter, column.officer, column.issued_at,
+        column.first_called_at, column.serving_at, column.finished_at,
+        case((is_timed, seconds_between(scope.dialect, column.first_called_at,
+                                        column.issued_at))).label("waiting"),
+        case((is_timed, seconds_between(scope.dialect, column.finished_at,
+                                        column.serving_at))).label("service_time"),
+        column.transfer_count, column.case_code,
+        ratings.c.score, ratings.c.source, ratings.c.rated_at,
+    ).select_from(tickets.outerjoin(ratings, ratings.c.ticket_id == column.id)) \
+        .where(scope.where()) \
+        .order_by(column.site, column.business_date, column.issued_at, column.id)

@@ -1,0 +1,362 @@
+"""Running a report: the statements of :mod:`server.reports.queries` in one read
+transaction, turned into a :class:`~server.reports.model.Report` named from the settings.
+
+Blocking: call it from a worker thread or process (``ReportService`` does), never from the
+event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, FromClause, Row, insert
+
+from server.config.settings import Settings, SiteSettings
+from server.reports import percentiles, queries
+from server.reports.errors import ReportError
+from server.reports.model import (
+    CaseRow,
+    Charts,
+    Durations,
+    Figures,
+    HourCount,
+    Report,
+    ReportRow,
+    ScaleStep,
+    SiteName,
+    WaitBucket,
+    WeekSatisfaction,
+)
+from server.reports.percentiles import Percentiles
+from server.reports.request import Breakdown, ReportRequest
+from server.reports.source import reading
+from server.reports.texts import (
+    NOT_CALLED,
+    UNKNOWN_FIELD,
+    UNKNOWN_OFFICER,
+    day_label,
+    hour_label,
+)
+from server.reports.timeline import offset_periods
+
+GroupKey = tuple[str | None, Any]
+# Rows of the per-case listing fetched from the database at a time.
+CASE_BATCH = 2000
+
+
+def scope_of(settings: Settings, request: ReportRequest, dialect: str) -> queries.Scope:
+    """The :class:`~server.reports.queries.Scope` of ``request`` (its sites must be
+    configured: :func:`~server.reports.request.build_request` made sure)."""
+    sites = []
+    for code in request.sites:
+        site = settings.site(code)
+        if site is None:
+            raise ReportError("site", f"no site {code!r}", f"không có trung tâm {code!r}")
+        sites.append(site)
+    periods = {site.code: offset_periods(site.timezone, request.first, request.last)
+               for site in sites}
+    return queries.Scope(request, tuple(sites), dialect, periods)
+
+
+def run_report(engine: Engine, settings: Settings, request: ReportRequest,
+               now: datetime | None = None) -> Report:
+    """The figures of ``request``: a row per group of its breakdown, the total and the chart
+    series, all read in one transaction. ``now``: when it was made (default: the clock).
+
+    Raises :class:`~server.reports.errors.ReportDataError` when the database cannot be read.
+    """
+    return run_reports(engine, settings, request, (request.breakdown,), now)[request.breakdown]
+
+
+def run_reports(engine: Engine, settings: Settings, request: ReportRequest,
+                breakdowns: Sequence[Breakdown],
+                now: datetime | None = None) -> dict[Breakdown, Report]:
+    """One report per breakdown of ``request``'s tickets (the workbook's sheets), read in
+    one transaction from one copy of the tickets: the total and charts are shared."""
+    scope = scope_of(settings, request, engine.dialect.name)
+    with reading(engine) as connection:
+        session = ReportSession(connection, scope)
+        total = session.total()
+        charts = session.charts()
+        grouped = {breakdown: session.rows(breakdown) for breakdown in dict.fromkeys(breakdowns)}
+    made = now or datetime.now(UTC)
+    names = tuple(SiteName(site.code, site.name_vi, site.name_en, site.timezone.key)
+                  for site in scope.sites)
+    return {breakdown: Report(request=replace(request, breakdown=breakdown), sites=names,
+                              generated_at=made, rows=rows, total=total, scale=session.scale,
+                              charts=charts)
+            for breakdown, rows in grouped.items()}
+
+
+class ReportSession:
+    """The statements of one report on one read transaction, over one base.
+
+    On SQLite the base is a TEMP table filled here once (the connection is read-only for the
+    database itself); elsewhere it is the base subquery, which each statement reads.
+    """
+
+    def __init__(self, connection: Connection, scope: queries.Scope) -> None:
+        self.connection = connection
+        self.scope = scope
+        self.scale = scale_of(scope.sites)
+        self.scores = [step.score for step in self.scale]
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.base: FromClause
+        if self.sqlite:
+            table = queries.base_table()
+            table.create(connection)
+            connection.execute(insert(table).from_select(
+                [name for name, _kind in queries.BASE_COLUMNS], queries.base_select(scope)))
+            self.base = table
+        else:
+            self.base = queries.base_select(scope).subquery("report_base")
+        # The sums of the first breakdown computed: every breakdown's groups together hold
+        # every ticket once, so the total's additive figures are their sums.
+        self._sums: list[Row[Any]] | None = None
+
+    def rows(self, breakdown: Breakdown) -> tuple[ReportRow, ...]:
+        """A row per group of ``breakdown``, in the configuration's order."""
+        sites = self.scope.sites
+        return tuple(ReportRow(key, _label(sites, breakdown, site, key), site,
+                               _site_name(sites, site), figures)
+                     for (site, key), figures in _ordered(sites, breakdown,
+                                                          self._grouped(breakdown)))
+
+    def total(self) -> Figures:
+        """Every ticket of the report together."""
+        connection, base = self.connection, self.base
+        sums = self._sums
+        if sums is None:
+            sums = list(connection.execute(
+                queries.figures_statement(self.scope, base, None, self.scores)))
+        timed = sum(_int(row.timed) for row in sums)
+        percentiles = self._percentiles(None, {(None, None): timed}).get((None, None))
+        cases = connection.execute(queries.total_cases_statement(base)).one()
+        return _figures_of(_Totals(sums, self.scores, cases), percentiles, self.scores, None)
+
+    def _grouped(self, breakdown: Breakdown) -> dict[GroupKey, Figures]:
+        connection, scope, base = self.connection, self.scope, self.base
+        rows = list(connection.execute(
+            queries.figures_statement(scope, base, breakdown, self.scores)))
+        if self._sums is None:
+            self._sums = rows
+        counts = {_key(row): _int(row.timed) for row in rows}
+        percentiles = self._percentiles(breakdown, counts)
+        on_duty: dict[GroupKey, float] = {}
+        if breakdown is Breakdown.OFFICER:
+            on_duty = {_key(row): float(row.on_duty or 0.0)
+                       for row in connection.execute(queries.on_duty_statement(base))}
+        return {_key(row): _figures_of(row, percentiles.get(_key(row)), self.scores,
+                                       on_duty.get(_key(row), 0.0)
+                                       if breakdown is Breakdown.OFFICER else None)
+                for row in rows}
+
+    def _percentiles(self, breakdown: Breakdown | None,
+                     counts: dict[GroupKey, int]) -> dict[GroupKey, Percentiles]:
+        if self.sqlite:
+            return percentiles.by_sorting(self.connection, self.scope, self.base, breakdown,
+                                          counts)
+        return percentiles.by_windows(self.connection, self.scope, self.base, breakdown)
+
+    def charts(self) -> Charts:
+        """The chart series: arrivals and calls by hour, waiting times, weeks."""
+        connection, base = self.connection, self.base
+        arrivals = {int(row.hour): int(row.tickets)
+                    for row in connection.execute(queries.hourly_statement(base, calls=False))}
+        calls = {int(row.hour): int(row.tickets)
+                 for row in connection.execute(queries.hourly_statement(base, calls=True))}
+        known = sorted({*arrivals, *calls})
+        hours = tuple(HourCount(hour, arrivals.get(hour, 0), calls.get(hour, 0))
+                      for hour in range(known[0], known[-1] + 1)) if known else ()
+        counts = {int(row.bucket): int(row.tickets)
+                  for row in connection.execute(queries.waiting_histogram_statement(base))}
+        bounds = queries.WAIT_BUCKETS
+        waiting = tuple(WaitBucket(low, bounds[index + 1] if index + 1 < len(bounds) else None,
+                                   counts.get(index, 0)) for index, low in enumerate(bounds))
+        weeks = tuple(WeekSatisfaction(_as_date(row.week), _int(row.cases_served),
+                                       _int(row.cases_dissatisfied), _int(row.rated))
+                      for row in connection.execute(queries.weekly_statement(self.scope,
+                                                                             base)))
+        return Charts(hours, waiting, weeks)
+
+
+class _Totals:
+    """The figures statement's columns summed over groups (maxima of the maxima), with the
+    whole report's cases: read like one of its rows."""
+
+    def __init__(self, rows: Sequence[Row[Any]], scores: Sequence[int], cases: Any) -> None:
+        for name in ("issued", "served", "no_show", "cancelled", "in_progress", "transferred",
+                     "timed", "waiting_sum", "service_sum", "within_target", "rated",
+                     *(f"score_{index}" for index in range(len(scores)))):
+            setattr(self, name, sum(_float(getattr(row, name)) or 0 for row in rows))
+        for name in ("waiting_max", "service_max"):
+            found = [_float(getattr(row, name)) for row in rows]
+            setattr(self, name, max((value for value in found if value is not None),
+                                    default=None))
+        self.cases_served = cases.cases_served
+        self.cases_dissatisfied = cases.cases_dissatisfied
+
+
+def _figures_of(row: Any, rank: Percentiles | None, scores: Sequence[int],
+                on_duty: float | None) -> Figures:
+    rank = rank or Percentiles()
+    timed = _int(row.timed)
+
+    def mean(total: Any) -> float | None:
+        return None if not timed or total is None else float(total) / timed
+
+    return Figures(
+        issued=_int(row.issued), served=_int(row.served), no_show=_int(row.no_show),
+        cancelled=_int(row.cancelled), in_progress=_int(row.in_progress),
+        transferred=_int(row.transferred),
+        waiting=Durations(timed, rank.waiting_median, rank.waiting_p90, mean(row.waiting_sum),
+                          _float(row.waiting_max)),
+        service=Durations(timed, rank.service_median, rank.service_p90, mean(row.service_sum),
+                          _float(row.service_max)),
+        within_target=_int(row.within_target),
+        ratings={score: _int(getattr(row, f"score_{index}"))
+                 for index, score in enumerate(scores)},
+        rated=_int(row.rated), cases_served=_int(row.cases_served),
+        cases_dissatisfied=_int(row.cases_dissatisfied), on_duty_seconds=on_duty)
+
+
+def scale_of(sites: Sequence[SiteSettings]) -> tuple[ScaleStep, ...]:
+    """The rating columns: every score of the sites' scales, best first, each named as the
+    first site that has it names it."""
+    steps: dict[int, ScaleStep] = {}
+    for site in sites:
+        lowest = min((label.score for label in site.rating_scale), default=None)
+        for label in site.rating_scale:
+            steps.setdefault(label.score, ScaleStep(label.score, label.label_vi,
+                                                    label.label_en, label.score == lowest))
+    return tuple(sorted(steps.values(), key=lambda step: -step.score))
+
+
+def _site_name(sites: Sequence[SiteSettings], code: str | None) -> str | None:
+    site = next((item for item in sites if item.code == code), None)
+    return None if site is None else site.name_vi
+
+
+def _label(sites: Sequence[SiteSettings], breakdown: Breakdown, site_code: str | None,
+           key: Any) -> str:
+    """A row's name as the configuration gives it (the code when no longer configured)."""
+    site = next((item for item in sites if item.code == site_code), None)
+    if breakdown is Breakdown.HOUR:
+        return hour_label(int(key))
+    if breakdown is Breakdown.DAY:
+        return day_label(key)
+    if breakdown is Breakdown.SITE:
+        return site.name_vi if site else str(key)
+    if key is None:
+        return {Breakdown.COUNTER: NOT_CALLED, Breakdown.OFFICER: UNKNOWN_OFFICER,
+                Breakdown.FIELD: UNKNOWN_FIELD}.get(breakdown, NOT_CALLED)
+    if site is None:
+        return str(key)
+    if breakdown is Breakdown.SERVICE:
+        service = site.service(key)
+        return service.name_vi if service else str(key)
+    if breakdown is Breakdown.FIELD:
+        field = next((item for item in site.fields if item.code == key), None)
+        return field.name_vi if field else str(key)
+    if breakdown is Breakdown.COUNTER:
+        counter = site.counter(key)
+        return counter.name if counter else str(key)
+    officer = site.officer(key)
+    return officer.full_name if officer else str(key)
+
+
+def _ordered(sites: Sequence[SiteSettings], breakdown: Breakdown,
+             grouped: dict[GroupKey, Figures]) -> list[tuple[GroupKey, Figures]]:
+    """Rows by site (request order), then as the configuration lists them (codes no longer
+    configured after, by code; tickets never called last); hours and days in time order."""
+    site_order = {site.code: index for index, site in enumerate(sites)}
+
+    def position(item: tuple[GroupKey, Figures]) -> tuple[Any, ...]:
+        (site_code, key), _figures = item
+        if breakdown in (Breakdown.HOUR, Breakdown.DAY):
+            return (key,)
+        site = next((entry for entry in sites if entry.code == site_code), None)
+        order = _configured_order(site, breakdown)
+        rank = order.get(key, len(order)) if key is not None else len(order) + 1
+        return (site_order.get(site_code or "", len(site_order)), rank, str(key))
+
+    return sorted(grouped.items(), key=position)
+
+
+def _configured_order(site: SiteSettings | None, breakdown: Breakdown) -> dict[Any, int]:
+    if site is None:
+        return {}
+    codes: list[str] = {
+        Breakdown.SERVICE: [item.code for item in site.services],
+        Breakdown.FIELD: [item.code for item in site.fields],
+        Breakdown.COUNTER: [item.code for item in site.counters],
+        Breakdown.OFFICER: [item.user for item in site.officers],
+        Breakdown.SITE: [site.code],
+    }.get(breakdown, [])
+    return {code: index for index, code in enumerate(codes)}
+
+
+def iter_cases(engine: Engine, settings: Settings, request: ReportRequest) -> Iterator[CaseRow]:
+    """Every ticket of ``request`` with its rating, by site, day and issue time, streamed
+    from the database a batch at a time (memory stays flat however long the range).
+
+    Close the iterator (or run it to the end) to release its connection.
+    """
+    scope = scope_of(settings, request, engine.dialect.name)
+    sites = {site.code: site for site in scope.sites}
+    with reading(engine) as connection:
+        result = connection.execution_options(yield_per=CASE_BATCH).execute(
+            queries.cases_statement(scope))
+        for row in result:
+            yield _case_row(sites[row.site], row)
+
+
+def _case_row(site: SiteSettings, row: Row[Any]) -> CaseRow:
+    zone = site.timezone
+
+    def local(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.astimezone(zone).replace(tzinfo=None)
+
+    service = site.service(row.service)
+    field = (next((item for item in site.fields if item.code == service.field), None)
+             if service else None)
+    counter = site.counter(row.counter) if row.counter else None
+    officer = site.officer(row.officer) if row.officer else None
+    label = site.rating_label(row.score) if row.score is not None else None
+    issued = local(row.issued_at)
+    assert issued is not None
+    return CaseRow(
+        site=site.code, business_date=_as_date(row.business_date), number=row.number,
+        ticket_id=row.id, service=row.service,
+        service_name=service.name_vi if service else row.service,
+        field_name=field.name_vi if field else "", status=row.status, priority=row.priority,
+        counter=row.counter, counter_name=counter.name if counter else row.counter,
+        officer=row.officer, officer_name=officer.full_name if officer else row.officer,
+        issued_at=issued, first_called_at=local(row.first_called_at),
+        serving_at=local(row.serving_at), finished_at=local(row.finished_at),
+        waiting_seconds=_float(row.waiting), service_seconds=_float(row.service_time),
+        transfer_count=row.transfer_count, case_code=row.case_code, score=row.score,
+        rating_label=label.label_vi if label else None, rating_source=row.source,
+        rated_at=local(row.rated_at))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+
+def _key(row: Row[Any]) -> GroupKey:
+    """A statement row's (site, key) (both ``None`` for the total)."""
+    mapping = row._mapping
+    return mapping.get("site"), mapping.get("key")
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
