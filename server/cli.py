@@ -43,9 +43,10 @@ APPS = {
     "counter": "run an officer's counter terminal",
     "display": "run a lobby display",
     "bridge": "join the serial bus of keypads, LED boards and rating pads to the server",
+    "report": "write a report (XLSX or CSV) from the database, while the server runs or not",
 }
 APP_MODULES = {"kiosk": "kiosk.main", "counter": "counter.main", "display": "display.main",
-               "bridge": "hardware.bridge.main"}
+               "bridge": "hardware.bridge.main", "report": "server.reports.command"}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 

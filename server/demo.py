@@ -60,7 +60,10 @@ async def run_demo(settings: Settings, database_url: str | None, check: bool = F
     if check:
         return await _check(settings, database_url, lan)
     from server.cli import wait_for_stop
+    from server.demo_history import fill_demo_history
 
+    # The first run only (no ticket yet): a month of history for the dashboard and reports.
+    await fill_demo_history(settings, database_url, _say)
     running = await start_server(settings, database_url=database_url)
     apps = DemoApps(settings.server.data_dir, sys.stdin, sys.stdout, _say)
     watcher: asyncio.Task[None] | None = None
