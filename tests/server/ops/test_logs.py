@@ -8,8 +8,10 @@ import io
 import logging
 import logging.handlers
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -59,11 +61,16 @@ def _server_until_listening(tmp_path: Path, environment: dict[str, str]) -> list
         try:
             for line in stream:  # ends early only if the server exits
                 lines.append(line.rstrip("\n"))
-                if "listening on" in line:
+                found = re.search(r"listening on (http://\S+)", line)
+                if found:
+                    # Once /health answers, the server's loop runs and it stops cleanly on
+                    # SIGTERM; sent sooner, the default action would cut it mid-write.
+                    with urllib.request.urlopen(f"{found.group(1)}/health", timeout=30):
+                        pass
                     break
         finally:
             process.terminate()
-            process.wait(60)
+            assert process.wait(60) == 0, lines
     return lines
 
 
