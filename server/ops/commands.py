@@ -111,11 +111,16 @@ def run(arguments: argparse.Namespace) -> int:
         from server.logs import configure_logging
 
         configure_logging(arguments.command, arguments.log_level)
-        if arguments.command == "migrate":
-            return _migrate(arguments)
-        if arguments.command == "backup":
-            return _backup(arguments)
-        return _restore(arguments)
+        try:
+            if arguments.command == "migrate":
+                return _migrate(arguments)
+            if arguments.command == "backup":
+                return _backup(arguments)
+            return _restore(arguments)
+        except ModuleNotFoundError as error:
+            # A kiosk's or a counter's installation has no database stack (its extra).
+            print(f"qms {arguments.command}: this installation lacks the server's packages "
+                  f"({error.name} is missing): pip install 'qms[server]'", file=sys.stderr)
     except ConfigError as error:
         print(f"qms: configuration error: {error}", file=sys.stderr)
     except StoreError as error:

@@ -199,3 +199,17 @@ def test_all_is_every_role_and_the_dev_script_installs_it() -> None:
     assert every == ["qms[server,kiosk,counter,display,bridge]"]
     script = (ROOT / "scripts" / "dev.py").read_text("utf-8")
     assert 'install("[all]")' in script and 'install("[all,test]")' in script
+
+
+def test_a_server_command_on_an_apps_installation_says_what_to_install(tmp_path: Path) -> None:
+    """``qms backup`` where only ``qms[kiosk]`` is installed: no SQLAlchemy (hidden here)."""
+    import subprocess
+
+    hide = ("import sys; sys.modules['sqlalchemy'] = None; from server.cli import main; "
+            f"sys.exit(main(['backup', '--db', 'sqlite:///{tmp_path}/q.sqlite3', "
+            f"'--out', '{tmp_path}/b.sqlite3']))")
+    finished = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+    assert finished.returncode == 2
+    assert "lacks the server's packages (sqlalchemy is missing): pip install 'qms[server]'" \
+        in finished.stderr
