@@ -45,7 +45,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from server.config.settings import SiteSettings
 from server.domain.model import TicketStatus
 from server.reports.request import Breakdown, ReportRequest
-from server.reports.sql import epoch_seconds, local_hour, seconds_between, week_start
+from server.reports.sql import (
+    epoch_seconds,
+    local_hour,
+    round_milliseconds,
+    seconds_between,
+    week_start,
+)
 from server.reports.timeline import OffsetPeriod
 from server.store.tables import RatingRow, TicketRow
 
@@ -88,6 +94,9 @@ class Scope:
     sites: tuple[SiteSettings, ...]
     dialect: str
     periods: Mapping[str, Sequence[OffsetPeriod]]
+    # Every configured (site, service, field), to join for a field breakdown: a TEMP table
+    # on SQLite (which has no column names for a VALUES list), else field_map(sites).
+    fields: Any = None
 
     def where(self) -> ColumnElement[bool]:
         return and_(tickets.c.site.in_(self.request.sites),
@@ -134,8 +143,9 @@ def base_select(scope: Scope) -> Select[Any]:
         row.officer.label("officer"), row.business_date.label("day"),
         row.arrival_hour, row.call_hour, row.status.label("status"),
         case((row.transfer_count > 0, 1), else_=0).label("moved"),
-        case((is_timed, func.round(row.first_called_at - row.issued_at, 3))).label("waiting"),
-        case((is_timed, func.round(row.finished_at - row.serving_at, 3)))
+        case((is_timed, round_milliseconds(dialect, row.first_called_at - row.issued_at)))
+        .label("waiting"),
+        case((is_timed, round_milliseconds(dialect, row.finished_at - row.serving_at)))
         .label("service_time"),
         row.target, row.score.label("score"),
         case((row.score == row.lowest, 1), else_=0).label("dissatisfied"),
@@ -195,7 +205,7 @@ def grouping(scope: Scope, base: FromClause,
     if breakdown is Breakdown.DAY:
         return base, [row.day.label("key")]
     if breakdown is Breakdown.FIELD:
-        fields = field_map(scope.sites)
+        fields = scope.fields if scope.fields is not None else field_map(scope.sites)
         source = base.outerjoin(fields, and_(fields.c.site == row.site,
                                              fields.c.service == row.service))
         return source, [row.site.label("site"), fields.c.field.label("key")]
@@ -204,12 +214,22 @@ def grouping(scope: Scope, base: FromClause,
     return base, [row.site.label("site"), key.label("key")]
 
 
+def field_rows(sites: Sequence[SiteSettings]) -> list[tuple[str, str, str]]:
+    """Every configured (site, service, field)."""
+    return [(site.code, service.code, service.field) for site in sites
+            for service in site.services] or [("", "", "")]
+
+
 def field_map(sites: Sequence[SiteSettings]) -> Any:
-    """Every configured (site, service, field), as a ``VALUES`` list to join."""
-    rows = [(site.code, service.code, service.field) for site in sites
-            for service in site.services]
+    """:func:`field_rows` as a ``VALUES`` list to join."""
     return values(Column("site", String), Column("service", String),
-                  Column("field", String), name="field_map").data(rows or [("", "", "")])
+                  Column("field", String), name="field_map").data(field_rows(sites))
+
+
+def field_table() -> Table:
+    """:func:`field_rows` as a TEMP table (SQLite)."""
+    return Table("report_fields", MetaData(), Column("site", String), Column("service", String),
+                 Column("field", String), prefixes=["TEMPORARY"])
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

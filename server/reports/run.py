@@ -111,6 +111,12 @@ class ReportSession:
             connection.execute(insert(table).from_select(
                 [name for name, _kind in queries.BASE_COLUMNS], queries.base_select(scope)))
             self.base = table
+            fields = queries.field_table()
+            fields.create(connection)
+            connection.execute(insert(fields), [
+                {"site": site, "service": service, "field": field}
+                for site, service, field in queries.field_rows(scope.sites)])
+            self.scope = scope = replace(scope, fields=fields)
         else:
             self.base = queries.base_select(scope).subquery("report_base")
         # The sums of the first breakdown computed: every breakdown's groups together hold

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    Numeric,
     bindparam,
     case,
     cast,
@@ -43,6 +44,15 @@ def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[flo
     if dialect == SQLITE:
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
     return cast(extract("epoch", plain_time(later) - plain_time(earlier)), Float)
+
+
+def round_milliseconds(dialect: str, seconds: Any) -> ColumnElement[float]:
+    """``seconds`` rounded to the millisecond: differences of times held as seconds since
+    1970 in a double are off by a few microseconds, which must not make a wait of exactly
+    the target 1 µs too long."""
+    if dialect == SQLITE:
+        return func.round(seconds, 3)
+    return cast(func.round(cast(seconds, Numeric), 3), Float)
 
 
 def epoch_seconds(dialect: str, column: Any) -> ColumnElement[float]:
