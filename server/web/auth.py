@@ -184,8 +184,9 @@ _DUMMY_HASH = ("scrypt$16384$8$1$bm8tb25lLWhhcy10aGlzIQ==$"
 
 
 def _next_page(target: str | None) -> str:
-    """Where to go after signing in: a page of ours under /manage, never elsewhere."""
-    if target and target.startswith("/manage") and not target.startswith("//") \
+    """Where to go after signing in: a page of ours under /manage or /admin, never
+    elsewhere."""
+    if target and target.startswith(("/manage", "/admin")) and not target.startswith("//") \
             and not urlsplit(target).netloc and target != SIGN_IN_PATH:
         return target
     return "/manage"

@@ -20,7 +20,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 from pytestqt.qtbot import QtBot
-from support.display import CHROMIUM, CHROMIUM_ARGUMENTS, FakeClock, ServerThread
+from support.chromium import CHROMIUM, CHROMIUM_ARGUMENTS
+from support.display import FakeClock, ServerThread
 
 from display import texts
 from display.board import Banner, Board, BoardSettings, ConnectionStatus

@@ -6,15 +6,15 @@ that every request stays on the QMS server."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from hanging_proxy import HangingProxy
-from playwright.async_api import Browser, Page, async_playwright
-from support.display import CHROMIUM, CHROMIUM_ARGUMENTS
+from playwright.async_api import Browser, Page
+from support.chromium import CHROMIUM
 from support.servers import DISPLAY_TOKEN, SITE
 
 from display import texts
@@ -29,15 +29,6 @@ pytestmark = pytest.mark.skipif(
     reason="Debian's chromium is not at /usr/bin/chromium (apt-get install chromium; CI has it)")
 
 Connect = Callable[..., Any]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_ARGUMENTS)
-        yield launched
-        await launched.close()
 
 
 async def open_page(browser: Browser, http_url: str, query: str,

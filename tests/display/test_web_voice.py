@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import Browser, Page, Playwright, async_playwright
-from support.display import CHROMIUM, CHROMIUM_ARGUMENTS
+from support.chromium import CHROMIUM, CHROMIUM_ARGUMENTS
 from support.servers import DISPLAY_TOKEN
 
 from display import texts

@@ -169,10 +169,3 @@ def state(*, counters: list[dict[str, Any]] | None = None,
             counter("3"), counter("4", zone="T2")],
         "recent_calls": recent or [],
     }
-
-
-# Debian's Chromium, driven by Playwright; the flags keep it off the (closed) network.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                      "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"]

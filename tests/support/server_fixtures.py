@@ -1,5 +1,6 @@
 """Pytest fixtures for every test folder: a real server on 127.0.0.1 port 0 over a SQLite
-file in a fresh temporary directory, and connected protocol clients.
+file in a fresh temporary directory, connected protocol clients, and a headless browser
+(Debian's Chromium through Playwright).
 
 Registered for the whole suite by ``tests/conftest.py``.
 """
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
+from support.chromium import CHROMIUM, CHROMIUM_ARGUMENTS
 from support.servers import (
     ADMIN_TOKEN,
     BRIDGE_TOKEN,
@@ -61,3 +64,13 @@ async def connect(server: RunningServer) -> AsyncIterator[Callable[..., Any]]:
     yield open_client
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, launched for the test and closed after it."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                    args=CHROMIUM_ARGUMENTS)
+        yield launched
+        await launched.close()

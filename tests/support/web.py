@@ -12,7 +12,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from server.security import hash_password
@@ -20,12 +19,6 @@ from support.servers import site_config
 
 MANAGER_PASSWORD = "quan-ly-123"
 MANAGER_HASH = hash_password(MANAGER_PASSWORD, salt=b"manager-salt-001")
-
-# Debian's Chromium, driven by Playwright; the flags keep it off the (closed) network.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                      "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"]
 
 
 def with_accounts(config: dict[str, object], *extra_sites: str) -> dict[str, object]:
@@ -152,3 +145,21 @@ def big_site(code: str = "hcc-lon") -> dict[str, Any]:
                          "password_hash": MANAGER_HASH} for index in range(1, 71)]
     site["tokens"] = [{"name": "kiosk", "role": "kiosk", "token": "big-kiosk-token-0001"}]
     return with_accounts(config)
+
+
+async def admin_page(browser: Any, http_url: str, path: str = "/admin",
+                     user: str = "quantri", width: int = 1366,
+                     height: int = 900) -> tuple[Any, list[str]]:
+    """A Playwright page signed in to the administration pages at ``path``, and the list
+    the page's console errors and warnings and script errors are gathered in."""
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    await page.goto(f"{http_url}/manage/sign-in?next={urllib.parse.quote(path)}")
+    await page.fill("#user", user)
+    await page.fill("#password", MANAGER_PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"**{path}")
+    return page, problems

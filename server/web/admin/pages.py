@@ -25,7 +25,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.app.configuration import ChangeRefused, ConfigurationChangeError, ConfirmationNeeded
+from server.app.configuration import (
+    ChangeRefused,
+    ConfigurationChangeError,
+    ConfirmationNeeded,
+    settings_from_document,
+)
 from server.app.runtime import QueueService
 from server.config import ConfigError
 from server.security import hash_password
@@ -173,9 +178,15 @@ def admin_routes(service: QueueService) -> list[Route]:
                         item["password_hash"] = await service.run_blocking(hash_password,
                                                                            password)
             if section.slug == "services":
-                serve_by(site, str(item.get("code", "")),
-                         [code.strip() for code in form.get(SERVED_BY, "").split(",")
-                          if code.strip()])
+                chosen = [code.strip() for code in form.get(SERVED_BY, "").split(",")
+                          if code.strip()]
+                known = {str(counter.get("code")) for counter in site.get("counters", [])}
+                unknown = [code for code in chosen if code not in known]
+                if unknown:
+                    errors[SERVED_BY] = t("unknown_counters", codes=", ".join(unknown))
+                elif not chosen:
+                    errors[SERVED_BY] = t("no_counter")
+                serve_by(site, str(item.get("code", "")), chosen)
             if section.slug == "tokens" and previous is None:
                 made_token = secrets.token_urlsafe(24)
                 item["token"] = made_token
@@ -187,7 +198,14 @@ def admin_routes(service: QueueService) -> list[Route]:
                 items[item_index] = item
             name = str(item.get(section.identity, ""))
         if errors:
-            return _form_again(request, who, code, section, identity, form, errors, [], [])
+            # The rules' reasons too, so every field is corrected in one go.
+            assert service.configuration.settings is not None
+            others: list[str] = []
+            try:
+                settings_from_document(service.configuration.settings, document)
+            except ConfigError as error:
+                _sort_problems(error, site_index, section, item_index, errors, others)
+            return _form_again(request, who, code, section, identity, form, errors, others, [])
         comment = form.get("comment", "").strip()[:200] or (
             f"{section.title_vi}: {'thêm' if identity == NEW else 'sửa'} {name}")
         return await _change(request, who, code, section, identity, form, document,
@@ -213,24 +231,19 @@ def admin_routes(service: QueueService) -> list[Route]:
         form = form_or_refusal
         comment = form.get("comment", "").strip()[:200] or f"{section.title_vi}: xóa {identity}"
         return await _change(request, who, code, section, identity, form, document,
-                             comment, site_index, None, None, deleting=True)
+                             comment, site_index, None, None)
 
     async def _change(request: Request, who: SignedIn, code: str, section: Section,
                       identity: str | None, form: dict[str, str], document: dict[str, Any],
                       comment: str, site_index: int, item_index: int | None,
-                      made_token: str | None, deleting: bool = False) -> Response:
+                      made_token: str | None) -> Response:
         try:
             version = await service.configuration.change(
                 document, who.account.user, comment, confirmed=form.get("confirmed") == "1")
         except ConfigError as error:
             errors: dict[str, str] = {}
             others: list[str] = []
-            for problem in error.problems:
-                name = field_of_key(problem.key, site_index, section, item_index)
-                if name is not None and not deleting:
-                    errors.setdefault(name, problem.reason)
-                else:
-                    others.append(f"{problem.key}: {problem.reason}")
+            _sort_problems(error, site_index, section, item_index, errors, others)
             return _form_again(request, who, code, section, identity, form, errors, others,
                                [], status_code=400)
         except ConfirmationNeeded as needed:
@@ -330,6 +343,20 @@ def admin_routes(service: QueueService) -> list[Route]:
         Route("/admin/site/{code}/{section}/{item}/delete", guarded(delete),
               methods=["POST"]),
     ]
+
+
+def _sort_problems(error: ConfigError, site_index: int, section: Section,
+                   item_index: int | None, errors: dict[str, str], others: list[str]) -> None:
+    """Put each of ``error``'s problems beside its field of the item being edited
+    (``errors``; a field's first reason is kept) or, when it is about something else (or
+    nothing is being edited), above the form (``others``)."""
+    for problem in error.problems:
+        name = field_of_key(problem.key, site_index, section, item_index) \
+            if item_index is not None or section.single else None
+        if name is not None:
+            errors.setdefault(name, problem.reason)
+        else:
+            others.append(f"{problem.key}: {problem.reason}")
 
 
 def _section(request: Request) -> Section | None:

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
 from support.clock import ManualClock
-from support.web import CHROMIUM, CHROMIUM_ARGUMENTS, MORNING, two_sites
+from support.web import MORNING, two_sites
 
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
@@ -34,11 +33,3 @@ async def server(settings: Settings, database_path: Path,
     yield running
     await running.stop()
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_ARGUMENTS)
-        yield launched
-        await launched.close()

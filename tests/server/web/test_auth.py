@@ -149,3 +149,13 @@ async def test_signing_in_never_leads_off_the_managers_pages(server: RunningServ
     answer = await client.sign_in(next_page=target)
     assert answer.url.startswith(server.http_url + "/manage/")
     assert answer.url.endswith(f"/manage/site/{SITE}")
+
+
+async def test_an_administrator_sent_to_sign_in_comes_back_to_the_page_asked_for(
+        server: RunningServer) -> None:
+    client = WebClient(server.http_url)
+    first = await client.get(f"/admin/site/{SITE}/services")
+    assert first.url.endswith(f"/manage/sign-in?next=/admin/site/{SITE}/services")
+    answer = await client.sign_in(user="quantri", next_page=f"/admin/site/{SITE}/services")
+    assert answer.status == 200
+    assert answer.url == f"{server.http_url}/admin/site/{SITE}/services"
