@@ -1,4 +1,5 @@
-"""Password hashing (scrypt) and constant-time token checks.
+"""Password hashing (scrypt), the one rule a new password must meet, and constant-time token
+checks.
 
 Hashes look like ``scrypt$16384$8$1$<salt b64>$<hash b64>`` so the cost can be raised later
 without breaking stored hashes. Verifying takes tens of milliseconds by design: callers on an
@@ -17,6 +18,9 @@ _COST = 2**14
 _BLOCK = 8
 _PARALLEL = 1
 _LENGTH = 32
+
+
+MINIMUM_PASSWORD_LENGTH = 8
 
 
 class PasswordHashError(ValueError):
@@ -45,6 +49,25 @@ def verify_password(password: str, stored: str) -> bool:
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=cost, r=block, p=parallel,
                             dklen=len(expected), maxmem=128 * cost * block * parallel + 2**20)
     return hmac.compare_digest(digest, expected)
+
+
+def password_problem(password: str, user: str, current: str | None = None) -> str | None:
+    """Why ``password`` may not become the password of ``user`` (``current``: the one it
+    replaces), or ``None`` when it may. The reason never repeats the password.
+
+    The one rule, shared by the server (a ``change_password`` request) and the counter app (its
+    dialog refuses before sending): at least :data:`MINIMUM_PASSWORD_LENGTH` characters, not
+    only spaces, not the user name (in any case, spaces around it ignored), not the current
+    password."""
+    if len(password) < MINIMUM_PASSWORD_LENGTH:
+        return f"must have at least {MINIMUM_PASSWORD_LENGTH} characters"
+    if not password.strip():
+        return "must not be only spaces"
+    if password.strip().casefold() == user.strip().casefold():
+        return "must not be the user name"
+    if current is not None and password == current:
+        return "must differ from the current password"
+    return None
 
 
 def tokens_equal(given: str, expected: str) -> bool:
