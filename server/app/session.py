@@ -8,6 +8,7 @@ before the reply that says it is done, and events strictly in ``seq`` order.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import math
 import time
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
 from server.app.audience import PUBLIC_ROLES, public_state, public_ticket
+from server.app.configuration import ConfigurationChangeError
 from server.app.frames import FrameSender, PeerGone
+from server.config import ConfigError
 from server.config.settings import Role, SiteSettings, TokenSettings
 from server.domain import commands
 from server.domain.calling import calling_order
@@ -36,7 +39,13 @@ from server.domain.model import (
 from server.domain.rules import Outcome
 from server.protocol import messages as wire
 from server.protocol.messages import ErrorCode, ProtocolError
-from server.security import PasswordHashError, tokens_equal, verify_password
+from server.security import (
+    PasswordHashError,
+    hash_password,
+    password_problem,
+    tokens_equal,
+    verify_password,
+)
 from server.store.database import StoreError
 from server.store.repository import StoredEvent
 
@@ -66,6 +75,8 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "queue": _COUNTER_SIDE,
     "counter_stats": _COUNTER_SIDE,
     "devices": _COUNTER_SIDE | {Role.MANAGER},
+    # The officer logged in on a counter terminal, for their own password only.
+    "change_password": frozenset({Role.COUNTER}),
     **{name: _COUNTER_SIDE for name in (
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
@@ -627,6 +638,59 @@ class Session:
                            user, counter, site.code, self.address, failures)
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
         throttle.succeeded(account, self.address)
+
+    async def _do_change_password(self, request: wire.ChangePasswordRequest
+                                  ) -> dict[str, Any]:
+        """The officer logged in on this connection changes their own password: the current
+        one checked as a sign-in is (throttled alike), the new one held to the one rule
+        (server.security.password_problem), then saved as a new configuration version. This
+        connection stays logged in; the new password is the one for the next login."""
+        assert self.runtime is not None
+        site = self.runtime.settings
+        counter, user = self.counter, self.user
+        if counter is None or user is None:
+            raise ProtocolError(ErrorCode.UNAUTHORIZED,
+                                "log in to a counter first: only the officer logged in on "
+                                "this connection may change their password")
+        if self.runtime.working.counter(counter).officer != user:
+            self.counter = None  # as for a counter action: someone else logged in there since
+            raise ProtocolError(ErrorCode.FORBIDDEN,
+                                f"you are no longer logged in at counter {counter}")
+        problem = password_problem(request.new_password, user, request.current_password)
+        if problem is not None:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, f"field 'new_password': {problem}")
+        try:
+            await self._check_password(site, counter, user, request.current_password)
+        except ProtocolError as error:
+            if error.code is not ErrorCode.UNAUTHORIZED:
+                raise  # slowed down: the message says when to try again
+            raise ProtocolError(ErrorCode.UNAUTHORIZED,
+                                "field 'current_password': the password is wrong") from None
+        new_hash = str(await self.service.run_blocking(hash_password, request.new_password))
+        # Copied after the hashing, right before the change: the latest configuration.
+        configuration = self.service.configuration
+        document = copy.deepcopy(configuration.document)
+        officer = next((item for entry in document.get("sites", [])
+                        if entry.get("code") == site.code
+                        for item in entry.get("officers", []) if item.get("user") == user),
+                       None)
+        if officer is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND,
+                                f"user: no officer {user!r} at this site any more")
+        officer["password_hash"] = new_hash
+        try:
+            version = await configuration.change(
+                document, author=f"{site.code}/{user}",
+                comment=f"changed own password at counter {counter}", confirmed=True)
+        except (ConfigError, ConfigurationChangeError) as error:
+            logger.warning("the password change of %s at %s was refused by the "
+                           "configuration: %s", user, site.code, error)
+            raise ProtocolError(ErrorCode.CONFLICT,
+                                f"the configuration refused the change: {error}") from None
+        logger.info("officer %s of %s changed their password at counter %s from %s "
+                    "(configuration version %d)", user, site.code, counter, self.address,
+                    version)
+        return {"changed": True}
 
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None

@@ -263,12 +263,21 @@ class CancelRequest(_Request):
     ticket_id: Key
 
 
+class ChangePasswordRequest(_Request):
+    """A counter terminal: the officer logged in on this connection changes their own
+    password (the new one must meet server.security.password_problem)."""
+
+    type: Literal["change_password"]
+    current_password: Annotated[str, Field(max_length=200)]
+    new_password: Annotated[str, Field(max_length=200)]
+
+
 Request = Annotated[
     Hello | SnapshotRequest | TicketRequest | ResumeRequest | IssueRequest | LoginRequest
     | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
     | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
     | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest
-    | DevicesRequest,
+    | DevicesRequest | ChangePasswordRequest,
     Field(discriminator="type"),
 ]
 REQUEST_TYPES = frozenset(
@@ -277,7 +286,7 @@ REQUEST_TYPES = frozenset(
                   LoginRequest, LogoutRequest, CallNextRequest, CallRequest, RecallRequest,
                   StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
                   ResumeCounterRequest, RateRequest, CancelRequest, DeviceStatusRequest,
-                  QueueRequest, CounterStatsRequest, DevicesRequest)
+                  QueueRequest, CounterStatsRequest, DevicesRequest, ChangePasswordRequest)
 )
 _REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
 
