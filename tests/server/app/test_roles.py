@@ -20,12 +20,13 @@ EVERY_REQUEST: dict[str, dict[str, Any]] = {
     "login": {"counter": "1", "user": "lan", "password": PASSWORD}, "logout": {},
     "call_next": {}, "call": {"number": "A001"}, "recall": {}, "start": {}, "no_show": {},
     "finish": {}, "transfer": {"service": "HT"}, "pause": {}, "resume_counter": {},
+    "change_password": {"current_password": PASSWORD, "new_password": "mat-khau-moi-2"},
 }
 ALLOWED: dict[str, set[str]] = {
     "display": {"snapshot", "ticket", "resume"},
     "kiosk": {"snapshot", "ticket", "resume", "issue", "rate", "device_status"},
     "counter": set(EVERY_REQUEST) - {"issue", "cancel"},
-    "bridge": set(EVERY_REQUEST) - {"issue", "cancel"},
+    "bridge": set(EVERY_REQUEST) - {"issue", "cancel", "change_password"},
 }
 FORBIDDEN = [(role, request_type) for role, allowed in ALLOWED.items()
              for request_type in EVERY_REQUEST if request_type not in allowed]
