@@ -77,14 +77,19 @@ def write_xlsx(reports: Mapping[Breakdown, Report], cases: Iterable[CaseRow],
     """The workbook of ``reports`` (one per breakdown, same request) and ``cases`` at
     ``target``, written whole or not at all; returns how many cases it lists."""
     report = next(iter(reports.values()))
-    workbook = Workbook(write_only=True)
-    _summary(workbook, report)
-    for breakdown, item in reports.items():
-        _breakdown_sheet(workbook, BREAKDOWN_TITLES[breakdown][0], item)
-    _ratings_sheet(workbook, report)
-    count = _cases_sheets(workbook, cases)
+    # The target's directory is checked first, before any work.
     with replacing(target) as temporary:
-        workbook.save(temporary)
+        workbook = Workbook(write_only=True)
+        try:
+            _summary(workbook, report)
+            for breakdown, item in reports.items():
+                _breakdown_sheet(workbook, BREAKDOWN_TITLES[breakdown][0], item)
+            _ratings_sheet(workbook, report)
+            count = _cases_sheets(workbook, cases)
+            workbook.save(temporary)
+        finally:
+            # A write-only workbook holds a temporary file per sheet until saved or closed.
+            workbook.close()
     return count
 
 
