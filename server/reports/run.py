@@ -79,9 +79,10 @@ def run_reports(engine: Engine, settings: Settings, request: ReportRequest,
     scope = scope_of(settings, request, engine.dialect.name)
     with reading(engine) as connection:
         session = ReportSession(connection, scope)
+        # The rows first: the total then only adds them up (and counts the cases).
+        grouped = {breakdown: session.rows(breakdown) for breakdown in dict.fromkeys(breakdowns)}
         total = session.total()
         charts = session.charts()
-        grouped = {breakdown: session.rows(breakdown) for breakdown in dict.fromkeys(breakdowns)}
     made = now or datetime.now(UTC)
     names = tuple(SiteName(site.code, site.name_vi, site.name_en, site.timezone.key)
                   for site in scope.sites)
