@@ -638,6 +638,12 @@ class Session:
                            user, counter, site.code, self.address, failures)
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
         throttle.succeeded(account, self.address)
+        if not officer.active:
+            # Said only to whoever knows the password: they need to know to ask.
+            logger.warning("disabled officer %r tried to log in at counter %s of %s from %s",
+                           user, counter, site.code, self.address)
+            raise ProtocolError(ErrorCode.UNAUTHORIZED,
+                                f"officer {user!r} is disabled; ask the centre's administrator")
 
     async def _do_change_password(self, request: wire.ChangePasswordRequest
                                   ) -> dict[str, Any]:

@@ -141,7 +141,7 @@ def _counter(counter: CounterSettings) -> Document:
 
 def _officer(officer: OfficerSettings) -> Document:
     document: Document = {"user": officer.user, "full_name": officer.full_name,
-                          "password_hash": officer.password_hash}
+                          "password_hash": officer.password_hash, "active": officer.active}
     if officer.counters:
         document["counters"] = list(officer.counters)
     return document
@@ -151,6 +151,7 @@ def _token(token: TokenSettings) -> Document:
     document: Document = {"name": token.name, "role": token.role.value, "token": token.token}
     if token.counters:
         document["counters"] = list(token.counters)
+    document.update(token.profile())
     return document
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -68,6 +69,7 @@ from server.config.values import (
     distinct,
     distinct_tokens,
     known,
+    one_of,
     whole,
 )
 
@@ -206,11 +208,29 @@ class OfficerModel(_Table):
     full_name: Text
     password_hash: PasswordHash
     counters: Codes = Field(default_factory=list)
+    active: bool = True
 
     def settings(self) -> OfficerSettings:
         return OfficerSettings(self.user, self.full_name, self.password_hash,
-                               tuple(self.counters))
+                               tuple(self.counters), self.active)
 
+
+class ScreenLanguage(StrEnum):
+    """The language a kiosk or counter screen starts in."""
+
+    VIETNAMESE = "vi"
+    ENGLISH = "en"
+
+
+# Which roles' devices have each profile key.
+_PROFILE_ROLES: dict[str, tuple[Role, ...]] = {
+    "zone": (Role.KIOSK, Role.DISPLAY),
+    "counter": (Role.COUNTER,),
+    "printer": (Role.KIOSK,),
+    "paper_width": (Role.KIOSK,),
+    "language": (Role.KIOSK, Role.COUNTER),
+    "voice": (Role.DISPLAY,),
+}
 
 class TokenModel(_Table):
     """``[[sites.tokens]]``: a device token; a bridge's lists the counters it drives."""
@@ -221,6 +241,13 @@ class TokenModel(_Table):
                             "token"})]
     token: Annotated[Token, Field(json_schema_extra=SECRET_FIELD)]
     counters: Codes = Field(default_factory=list)
+    # The device's profile (TokenSettings); which keys a role may have: _PROFILE_ROLES.
+    zone: Text = ""
+    counter: Text = ""
+    printer: Text = ""
+    paper_width: Annotated[int, one_of(58, 80)] | None = None
+    language: Annotated[ScreenLanguage, choice(ScreenLanguage)] | None = None
+    voice: Text = ""
 
     @model_validator(mode="after")
     def _bridge_counters(self) -> Self:
@@ -229,10 +256,19 @@ class TokenModel(_Table):
                                          "LED boards and rating pads it drives")
         if self.role is not Role.BRIDGE and self.counters:
             raise rule_error("counters", "only a bridge token lists counters")
+        for key, roles in _PROFILE_ROLES.items():
+            if getattr(self, key) not in ("", None) and self.role not in roles:
+                raise rule_error(key, f"only a {' or '.join(role.value for role in roles)} "
+                                      f"token has a {key.replace('_', ' ')}")
         return self
 
     def settings(self) -> TokenSettings:
-        return TokenSettings(self.name, self.role, self.token, tuple(self.counters))
+        return TokenSettings(self.name, self.role, self.token, tuple(self.counters),
+                             zone=self.zone, counter=self.counter, printer=self.printer,
+                             paper_width=self.paper_width,
+                             language=self.language.value if self.language else "",
+                             voice=self.voice)
+
 
 
 class RatingModel(_Table):
@@ -315,9 +351,14 @@ class SiteModel(_Table):
                 known(f"officers[{index}].counters[{position}]", code, counters, "counter")
         distinct(((f"officers[{index}].user", item.user)
                    for index, item in enumerate(self.officers)), what="user")
+        zones = {item.code for item in self.zones}
         for index, token in enumerate(self.tokens):
             for position, code in enumerate(token.counters):
                 known(f"tokens[{index}].counters[{position}]", code, counters, "counter")
+            if token.zone:
+                known(f"tokens[{index}].zone", token.zone, zones, "zone")
+            if token.counter:
+                known(f"tokens[{index}].counter", token.counter, counters, "counter")
         distinct_tokens((f"tokens[{index}].token", item.token)
                          for index, item in enumerate(self.tokens))
         distinct(((f"rating_scale[{index}].score", str(item.score))

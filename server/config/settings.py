@@ -164,6 +164,8 @@ class OfficerSettings:
     full_name: str
     password_hash: str
     counters: tuple[str, ...] = ()
+    # A disabled officer (left, on leave) keeps their history but cannot log in.
+    active: bool = True
 
     def may_work_at(self, counter: str) -> bool:
         return not self.counters or counter in self.counters
@@ -175,12 +177,30 @@ class TokenSettings:
 
     ``counters``: for a ``bridge`` token, the counters it may act for (its device map's);
     empty for every other role.
+
+    The rest is the device's profile, kept centrally so it is changed in one place (empty:
+    the device's own setting): the ``zone`` a kiosk or display belongs to, the ``counter`` a
+    counter terminal opens at, a kiosk's ``printer`` URL and ``paper_width`` (mm), the
+    screen ``language`` (``vi``/``en``) of a kiosk or counter, a display's ``voice`` pack.
     """
 
     name: str
     role: Role
     token: str = field(repr=False)
     counters: tuple[str, ...] = ()
+    zone: str = ""
+    counter: str = ""
+    printer: str = ""
+    paper_width: int | None = None
+    language: str = ""
+    voice: str = ""
+
+    def profile(self) -> dict[str, str | int]:
+        """The profile's values that are set, by key (what the device is told)."""
+        values: dict[str, str | int | None] = {
+            "zone": self.zone, "counter": self.counter, "printer": self.printer,
+            "paper_width": self.paper_width, "language": self.language, "voice": self.voice}
+        return {key: value for key, value in values.items() if value not in ("", None)}
 
 
 @dataclass(frozen=True, slots=True)

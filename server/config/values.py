@@ -153,6 +153,18 @@ def distinct_tokens(items: Iterable[tuple[str, str]]) -> None:
         seen[token] = key
 
 
+def one_of(*allowed: int) -> AfterValidator:
+    """A whole number that must be one of ``allowed`` (a paper roll is 58 or 80 mm)."""
+    spoken = " or ".join(str(value) for value in allowed)
+
+    def validate(value: int) -> int:
+        if value not in allowed:
+            raise rule_error("", f"must be {spoken}, got {value}")
+        return value
+
+    return AfterValidator(validate)
+
+
 def known(key: str, code: str, codes: Iterable[str], what: str) -> None:
     """Refuse a reference to nothing (``no zone 'B2'``)."""
     if code not in codes:

@@ -142,7 +142,9 @@ def _numbering(old: SiteSettings, new: SiteSettings, state: SiteState) -> list[I
 def _officers_and_tokens(old: SiteSettings, new: SiteSettings,
                          state: SiteState) -> list[Impact]:
     impacts = []
-    users = {officer.user for officer in new.officers}
+    # Removing or disabling an officer who is logged in would leave a counter nobody may
+    # work at: they log out first.
+    users = {officer.user for officer in new.officers if officer.active}
     for counter in state.counters.values():
         if counter.officer is not None and counter.officer not in users:
             impacts.append(Impact(ImpactLevel.REFUSED, f"officers[{counter.officer}]",

@@ -47,6 +47,8 @@ class Field:
     help_en: str = ""
     # A key a new item needs and an edit may not change (an item's code: tickets refer to it).
     fixed_once_made: bool = False
+    # What a new item's input shows ("1" ticks a yes/no box).
+    default: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +174,12 @@ OFFICERS = Section("officers", "officers", "Cán bộ", "Officers", (
     Field("password_hash", Kind.PASSWORD, "Mật khẩu mới", "New password",
           help_vi="Ít nhất 8 ký tự; để trống khi sửa: giữ mật khẩu cũ.",
           help_en="At least 8 characters; empty when editing: keep the old one."),
+    Field("active", Kind.YES_NO, "Đang làm việc", "Active", default="1",
+          help_vi="Bỏ chọn khi cán bộ nghỉ: không đăng nhập được, lịch sử vẫn giữ.",
+          help_en="Untick when the officer leaves: no sign-in, their history is kept."),
     Field("counters", Kind.ORDERED_CHOICES, "Làm việc tại quầy", "May work at counters",
           choices=_counter_codes, help_vi="Để trống: mọi quầy.", help_en="Empty: any."),
-), identity="user", columns=("user", "full_name", "counters"))
+), identity="user", columns=("user", "full_name", "counters", "active"))
 
 PRIORITY_GROUPS = Section("priority-groups", "priority_groups", "Đối tượng ưu tiên",
                           "Priority groups", (CODE, NAME_VI, NAME_EN),
@@ -199,7 +204,24 @@ TOKENS = Section("tokens", "tokens", "Mã thiết bị", "Device tokens", (
           help_vi="Tạo tự động, chỉ hiện một lần.", help_en="Made for you, shown once."),
     Field("counters", Kind.ORDERED_CHOICES, "Quầy (cầu nối)", "Counters (bridge)",
           choices=_counter_codes, help_vi="Chỉ với vai trò cầu nối.", help_en="A bridge only."),
-), identity="name", columns=("name", "role", "counters"))
+    # The device's profile, applied by the device when it changes.
+    Field("zone", Kind.CHOICE, "Khu vực", "Zone", choices=_codes("zones"),
+          help_vi="Ki-ốt, màn hình sảnh.", help_en="A kiosk or display."),
+    Field("counter", Kind.CHOICE, "Quầy", "Counter", choices=_counter_codes,
+          help_vi="Máy tính quầy: quầy mở khi khởi động.",
+          help_en="A counter terminal: the counter it opens at."),
+    Field("printer", Kind.TEXT, "Máy in", "Printer",
+          help_vi="Ki-ốt: ví dụ usb://04b8:0e15, tcp://192.168.1.50:9100, serial:///dev/ttyUSB0.",
+          help_en="A kiosk: e.g. usb://04b8:0e15, tcp://192.168.1.50:9100, "
+                  "serial:///dev/ttyUSB0."),
+    Field("paper_width", Kind.WHOLE, "Khổ giấy (mm)", "Paper width (mm)",
+          help_vi="Ki-ốt: 58 hoặc 80.", help_en="A kiosk: 58 or 80."),
+    Field("language", Kind.CHOICE, "Ngôn ngữ màn hình", "Screen language",
+          choices=_fixed(("vi", "Tiếng Việt"), ("en", "English")),
+          help_vi="Ki-ốt, máy tính quầy.", help_en="A kiosk or counter terminal."),
+    Field("voice", Kind.TEXT, "Giọng đọc", "Voice pack",
+          help_vi="Màn hình sảnh: tên bộ giọng đọc.", help_en="A display: the voice pack's name."),
+), identity="name", columns=("name", "role", "zone", "counter", "counters"))
 
 SECTIONS: tuple[Section, ...] = (SITE, FIELDS, SERVICES, NUMBER_GROUPS, ZONES, COUNTERS,
                                  OFFICERS, PRIORITY_GROUPS, RATING_SCALE, TOKENS)
@@ -284,8 +306,10 @@ def item_values(section: Section, item: Mapping[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for spec in section.fields:
         value = item.get(spec.name)
-        if spec.kind in (Kind.PASSWORD, Kind.SECRET) or value is None:
+        if spec.kind in (Kind.PASSWORD, Kind.SECRET):
             values[spec.name] = ""
+        elif value is None:
+            values[spec.name] = "" if item else spec.default
         elif spec.kind is Kind.ORDERED_CHOICES:
             values[spec.name] = ", ".join(str(part) for part in value)
         elif spec.kind is Kind.YES_NO:

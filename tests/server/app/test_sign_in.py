@@ -8,10 +8,11 @@ import logging
 from typing import Any
 
 import pytest
-from support.servers import COUNTER_TOKEN, PASSWORD, SITE
+from support.servers import COUNTER_TOKEN, PASSWORD, SITE, site_config
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app.serve import RunningServer
+from server.config import Settings, parse_settings
 
 
 async def _counter_from(server: RunningServer, address: str) -> ClientConnection:
@@ -66,3 +67,26 @@ async def test_a_connection_that_keeps_guessing_is_closed(server: RunningServer)
     assert set(codes) == {"unauthorized", "rate_limited"}
     await guesser.wait_closed()
     assert guesser.close_code == 1008
+
+
+def _lan_disabled() -> Settings:
+    config = site_config()
+    for officer in config["sites"][0]["officers"]:
+        if officer["user"] == "lan":
+            officer["active"] = False
+    return parse_settings(config)
+
+
+@pytest.mark.parametrize("settings", [_lan_disabled()], ids=["lan disabled"])
+async def test_a_disabled_officer_is_told_so_once_the_password_is_right(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    connection = await _counter_from(server, "127.0.0.1")
+    wrong = await _login(connection, "doan-sai", 1)
+    assert wrong["error"] == {"code": "unauthorized", "message": "user or password is wrong"}
+    right = await _login(connection, PASSWORD, 2)
+    assert right["error"]["code"] == "unauthorized"
+    assert "'lan' is disabled; ask the centre's administrator" in right["error"]["message"]
+    assert any("disabled officer 'lan'" in record.getMessage() for record in caplog.records)
+    await connection.close()

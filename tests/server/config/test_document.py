@@ -137,7 +137,8 @@ def site_documents(draw: st.DrawFn, code: str, tokens: list[str]) -> dict[str, A
             counter["name"] = draw(names)
         counters.append(counter)
     officers = [{"user": user, "full_name": draw(names), "password_hash": HASH,
-                 "counters": draw(st.lists(st.sampled_from(counter_codes), unique=True))}
+                 "counters": draw(st.lists(st.sampled_from(counter_codes), unique=True)),
+                 "active": draw(st.booleans())}
                 for user in draw(st.lists(codes, max_size=2, unique=True))]
     token_tables = []
     for token in tokens:
@@ -146,6 +147,18 @@ def site_documents(draw: st.DrawFn, code: str, tokens: list[str]) -> dict[str, A
         if role == "bridge":
             table["counters"] = draw(st.lists(st.sampled_from(counter_codes), min_size=1,
                                               unique=True))
+        # A profile: each key its role may have, or not.
+        if role in ("kiosk", "display") and draw(st.booleans()):
+            table["zone"] = draw(st.sampled_from(zone_codes))
+        if role == "counter" and draw(st.booleans()):
+            table["counter"] = draw(st.sampled_from(counter_codes))
+        if role == "kiosk" and draw(st.booleans()):
+            table["printer"] = "usb://04b8:0e15"
+            table["paper_width"] = draw(st.sampled_from([58, 80]))
+        if role in ("kiosk", "counter") and draw(st.booleans()):
+            table["language"] = draw(st.sampled_from(["vi", "en"]))
+        if role == "display" and draw(st.booleans()):
+            table["voice"] = draw(names)
         token_tables.append(table)
     site: dict[str, Any] = {
         "code": code, "name_vi": draw(names), "name_en": draw(names), "address": draw(names),

@@ -286,6 +286,22 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
         role="bridge", counters=["Q9"]), "sites[0].tokens[0].counters[0]", ("no counter 'Q9'",)),
     ("counters on a kiosk token", lambda data: site(data)["tokens"][0].update(
         counters=["Q1"]), "sites[0].tokens[0].counters", ("only a bridge token",)),
+    # A device's profile: only the keys its role uses, naming what exists.
+    ("a kiosk in an unknown zone", lambda data: site(data)["tokens"][0].update(zone="B9"),
+     "sites[0].tokens[0].zone", ("no zone 'B9'",)),
+    ("a counter terminal at an unknown counter", lambda data: site(data)["tokens"][0].update(
+        role="counter", counter="Q9"), "sites[0].tokens[0].counter", ("no counter 'Q9'",)),
+    ("a printer on a display", lambda data: site(data)["tokens"][0].update(
+        role="display", printer="usb://04b8:0e15"), "sites[0].tokens[0].printer",
+     ("only a kiosk token has a printer",)),
+    ("a paper roll of 70 mm", lambda data: site(data)["tokens"][0].update(paper_width=70),
+     "sites[0].tokens[0].paper_width", ("must be 58 or 80, got 70",)),
+    ("a screen in French", lambda data: site(data)["tokens"][0].update(language="fr"),
+     "sites[0].tokens[0].language", ("must be vi or en",)),
+    ("a voice on a kiosk", lambda data: site(data)["tokens"][0].update(voice="nu-mien-bac"),
+     "sites[0].tokens[0].voice", ("only a display token has a voice",)),
+    ("an officer active as text", lambda data: site(data)["officers"][0].update(active="no"),
+     "sites[0].officers[0].active", ("must be",)),
     ("kiosk rating as text", lambda data: site(data).update(kiosk_rating="yes"),
      "sites[0].kiosk_rating", ("must be",)),
     # Targets and web accounts.

@@ -7,6 +7,7 @@ from typing import Any
 
 from support.domain import Desk, build_site, site_data
 
+from server.domain.commands import Logout
 from server.domain.impact import ImpactLevel, removed_site_impacts, site_change_impacts
 
 
@@ -86,6 +87,19 @@ def test_an_officer_at_work_cannot_be_removed_and_a_revoked_token_is_said() -> N
     assert levels(impacts) == [(ImpactLevel.REFUSED, "officers[binh]"),
                                (ImpactLevel.CONFIRM, "tokens[ki-ốt sảnh]")]
     assert "disconnected and refused from now on" in impacts[1].message
+
+
+def test_an_officer_at_work_cannot_be_disabled_one_at_home_can() -> None:
+    desk = Desk(build_site())
+    desk.login("Q1", "binh")
+    data = site_data()
+    for officer in data["officers"]:
+        officer["active"] = officer["user"] != "binh"
+    assert levels(site_change_impacts(desk.site, build_site(officers=data["officers"]),
+                                      desk.state)) == [(ImpactLevel.REFUSED, "officers[binh]")]
+    desk.run(Logout("Q1"))
+    assert site_change_impacts(desk.site, build_site(officers=data["officers"]),
+                               desk.state) == []
 
 
 def test_removing_a_site_with_a_day_under_way_is_refused() -> None:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from support.servers import KIOSK_TOKEN, SITE
+from support.servers import KIOSK_TOKEN, PASSWORD, SITE
 from support.web import OTHER_SITE, WebClient, form_token
 
 from server.app.serve import RunningServer
@@ -141,3 +141,39 @@ async def test_only_administrators_of_a_site_change_it(server: RunningServer) ->
     no_token = await administrator.post(f"/admin/site/{SITE}/site", {"notice": "x"})
     assert no_token.status == 403
     assert form_token(page.body)
+
+
+async def test_an_officer_disabled_in_the_pages_cannot_log_in(server: RunningServer,
+                                                             connect: Any) -> None:
+    client = await admin(server)
+    form = await client.get(f"/admin/site/{SITE}/officers/new")
+    assert 'name="active" type="checkbox" value="1" checked' in form.body  # new: active
+    page = await client.get(f"/admin/site/{SITE}/officers/lan")
+    assert 'name="active" type="checkbox" value="1" checked' in page.body
+    # The box left unticked: the form sends no 'active'.
+    saved = await client.post(f"/admin/site/{SITE}/officers/lan", {
+        "csrf": form_token(page.body), "full_name": "Trần Thị Lan", "counters": "1, 2"})
+    assert saved.status == 200 and "saved=2" in saved.url, saved.body[:500]
+    row = re.search(r'<tr data-item="lan">(.*?)</tr>', saved.body, re.S)
+    assert row and "Không" in row.group(1)
+    officer = await connect("counter")
+    with pytest.raises(RequestFailed) as refused:
+        await officer.request("login", counter="1", user="lan", password=PASSWORD)
+    assert "disabled" in refused.value.message
+
+
+async def test_a_device_profile_is_kept_with_its_token(server: RunningServer) -> None:
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/tokens/kiosk")
+    saved = await client.post(f"/admin/site/{SITE}/tokens/kiosk", {
+        "csrf": form_token(page.body), "zone": "T1", "printer": "tcp://192.168.1.50:9100",
+        "paper_width": "58", "language": "en"})
+    assert "saved=2" in saved.url, saved.body[:800]
+    token = next(item for item in server.service.site_settings[SITE].tokens
+                 if item.name == "kiosk")
+    assert token.profile() == {"zone": "T1", "printer": "tcp://192.168.1.50:9100",
+                               "paper_width": 58, "language": "en"}
+    wrong = await client.post(f"/admin/site/{SITE}/tokens/kiosk", {
+        "csrf": form_token(page.body), "paper_width": "70", "voice": "giong-nam"})
+    assert wrong.status == 400
+    assert "must be 58 or 80, got 70" in wrong.body
