@@ -13,7 +13,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from counter.requests import ActionRequest, ClientRequest, LoginRequest, RateRequest
+from counter.requests import (
+    ActionRequest,
+    ClientRequest,
+    LoginRequest,
+    PasswordChangeRequest,
+    RateRequest,
+)
 from counter.updates import (
     ActionInterrupted,
     ActionRefused,
@@ -22,6 +28,7 @@ from counter.updates import (
     EventReceived,
     LoggedIn,
     LoginRefused,
+    PasswordChanged,
     RatingSucceeded,
     SessionStarted,
     StatusChanged,
@@ -33,9 +40,12 @@ logger = logging.getLogger(__name__)
 
 def describe_request(request: ClientRequest) -> str:
     """A request as the log names it: ``login of lan at counter 1``, ``call_next``,
-    ``call 1005``, ``rating 4 of ticket s:20261201:1001``; never the password."""
+    ``call 1005``, ``rating 4 of ticket s:20261201:1001``, ``password change``; never a
+    password."""
     if isinstance(request, LoginRequest):
         return f"login of {request.user} at counter {request.counter}"
+    if isinstance(request, PasswordChangeRequest):
+        return "password change"
     if isinstance(request, RateRequest):
         return f"rating {request.score} of ticket {request.ticket_id}"
     fields = " ".join(f"{name}={value}" for name, value in request.wire_fields().items())
@@ -86,6 +96,8 @@ class ActivityLog:
                         update.outcome.value.replace("_", " "))
         elif isinstance(update, RatingSucceeded):
             logger.debug("rating stored: %s", update.rating)
+        elif isinstance(update, PasswordChanged):
+            logger.info("the officer changed their password")
         elif isinstance(update, EventReceived):
             self._event(update)
         else:

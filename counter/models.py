@@ -2,9 +2,11 @@
 
 :class:`CounterScreenModel` is the one place that knows what the officer sees and may do:
 which page (login or work), the counter and its ticket in hand, the waiting list, today's
-figures, the notice line (errors in plain words), which actions are enabled, and the citizen's
-rating prompt. The UI renders it after every :meth:`CounterScreenModel.apply`, and asks it for
-the request to send when a key or button is pressed. Time is passed in (``now``).
+figures, the notice line (errors in plain words), which actions are enabled, the citizen's
+rating prompt, and whether a new password may be sent (the password rule is the server's own,
+server.security.password_problem). The UI renders it after every
+:meth:`CounterScreenModel.apply`, and asks it for the request to send when a key or button is
+pressed. Time is passed in (``now``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from counter.requests import (
     ActionRequest,
     ClientRequest,
     LoginRequest,
+    PasswordChangeRequest,
     RateRequest,
 )
 from counter.settings import Language
-from counter.texts import Phrase, describe_error, translate
+from counter.texts import Phrase, describe_error, describe_password_problem, translate
 from counter.updates import (
     ActionInterrupted,
     ActionRefused,
@@ -36,12 +39,14 @@ from counter.updates import (
     LoggedIn,
     LoginRefused,
     Outcome,
+    PasswordChanged,
     QueueLoaded,
     RatingSucceeded,
     SessionStarted,
     StatusChanged,
     Update,
 )
+from server.security import password_problem
 
 logger = logging.getLogger(__name__)
 
@@ -413,6 +418,10 @@ class CounterScreenModel:
             self.figures = CounterFigures.from_wire(update.stats)
         elif isinstance(update, RatingSucceeded):
             self._rating_stored(str(update.rating.get("ticket_id")), now)
+        elif isinstance(update, PasswordChanged):
+            if isinstance(self.pending, PasswordChangeRequest):
+                self.pending = None
+            self._inform(translate(Phrase.PASSWORD_CHANGED, self.language))
 
     def _status_changed(self, update: StatusChanged) -> None:
         self.connection = update.status
@@ -492,6 +501,8 @@ class CounterScreenModel:
             return
         if isinstance(request, ActionRequest):
             name = translate(ACTION_PHRASES[request.action], self.language).rstrip("…")
+        elif isinstance(request, PasswordChangeRequest):
+            name = translate(Phrase.CHANGE_PASSWORD, self.language).rstrip("…")
         else:
             name = translate(Phrase.LOG_IN, self.language)
         phrase = {Outcome.APPLIED: Phrase.ACTION_APPLIED,
@@ -633,6 +644,39 @@ class CounterScreenModel:
             self.notice = Notice(NoticeKind.ERROR, translate(Phrase.NOT_CONNECTED, self.language))
             return None
         request = LoginRequest(counter.strip(), user.strip(), password)
+        self.pending = request
+        return request
+
+    def may_change_password(self) -> bool:
+        """Whether the officer may change their password now: logged in, online, nothing
+        unanswered."""
+        return (self.online and self.page is Page.WORK and self.user is not None
+                and self.pending is None and self.interrupted is None)
+
+    def password_change_problem(self, current: str, new: str, repeat: str) -> str | None:
+        """Why the password dialog's fields cannot be sent, in plain words (``None``: they
+        can): the current password missing, the new one breaking the password rule (the
+        server's own), or the two new ones differing."""
+        if not current:
+            return translate(Phrase.CURRENT_PASSWORD_MISSING, self.language)
+        problem = password_problem(new, self.user or "", current)
+        if problem is not None:
+            return describe_password_problem(problem, self.language)
+        if new != repeat:
+            return translate(Phrase.PASSWORDS_DIFFER, self.language)
+        return None
+
+    def request_password_change(self, current: str, new: str,
+                                repeat: str) -> PasswordChangeRequest | None:
+        """The password change to send, or None: not allowed now (offline, with a notice),
+        or the fields have a problem (:meth:`password_change_problem`; the dialog shows it)."""
+        if not self.online:
+            self.notice = Notice(NoticeKind.ERROR, translate(Phrase.NOT_CONNECTED, self.language))
+            return None
+        if not self.may_change_password() or self.password_change_problem(current, new,
+                                                                          repeat) is not None:
+            return None
+        request = PasswordChangeRequest(current, new)
         self.pending = request
         return request
 

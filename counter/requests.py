@@ -1,4 +1,5 @@
-"""What the screen asks the connection to send: log in, a counter action, a rating.
+"""What the screen asks the connection to send: log in, a counter action, a rating, a new
+password.
 
 Also decides, from the events the server sent, whether an action that was in flight when the
 connection dropped was applied (:func:`request_applied`): the app never sends it again blindly.
@@ -72,7 +73,15 @@ class RateRequest:
     score: int
 
 
-ClientRequest = LoginRequest | ActionRequest | RateRequest
+@dataclass(frozen=True, slots=True)
+class PasswordChangeRequest:
+    """The logged-in officer changes their own password (neither is ever shown in a repr)."""
+
+    current_password: str = field(repr=False)
+    new_password: str = field(repr=False)
+
+
+ClientRequest = LoginRequest | ActionRequest | RateRequest | PasswordChangeRequest
 
 
 def wire_request(request: ClientRequest) -> tuple[str, dict[str, Any]]:
@@ -82,6 +91,9 @@ def wire_request(request: ClientRequest) -> tuple[str, dict[str, Any]]:
                          "password": request.password}
     if isinstance(request, RateRequest):
         return "rate", {"ticket_id": request.ticket_id, "score": request.score}
+    if isinstance(request, PasswordChangeRequest):
+        return "change_password", {"current_password": request.current_password,
+                                   "new_password": request.new_password}
     return request.action.value, request.wire_fields()
 
 
@@ -108,7 +120,8 @@ def request_applied(request: ClientRequest, counter: str | None,
     Each action leaves a mark: ``call_next`` a ``ticket.called`` at ``counter``, ``call`` a
     ``ticket.called`` of *that number* at ``counter``, ``pause`` a ``counter.changed`` to
     ``paused``, a rating a ``rating.received`` for its ticket, and so on. A login changes
-    nothing when repeated, so it is never reported as applied.
+    nothing when repeated, so it is never reported as applied; a password change leaves no
+    mark of its own in the events (the connection tells it by which password logs in again).
 
     Contract: the events do not say who made a change, so "applied" means "the counter is now
     where this request would have taken it", not "this very request did it". When the

@@ -94,9 +94,24 @@ class Phrase(StrEnum):
     TRANSFERRED = "transferred"
     PAUSED_NOTICE = "paused_notice"
     RATED_NOTICE = "rated_notice"
+    CHANGE_PASSWORD = "change_password"
+    CHANGE_PASSWORD_TITLE = "change_password_title"
+    CURRENT_PASSWORD = "current_password"
+    NEW_PASSWORD = "new_password"
+    REPEAT_PASSWORD = "repeat_password"
+    PASSWORD_RULE = "password_rule"
+    PASSWORD_CHANGED = "password_changed"
+    CURRENT_PASSWORD_MISSING = "current_password_missing"
+    PASSWORDS_DIFFER = "passwords_differ"
     # errors
     ERROR_NOBODY_WAITING = "error_nobody_waiting"
     ERROR_WRONG_PASSWORD = "error_wrong_password"
+    ERROR_TOO_MANY_FAILURES = "error_too_many_failures"
+    ERROR_CURRENT_PASSWORD_WRONG = "error_current_password_wrong"
+    ERROR_PASSWORD_TOO_SHORT = "error_password_too_short"
+    ERROR_PASSWORD_BLANK = "error_password_blank"
+    ERROR_PASSWORD_IS_USER = "error_password_is_user"
+    ERROR_PASSWORD_UNCHANGED = "error_password_unchanged"
     ERROR_NO_OFFICER = "error_no_officer"
     ERROR_NOT_ASSIGNED = "error_not_assigned"
     ERROR_COUNTER_BUSY = "error_counter_busy"
@@ -235,9 +250,37 @@ PHRASES: dict[Phrase, tuple[str, str]] = {
     Phrase.PAUSED_NOTICE: ("Quầy đang tạm nghỉ. Bấm «Tiếp tục» để gọi số.",
                            "The counter is paused. Press “Resume” to call numbers."),
     Phrase.RATED_NOTICE: ("Số {number} được đánh giá: {label}.", "Ticket {number} rated: {label}."),
+    Phrase.CHANGE_PASSWORD: ("Đổi mật khẩu…", "Change password…"),
+    Phrase.CHANGE_PASSWORD_TITLE: ("Đổi mật khẩu", "Change your password"),
+    Phrase.CURRENT_PASSWORD: ("Mật khẩu hiện tại", "Current password"),
+    Phrase.NEW_PASSWORD: ("Mật khẩu mới", "New password"),
+    Phrase.REPEAT_PASSWORD: ("Nhập lại mật khẩu mới", "New password again"),
+    Phrase.PASSWORD_RULE: ("Mật khẩu mới cần ít nhất {count} ký tự, không trùng tên đăng nhập "
+                           "và phải khác mật khẩu hiện tại.",
+                           "The new password needs at least {count} characters, must not be "
+                           "your user name and must differ from the current one."),
+    Phrase.PASSWORD_CHANGED: ("Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới.",
+                              "Your password was changed. Use the new one the next time you "
+                              "log in."),
+    Phrase.CURRENT_PASSWORD_MISSING: ("Hãy nhập mật khẩu hiện tại",
+                                      "Enter your current password"),
+    Phrase.PASSWORDS_DIFFER: ("Hai lần nhập mật khẩu mới không giống nhau",
+                              "The two new passwords are not the same"),
     Phrase.ERROR_NOBODY_WAITING: ("Không còn công dân nào đang chờ", "Nobody is waiting"),
     Phrase.ERROR_WRONG_PASSWORD: ("Sai tên đăng nhập hoặc mật khẩu",
                                   "Wrong user name or password"),
+    Phrase.ERROR_TOO_MANY_FAILURES: ("Nhập sai mật khẩu nhiều lần; hãy thử lại sau {seconds} giây",
+                                     "Too many wrong passwords; try again in {seconds} s"),
+    Phrase.ERROR_CURRENT_PASSWORD_WRONG: ("Mật khẩu hiện tại không đúng",
+                                          "The current password is wrong"),
+    Phrase.ERROR_PASSWORD_TOO_SHORT: ("Mật khẩu mới cần ít nhất {count} ký tự",
+                                      "The new password needs at least {count} characters"),
+    Phrase.ERROR_PASSWORD_BLANK: ("Mật khẩu mới không được chỉ gồm dấu cách",
+                                  "The new password cannot be only spaces"),
+    Phrase.ERROR_PASSWORD_IS_USER: ("Mật khẩu mới không được trùng tên đăng nhập",
+                                    "The new password cannot be your user name"),
+    Phrase.ERROR_PASSWORD_UNCHANGED: ("Mật khẩu mới phải khác mật khẩu hiện tại",
+                                      "The new password must differ from the current one"),
     Phrase.ERROR_NO_OFFICER: ("Không có cán bộ «{user}» tại trung tâm này",
                               "There is no officer “{user}” at this centre"),
     Phrase.ERROR_NOT_ASSIGNED: ("Cán bộ «{user}» không được phân công làm việc tại quầy {counter}",
@@ -362,10 +405,20 @@ def _pattern(regex: str, phrase: Phrase) -> _ErrorPattern:
     return _ErrorPattern(re.compile(regex), phrase)
 
 
-# Server messages (server/domain/rules.py, server/app/session.py) -> phrases. More specific
-# patterns come first. Named groups fill the phrase's placeholders.
+# Server messages (server/domain/rules.py, server/app/session.py, the password rule's reasons
+# in server/security.py) -> phrases. More specific patterns come first. Named groups fill the
+# phrase's placeholders.
 _QUOTED = r"'?(?P<{name}>[^'\s]+)'?"
 _ERROR_PATTERNS: tuple[_ErrorPattern, ...] = (
+    _pattern(r"current_password'?: the password is wrong", Phrase.ERROR_CURRENT_PASSWORD_WRONG),
+    _pattern(r"new_password'?: must have at least (?P<count>\d+) characters",
+             Phrase.ERROR_PASSWORD_TOO_SHORT),
+    _pattern(r"new_password'?: must not be only spaces", Phrase.ERROR_PASSWORD_BLANK),
+    _pattern(r"new_password'?: must not be the user name", Phrase.ERROR_PASSWORD_IS_USER),
+    _pattern(r"new_password'?: must differ from the current password",
+             Phrase.ERROR_PASSWORD_UNCHANGED),
+    _pattern(r"too many failed sign-ins .*try again in (?P<seconds>\d+) s",
+             Phrase.ERROR_TOO_MANY_FAILURES),
     _pattern(r"nobody is waiting", Phrase.ERROR_NOBODY_WAITING),
     _pattern(r"user or password is wrong", Phrase.ERROR_WRONG_PASSWORD),
     _pattern(r"no officer " + _QUOTED.format(name="user"), Phrase.ERROR_NO_OFFICER),
@@ -421,6 +474,12 @@ _CODE_PHRASES: dict[str, Phrase] = {
     "connection_lost": Phrase.ERROR_CONNECTION_LOST,
     "not_connected": Phrase.NOT_CONNECTED,
 }
+
+
+def describe_password_problem(problem: str, language: Language) -> str:
+    """A reason of the password rule (server.security.password_problem) in plain words, as
+    the server's refusal of that new password would be said."""
+    return describe_error("bad_request", f"field 'new_password': {problem}", language)
 
 
 def describe_error(code: str, message: str, language: Language) -> str:

@@ -124,6 +124,11 @@ class FiguresLoaded:
 
 
 @dataclass(frozen=True, slots=True)
+class PasswordChanged:
+    """The officer's new password is in force (the connection logs in again with it)."""
+
+
+@dataclass(frozen=True, slots=True)
 class RatingSucceeded:
     """The rating from the counter's rating screen was stored."""
 
@@ -132,4 +137,4 @@ class RatingSucceeded:
 
 Update = (StatusChanged | SessionStarted | LoggedIn | LoginRefused | EventReceived
           | ActionSucceeded | ActionRefused | ActionInterrupted | ActionResolved | QueueLoaded
-          | FiguresLoaded | RatingSucceeded)
+          | FiguresLoaded | RatingSucceeded | PasswordChanged)

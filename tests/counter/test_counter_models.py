@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from counter.activity_log import describe_request
 from counter.models import (
     SHORTCUTS,
     CounterScreenModel,
@@ -13,7 +14,15 @@ from counter.models import (
     RatingStage,
     format_duration,
 )
-from counter.requests import Action, ActionRequest, LoginRequest, RateRequest, request_applied
+from counter.requests import (
+    Action,
+    ActionRequest,
+    LoginRequest,
+    PasswordChangeRequest,
+    RateRequest,
+    request_applied,
+    wire_request,
+)
 from counter.settings import Language
 from counter.updates import (
     ActionInterrupted,
@@ -26,6 +35,7 @@ from counter.updates import (
     LoggedIn,
     LoginRefused,
     Outcome,
+    PasswordChanged,
     QueueLoaded,
     RatingSucceeded,
     SessionStarted,
@@ -339,3 +349,106 @@ def test_a_call_made_at_the_counter_by_anyone_counts_for_call_next_but_not_for_c
     assert request_applied(ActionRequest(Action.CALL_NUMBER, number="a012"), "1", [letters])
     assert not request_applied(ActionRequest(Action.CALL_NUMBER, number="A012"), "2",
                                [letters])
+
+
+NEW_PASSWORD = "mật-khẩu-mới-1"
+
+
+def test_a_new_password_is_checked_by_the_rule_before_it_is_sent() -> None:
+    model = logged_in_model()
+    assert model.may_change_password()
+    problems = {
+        ("", NEW_PASSWORD, NEW_PASSWORD): "Hãy nhập mật khẩu hiện tại",
+        ("secret", "ngan", "ngan"): "Mật khẩu mới cần ít nhất 8 ký tự",
+        ("secret", "        ", "        "): "Mật khẩu mới không được chỉ gồm dấu cách",
+        ("secret-1", "secret-1", "secret-1"): "Mật khẩu mới phải khác mật khẩu hiện tại",
+        ("secret", NEW_PASSWORD, "mật-khẩu-mới-2"): "Hai lần nhập mật khẩu mới không giống nhau",
+    }
+    for fields, problem in problems.items():
+        assert model.password_change_problem(*fields) == problem
+        assert model.request_password_change(*fields) is None  # nothing is sent
+        assert model.pending is None
+    assert model.password_change_problem("secret", NEW_PASSWORD, NEW_PASSWORD) is None
+    request = model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD)
+    assert request == PasswordChangeRequest("secret", NEW_PASSWORD)
+    assert "secret" not in repr(request) and NEW_PASSWORD not in repr(request)
+    assert wire_request(request) == ("change_password", {"current_password": "secret",
+                                                         "new_password": NEW_PASSWORD})
+    assert describe_request(request) == "password change"
+    # One at a time: while it is unanswered, nothing else goes.
+    assert model.pending is request and not model.may_change_password()
+    assert model.enabled_actions() == frozenset()
+    assert model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD) is None
+    model.apply(PasswordChanged(), NOW)
+    assert model.pending is None and model.page is Page.WORK
+    assert model.notice is not None and model.notice.kind is NoticeKind.INFO
+    assert model.notice.text == "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới."
+    assert model.may_change_password()
+
+
+def test_the_user_name_is_not_a_new_password() -> None:
+    model = CounterScreenModel(Language.VIETNAMESE, "1")
+    model.apply(StatusChanged(ConnectionStatus.ONLINE), NOW)
+    model.request_login("1", "nguyenvana", "secret")
+    model.apply(LoggedIn(counter(officer="nguyenvana"), "nguyenvana"), NOW)
+    assert model.password_change_problem("secret", "NguyenVanA", "NguyenVanA") == (
+        "Mật khẩu mới không được trùng tên đăng nhập")
+
+
+def test_a_password_change_only_at_work_and_online() -> None:
+    model = CounterScreenModel(Language.VIETNAMESE, "1")
+    model.apply(StatusChanged(ConnectionStatus.ONLINE), NOW)
+    assert not model.may_change_password()  # not logged in
+    assert model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD) is None
+    model = logged_in_model()
+    model.apply(StatusChanged(ConnectionStatus.RECONNECTING), NOW)
+    assert not model.may_change_password()
+    assert model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD) is None
+    assert model.notice is not None
+    assert model.notice.text == "Chưa kết nối được với máy chủ; thao tác chưa được gửi."
+
+
+def test_a_refused_password_change_says_why_and_keeps_the_officer_at_work() -> None:
+    model = logged_in_model()
+    refusals = {
+        ("unauthorized", "field 'current_password': the password is wrong"):
+            "Mật khẩu hiện tại không đúng",
+        ("rate_limited", "too many failed sign-ins for 'lan' from this machine; try again in "
+                         "4 s"): "Nhập sai mật khẩu nhiều lần; hãy thử lại sau 4 giây",
+        ("bad_request", "field 'new_password': must not be the user name"):
+            "Mật khẩu mới không được trùng tên đăng nhập",
+    }
+    for (code, message), text in refusals.items():
+        request = model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD)
+        assert request is not None
+        model.apply(ActionRefused(request, code, message), NOW)
+        assert model.pending is None and model.page is Page.WORK
+        assert model.notice is not None and model.notice.kind is NoticeKind.ERROR
+        assert model.notice.text == text
+        assert message in model.notice.detail
+
+
+def test_an_interrupted_password_change_is_told_once_settled() -> None:
+    model = logged_in_model()
+    request = model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD)
+    assert request is not None
+    model.apply(ActionInterrupted(request), NOW)
+    assert not model.may_change_password()
+    model.apply(ActionResolved(request, Outcome.APPLIED), NOW)
+    assert model.notice is not None and model.notice.kind is NoticeKind.INFO
+    assert "«Đổi mật khẩu»" in model.notice.text and "ĐÃ được thực hiện" in model.notice.text
+    assert model.may_change_password()
+
+
+def test_the_password_dialog_in_english() -> None:
+    model = logged_in_model()
+    model.set_language(Language.ENGLISH)
+    assert model.password_change_problem("secret", "short", "short") == (
+        "The new password needs at least 8 characters")
+    assert model.password_change_problem("secret", NEW_PASSWORD, "other-one") == (
+        "The two new passwords are not the same")
+    request = model.request_password_change("secret", NEW_PASSWORD, NEW_PASSWORD)
+    assert request is not None
+    model.apply(ActionRefused(request, "unauthorized",
+                              "field 'current_password': the password is wrong"), NOW)
+    assert model.notice is not None and model.notice.text == "The current password is wrong"
