@@ -16,6 +16,12 @@ Rules that keep an action from applying twice:
   (the same officer logging in again changes nothing), the true state comes from the new
   snapshot, and the events since the request was sent tell whether it had been applied
   (:class:`counter.updates.ActionResolved`).
+
+The officer's login is remembered (in memory only) to log in again after a reconnection, a
+new day or a new configuration. A password change, once the server says it is made, replaces
+the remembered password. One interrupted on the way is told by the login again: the old
+password is tried first and, refused, the new one; the one that works says whether the change
+was made.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import functools
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from counter.errors import ConnectionStartError
@@ -34,6 +41,7 @@ from counter.requests import (
     ActionRequest,
     ClientRequest,
     LoginRequest,
+    PasswordChangeRequest,
     RateRequest,
     request_applied,
     wire_request,
@@ -50,6 +58,7 @@ from counter.updates import (
     LoggedIn,
     LoginRefused,
     Outcome,
+    PasswordChanged,
     QueueLoaded,
     RatingSucceeded,
     SessionStarted,
@@ -95,6 +104,10 @@ class CounterConnection(SupervisorListener):
         self._services: frozenset[str] = frozenset()
         # (request, the last event seq before it was sent, the counter it was for)
         self._interrupted: tuple[ClientRequest, int, str | None] | None = None
+        # An interrupted password change, as the login again told it (None: not told).
+        self._password_outcome: Outcome | None = None
+        # The next snapshot is a new day's (asked for after day.reset, not config.changed).
+        self._new_day = False
         self._recent_events: deque[EventMessage] = deque(maxlen=RECENT_EVENTS_KEPT)
 
     # --- called from any thread ----------------------------------------------------------
@@ -162,13 +175,16 @@ class CounterConnection(SupervisorListener):
         self._deliver(EventReceived(event.event, event.seq, event.data))
         if event.event in ("day.reset", "config.changed"):
             # The new day's state, or the new configuration's names and services.
+            self._new_day = self._new_day or event.event == "day.reset"
             self._supervisor.refresh_snapshot()
         elif self._credentials is not None and self._concerns_counter(event):
             self._refresh_wanted.set()
 
     def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
-        """Asked for after ``day.reset``: the new day's state, and the officer again."""
-        self._deliver(SessionStarted(snapshot.state, snapshot.seq, new_day=True))
+        """Asked for after ``day.reset`` or ``config.changed``: the new day's (or the new
+        configuration's) state, and the officer again."""
+        new_day, self._new_day = self._new_day, False
+        self._deliver(SessionStarted(snapshot.state, snapshot.seq, new_day=new_day))
         if self._credentials is not None:
             self._supervisor.spawn(self._start_new_day())
 
@@ -177,17 +193,36 @@ class CounterConnection(SupervisorListener):
     async def _log_in_again(self) -> None:
         credentials = self._credentials
         assert credentials is not None
+        changing = self._interrupted[0] if self._interrupted is not None else None
         try:
-            result = await self._supervisor.request(
-                "login", counter=credentials.counter, user=credentials.user,
-                password=credentials.password)
+            result = await self._log_in(credentials)
+            if isinstance(changing, PasswordChangeRequest):
+                self._password_outcome = Outcome.NOT_APPLIED  # the old one still works
         except RequestFailed as error:
-            logger.warning("logging in again at %s was refused: %s", credentials.counter, error)
-            self._credentials = None
-            self._deliver(LoginRefused(error.code, error.message, reconnected=True))
-            return
+            if not isinstance(changing, PasswordChangeRequest) or error.code != "unauthorized":
+                self._refused_again(credentials, error)
+                return
+            # The interrupted change may have been made: then only the new password works.
+            credentials = replace(credentials, password=changing.new_password)
+            try:
+                result = await self._log_in(credentials)
+            except RequestFailed as again:
+                self._refused_again(credentials, again)
+                return
+            self._credentials = credentials
+            self._password_outcome = Outcome.APPLIED
         self._services = frozenset(result["counter"].get("services") or ())
         self._deliver(LoggedIn(result["counter"], credentials.user, reconnected=True))
+
+    async def _log_in(self, credentials: LoginRequest) -> dict[str, Any]:
+        return await self._supervisor.request(
+            "login", counter=credentials.counter, user=credentials.user,
+            password=credentials.password)
+
+    def _refused_again(self, credentials: LoginRequest, error: RequestFailed) -> None:
+        logger.warning("logging in again at %s was refused: %s", credentials.counter, error)
+        self._credentials = None
+        self._deliver(LoginRefused(error.code, error.message, reconnected=True))
 
     async def _start_new_day(self) -> None:
         await self._log_in_again()
@@ -198,7 +233,11 @@ class CounterConnection(SupervisorListener):
         request, sent_after, counter = self._interrupted
         self._interrupted = None
         events = [event for event in self._recent_events if event.seq > sent_after]
-        if request_applied(request, counter, events):
+        if isinstance(request, PasswordChangeRequest):
+            # No event marks it: the login again told (or nothing did: unknown).
+            outcome = self._password_outcome or Outcome.UNKNOWN
+            self._password_outcome = None
+        elif request_applied(request, counter, events):
             outcome = Outcome.APPLIED
         else:
             outcome = Outcome.UNKNOWN if gap else Outcome.NOT_APPLIED
@@ -249,6 +288,11 @@ class CounterConnection(SupervisorListener):
             self._refresh_wanted.set()
         elif isinstance(request, RateRequest):
             self._deliver(RatingSucceeded(result["rating"]))
+        elif isinstance(request, PasswordChangeRequest):
+            # From now on the server takes only the new one: every login again must use it.
+            if self._credentials is not None:
+                self._credentials = replace(self._credentials, password=request.new_password)
+            self._deliver(PasswordChanged())
         else:
             assert isinstance(request, ActionRequest)
             if request.action is Action.LOG_OUT:
