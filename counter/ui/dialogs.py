@@ -1,4 +1,5 @@
-"""Small dialogs: transfer (to a service or a counter), pause with a reason, call a number.
+"""Small dialogs: transfer (to a service or a counter), pause with a reason, call a number,
+change the officer's password.
 
 Each is opened window-modal with ``open()`` (never a blocking ``exec()``) and says what was
 chosen through ``chosen()`` once ``accepted`` fires.
@@ -6,6 +7,7 @@ chosen through ``chosen()`` once ``accepted`` fires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -27,6 +30,8 @@ from PySide6.QtWidgets import (
 from counter.models import TransferTargets
 from counter.settings import Language
 from counter.texts import PAUSE_REASONS, Phrase, translate
+from counter.ui.style import PASSWORD_PROBLEM_STYLE
+from server.security import MINIMUM_PASSWORD_LENGTH
 
 
 class TransferKind(StrEnum):
@@ -159,3 +164,68 @@ class CallNumberDialog(QDialog):
     def chosen(self) -> str | None:
         text = self.number.text().strip().upper()
         return text or None
+
+
+PasswordCheck = Callable[[str, str, str], str | None]
+"""Why (current, new, repeated new) cannot be sent, in plain words; ``None`` when they can."""
+
+
+class PasswordDialog(QDialog):
+    """The officer's current password, the new one and the new one again (all hidden).
+
+    OK sends nothing while ``check`` finds a problem: the reason shows in the dialog, which
+    stays open. ``check`` is the model's (the password rule is the server's own)."""
+
+    def __init__(self, parent: QWidget, language: Language, check: PasswordCheck) -> None:
+        super().__init__(parent)
+        self.setObjectName("passwordDialog")
+        self.setWindowTitle(translate(Phrase.CHANGE_PASSWORD_TITLE, language))
+        self.setMinimumWidth(560)
+        self._check = check
+        self.current = self._field()
+        self.new = self._field()
+        self.repeat = self._field()
+        title = QLabel(translate(Phrase.CHANGE_PASSWORD_TITLE, language))
+        title.setObjectName("panelTitle")
+        rule = QLabel(translate(Phrase.PASSWORD_RULE, language, count=MINIMUM_PASSWORD_LENGTH))
+        rule.setObjectName("ticketDetail")
+        rule.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setObjectName("passwordProblem")
+        self.problem.setStyleSheet(PASSWORD_PROBLEM_STYLE)
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(False)
+        form = QFormLayout()
+        form.setVerticalSpacing(12)
+        form.addRow(translate(Phrase.CURRENT_PASSWORD, language), self.current)
+        form.addRow(translate(Phrase.NEW_PASSWORD, language), self.new)
+        form.addRow(translate(Phrase.REPEAT_PASSWORD, language), self.repeat)
+        self.buttons = _buttons(self, language)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(rule)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.current.setFocus()
+
+    @staticmethod
+    def _field() -> QLineEdit:
+        field = QLineEdit()
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        field.setMaxLength(200)
+        return field
+
+    def accept(self) -> None:
+        """OK (or Enter): close only when the fields may be sent; else say why."""
+        problem = self._check(*self.chosen())
+        if problem is not None:
+            self.problem.setText(problem)
+            self.problem.setVisible(True)
+            return
+        super().accept()
+
+    def chosen(self) -> tuple[str, str, str]:
+        """(current, new, repeated new), as typed."""
+        return self.current.text(), self.new.text(), self.repeat.text()

@@ -78,6 +78,14 @@ QPushButton#ratingButton:disabled {{ background: #cfd8dc; color: #90a4ae; }}
 """
 
 
+PASSWORD_PROBLEM_STYLE = (f"QLabel {{ color: {ERROR_COLOUR}; background: #ffebee; "
+                          "border-radius: 4px; padding: 6px 10px; font-size: 16px; "
+                          "font-weight: bold; }")
+"""The reason the password dialog cannot send what was typed."""
+PASSWORD_BUTTON_STYLE = ("QPushButton#actionButton:enabled { background: white; color: "
+                         f"{HEADER_COLOUR}; border: 2px solid {HEADER_COLOUR}; }}")
+"""The change-password button: beside log out, quieter than the counter's actions."""
+
 NOTICE_ERROR_STYLE = (f"QLabel {{ background: #ffebee; color: {ERROR_COLOUR}; "
                       f"border: 2px solid {ERROR_COLOUR}; border-radius: 6px; padding: 8px 12px; "
                       "font-size: 18px; font-weight: bold; }")

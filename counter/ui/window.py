@@ -43,11 +43,18 @@ from counter.models import (
 from counter.requests import Action, ActionRequest, ClientRequest
 from counter.settings import Language
 from counter.texts import Phrase, translate
-from counter.ui.dialogs import CallNumberDialog, PauseDialog, TransferDialog, TransferKind
+from counter.ui.dialogs import (
+    CallNumberDialog,
+    PasswordDialog,
+    PauseDialog,
+    TransferDialog,
+    TransferKind,
+)
 from counter.ui.rating_screen import RatingScreen
 from counter.ui.style import (
     NOTICE_ERROR_STYLE,
     NOTICE_INFO_STYLE,
+    PASSWORD_BUTTON_STYLE,
     STYLE_SHEET,
     action_button_style,
 )
@@ -256,6 +263,14 @@ class CounterWindow(QMainWindow):
         layout.addLayout(grid)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
+        # The officer's own password, beside log out: not a counter action, no shortcut.
+        self.password_button = QPushButton()
+        self.password_button.setObjectName("actionButton")
+        self.password_button.setStyleSheet(PASSWORD_BUTTON_STYLE)
+        self.password_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.password_button.setMinimumWidth(180)
+        self.password_button.clicked.connect(self.open_password_dialog)
+        bottom.addWidget(self.password_button)
         logout = self._action_button(Action.LOG_OUT)
         logout.setMinimumWidth(180)
         bottom.addWidget(logout)
@@ -389,6 +404,20 @@ class CounterWindow(QMainWindow):
 
         self._open(dialog, accepted)
 
+    def open_password_dialog(self) -> None:
+        """The change-password button: ask for the current and the new password."""
+        if not self.model.may_change_password() or self.dialog is not None:
+            return
+        dialog = PasswordDialog(self, self.model.language, self.model.password_change_problem)
+
+        def accepted() -> None:
+            request = self.model.request_password_change(*dialog.chosen())
+            if request is not None:
+                self._submit(request)
+            self.redraw()
+
+        self._open(dialog, accepted)
+
     def _open(self, dialog: QDialog, on_accept: Callable[[], None]) -> None:
         self.dialog = dialog
         dialog.accepted.connect(on_accept)
@@ -513,6 +542,8 @@ class CounterWindow(QMainWindow):
             keys = SHORTCUTS.get(action)
             button.setText(f"{text}  ({keys})" if keys else text)
             button.setEnabled(action in enabled)
+        self.password_button.setText(translate(Phrase.CHANGE_PASSWORD, language))
+        self.password_button.setEnabled(model.may_change_password())
         self._render_waiting(now)
         self._render_figures()
 

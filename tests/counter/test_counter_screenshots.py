@@ -22,7 +22,7 @@ from counter.models import Page
 from counter.requests import Action
 from counter.settings import ConnectionSettings, CounterSettings, Language
 from counter.ui.app import build_window
-from counter.ui.dialogs import CallNumberDialog, TransferDialog
+from counter.ui.dialogs import CallNumberDialog, PasswordDialog, TransferDialog
 from counter.ui.window import CounterWindow
 
 WAIT_MS = 10_000
@@ -170,6 +170,22 @@ def test_counter_screenshots(qtbot: QtBot, demo_server: Any, demo_clock: Any,
         shoot_with_dialog(window, dialog, output / f"counter-transfer-{width}x{height}.png",
                           (width, height))
     dialog.reject()
+    qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT_MS)
+
+    # The officer's own password: the dialog saying why it cannot send what was typed.
+    qtbot.waitUntil(window.password_button.isEnabled, timeout=WAIT_MS)
+    window.password_button.click()
+    password = window.dialog
+    assert isinstance(password, PasswordDialog)
+    password.current.setText("demo1234")
+    password.new.setText("mat-khau-moi-2026")
+    password.repeat.setText("mat-khau-moi-2025")
+    password.accept()
+    assert password.problem.text() == "Hai lần nhập mật khẩu mới không giống nhau"
+    for width, height in SIZES:
+        shoot_with_dialog(window, password, output / f"counter-password-{width}x{height}.png",
+                          (width, height))
+    password.reject()
     qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT_MS)
 
     # An error: calling a number that was already served.

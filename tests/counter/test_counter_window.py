@@ -2,8 +2,9 @@
 
 Every officer action driven once by a mouse click on its button and once by its keyboard
 shortcut, each checked on the server; the transfer and pause dialogs driven by clicks and
-typing; the waiting list, today's figures, errors in plain Vietnamese and in English, the
-citizen's rating screen, and
+typing; the officer's own password changed from its dialog (refused there by the rule, refused
+by the server, made, and told after a lost reply or request); the waiting list, today's
+figures, errors in plain Vietnamese and in English, the citizen's rating screen, and
 reconnection: after a server restart and after losing a request or its reply on the way, the
 window shows the true state and no action is applied twice.
 """
@@ -20,6 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QDialogButtonBox,
+    QLineEdit,
     QListWidget,
     QTableWidget,
     QWidget,
@@ -31,7 +33,7 @@ from counter.models import SHORTCUTS, Page, RatingStage
 from counter.requests import Action
 from counter.settings import ConnectionSettings, CounterSettings
 from counter.ui.app import build_window
-from counter.ui.dialogs import CallNumberDialog, PauseDialog, TransferDialog
+from counter.ui.dialogs import CallNumberDialog, PasswordDialog, PauseDialog, TransferDialog
 from counter.ui.window import CounterWindow
 
 WAIT_MS = 10_000
@@ -656,3 +658,147 @@ def test_todays_figures_show_the_average_wait_and_service_time(
             stats["average_service_seconds"]) == (2, 405.0, 180.0)
     english(qtbot, window)
     assert (figures()["Average wait"], figures()["Average service"]) == ("6 min", "3 min")
+
+
+NEW_PASSWORD = "mật-khẩu-mới-1"
+PASSWORD_CHANGED = "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới."
+
+
+def configuration_version(live_server: Any) -> int:
+    async def latest() -> int:
+        return int((await live_server.running.service.configuration.history(1))[0].version)
+
+    return int(live_server.run(latest()))
+
+
+def password_dialog(qtbot: QtBot, window: CounterWindow) -> PasswordDialog:
+    """Click the change-password button once it is enabled; the dialog it opens."""
+    qtbot.waitUntil(window.password_button.isEnabled, timeout=WAIT_MS)
+    QTest.mouseClick(window.password_button, Qt.MouseButton.LeftButton)
+    dialog = window.dialog
+    assert isinstance(dialog, PasswordDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    return dialog
+
+
+def fill(dialog: PasswordDialog, current: str, new: str, repeat: str) -> None:
+    """Type the three fields anew, as the officer would."""
+    for field, text in ((dialog.current, current), (dialog.new, new), (dialog.repeat, repeat)):
+        field.clear()
+        type_text(field, text)
+        assert field.text() == text
+
+
+def test_the_officer_changes_their_password_from_the_dialog(
+        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
+    window = open_window(live_server.ws_url)
+    logged_in(qtbot, window, access)
+    assert window.password_button.text() == "Đổi mật khẩu…"
+    dialog = password_dialog(qtbot, window)
+    # Window-modal, opened with open(): the window keeps running behind it.
+    assert dialog.windowModality() is Qt.WindowModality.WindowModal
+    assert window.timer.isActive()
+    assert {field.echoMode() for field in (dialog.current, dialog.new, dialog.repeat)} == {
+        QLineEdit.EchoMode.Password}
+    # Refused in the dialog, which stays open saying why; nothing reaches the server.
+    for fields, reason in (
+            ((access.password, NEW_PASSWORD, "mật-khẩu-mới-2"),
+             "Hai lần nhập mật khẩu mới không giống nhau"),
+            ((access.password, "ngan", "ngan"), "Mật khẩu mới cần ít nhất 8 ký tự"),
+            ((access.password, access.password, access.password),
+             "Mật khẩu mới phải khác mật khẩu hiện tại"),
+            (("", NEW_PASSWORD, NEW_PASSWORD), "Hãy nhập mật khẩu hiện tại")):
+        fill(dialog, *fields)
+        click_ok(dialog.buttons)  # the check runs in the click: said at once, still open
+        assert dialog.problem.text() == reason
+        assert dialog.problem.isVisible() and window.dialog is dialog and dialog.isVisible()
+    assert configuration_version(live_server) == 1
+    fill(dialog, access.password, NEW_PASSWORD, NEW_PASSWORD)
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.notice.text() == PASSWORD_CHANGED and idle(window),
+                    timeout=WAIT_MS)
+    assert window.notice.objectName() == "noticeInfo"
+    assert configuration_version(live_server) == 2
+    assert window.model.page is Page.WORK
+    assert counter_on_server(live_server)["officer"] == "lan"
+
+    # After a server restart the window logs in again by itself: with the new password.
+    live_server.stop()
+    qtbot.waitUntil(lambda: not window.model.online, timeout=WAIT_MS)
+    live_server.start()
+    qtbot.waitUntil(lambda: window.notice.text() == "Đã kết nối lại với máy chủ."
+                    and window.model.page is Page.WORK and idle(window), timeout=WAIT_MS)
+    assert counter_on_server(live_server)["officer"] == "lan"
+    # And the officer, logged out, logs in with the new one.
+    press(qtbot, window, Action.LOG_OUT)
+    qtbot.waitUntil(lambda: window.model.page is Page.LOGIN and idle(window), timeout=WAIT_MS)
+    log_in(qtbot, window, access.password)
+    qtbot.waitUntil(lambda: window.notice.text() == "Sai tên đăng nhập hoặc mật khẩu",
+                    timeout=WAIT_MS)
+    log_in(qtbot, window, NEW_PASSWORD)
+    qtbot.waitUntil(lambda: window.model.page is Page.WORK, timeout=WAIT_MS)
+
+
+def test_a_wrong_current_password_is_said_by_the_server(
+        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
+    window = open_window(live_server.ws_url)
+    english(qtbot, window)
+    logged_in(qtbot, window, access)
+    assert window.password_button.text() == "Change password…"
+    dialog = password_dialog(qtbot, window)
+    fill(dialog, "not-my-password", NEW_PASSWORD, NEW_PASSWORD)
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.notice.text() == "The current password is wrong"
+                    and idle(window), timeout=WAIT_MS)
+    assert window.notice.objectName() == "noticeError"
+    assert window.model.page is Page.WORK and window.password_button.isEnabled()
+    assert configuration_version(live_server) == 1
+
+
+def test_a_password_change_whose_reply_was_lost_is_told_done_by_the_login_again(
+        qtbot: QtBot, live_server: Any, proxy: Any, open_window: OpenWindow,
+        access: Any) -> None:
+    window = open_window(proxy.ws_url)
+    logged_in(qtbot, window, access)
+    qtbot.waitUntil(lambda: idle(window), timeout=WAIT_MS)
+    dialog = password_dialog(qtbot, window)
+    fill(dialog, access.password, NEW_PASSWORD, NEW_PASSWORD)
+    # The change is made and its config.changed (and reply) never reach the window.
+    proxy.cut_on_reply_containing("config.changed")
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(proxy.cut.is_set, timeout=WAIT_MS)
+    # The old password is refused on reconnecting, the new one logs in: it was done.
+    qtbot.waitUntil(lambda: "ĐÃ được thực hiện" in window.notice.text(), timeout=WAIT_MS)
+    assert "«Đổi mật khẩu»" in window.notice.text()
+    qtbot.waitUntil(lambda: idle(window) and window.model.page is Page.WORK, timeout=WAIT_MS)
+    assert configuration_version(live_server) == 2
+    assert counter_on_server(live_server)["officer"] == "lan"
+    # The window remembers the new one: the next reconnection logs in at once.
+    live_server.stop()
+    qtbot.waitUntil(lambda: not window.model.online, timeout=WAIT_MS)
+    live_server.start()
+    qtbot.waitUntil(lambda: window.notice.text() == "Đã kết nối lại với máy chủ."
+                    and window.model.page is Page.WORK and idle(window), timeout=WAIT_MS)
+
+
+def test_a_password_change_lost_on_the_way_is_told_not_done(
+        qtbot: QtBot, live_server: Any, proxy: Any, open_window: OpenWindow,
+        access: Any) -> None:
+    window = open_window(proxy.ws_url)
+    logged_in(qtbot, window, access)
+    qtbot.waitUntil(lambda: idle(window), timeout=WAIT_MS)
+    dialog = password_dialog(qtbot, window)
+    fill(dialog, access.password, NEW_PASSWORD, NEW_PASSWORD)
+    proxy.cut_next_request()
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: "CHƯA được thực hiện" in window.notice.text(), timeout=WAIT_MS)
+    assert "«Đổi mật khẩu»" in window.notice.text()
+    qtbot.waitUntil(lambda: idle(window) and window.model.page is Page.WORK, timeout=WAIT_MS)
+    assert configuration_version(live_server) == 1
+    # Sent again by the officer, it is made.
+    dialog = password_dialog(qtbot, window)
+    fill(dialog, access.password, NEW_PASSWORD, NEW_PASSWORD)
+    click_ok(dialog.buttons)
+    qtbot.waitUntil(lambda: window.notice.text() == PASSWORD_CHANGED, timeout=WAIT_MS)
+    assert configuration_version(live_server) == 2
