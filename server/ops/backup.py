@@ -35,14 +35,23 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.ops.errors import BackupError, DatabaseInUse
 from server.store.database import (
+    Engines,
     describe_database,
     known_revisions,
     open_engines,
     schema_status,
 )
 
-__all__ = ["BackupKind", "Outcome", "backup", "backup_kind", "backup_to_directory", "prune",
-           "restore"]
+__all__ = [
+    "BackupKind",
+    "Outcome",
+    "backup",
+    "backup_kind",
+    "backup_to_directory",
+    "prune",
+    "refuse_if_in_use",
+    "restore",
+]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HEADER = b"PGDMP"
@@ -336,19 +345,55 @@ def _backup_revision_pg(source: Path) -> str:
     return ",".join(sorted(revisions))
 
 
+def refuse_if_in_use(url: str, what: str) -> None:
+    """Raise DatabaseInUse when another program (most likely a running server) has the
+    database at ``url`` open; ``what`` is the operation the message says to run after
+    stopping it. A check, not a lock: the operation follows at once."""
+    if backup_kind(url) is SQLITE:
+        database = _sqlite_file(url)
+        if not database.is_file():
+            return
+        connection = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            # As in a restore: in exclusive locking mode the lock is refused while anybody
+            # has the database open (WAL readers too); closing releases it.
+            connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+            connection.execute("BEGIN EXCLUSIVE")
+            connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            raise DatabaseInUse(
+                f"{database} is open in another program, most likely a running qms server "
+                f"({error}): stop it first (sudo systemctl stop qms-server), then {what}, "
+                "then start it again") from error
+        finally:
+            connection.close()
+        return
+    engines = open_engines(url)
+    try:
+        _refuse_other_connections(engines, url, what)
+    except SQLAlchemyError as error:
+        raise BackupError(f"cannot reach {describe_database(url)}: {error}") from error
+    finally:
+        engines.dispose()
+
+
+def _refuse_other_connections(engines: Engines, url: str, what: str) -> None:
+    with engines.reader.connect() as connection:
+        others = connection.execute(text(
+            "SELECT coalesce(host(client_addr), 'local') FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalars()
+        addresses = sorted(set(others))
+    if addresses:
+        raise DatabaseInUse(
+            f"{describe_database(url)} has other connections (from "
+            f"{', '.join(addresses)}), most likely a running qms server: stop it first "
+            f"(sudo systemctl stop qms-server), then {what}, then start it again")
+
+
 def _restore_pg(url: str, source: Path, safety: Path) -> Path | None:
     engines = open_engines(url)
     try:
-        with engines.reader.connect() as connection:
-            others = connection.execute(text(
-                "SELECT coalesce(host(client_addr), 'local') FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalars()
-            addresses = sorted(set(others))
-        if addresses:
-            raise DatabaseInUse(
-                f"{describe_database(url)} has other connections (from "
-                f"{', '.join(addresses)}), most likely a running qms server: stop it first "
-                "(sudo systemctl stop qms-server), then restore, then start it again")
+        _refuse_other_connections(engines, url, "restore")
         with engines.reader.connect() as connection:
             tables = list(connection.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())

@@ -25,7 +25,7 @@ from pathlib import Path
 from server.ops.errors import OperationError, ServiceError
 from server.ops.units import ServerUnits
 
-__all__ = ["COMMANDS", "add_commands", "run"]
+__all__ = ["COMMANDS", "add_commands", "database_location", "database_options", "run"]
 
 COMMANDS = frozenset({"install-service", "uninstall-service", "migrate", "backup", "restore"})
 ROLES = ("server", "kiosk", "counter", "display", "bridge")
@@ -67,13 +67,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     migrate = commands.add_parser(
         "migrate", help="bring the database's schema to this release's (--check: only say)")
-    _database_options(migrate)
+    database_options(migrate)
     migrate.add_argument("--check", action="store_true",
                          help="change nothing; say what would change (exit 1 if anything)")
 
     backup = commands.add_parser(
         "backup", help="copy the whole database to a file, the server running or not")
-    _database_options(backup)
+    database_options(backup)
     target = backup.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="the backup file to write")
     target.add_argument("--out-dir", type=Path,
@@ -84,10 +84,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     restore = commands.add_parser(
         "restore", help="replace the database with a backup (the server stopped)")
     restore.add_argument("file", type=Path, help="a file made by qms backup")
-    _database_options(restore)
+    database_options(restore)
 
 
-def _database_options(parser: argparse.ArgumentParser) -> None:
+def database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path,
                         help="the server's configuration file (its database_url, data_dir)")
     parser.add_argument("--db", help="database URL (default: the configuration's)")
@@ -130,7 +130,7 @@ def run(arguments: argparse.Namespace) -> int:
     return 2
 
 
-def _database(arguments: argparse.Namespace) -> tuple[str, Path]:
+def database_location(arguments: argparse.Namespace) -> tuple[str, Path]:
     """The database URL and data directory, as ``qms server`` with the same options would
     use them."""
     from server.config import ConfigError, load_settings
@@ -150,7 +150,7 @@ def _database(arguments: argparse.Namespace) -> tuple[str, Path]:
 def _migrate(arguments: argparse.Namespace) -> int:
     from server.ops.schema import apply_migrations, check_schema
 
-    url, _data_directory = _database(arguments)
+    url, _data_directory = database_location(arguments)
     report = check_schema(url) if arguments.check else apply_migrations(url)
     print(report.text, file=sys.stdout if report.status != 2 else sys.stderr)
     return report.status
@@ -160,7 +160,7 @@ def _backup(arguments: argparse.Namespace) -> int:
     from server.ops.backup import backup, backup_to_directory
     from server.store.database import describe_database
 
-    url, _data_directory = _database(arguments)
+    url, _data_directory = database_location(arguments)
     if arguments.out is not None:
         if arguments.keep is not None:
             raise OperationError("--keep goes with --out-dir")
@@ -178,7 +178,7 @@ def _restore(arguments: argparse.Namespace) -> int:
     from server.ops.backup import restore
     from server.store.database import describe_database
 
-    url, data_directory = _database(arguments)
+    url, data_directory = database_location(arguments)
     outcome = restore(url, arguments.file, data_directory / "backups")
     print(f"restored {arguments.file} (schema {outcome.revision}) into "
           f"{describe_database(url)}")
