@@ -163,8 +163,18 @@ def _key_figures(total: Figures) -> list[tuple[str, Any, Kind]]:
     ]
 
 
+def _print_setup(sheet: Any, pages_tall: int) -> None:
+    """Landscape A4, one page wide (``pages_tall`` high; 0: as many as it takes)."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4 (openpyxl: Worksheet.PAPERSIZE_A4)
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = pages_tall
+
+
 def _summary(workbook: Workbook, report: Report) -> None:
     sheet = workbook.create_sheet(SUMMARY_SHEET)
+    _print_setup(sheet, 1)
     _widths(sheet, (42, 16, 14, 16))
     row = _title_rows(sheet, report, "BÁO CÁO TÌNH HÌNH PHỤC VỤ CÔNG DÂN")
     sheet.append(_headers(sheet, ("Chỉ tiêu", "Giá trị")))
@@ -252,6 +262,7 @@ def _place(sheet: Any, chart: Any, anchor: str) -> None:
 
 def _breakdown_sheet(workbook: Workbook, title: str, report: Report) -> None:
     sheet = workbook.create_sheet(title)
+    _print_setup(sheet, 0)
     keys = key_headers(report)
     columns = figure_columns(report)
     _widths(sheet, [*([28] * (len(keys) - 2)), 14, 44, *([13] * len(columns))])
@@ -269,6 +280,7 @@ def _breakdown_sheet(workbook: Workbook, title: str, report: Report) -> None:
 
 def _ratings_sheet(workbook: Workbook, report: Report) -> None:
     sheet = workbook.create_sheet(RATINGS_SHEET)
+    _print_setup(sheet, 1)
     _widths(sheet, (62, 16, 16, 16))
     row = _title_rows(sheet, report, "ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG")
     total = report.total
