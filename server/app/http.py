@@ -27,6 +27,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server.app.enrolment import Enrolment, enrol_routes
 from server.app.frames import frame_sender
 from server.app.health import health_route
 from server.app.runtime import QueueService
@@ -34,6 +35,7 @@ from server.app.security_headers import with_security_headers
 from server.app.session import Session
 from server.app.ticket_pages import ticket_routes
 from server.app.voice_routes import voice_routes
+from server.web.admin.devices import device_routes
 from server.web.admin.pages import admin_routes
 from server.web.auth import auth_routes
 from server.web.manage import manage_routes
@@ -92,6 +94,7 @@ class QueueApplication:
 def _pages(service: QueueService, database: str) -> Starlette:
     web_display = Path(str(resources.files("display").joinpath("web")))
     static = Path(str(resources.files("server.web").joinpath("static")))
+    enrolment = Enrolment(service)
 
     async def display_page(request: Request) -> Response:
         index = web_display / "index.html"
@@ -109,6 +112,8 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *voice_routes(),
         *auth_routes(service),
         *manage_routes(service),
+        *enrol_routes(service, enrolment),
+        *device_routes(service, enrolment),  # before the sections' /admin/site/{code}/...
         *admin_routes(service),
     ])
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.app.audience import public_event_data
 from server.app.configuration import Configuration
+from server.app.device_registry import DeviceRegistry
 from server.app.throttle import SignInThrottle
 from server.config import settings_document
 from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
@@ -378,6 +379,8 @@ class QueueService:
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
+        # The device tokens' connections, for the administration's device list.
+        self.devices = DeviceRegistry(server.secret)
         # Failed officer sign-ins, shared by every connection (and the web sign-in).
         self.sign_ins = SignInThrottle(time.monotonic)
         # Set (to the reason) when the writer process went away: the server must stop.

@@ -50,6 +50,7 @@ from server.store.database import StoreError
 from server.store.repository import StoredEvent
 
 if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle harmless
+    from server.app.device_registry import DeviceContact
     from server.app.runtime import SiteRuntime
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,8 @@ class Session:
         self.address = address
         # Device names this connection has reported (bounded: see _do_device_status).
         self.devices: set[str] = set()
+        # The device token's contact on the administration's device list (device roles).
+        self.contact: DeviceContact | None = None
         # A connection that never says hello is closed, not kept open forever.
         self._timers: list[asyncio.TimerHandle] = [self._loop.call_later(
             self.settings.hello_timeout_seconds, self._hello_overdue)]
@@ -258,6 +261,8 @@ class Session:
             gone = self.runtime.clock()
             for device in self.devices:
                 self.runtime.silent_since[device] = gone
+            if self.contact is not None:
+                self.service.devices.closed(self.contact, gone)
         self.closing = True
         for timer in self._timers:
             timer.cancel()
@@ -360,6 +365,7 @@ class Session:
                         "(a server-wide admin token needs field 'site')")
             logger.warning("refused a %s hello from %s: token not valid%s", role.value,
                            self.address, f" at site {request.site!r}" if request.site else "")
+            self.service.devices.refused(request.token, self.address, self.service.clock())
             await self._refuse(CLOSE_POLICY, "bad token")
             return
         self.role = role
@@ -377,6 +383,13 @@ class Session:
             "seq": runtime.committed.seq,
             "state": self._state(runtime.committed),
         }
+        device = self._site_token(runtime.settings, role, request.token)
+        if device is not None:
+            # The device's name and profile (zone, printer, ...): it applies them.
+            result["device"] = _device(device)
+            self.contact = self.service.devices.opened(runtime.settings.code, device,
+                                                       self.address, request.version,
+                                                       runtime.clock())
         # Subscribe in the same step as the snapshot: no event can fall between them. A
         # connection that asked for no events is not visited by every publish at all.
         runtime.connections += 1
@@ -541,8 +554,15 @@ class Session:
         return await handler(request)
 
     async def _do_snapshot(self, request: wire.SnapshotRequest) -> dict[str, Any]:
-        assert self.runtime is not None
-        return {"state": self._state(self.runtime.committed), "seq": self.runtime.committed.seq}
+        assert self.runtime is not None and self.role is not None
+        result = {"state": self._state(self.runtime.committed),
+                  "seq": self.runtime.committed.seq}
+        if self.contact is not None:
+            # The profile as configured now: a config.changed is followed by a snapshot.
+            device = self._site_token(self.runtime.settings, self.role, self._token)
+            if device is not None:
+                result["device"] = _device(device)
+        return result
 
     def _state(self, state: SiteState) -> dict[str, Any]:
         assert self.runtime is not None
@@ -767,6 +787,8 @@ class Session:
             request.device, DeviceKind(request.kind), DeviceCondition(request.status),
             self.role.value, request.message, request.counter))
         self.runtime.silent_since.pop(request.device, None)
+        if self.contact is not None:
+            self.contact.reported.add(request.device)
         assert isinstance(outcome.result, DeviceReport)
         return {"device": self.runtime.views.device(outcome.result)}
 
@@ -858,3 +880,8 @@ class Session:
         assert self.runtime is not None and isinstance(outcome.result, CounterState)
         state = outcome.state
         return {"counter": self.runtime.views.counter(state, state.counter(outcome.result.code))}
+
+
+def _device(token: TokenSettings) -> dict[str, Any]:
+    """A device token's ``device`` object in the hello and snapshot replies."""
+    return {"name": token.name, "profile": token.profile()}

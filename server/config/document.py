@@ -60,6 +60,7 @@ def server_document(server: ServerSettings) -> Document:
         max_devices_per_connection=server.max_devices_per_connection,
         max_devices_per_site=server.max_devices_per_site,
         event_retention_days=server.event_retention_days,
+        enrolment_code_hours=server.enrolment_code_hours,
     )
     return document
 

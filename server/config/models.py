@@ -515,6 +515,7 @@ class ServerModel(_Table):
     max_devices_per_connection: Annotated[int, whole(1)] = 32
     max_devices_per_site: Annotated[int, whole(1)] = 500
     event_retention_days: Annotated[int, whole(1)] = 90
+    enrolment_code_hours: Positive = 24.0
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -550,6 +551,7 @@ class ServerModel(_Table):
             max_devices_per_connection=self.max_devices_per_connection,
             max_devices_per_site=self.max_devices_per_site,
             event_retention_days=self.event_retention_days,
+            enrolment_code_hours=float(self.enrolment_code_hours),
         )
 
 

@@ -323,6 +323,8 @@ class ServerSettings:
     max_devices_per_connection: int = 32
     max_devices_per_site: int = 500
     event_retention_days: int = 90
+    # How long an enrolment code made on a device's administration page stays good.
+    enrolment_code_hours: float = 24.0
 
     def resolved_database_url(self) -> str:
         """The URL given, or the embedded SQLite file in the data directory."""

@@ -116,6 +116,9 @@ class Hello(_Request):
     after: SequenceNumber | None = None
     subscribe: Annotated[list[Annotated[str, Field(max_length=40)]],
                          Field(max_length=MAX_SUBSCRIPTIONS)] | None = None
+    # The app's own version (``0.1.0``), shown on the administration's device list.
+    version: Annotated[str, Field(min_length=1, max_length=32),
+                       AfterValidator(_printable)] | None = None
 
 
 class SnapshotRequest(_Request):

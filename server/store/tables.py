@@ -170,3 +170,25 @@ class ConfigurationRow(Base):
     author: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(String(200))
     document: Mapped[str] = mapped_column(Text)
+
+
+class EnrolmentCodeRow(Base):
+    """A code that enrols one device (server.app.enrolment): only its keyed hash is kept,
+    with the device it is for (its site, name and the fingerprint of its token), who made
+    it and when, until when it is good, and whether it was used (when, from where) or
+    replaced by a newer code for the same device."""
+
+    __tablename__ = "enrolment_codes"
+    __table_args__ = (Index("ix_enrolment_codes_site_token", "site", "token_hash"),)
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    device: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_from: Mapped[str | None] = mapped_column(String(64))
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

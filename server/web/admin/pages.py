@@ -263,6 +263,8 @@ def admin_routes(service: QueueService) -> list[Route]:
             return _page(request, who, "admin_token.html", code=code, section=section,
                          token=made_token, name=form.get("name", ""), version=version)
         target = f"/admin/site/{code}/{section.slug}"
+        if form.get("back") == "devices":  # revoked from the device list: back to it
+            target = f"/admin/site/{code}/devices"
         return RedirectResponse(f"{target}?saved={version}", 303)
 
     def _form_again(request: Request, who: SignedIn, code: str, section: Section,
