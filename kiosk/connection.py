@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 from kiosk.models.status import ConnectionState
 from kiosk.settings import SUBSCRIBED_EVENTS, KioskSettings
+from server import __version__
 from server.protocol.client import ConnectionLost, EventMessage, ProtocolClient, RequestFailed
 from server.protocol.supervisor import (
     Backoff,
@@ -60,7 +61,7 @@ def make_client(settings: KioskSettings) -> ProtocolClient:
     """The ordinary client: role ``kiosk``, subscribed to the events that change the menu."""
     return ProtocolClient(settings.server_url, "kiosk", settings.token, settings.site,
                           lang="vi", subscribe=list(SUBSCRIBED_EVENTS),
-                          open_timeout=settings.request_timeout_seconds)
+                          open_timeout=settings.request_timeout_seconds, version=__version__)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class ConnectionListener(Protocol):
 
     def issue_refused(self, request_key: str, code: str, message: str) -> None:
         """The server refused ``request_key`` for good (``closed``, ``bad_request`` ...)."""
+
+    # Optional (a listener without it is not told): ``profile_received(device)`` with the
+    # ``device`` object (``name``, ``profile``) of every hello and snapshot that has one.
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class ServerConnection(SupervisorListener):
         self._listener.connection_changed(ConnectionState.OFFLINE, None)
 
     async def session_opened(self, session: SessionOpened) -> None:
+        self._tell_profile(session.device)
         self._listener.connection_changed(ConnectionState.ONLINE, session.state)
         for request in list(self._pending.values()):
             self._send_issue(request)
@@ -173,7 +178,14 @@ class ServerConnection(SupervisorListener):
             self._supervisor.spawn(self._refresh_soon())
 
     def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
+        self._tell_profile(snapshot.device)
         self._listener.snapshot_received(snapshot.state)
+
+    def _tell_profile(self, device: Mapping[str, Any] | None) -> None:
+        """The device's profile, before the snapshot it came with (its zone filters it)."""
+        told = getattr(self._listener, "profile_received", None)
+        if device is not None and told is not None:
+            told(device)
 
     # issue ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from hardware.printer import PaperWidth
 from kiosk.connection import DeviceReport
 from kiosk.errors import CatalogueError, KioskError
 from kiosk.models.catalogue import Catalogue
@@ -49,6 +50,12 @@ class KioskController:
         self._printer = printer
         self.on_change: Callable[[], None] = lambda: None
         self.printer_report: PrinterReport | None = None
+        # The device's profile in force (the server's, options overriding): apply_profile.
+        self.zone = settings.zone
+        self.paper = settings.paper
+        self.printer_url = settings.printer_url
+        self.language = settings.language
+        self._snapshot: Mapping[str, Any] | None = None
 
     # --- the citizen's actions -----------------------------------------------------------
 
@@ -103,6 +110,41 @@ class KioskController:
         self._take_snapshot(snapshot)
         self._changed()
 
+    def apply_profile(self, device: Mapping[str, Any]) -> None:
+        """The device's profile from the server (each hello and snapshot): its paper width,
+        printer, language and zone, unless given on the command line; a key the profile
+        no longer has goes back to the kiosk's own setting."""
+        profile = device.get("profile") or {}
+        settings = self.settings
+
+        def wanted(key: str, own: Any) -> Any:
+            if key in settings.overridden or profile.get(key) in (None, ""):
+                return own
+            return profile[key]
+
+        papers = {58: PaperWidth.MM58, 80: PaperWidth.MM80}
+        paper = papers.get(wanted("paper_width", None), settings.paper)
+        printer_url = str(wanted("printer", settings.printer_url))
+        if paper is not self.paper or printer_url != self.printer_url:
+            logger.info("profile: paper %s, printer %s", paper.name, printer_url)
+            self.paper, self.printer_url = paper, printer_url
+            reconfigure = getattr(self._printer, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(paper, printer_url)
+        language = wanted("language", settings.language.value)
+        if language in ("vi", "en") and Language(language) is not self.language:
+            logger.info("profile: default language %s", language)
+            self.language = Language(language)
+            self.model.set_default_language(self.language)
+            self._changed()
+        zone = wanted("zone", settings.zone) or None
+        if zone != self.zone:
+            logger.info("profile: zone %s", zone or "(every zone)")
+            self.zone = zone
+            if self._snapshot is not None:
+                self._take_snapshot(self._snapshot)
+                self._changed()
+
     def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
         try:
             issued = IssuedTicket.from_wire(ticket)
@@ -143,12 +185,33 @@ class KioskController:
     # --- helpers -----------------------------------------------------------------------------
 
     def _take_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        self._snapshot = snapshot
         try:
-            catalogue = Catalogue.from_state(snapshot)
+            catalogue = Catalogue.from_state(self._in_zone(snapshot))
         except CatalogueError as error:
             logger.error("the server's menu cannot be read: %s", error)
             return
         self.model.set_catalogue(catalogue)
+
+    def _in_zone(self, snapshot: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``snapshot`` with only the services the counters of the kiosk's zone serve (all
+        of them when no zone is set, or when the zone's counters serve none)."""
+        if self.zone is None:
+            return snapshot
+        counters = snapshot.get("counters")
+        services = snapshot.get("services")
+        if not isinstance(counters, list) or not isinstance(services, list):
+            return snapshot
+        served = {code for counter in counters if isinstance(counter, Mapping)
+                  and counter.get("zone") == self.zone
+                  for code in counter.get("services") or ()}
+        kept = [service for service in services
+                if isinstance(service, Mapping) and service.get("code") in served]
+        if not kept:
+            logger.warning("no counter of zone %s serves anything: every service is offered",
+                           self.zone)
+            return snapshot
+        return {**snapshot, "services": kept}
 
     def _run(self, effects: list[Effect]) -> None:
         for effect in effects:

@@ -15,14 +15,18 @@ from pathlib import Path
 from kiosk.errors import SettingsError
 from kiosk.settings import parse_arguments
 from server.logs import configure_logging
+from server.protocol.enrolment_client import enrol_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the options, then run the kiosk until its window closes; returns the status."""
     started_at = time.perf_counter()
+    arguments = sys.argv[1:] if argv is None else argv
+    enrolled = enrol_command("kiosk", arguments, os.environ)  # --enrol CODE: enrol, exit
+    if enrolled is not None:
+        return enrolled
     try:
-        settings, log_level = parse_arguments(
-            sys.argv[1:] if argv is None else argv, os.environ, Path.cwd())
+        settings, log_level = parse_arguments(arguments, os.environ, Path.cwd())
     except SettingsError as error:
         print(f"qms kiosk: {error}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +36,7 @@ from hardware.printer import (
     PrinterStatus,
     TicketContent,
     Transport,
+    open_printer,
     ticket_bytes,
 )
 from hardware.printer.sample import sample_content
@@ -109,6 +111,12 @@ class _Check:
     pass
 
 
+@dataclass(frozen=True)
+class _Reconfigure:
+    paper: PaperWidth
+    printer_url: str | None
+
+
 _STOP = _Stop()
 _CHECK = _Check()
 
@@ -125,12 +133,14 @@ class TicketPrinter:
     """
 
     def __init__(self, transport: Transport, paper: PaperWidth, listener: PrintListener,
-                 poll_seconds: float) -> None:
+                 poll_seconds: float,
+                 opener: Callable[[str], Transport] = open_printer) -> None:
         self._transport = transport
+        self._opener = opener
         self._paper = paper
         self._listener = listener
         self._poll_seconds = poll_seconds
-        self._jobs: queue.Queue[PrintJob | _Stop | _Check] = queue.Queue()
+        self._jobs: queue.Queue[PrintJob | _Stop | _Check | _Reconfigure] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="kiosk-printer", daemon=True)
         self._last: PrinterReport | None = None
         self._reports_status = True
@@ -158,6 +168,17 @@ class TicketPrinter:
         """Ask the printer's status now (thread-safe; the answer goes to the listener)."""
         self._jobs.put(_CHECK)
 
+    @property
+    def paper(self) -> PaperWidth:
+        """The roll width tickets are laid out for now."""
+        return self._paper
+
+    def reconfigure(self, paper: PaperWidth, printer_url: str | None = None) -> None:
+        """Lay tickets out for ``paper`` from the next job on and, with ``printer_url``,
+        close the printer and open that one instead (thread-safe; done between jobs; the
+        new printer's condition goes to the listener)."""
+        self._jobs.put(_Reconfigure(paper, printer_url))
+
     def _run(self) -> None:
         self._warm_up()
         self._poll()
@@ -172,10 +193,34 @@ class TicketPrinter:
                     return
                 if isinstance(item, _Check):
                     self._poll()
+                elif isinstance(item, _Reconfigure):
+                    self._reconfigure(item)
                 else:
                     self._print(item)
         finally:
             self._transport.close()
+
+    def _reconfigure(self, change: _Reconfigure) -> None:
+        if change.paper is not self._paper:
+            logger.info("tickets are laid out for %s paper from now on", change.paper.name)
+            self._paper = change.paper
+        url = change.printer_url
+        if url is None or url == self._transport.url:
+            return
+        try:
+            transport = self._opener(url)
+        except PrinterError as error:
+            # The old one is kept: a kiosk that prints beats one that cannot.
+            logger.error("cannot open the printer %s (keeping %s): %s", url,
+                         self._transport.url, error)
+            self._report(PrinterCondition.ERROR, f"{url}: {error}")
+            return
+        logger.info("printer changed from %s to %s", self._transport.url, url)
+        self._transport.close()
+        self._transport = transport
+        self._last = None
+        self._reports_status = True
+        self._poll()
 
     def _poll_interval(self) -> float | None:
         """Seconds to the next status poll; None: no polling (wait for a job)."""

@@ -1,6 +1,11 @@
 """The kiosk's settings: parsed once from the command line into a frozen object.
 
 ``qms kiosk --server ws://10.0.0.5:8765/ws --token ... --site hcc-tinh --printer tcp://10.0.0.9``
+
+or, enrolled once with ``qms kiosk --enrol CODE --server http://10.0.0.5:8765``, just
+``qms kiosk``: the stored settings (server.protocol.enrolment_client) give the server, token,
+site, name and the profile to start from. An option given on the command line wins over the
+stored settings and over the profile the server sends (``overridden``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from urllib.parse import urlsplit
 from hardware.printer import PaperWidth, PrinterUrlError, parse_printer_url
 from kiosk.errors import SettingsError
 from kiosk.models.texts import Language
-from server.protocol import client_options
+from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -56,6 +61,9 @@ class KioskSettings:
         printer_poll_seconds: how often a printer that can report its status is asked;
             0 asks only when printing (and every 2 s while it has a fault).
         exit_when_ready: print the start-up time and quit once the menu shows (benchmark).
+        zone: show only the services the counters of this zone serve (None: every one).
+        overridden: the profile keys (``printer``, ``paper_width``, ``language``, ``zone``)
+            given on the command line: the server's profile does not change them.
     """
 
     server_url: str
@@ -77,13 +85,16 @@ class KioskSettings:
     refresh_min_seconds: float = 1.0
     printer_poll_seconds: float = 5.0
     exit_when_ready: bool = False
+    zone: str | None = None
+    overridden: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         scheme = urlsplit(self.server_url).scheme
         if scheme not in ("ws", "wss"):
             raise SettingsError(f"--server {self.server_url!r}: expected a ws:// or wss:// URL")
         if not self.token:
-            raise SettingsError(f"--token is required (or set {TOKEN_VARIABLE})")
+            raise SettingsError(f"--token is required (or set {TOKEN_VARIABLE}, or enrol this "
+                                "kiosk once: qms kiosk --enrol CODE --server ADDRESS)")
         if self.site is not None and not self.site:
             raise SettingsError("--site must not be empty")
         try:
@@ -121,19 +132,24 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
         prog="qms kiosk",
         description="Ki-ốt lấy số thứ tự: touch screen to printed Vietnamese ticket.",
     )
-    parser.add_argument("--server", default=DEFAULT_SERVER_URL,
-                        help=f"the server's WebSocket URL (default {DEFAULT_SERVER_URL})")
+    enrolment_client.add_enrol_options(parser)
+    parser.add_argument("--server",
+                        help=f"the server's WebSocket URL (default: the enrolled one, else "
+                             f"{DEFAULT_SERVER_URL})")
     parser.add_argument("--token", help=f"the kiosk's device token (default: ${TOKEN_VARIABLE})")
     parser.add_argument("--site", default=None,
                         help="site code (default: the site the token belongs to)")
-    parser.add_argument("--printer", default=default_printer_url(working_directory),
+    parser.add_argument("--printer",
                         help="printer URL: usb://VID:PID, serial:///dev/ttyUSB0, "
                              "tcp://HOST:9100, file:///path, virtual:///folder "
-                             "(default: virtual printer in ./data/tickets)")
-    parser.add_argument("--paper", choices=sorted(_PAPERS), default="80",
-                        help="paper width in mm (default 80)")
+                             "(default: the device's profile, else a virtual printer in "
+                             "./data/tickets)")
+    parser.add_argument("--paper", choices=sorted(_PAPERS),
+                        help="paper width in mm (default: the profile's, else 80)")
     parser.add_argument("--lang", choices=[language.value for language in Language],
-                        default=Language.VIETNAMESE.value, help="default language (default vi)")
+                        help="default language (default: the profile's, else vi)")
+    parser.add_argument("--zone", help="offer only the services of this zone's counters "
+                                       "(default: the profile's, else every service)")
     parser.add_argument("--windowed", action="store_true",
                         help="open a window instead of full screen")
     parser.add_argument("--position", metavar="X,Y",
@@ -144,8 +160,9 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
                         help="go back home after this long untouched (default 30)")
     parser.add_argument("--ticket-seconds", type=float, default=10.0,
                         help="how long the ticket confirmation stays (default 10)")
-    parser.add_argument("--kiosk-name", default="kiosk-1",
-                        help="names this kiosk's devices in status reports (default kiosk-1)")
+    parser.add_argument("--kiosk-name",
+                        help="names this kiosk's devices in status reports (default: the "
+                             "enrolled name, else kiosk-1)")
     parser.add_argument("--one-level-max-services", type=int, default=8,
                         help="list services on the home screen when there are at most this "
                              "many (default 8)")
@@ -174,21 +191,44 @@ def parse_arguments(
                     if arguments.position else None)
     except client_options.OptionError as error:
         raise SettingsError(str(error)) from error
+    try:
+        stored = enrolment_client.load("kiosk", environment)
+    except enrolment_client.StoredSettingsError as error:
+        raise SettingsError(f"stored settings: {error}") from error
+    token = arguments.token or environment.get(TOKEN_VARIABLE, "")
+    if stored is not None and not token:
+        # Enrolled: the stored token, with its own server and site unless options say.
+        token = stored.token
+        server_url = arguments.server or stored.server
+        site = arguments.site or stored.site
+    else:
+        server_url = arguments.server or DEFAULT_SERVER_URL
+        site = arguments.site
+    profile = stored.profile if stored is not None else {}
+    given = {"printer": arguments.printer, "paper_width": arguments.paper,
+             "language": arguments.lang, "zone": arguments.zone}
+    stored_paper = str(profile.get("paper_width", ""))
+    stored_language = str(profile.get("language", ""))
+    stored_name = stored.name.strip()[:56] if stored is not None else ""
     settings = KioskSettings(
-        server_url=arguments.server,
-        token=arguments.token or environment.get(TOKEN_VARIABLE, ""),
-        site=arguments.site,
-        printer_url=arguments.printer,
-        paper=_PAPERS[arguments.paper],
-        language=Language(arguments.lang),
+        server_url=server_url,
+        token=token,
+        site=site,
+        printer_url=arguments.printer or str(profile.get("printer") or "")
+        or default_printer_url(working_directory),
+        paper=_PAPERS[arguments.paper or (stored_paper if stored_paper in _PAPERS else "80")],
+        language=Language(arguments.lang or (stored_language if stored_language
+                                             in ("vi", "en") else "vi")),
         full_screen=not arguments.windowed,
         window_size=window_size,
         window_position=position,
         idle_seconds=arguments.idle_seconds,
         ticket_seconds=arguments.ticket_seconds,
-        kiosk_name=arguments.kiosk_name,
+        kiosk_name=arguments.kiosk_name or stored_name or "kiosk-1",
         one_level_max_services=arguments.one_level_max_services,
         printer_poll_seconds=arguments.printer_poll_seconds,
         exit_when_ready=arguments.exit_when_ready,
+        zone=arguments.zone or str(profile.get("zone") or "") or None,
+        overridden=frozenset(key for key, value in given.items() if value is not None),
     )
     return settings, str(arguments.log_level)

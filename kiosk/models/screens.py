@@ -440,6 +440,14 @@ class KioskModel:
         self.screen = Screen.ISSUING
         return [SendIssue(pending)]
 
+    def set_default_language(self, language: Language) -> None:
+        """The language shown first from now on (the device's profile changed): at once on
+        the home screen, else when the kiosk next goes home by itself."""
+        self._default_language = language
+        if self.screen is Screen.HOME:
+            self.language = language
+            self.ticket_language = language
+
     def _go_home(self, reset_language: bool) -> None:
         self.screen = Screen.HOME
         self.field_code = None

@@ -53,6 +53,7 @@ class ResultSignals(QObject):
     printed = Signal(str)
     print_failed = Signal(str, object, str)
     printer_changed = Signal(object)
+    profile_received = Signal(object)
 
 
 class QtListener:
@@ -83,6 +84,9 @@ class QtListener:
 
     def printer_changed(self, report: PrinterReport) -> None:
         self.signals.printer_changed.emit(report)
+
+    def profile_received(self, device: Mapping[str, Any]) -> None:
+        self.signals.profile_received.emit(device)
 
 
 class TouchFilter(QObject):
@@ -197,6 +201,7 @@ def build_kiosk(
     signals.printed.connect(controller.printed, queued)
     signals.print_failed.connect(controller.print_failed, queued)
     signals.printer_changed.connect(controller.printer_changed, queued)
+    signals.profile_received.connect(controller.apply_profile, queued)
     window = KioskWindow(controller)
     return KioskApp(settings, window, controller, connection, printer, signals,
                     TouchFilter(controller))

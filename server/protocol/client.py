@@ -65,6 +65,7 @@ class ProtocolClient:
         subscribe: list[str] | None = None,
         open_timeout: float = 10.0,
         close_timeout: float = 2.0,
+        version: str | None = None,
     ) -> None:
         """``open_timeout`` bounds opening the WebSocket (not the ``hello``); ``close_timeout``
         bounds the closing handshake, after which the connection is dropped: a live server
@@ -78,6 +79,8 @@ class ProtocolClient:
         self.subscribe = subscribe
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
+        # The app's version, said in hello (the administration's device list shows it).
+        self.version = version
         self.events: asyncio.Queue[EventMessage] = asyncio.Queue()
         self.last_seq = 0
         self.hello_result: dict[str, Any] = {}
@@ -107,7 +110,8 @@ class ProtocolClient:
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
         fields: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "role": self.role,
                                   "token": self.token, "site": self.site, "lang": self.lang,
-                                  "after": after, "subscribe": self.subscribe}
+                                  "after": after, "subscribe": self.subscribe,
+                                  "version": self.version}
         result = await self.request("hello", **fields)
         self.hello_result = result
         seq = int(result["seq"])

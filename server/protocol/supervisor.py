@@ -165,6 +165,8 @@ class SessionOpened:
         gap: the server no longer held every event after ``resumed_after``: ``state`` is all
             there is.
         number: 1 for the first session, 2 for the first reconnection, ...
+        device: with a device token, the hello's ``device`` (``name``, ``profile``): the
+            device's settings kept on the server, for the app to apply; None otherwise.
     """
 
     state: dict[str, Any] = field(repr=False)
@@ -174,6 +176,7 @@ class SessionOpened:
     resumed_after: int | None = None
     gap: bool = False
     number: int = 1
+    device: dict[str, Any] | None = None
 
     @property
     def reconnected(self) -> bool:
@@ -183,10 +186,12 @@ class SessionOpened:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotTaken:
-    """A fresh snapshot asked for with :meth:`ClientSupervisor.refresh_snapshot`."""
+    """A fresh snapshot asked for with :meth:`ClientSupervisor.refresh_snapshot`;
+    ``device`` as in :class:`SessionOpened` (the profile as configured now)."""
 
     state: dict[str, Any] = field(repr=False)
     seq: int
+    device: dict[str, Any] | None = None
 
 
 class SupervisorListener:
@@ -508,7 +513,7 @@ class ClientSupervisor:
         self._applied_seq = seq
         self._sessions += 1
         opened = SessionOpened(state, seq, str(hello.get("site", "")), tuple(replayed), after,
-                               bool(hello.get("gap")), self._sessions)
+                               bool(hello.get("gap")), self._sessions, _device(hello))
         self._spawn(session, self._watch_closed(session))
         try:
             await self._unless(session.ending, self._listener.session_opened(opened))
@@ -670,7 +675,7 @@ class ClientSupervisor:
             for event in earlier:
                 self._deliver(session, event)
             self._applied_seq = seq
-            self._listener.snapshot_taken(SnapshotTaken(state, seq))
+            self._listener.snapshot_taken(SnapshotTaken(state, seq, _device(result)))
             for event in later:
                 self._deliver(session, event)
 
@@ -713,6 +718,14 @@ def _split(events: list[EventMessage], seq: int) -> tuple[list[EventMessage], li
     """The events up to ``seq`` (a snapshot at ``seq`` includes them) and those after it."""
     return ([event for event in events if event.seq <= seq],
             [event for event in events if event.seq > seq])
+
+
+def _device(result: dict[str, Any]) -> dict[str, Any] | None:
+    """A reply's ``device`` object, when it has a usable one."""
+    device = result.get("device")
+    if not isinstance(device, dict) or not isinstance(device.get("profile", {}), dict):
+        return None
+    return device
 
 
 def _seq_and_state(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
