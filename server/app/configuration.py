@@ -22,7 +22,9 @@ Tickets keep their numbers and places throughout: nothing of the queue itself ch
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,16 @@ class ConfigurationChangeError(Exception):
     def __init__(self, impacts: list[Impact]) -> None:
         super().__init__("; ".join(f"{impact.key}: {impact.message}" for impact in impacts))
         self.impacts = impacts
+
+
+class ChangedMeanwhile(Exception):
+    """Another change was made since the one being saved was prepared; nothing changed."""
+
+    def __init__(self, based_on: int, current: int) -> None:
+        super().__init__(f"the configuration changed meanwhile (version {based_on} is now "
+                         f"{current}); nothing was saved: prepare the change again")
+        self.based_on = based_on
+        self.current = current
 
 
 class ChangeRefused(ConfigurationChangeError):
@@ -119,29 +131,48 @@ class Configuration:
         return found
 
     async def change(self, document: dict[str, Any], author: str, comment: str,
-                     confirmed: bool = False) -> int:
+                     confirmed: bool = False, based_on: int | None = None) -> int:
         """Make ``document`` the configuration; returns its version.
 
+        ``based_on``: the version ``document`` was made from; if another change came in
+        since, nothing is changed (:class:`ChangedMeanwhile`), so no change is lost.
         Raises :class:`ConfigError` (invalid), :class:`ChangeRefused`,
         :class:`ConfirmationNeeded` (nothing changed), or StoreError (not saved; nothing
         changed)."""
         async with self._lock:
-            assert self.settings is not None
-            settings = settings_from_document(self.settings, document)
-            impacts = [impact for site in self.impacts(settings) for impact in site.impacts]
-            refused = [impact for impact in impacts if impact.level is ImpactLevel.REFUSED]
-            if refused:
-                raise ChangeRefused(refused)
-            if impacts and not confirmed:
-                raise ConfirmationNeeded(impacts)
-            version = ConfigurationVersion(self.version + 1, self.service.clock(), author,
-                                           comment, document)
-            await self.service.writer.write(self.store.insert_plan(version))
-            self._set(version, settings)
-            await self.service.apply_settings(settings, version.version)
-            logger.info("configuration version %d by %s: %s", version.version, author,
-                        comment or "(no comment)")
-            return version.version
+            if based_on is not None and based_on != self.version:
+                raise ChangedMeanwhile(based_on, self.version)
+            return await self._change(document, author, comment, confirmed)
+
+    async def edit(self, change: Callable[[dict[str, Any]], None], author: str, comment: str,
+                   confirmed: bool = False) -> int:
+        """Apply ``change`` (it edits a copy of the document in force in place) and make the
+        result the configuration, with no other change in between; as :meth:`change`
+        otherwise (``change`` may raise ConfigError too)."""
+        async with self._lock:
+            document = copy.deepcopy(self.document)
+            change(document)
+            return await self._change(document, author, comment, confirmed)
+
+    async def _change(self, document: dict[str, Any], author: str, comment: str,
+                      confirmed: bool) -> int:
+        """:meth:`change` with the lock held."""
+        assert self.settings is not None
+        settings = settings_from_document(self.settings, document)
+        impacts = [impact for site in self.impacts(settings) for impact in site.impacts]
+        refused = [impact for impact in impacts if impact.level is ImpactLevel.REFUSED]
+        if refused:
+            raise ChangeRefused(refused)
+        if impacts and not confirmed:
+            raise ConfirmationNeeded(impacts)
+        version = ConfigurationVersion(self.version + 1, self.service.clock(), author,
+                                       comment, document)
+        await self.service.writer.write(self.store.insert_plan(version))
+        self._set(version, settings)
+        await self.service.apply_settings(settings, version.version)
+        logger.info("configuration version %d by %s: %s", version.version, author,
+                    comment or "(no comment)")
+        return version.version
 
     async def restore(self, number: int, author: str, confirmed: bool = False) -> int:
         """Make version ``number`` the configuration again, as a new version."""

@@ -472,10 +472,11 @@ class QueueService:
     async def apply_settings(self, settings: Settings, version: int) -> None:
         """Run on ``settings`` (configuration ``version``) from now on, without a restart.
 
-        Each site follows its new settings and says so with ``config.changed``; a new site
-        starts; a removed one's connections are closed (its day was checked to be empty);
-        connections whose token or manager the new settings no longer know are closed. The
-        impacts on today's queue were weighed before (server.app.configuration)."""
+        Each site whose settings changed follows them and says so with ``config.changed``
+        (the others hear nothing); a new site starts; a removed one's connections are closed
+        (its day was checked to be empty); connections whose token or manager the new
+        settings no longer know are closed. The impacts on today's queue were weighed before
+        (server.app.configuration)."""
         self.site_settings = {site.code: site for site in settings.sites}
         self.accounts = {account.user: account for account in settings.accounts}
         for code in [code for code in self.sites if code not in self.site_settings]:
@@ -486,6 +487,8 @@ class QueueService:
             existing = self.sites.get(site.code)
             if existing is None:
                 existing = await self._load_site(site)
+            elif existing.settings == site:
+                continue  # not this site's change: its clients need no fresh snapshot
             else:
                 existing.follow(site)
             await existing.execute(ChangeConfiguration(version))

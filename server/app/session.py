@@ -8,7 +8,6 @@ before the reply that says it is done, and events strictly in ``seq`` order.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import math
 import time
@@ -693,20 +692,21 @@ class Session:
             raise ProtocolError(ErrorCode.UNAUTHORIZED,
                                 "field 'current_password': the password is wrong") from None
         new_hash = str(await self.service.run_blocking(hash_password, request.new_password))
-        # Copied after the hashing, right before the change: the latest configuration.
-        configuration = self.service.configuration
-        document = copy.deepcopy(configuration.document)
-        officer = next((item for entry in document.get("sites", [])
-                        if entry.get("code") == site.code
-                        for item in entry.get("officers", []) if item.get("user") == user),
-                       None)
-        if officer is None:
-            raise ProtocolError(ErrorCode.NOT_FOUND,
-                                f"user: no officer {user!r} at this site any more")
-        officer["password_hash"] = new_hash
+
+        def new_password(document: dict[str, Any]) -> None:
+            # Edits the configuration in force, under its lock: no other change is lost.
+            officer = next((item for entry in document.get("sites", [])
+                            if entry.get("code") == site.code
+                            for item in entry.get("officers", []) if item.get("user") == user),
+                           None)
+            if officer is None:
+                raise ProtocolError(ErrorCode.NOT_FOUND,
+                                    f"user: no officer {user!r} at this site any more")
+            officer["password_hash"] = new_hash
+
         try:
-            version = await configuration.change(
-                document, author=f"{site.code}/{user}",
+            version = await self.service.configuration.edit(
+                new_password, author=f"{site.code}/{user}",
                 comment=f"changed own password at counter {counter}", confirmed=True)
         except (ConfigError, ConfigurationChangeError) as error:
             logger.warning("the password change of %s at %s was refused by the "

@@ -24,11 +24,17 @@ class ImpactLevel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Impact:
-    """One consequence of a change: ``key`` where it comes from, ``message`` what it does."""
+    """One consequence of a change: ``key`` where it comes from, ``message`` what it does:
+    the Vietnamese, ``" / "``, then the English (a command line shows both)."""
 
     level: ImpactLevel
     key: str
     message: str
+
+    def text(self, english: bool = False) -> str:
+        """The message in one language (a page shows its reader's)."""
+        vietnamese, _, in_english = self.message.partition(" / ")
+        return in_english if english and in_english else vietnamese
 
 
 def site_change_impacts(old: SiteSettings, new: SiteSettings,

@@ -116,6 +116,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "restore": "Khôi phục phiên bản này",
         "password_too_short": "Mật khẩu cần ít nhất {count} ký tự.",
         "unknown_counters": "Không có quầy: {codes}.",
+        "changed_meanwhile": "Cấu hình vừa được người khác thay đổi nên thay đổi này chưa "
+                             "được lưu; vui lòng kiểm tra và lưu lại.",
         "yes": "Có",
         "no": "Không",
         "no_counter": "Cần ít nhất một quầy phục vụ thủ tục này.",
@@ -222,6 +224,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "restore": "Restore this version",
         "password_too_short": "A password needs at least {count} characters.",
         "unknown_counters": "No such counter: {codes}.",
+        "changed_meanwhile": "Someone else changed the configuration meanwhile, so this "
+                             "change was not saved; please check and save again.",
         "yes": "Yes",
         "no": "No",
         "no_counter": "At least one counter must serve this service.",

@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.app.configuration import (
+    ChangedMeanwhile,
     ChangeRefused,
     ConfigurationChangeError,
     ConfirmationNeeded,
@@ -35,6 +36,7 @@ from server.app.runtime import QueueService
 from server.config import ConfigError
 from server.security import hash_password
 from server.store.database import StoreError
+from server.web.admin.reasons import in_vietnamese
 from server.web.admin.sections import (
     BY_SLUG,
     SECTIONS,
@@ -152,6 +154,7 @@ def admin_routes(service: QueueService) -> list[Route]:
         if isinstance(form_or_refusal, Response):
             return form_or_refusal
         form = form_or_refusal
+        based_on = service.configuration.version
         document = copy.deepcopy(service.configuration.document)
         site_index, site = next((index, item) for index, item in enumerate(document["sites"])
                                 if item.get("code") == code)
@@ -204,12 +207,12 @@ def admin_routes(service: QueueService) -> list[Route]:
             try:
                 settings_from_document(service.configuration.settings, document)
             except ConfigError as error:
-                _sort_problems(error, site_index, section, item_index, errors, others)
+                _sort_problems(request, error, site_index, section, item_index, errors, others)
             return _form_again(request, who, code, section, identity, form, errors, others, [])
         comment = form.get("comment", "").strip()[:200] or (
             f"{section.title_vi}: {'thêm' if identity == NEW else 'sửa'} {name}")
         return await _change(request, who, code, section, identity, form, document,
-                             comment, site_index, item_index, made_token)
+                             comment, site_index, item_index, made_token, based_on)
 
     async def delete(request: Request, who: SignedIn) -> Response:
         code, section = request.path_params["code"], _section(request)
@@ -219,6 +222,7 @@ def admin_routes(service: QueueService) -> list[Route]:
         form_or_refusal = await _form(request, who)
         if isinstance(form_or_refusal, Response):
             return form_or_refusal
+        based_on = service.configuration.version
         document = copy.deepcopy(service.configuration.document)
         site_index, site = next((index, item) for index, item in enumerate(document["sites"])
                                 if item.get("code") == code)
@@ -231,19 +235,26 @@ def admin_routes(service: QueueService) -> list[Route]:
         form = form_or_refusal
         comment = form.get("comment", "").strip()[:200] or f"{section.title_vi}: xóa {identity}"
         return await _change(request, who, code, section, identity, form, document,
-                             comment, site_index, None, None)
+                             comment, site_index, None, None, based_on)
 
     async def _change(request: Request, who: SignedIn, code: str, section: Section,
                       identity: str | None, form: dict[str, str], document: dict[str, Any],
                       comment: str, site_index: int, item_index: int | None,
-                      made_token: str | None) -> Response:
+                      made_token: str | None, based_on: int) -> Response:
         try:
+            # Based on the version read above: a change saved meanwhile (another
+            # administrator, an officer's new password) is never overwritten.
             version = await service.configuration.change(
-                document, who.account.user, comment, confirmed=form.get("confirmed") == "1")
+                document, who.account.user, comment, confirmed=form.get("confirmed") == "1",
+                based_on=based_on)
+        except ChangedMeanwhile:
+            return _form_again(request, who, code, section, identity, form, {},
+                               [translator(language(request))("changed_meanwhile")], [],
+                               status_code=409)
         except ConfigError as error:
             errors: dict[str, str] = {}
             others: list[str] = []
-            _sort_problems(error, site_index, section, item_index, errors, others)
+            _sort_problems(request, error, site_index, section, item_index, errors, others)
             return _form_again(request, who, code, section, identity, form, errors, others,
                                [], status_code=400)
         except ConfirmationNeeded as needed:
@@ -347,18 +358,20 @@ def admin_routes(service: QueueService) -> list[Route]:
     ]
 
 
-def _sort_problems(error: ConfigError, site_index: int, section: Section,
+def _sort_problems(request: Request, error: ConfigError, site_index: int, section: Section,
                    item_index: int | None, errors: dict[str, str], others: list[str]) -> None:
     """Put each of ``error``'s problems beside its field of the item being edited
     (``errors``; a field's first reason is kept) or, when it is about something else (or
-    nothing is being edited), above the form (``others``)."""
+    nothing is being edited), above the form (``others``); in the page's language."""
+    english = language(request).value == "en"
     for problem in error.problems:
+        reason = problem.reason if english else in_vietnamese(problem.reason)
         name = field_of_key(problem.key, site_index, section, item_index) \
             if item_index is not None or section.single else None
         if name is not None:
-            errors.setdefault(name, problem.reason)
+            errors.setdefault(name, reason)
         else:
-            others.append(f"{problem.key}: {problem.reason}")
+            others.append(f"{problem.key}: {reason}")
 
 
 def _section(request: Request) -> Section | None:

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import DISPLAY_TOKEN, SITE, site_config
+from support.servers import DISPLAY_TOKEN, KIOSK_TOKEN, SITE, site_config
+from support.web import OTHER_SITE, two_sites
 
-from server.app.configuration import ChangeRefused, ConfirmationNeeded
+from server.app.configuration import ChangedMeanwhile, ChangeRefused, ConfirmationNeeded
 from server.app.serve import RunningServer, start_server
 from server.config import ConfigError, parse_settings
 from server.protocol.client import ProtocolClient, RequestFailed
@@ -102,3 +103,42 @@ async def test_changes_are_validated_weighed_and_restorable(server: RunningServe
     assert [(item.version, item.author) for item in history] == [
         (3, "tinh"), (2, "quantri"), (1, "seed")]
     assert history[0].comment == "restored version 1"
+
+
+@pytest.mark.parametrize("settings", [parse_settings(two_sites())], ids=["two sites"])
+async def test_only_the_sites_a_change_touches_hear_of_it(server: RunningServer) -> None:
+    here = ProtocolClient(server.ws_url, "kiosk", KIOSK_TOKEN, SITE)
+    there = ProtocolClient(server.ws_url, "kiosk", "xa-kiosk-token-0001", OTHER_SITE)
+    await here.connect()
+    await there.connect()
+    configuration = server.service.configuration
+
+    def rename(document: dict[str, Any]) -> None:
+        site = next(item for item in document["sites"] if item["code"] == OTHER_SITE)
+        site["name_vi"] = "Bộ phận Một cửa xã Tân An"
+
+    version = await configuration.edit(rename, "test", "rename the commune")
+    changed = await there.next_event("config.changed")
+    assert changed.data == {"version": version}
+    # The first site's kiosk heard nothing: the next event it gets is its own ticket's.
+    await here.request("issue", service="HT", request_key="after")
+    assert (await here.next_event()).event == "ticket.issued"
+    await here.close()
+    await there.close()
+
+
+async def test_a_change_prepared_before_another_is_refused_not_lost(
+        server: RunningServer) -> None:
+    configuration = server.service.configuration
+    before = configuration.version
+    stale = copy.deepcopy(configuration.document)
+    stale["sites"][0]["notice"] = "Thông báo cũ"
+
+    def notice(document: dict[str, Any]) -> None:
+        document["sites"][0]["ticket_footer"] = "Xin cảm ơn!"
+
+    await configuration.edit(notice, "other admin", "footer")
+    with pytest.raises(ChangedMeanwhile):
+        await configuration.change(stale, "late admin", "notice", based_on=before)
+    assert configuration.document["sites"][0]["ticket_footer"] == "Xin cảm ơn!"
+    assert configuration.document["sites"][0].get("notice", "") != "Thông báo cũ"

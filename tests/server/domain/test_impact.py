@@ -109,3 +109,29 @@ def test_removing_a_site_with_a_day_under_way_is_refused() -> None:
     desk.issue("KS")
     assert [impact.level for impact in removed_site_impacts(desk.site, desk.state)] == [
         ImpactLevel.REFUSED]
+
+
+def test_every_message_says_it_in_vietnamese_then_english() -> None:
+    """The pages show one language (Impact.text): each message is both, split once."""
+    desk = Desk(build_site(tokens=[{"name": "ki-ốt sảnh", "role": "kiosk",
+                                    "token": "kiosk-token-000001"}]))
+    desk.issue_many("DD", 3)
+    desk.issue("KS")
+    desk.login("Q1", "binh")
+    data = site_data()
+    data["services"] = [item for item in data["services"] if item["code"] != "KS"]
+    for counter in data["counters"]:
+        counter["services"] = [code for code in counter["services"] if code != "KS"] or ["DD"]
+    data["officers"] = [item for item in data["officers"] if item["user"] != "binh"]
+    for group in data["number_groups"]:
+        if group["code"] == "land":
+            group["numbers"] = "2001-2999"
+    impacts = site_change_impacts(desk.site, build_site(
+        services=data["services"], counters=data["counters"], officers=data["officers"],
+        number_groups=data["number_groups"], tokens=[]), desk.state)
+    impacts += removed_site_impacts(desk.site, desk.state)
+    assert len(impacts) >= 4
+    for impact in impacts:
+        assert impact.message.count(" / ") == 1, impact.message
+        assert impact.text() and impact.text(english=True)
+        assert impact.text() != impact.text(english=True)

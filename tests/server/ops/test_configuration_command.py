@@ -15,8 +15,9 @@ from support.web import WebClient, form_token
 
 from server.protocol.client import ProtocolClient
 
-from .conftest import DEMO_CONFIG, DEMO_KIOSK_TOKEN, DEMO_SITE
-
+DEMO_CONFIG = Path(__file__).resolve().parents[3] / "server" / "config" / "demo.toml"
+DEMO_SITE = "hcc-tinh"
+DEMO_KIOSK_TOKEN = "demo-kiosk-token-0001"
 DEMO_PASSWORD = "demo1234"
 
 

@@ -54,7 +54,7 @@ async def test_bad_input_is_shown_beside_its_field(server: RunningServer) -> Non
     answer = await post_form(client, f"/admin/site/{SITE}/services/new", {
         "code": "CÓ DẤU", "name_vi": "", "field": "TP", "numbers": "C###", "served_by": "3"})
     assert answer.status == 400
-    for field, words in (("code", "is not a code"), ("name_vi", "")):
+    for field, words in (("code", "không phải là mã hợp lệ"), ("name_vi", "bắt buộc")):
         found = re.search(rf'data-field="{field}">.*?<span class="error"[^>]*>([^<]*)<',
                           answer.body, re.S)
         assert found, (field, answer.body[:2000])
@@ -73,13 +73,13 @@ async def test_removing_a_service_people_wait_for_is_refused(
     answer = await client.post(f"/admin/site/{SITE}/services/DD-TRA/delete",
                                {"csrf": form_token(page.body)})
     assert answer.status == 409
-    assert "1 people wait for DD-TRA" in answer.body
+    assert "Còn 1 người đang chờ thủ tục DD-TRA" in answer.body
     # A service that is some counter's only one cannot go either: the rules say which.
     page = await client.get(f"/admin/site/{SITE}/services/HT")
     answer = await client.post(f"/admin/site/{SITE}/services/HT/delete",
                                {"csrf": form_token(page.body)})
     assert answer.status == 400
-    assert "sites[0].counters[2].services: a counter must serve at least one service" in (
+    assert "sites[0].counters[2].services: một quầy phải phục vụ ít nhất một thủ tục" in (
         answer.body)
 
 
@@ -93,7 +93,7 @@ async def test_a_revoked_token_is_confirmed_then_its_device_is_cut_off(
     first = await client.post(f"/admin/site/{SITE}/tokens/kiosk/delete",
                               {"csrf": form_token(page.body)})
     assert first.status == 200 and "Xác nhận thay đổi" in first.body
-    assert "disconnected and refused from now on" in first.body
+    assert "sẽ bị ngắt và không kết nối lại được" in first.body
     confirmed = await client.post(f"/admin/site/{SITE}/tokens/kiosk/delete",
                                   {"csrf": form_token(first.body), "confirmed": "1"})
     assert "saved=2" in confirmed.url
@@ -176,4 +176,8 @@ async def test_a_device_profile_is_kept_with_its_token(server: RunningServer) ->
     wrong = await client.post(f"/admin/site/{SITE}/tokens/kiosk", {
         "csrf": form_token(page.body), "paper_width": "70", "voice": "giong-nam"})
     assert wrong.status == 400
+    assert "phải là 58 hoặc 80 (đang là 70)" in wrong.body
+    english = await client.get(f"/admin/site/{SITE}/tokens/kiosk?lang=en")
+    wrong = await client.post(f"/admin/site/{SITE}/tokens/kiosk", {
+        "csrf": form_token(english.body), "paper_width": "70"})
     assert "must be 58 or 80, got 70" in wrong.body
