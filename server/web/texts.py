@@ -114,7 +114,6 @@ TEXTS: dict[Language, dict[str, str]] = {
         "what": "Nội dung",
         "view": "Xem",
         "restore": "Khôi phục phiên bản này",
-        "password_too_short": "Mật khẩu cần ít nhất {count} ký tự.",
         "unknown_counters": "Không có quầy: {codes}.",
         "changed_meanwhile": "Cấu hình vừa được người khác thay đổi nên thay đổi này chưa "
                              "được lưu; vui lòng kiểm tra và lưu lại.",
@@ -222,7 +221,6 @@ TEXTS: dict[Language, dict[str, str]] = {
         "what": "What",
         "view": "View",
         "restore": "Restore this version",
-        "password_too_short": "A password needs at least {count} characters.",
         "unknown_counters": "No such counter: {codes}.",
         "changed_meanwhile": "Someone else changed the configuration meanwhile, so this "
                              "change was not saved; please check and save again.",

@@ -34,7 +34,7 @@ from server.app.configuration import (
 )
 from server.app.runtime import QueueService
 from server.config import ConfigError
-from server.security import hash_password
+from server.security import hash_password, password_problem
 from server.store.database import StoreError
 from server.web.admin.reasons import in_vietnamese
 from server.web.admin.sections import (
@@ -57,7 +57,6 @@ from server.web.texts import translator
 logger = logging.getLogger(__name__)
 
 FORM_LIMIT = 16 * 1024
-MINIMUM_PASSWORD = 8
 NEW = "new"
 
 
@@ -174,9 +173,12 @@ def admin_routes(service: QueueService) -> list[Route]:
             if section.slug == "officers":
                 password = form.get("password_hash", "")
                 if password or previous is None:
-                    if len(password) < MINIMUM_PASSWORD:
-                        errors["password_hash"] = t("password_too_short",
-                                                    count=MINIMUM_PASSWORD)
+                    # The one password rule (the counter terminal's too).
+                    problem = password_problem(password, str(item.get("user", "")))
+                    if problem is not None:
+                        english = language(request).value == "en"
+                        errors["password_hash"] = problem if english else \
+                            in_vietnamese(problem)
                     else:
                         item["password_hash"] = await service.run_blocking(hash_password,
                                                                            password)

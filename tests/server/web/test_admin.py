@@ -181,3 +181,24 @@ async def test_a_device_profile_is_kept_with_its_token(server: RunningServer) ->
     wrong = await client.post(f"/admin/site/{SITE}/tokens/kiosk", {
         "csrf": form_token(english.body), "paper_width": "70"})
     assert "must be 58 or 80, got 70" in wrong.body
+
+
+async def test_a_password_reset_by_the_administrator_holds_to_the_one_rule(
+        server: RunningServer, connect: Any) -> None:
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/officers/lan")
+    weak = await client.post(f"/admin/site/{SITE}/officers/lan", {
+        "csrf": form_token(page.body), "full_name": "Trần Thị Lan", "active": "1",
+        "password_hash": "LAN     "})
+    assert weak.status == 400
+    assert "không được trùng tên đăng nhập" in weak.body
+    reset = await client.post(f"/admin/site/{SITE}/officers/lan", {
+        "csrf": form_token(page.body), "full_name": "Trần Thị Lan", "active": "1",
+        "password_hash": "mat-khau-moi-2026"})
+    assert "saved=2" in reset.url, reset.body[:500]
+    officer = await connect("counter")
+    with pytest.raises(RequestFailed):
+        await officer.request("login", counter="1", user="lan", password=PASSWORD)
+    reply = await officer.request("login", counter="1", user="lan",
+                                  password="mat-khau-moi-2026")
+    assert reply["counter"]["officer"] == "lan"
