@@ -105,7 +105,8 @@ class Configuration:
         latest = await asyncio.to_thread(self.store.latest)
         if latest is None:
             version = ConfigurationVersion(1, self.service.clock(), "seed",
-                                           "from the configuration file", seed_document)
+                                           "từ tệp cấu hình (from the configuration file)",
+                                           seed_document)
             await asyncio.to_thread(self.store.insert, version)
             logger.info("configuration saved in the database as version 1, from the file")
             self._set(version, seed)
