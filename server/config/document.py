@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.config.formats import hours_text, number_format_text
+from server.config.formats import days_text, hours_text, number_format_text, sessions_text
+from server.config.hours import WEEKDAYS, OpeningHours
 from server.config.settings import (
     AccountSettings,
     CounterSettings,
@@ -81,6 +82,8 @@ def site_document(site: SiteSettings) -> Document:
     }
     if site.issue_hours is not None:
         document["issue_hours"] = hours_text(site.issue_hours)
+    if site.opening_hours is not None:
+        document["opening_hours"] = hours_document(site.opening_hours)
     document.update(
         ticket_footer=site.ticket_footer,
         notice=site.notice,
@@ -132,6 +135,22 @@ def _service(service: ServiceSettings) -> Document:
         document["daily_limit"] = service.daily_limit
     if service.target_wait_minutes is not None:
         document["target_wait_minutes"] = service.target_wait_minutes
+    if service.opening_hours is not None:
+        document["opening_hours"] = hours_document(service.opening_hours)
+    return document
+
+
+def hours_document(hours: OpeningHours) -> Document:
+    """An ``opening_hours`` table: the weekdays given, then ``closed`` and ``exceptions``
+    when there are any."""
+    document: Document = {day: sessions_text(sessions)
+                          for day, sessions in zip(WEEKDAYS, hours.week, strict=True)
+                          if sessions is not None}
+    if hours.closed:
+        document["closed"] = [days_text(item) for item in hours.closed]
+    if hours.exceptions:
+        document["exceptions"] = [{"date": day.isoformat(), "hours": sessions_text(sessions)}
+                                  for day, sessions in hours.exceptions]
     return document
 
 

@@ -8,10 +8,11 @@ Each writer gives the text its reader reads back to the same value.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.config.errors import ConfigError
+from server.config.hours import DayRange, Session, Sessions
 from server.config.settings import NumberFormat
 
 # Every pattern is used with fullmatch: re's ``$`` also matches before a final newline.
@@ -21,6 +22,9 @@ _CODE = re.compile(CODE_PATTERN)
 _PREFIX_FORMAT = re.compile(r"^([A-Z]{1,3})(#{1,6})$")
 _RANGE_FORMAT = re.compile(r"^([0-9]{1,9})\s*-\s*([0-9]{1,9})$")
 _HOURS = re.compile(r"^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$")
+_SESSION = re.compile(r"^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DAY_RANGE_SEPARATOR = ".."
 _PUBLIC_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 _PASSWORD_HASH = re.compile(r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$",
                             re.ASCII)
@@ -91,6 +95,78 @@ def hours_text(hours: tuple[time, time]) -> str:
     """The text :func:`parse_hours` reads back to ``hours``."""
     opens, closes = hours
     return f"{opens:%H:%M}-{closes:%H:%M}"
+
+
+def parse_sessions(text: str) -> Sessions:
+    """A day's sessions, ``07:30-11:30, 13:30-17:00``: in order, none overlapping or
+    touching the one before; ``""`` is a day without any (closed). A session may end at
+    ``24:00``."""
+    if not text.strip():
+        return ()
+    sessions: list[Session] = []
+    for part in text.split(","):
+        match = _SESSION.fullmatch(part.strip())
+        if not match:
+            raise ConfigError("", f"{part.strip()!r} is not a session like '07:30-11:30' "
+                                  "(write a day's sessions like '07:30-11:30, 13:30-17:00', "
+                                  "or '' for a day closed)")
+        hour_open, minute_open, hour_close, minute_close = (int(item) for item in match.groups())
+        if hour_open > 23 or minute_open > 59 or hour_close > 24 or minute_close > 59 \
+                or (hour_close == 24 and minute_close):
+            raise ConfigError("", f"{part.strip()!r}: a time must be 00:00 to 23:59 (a session "
+                                  "may end at 24:00)")
+        session = Session(hour_open * 60 + minute_open, hour_close * 60 + minute_close)
+        if session.end <= session.start:
+            raise ConfigError("", f"{part.strip()!r}: closing must come after opening")
+        if sessions:
+            before = sessions[-1]
+            if session.start < before.start:
+                raise ConfigError("", f"{text.strip()!r}: sessions must be in the order of the "
+                                      f"day ({session.text()} comes before {before.text()})")
+            if session.start < before.end:
+                raise ConfigError("", f"{text.strip()!r}: {session.text()} overlaps "
+                                      f"{before.text()}")
+            if session.start == before.end:
+                raise ConfigError("", f"{text.strip()!r}: {session.text()} starts as "
+                                      f"{before.text()} ends; write them as one session "
+                                      f"({Session(before.start, session.end).text()})")
+        sessions.append(session)
+    return tuple(sessions)
+
+
+def sessions_text(sessions: Sessions) -> str:
+    """The text :func:`parse_sessions` reads back to ``sessions``."""
+    return ", ".join(item.text() for item in sessions)
+
+
+def parse_day(text: str) -> date:
+    """A date ``2027-04-30`` (year, month, day)."""
+    if not _DAY.fullmatch(text.strip()):
+        raise ConfigError("", f"{text!r} is not a date like '2027-04-30' (year-month-day)")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise ConfigError("", f"{text!r} is not a date: {error}") from error
+
+
+def parse_days(text: str) -> DayRange:
+    """A day ``2027-04-30``, or the days of a range ``2027-02-05..2027-02-11`` (both
+    included)."""
+    first_text, separator, last_text = text.partition(DAY_RANGE_SEPARATOR)
+    first = parse_day(first_text)
+    if not separator:
+        return DayRange(first, first)
+    last = parse_day(last_text)
+    if last < first:
+        raise ConfigError("", f"{text!r}: the range ends before it starts")
+    return DayRange(first, last)
+
+
+def days_text(days: DayRange) -> str:
+    """The text :func:`parse_days` reads back to ``days``."""
+    if days.first == days.last:
+        return days.first.isoformat()
+    return f"{days.first.isoformat()}{DAY_RANGE_SEPARATOR}{days.last.isoformat()}"
 
 
 def parse_time_zone(name: str) -> ZoneInfo:

@@ -28,7 +28,15 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from server.config.errors import rule_error
-from server.config.formats import parse_hours, parse_number_format, parse_time_zone
+from server.config.formats import (
+    parse_day,
+    parse_days,
+    parse_hours,
+    parse_number_format,
+    parse_sessions,
+    parse_time_zone,
+)
+from server.config.hours import WEEKDAYS, OpeningHours
 from server.config.settings import (
     AccountRole,
     AccountSettings,
@@ -54,6 +62,8 @@ from server.config.values import (
     SECRET_FIELD,
     Code,
     Codes,
+    DaysText,
+    DayText,
     HoursText,
     NumberFormatText,
     OptionalNumberFormatText,
@@ -61,6 +71,7 @@ from server.config.values import (
     Positive,
     PublicUrl,
     SecretText,
+    SessionsText,
     Text,
     TimeZoneName,
     Token,
@@ -113,6 +124,48 @@ class NumberGroupModel(_Table):
         return NumberGroup(self.code, parse_number_format(self.numbers))
 
 
+class HoursExceptionModel(_Table):
+    """``[[...opening_hours.exceptions]]``: a date with hours of its own (a make-up working
+    Saturday, a holiday morning open); ``hours = ""`` closes that day."""
+
+    date: DayText
+    hours: SessionsText
+
+
+class OpeningHoursModel(_Table):
+    """``[sites.opening_hours]`` and ``[sites.services.opening_hours]``: each weekday's
+    sessions (``"07:30-11:30, 13:30-17:00"``; ``""`` closed), the days ``closed`` (a date or
+    a range ``"2027-02-05..2027-02-11"``) and the ``exceptions``, which win over both.
+
+    A day left out is closed for a site and follows the site for a service.
+    """
+
+    monday: SessionsText | None = None
+    tuesday: SessionsText | None = None
+    wednesday: SessionsText | None = None
+    thursday: SessionsText | None = None
+    friday: SessionsText | None = None
+    saturday: SessionsText | None = None
+    sunday: SessionsText | None = None
+    closed: list[DaysText] = Field(default_factory=list)
+    exceptions: list[HoursExceptionModel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _each_date_once(self) -> Self:
+        distinct(((f"exceptions[{index}].date", parse_day(item.date).isoformat())
+                  for index, item in enumerate(self.exceptions)), what="date")
+        return self
+
+    def settings(self) -> OpeningHours:
+        week = tuple(None if (text := getattr(self, day)) is None else parse_sessions(text)
+                     for day in WEEKDAYS)
+        return OpeningHours(
+            week=week,
+            closed=tuple(parse_days(item) for item in self.closed),
+            exceptions=tuple((parse_day(item.date), parse_sessions(item.hours))
+                             for item in self.exceptions))
+
+
 class ServiceModel(_Table):
     """``[[sites.services]]``: one queue. ``numbers`` gives it a group of its own (named
     after the service), ``number_group`` names a shared one: exactly one of the two."""
@@ -127,6 +180,7 @@ class ServiceModel(_Table):
     expected_minutes: Positive = 10.0
     daily_limit: Annotated[int, whole(1)] | None = None
     target_wait_minutes: Positive | None = None
+    opening_hours: OpeningHoursModel | None = None
 
     @model_validator(mode="after")
     def _one_numbering(self) -> Self:
@@ -151,7 +205,9 @@ class ServiceModel(_Table):
             kind=self.kind, number_group=self.group_code,
             expected_minutes=float(self.expected_minutes), daily_limit=self.daily_limit,
             target_wait_minutes=(None if self.target_wait_minutes is None
-                                 else float(self.target_wait_minutes)))
+                                 else float(self.target_wait_minutes)),
+            opening_hours=(None if self.opening_hours is None
+                           else self.opening_hours.settings()))
 
 
 class PriorityGroupModel(_Table):
@@ -319,6 +375,7 @@ class SiteModel(_Table):
     address: Text = ""
     timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     issue_hours: HoursText = ""
+    opening_hours: OpeningHoursModel | None = None
     ticket_footer: Text = ""
     notice: Text = ""
     rating_window_seconds: Annotated[int, whole(1)] = 30
@@ -363,6 +420,7 @@ class SiteModel(_Table):
                          for index, item in enumerate(self.tokens))
         distinct(((f"rating_scale[{index}].score", str(item.score))
                    for index, item in enumerate(self.rating_scale)), what="score")
+        self._check_hours()
         if isinstance(info.context, SiteContext):
             self._check_deployment(info.context)
         return self
@@ -421,6 +479,20 @@ class SiteModel(_Table):
                                  f"no counter serves it: add {service.code!r} to a counter's "
                                  "services, or remove the service")
 
+    def _check_hours(self) -> None:
+        """``opening_hours`` replaces ``issue_hours`` (never both), and opens on some day."""
+        if self.opening_hours is None:
+            return
+        if self.issue_hours:
+            raise rule_error("opening_hours", "give either issue_hours or opening_hours, not "
+                                              "both: opening_hours replaces issue_hours (write "
+                                              f"{self.issue_hours!r} as each day's hours)")
+        if not self.opening_hours.settings().opens_some_weekday:
+            raise rule_error("opening_hours", "opens on no day of the week: give the days the "
+                                              "centre works (monday = \"07:30-11:30, 13:30-"
+                                              "17:00\", ...), or leave opening_hours out to "
+                                              "issue numbers at any time")
+
     def _check_deployment(self, context: SiteContext) -> None:
         """The site's code and tokens are its own in the deployment (checking it alone)."""
         if self.code in context.site_codes:
@@ -460,6 +532,8 @@ class SiteModel(_Table):
             address=self.address,
             ticket_footer=self.ticket_footer,
             notice=self.notice,
+            opening_hours=(None if self.opening_hours is None
+                           else self.opening_hours.settings()),
         )
 
 

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from server.config.hours import OpeningHours, Schedule, Session
+
 
 class Role(StrEnum):
     """Who a connection speaks for; a device token grants exactly one role."""
@@ -116,6 +118,8 @@ class ServiceSettings:
     daily_limit: int | None = None
     # The longest a citizen should wait for this service (None: the site's default).
     target_wait_minutes: float | None = None
+    # Its own hours, within the site's (None: the site's hours).
+    opening_hours: OpeningHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,16 +242,20 @@ class SiteSettings:
     target_wait_minutes: float = 30.0
     pause_alert_minutes: float = 15.0
     requeue_no_show: bool = True
+    # The older single window every day; a site gives it or ``opening_hours``, not both.
     issue_hours: tuple[time, time] | None = None
     address: str = ""
     ticket_footer: str = ""
     notice: str = ""
+    # Sessions per weekday, closed days and exceptions (None, with no issue_hours: any time).
+    opening_hours: OpeningHours | None = None
 
     _services: dict[str, ServiceSettings] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSettings] = field(init=False, repr=False, compare=False)
     _groups: dict[str, NumberGroup] = field(init=False, repr=False, compare=False)
     _serving: dict[str, tuple[CounterSettings, ...]] = field(init=False, repr=False,
                                                              compare=False)
+    _schedules: dict[str | None, Schedule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Lookups by code run on every request; build them once.
@@ -257,6 +265,15 @@ class SiteSettings:
         object.__setattr__(self, "_serving", {
             service.code: tuple(item for item in self.counters if service.code in item.services)
             for service in self.services})
+        hours = self.opening_hours
+        if hours is None and self.issue_hours is not None:
+            opens, closes = self.issue_hours
+            hours = OpeningHours.every_day((Session(opens.hour * 60 + opens.minute,
+                                                    closes.hour * 60 + closes.minute),))
+        schedules: dict[str | None, Schedule] = {None: Schedule(hours)}
+        schedules.update((item.code, Schedule(hours, item.opening_hours))
+                         for item in self.services)
+        object.__setattr__(self, "_schedules", schedules)
 
     def service(self, code: str) -> ServiceSettings | None:
         return self._services.get(code)
@@ -286,6 +303,11 @@ class SiteSettings:
         if settings is not None and settings.target_wait_minutes is not None:
             return settings.target_wait_minutes
         return self.target_wait_minutes
+
+    def schedule(self, service: str | None = None) -> Schedule:
+        """When ``service`` issues numbers (its own hours within the site's); ``None``: the
+        site's own hours (its ``opening_hours``, or ``issue_hours`` every day, or any time)."""
+        return self._schedules.get(service) or self._schedules[None]
 
     def counters_serving(self, service: str) -> tuple[CounterSettings, ...]:
         """Counters whose list includes ``service``, in configuration order."""

@@ -9,6 +9,7 @@ Every error goes through :func:`server.config.errors.rule_error`, so it names it
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -21,8 +22,11 @@ from server.config.formats import (
     check_password_hash,
     check_public_url,
     check_text,
+    parse_day,
+    parse_days,
     parse_hours,
     parse_number_format,
+    parse_sessions,
     parse_time_zone,
 )
 
@@ -110,6 +114,13 @@ def _optional_hours(text: str) -> object:
     return parse_hours(text) if text else None
 
 
+def _date_as_text(value: object) -> object:
+    """A TOML date (``2027-04-30`` unquoted) read as the text it was written as."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 # Any text a UTF-8 file can hold.
 Text = Annotated[str, checked(check_text)]
 Code = Annotated[str, checked(check_code)]
@@ -120,6 +131,11 @@ NumberFormatText = Annotated[str, checked(parse_number_format)]
 OptionalNumberFormatText = Annotated[str, checked(_optional_number_format)]
 # Opening hours "07:00-17:00", or "" for any time.
 HoursText = Annotated[str, checked(_optional_hours)]
+# A day's sessions "07:30-11:30, 13:30-17:00"; "" is a day closed.
+SessionsText = Annotated[str, checked(parse_sessions)]
+# A date "2027-04-30" (a TOML date too), or a range of them "2027-02-05..2027-02-11".
+DayText = Annotated[str, BeforeValidator(_date_as_text), checked(parse_day)]
+DaysText = Annotated[str, BeforeValidator(_date_as_text), checked(parse_days)]
 TimeZoneName = Annotated[str, checked(parse_time_zone)]
 PublicUrl = Annotated[str, checked(check_public_url)]
 # Minutes, seconds, rates: more than zero and finite (``inf`` and ``nan`` are valid TOML).

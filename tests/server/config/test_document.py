@@ -7,6 +7,7 @@ make the round trip through the writer and back through the loader unchanged.
 from __future__ import annotations
 
 import tomllib
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import given, settings
@@ -78,6 +79,44 @@ names = st.text(max_size=16)
 minutes = st.one_of(st.integers(min_value=1, max_value=600),
                     st.floats(min_value=0.01, max_value=1e6, allow_nan=False))
 TIME_ZONES = ("Asia/Ho_Chi_Minh", "Asia/Bangkok", "UTC")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@st.composite
+def sessions(draw: st.DrawFn) -> str:
+    """A day's sessions as written: in order, apart, within 00:00-24:00 ("" closed)."""
+    # Distinct minutes taken in pairs: each session starts after the one before ends.
+    moments = sorted(draw(st.lists(st.integers(0, 24 * 60), max_size=6, unique=True)))
+    moments = moments[:len(moments) // 2 * 2]
+    return ", ".join(f"{clock(start)}-{clock(end)}"
+                     for start, end in zip(moments[::2], moments[1::2], strict=True))
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+
+
+@st.composite
+def opening_hours(draw: st.DrawFn, some_day: bool) -> dict[str, Any]:
+    """An ``opening_hours`` table; ``some_day``: at least one weekday has a session."""
+    table: dict[str, Any] = {day: draw(sessions()) for day in WEEKDAYS if draw(st.booleans())}
+    if some_day and not any(table.values()):
+        table[draw(st.sampled_from(WEEKDAYS))] = "07:30-11:30, 13:30-17:00"
+    closed = []
+    for first in draw(st.lists(days, max_size=3)):
+        length = draw(st.integers(0, 9))
+        closed.append(first.isoformat() if not length else
+                      f"{first.isoformat()}..{(first + timedelta(days=length)).isoformat()}")
+    if closed:
+        table["closed"] = closed
+    exceptions = [{"date": day.isoformat(), "hours": draw(sessions())}
+                  for day in draw(st.lists(days, max_size=3, unique=True))]
+    if exceptions:
+        table["exceptions"] = exceptions
+    return table
 
 
 @st.composite
@@ -120,6 +159,8 @@ def site_documents(draw: st.DrawFn, code: str, tokens: list[str]) -> dict[str, A
             service["daily_limit"] = draw(st.integers(min_value=1, max_value=capacity or 10**6))
         if draw(st.booleans()):
             service["target_wait_minutes"] = draw(minutes)
+        if draw(st.booleans()):
+            service["opening_hours"] = draw(opening_hours(some_day=False))
         services.append(service)
     zone_codes = draw(st.lists(codes, min_size=1, max_size=2, unique=True))
     counter_codes = draw(st.lists(codes, min_size=1, max_size=3, unique=True))
@@ -179,11 +220,14 @@ def site_documents(draw: st.DrawFn, code: str, tokens: list[str]) -> dict[str, A
         "zones": [{"code": item, "name_vi": draw(names)} for item in zone_codes],
         "counters": counters, "officers": officers, "tokens": token_tables,
     }
-    if draw(st.booleans()):
+    hours = draw(st.sampled_from(["none", "issue_hours", "opening_hours"]))
+    if hours == "issue_hours":
         opens = draw(st.integers(min_value=0, max_value=24 * 60 - 2))
         closes = draw(st.integers(min_value=opens + 1, max_value=24 * 60 - 1))
         site["issue_hours"] = "-".join(f"{moment // 60:02d}:{moment % 60:02d}"
                                        for moment in (opens, closes))
+    elif hours == "opening_hours":
+        site["opening_hours"] = draw(opening_hours(some_day=True))
     return site
 
 

@@ -13,6 +13,7 @@ import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,16 @@ BASE: dict[str, Any] = tomllib.loads(VALID)
 def site(data: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = data["sites"][0]
     return result
+
+
+def hours(data: dict[str, Any], **keys: Any) -> None:
+    """The site's ``issue_hours`` replaced by ``opening_hours`` (Monday to Friday in two
+    sessions) with ``keys`` changed."""
+    table: dict[str, Any] = dict.fromkeys(("monday", "tuesday", "wednesday", "thursday",
+                                           "friday"), "07:30-11:30, 13:30-17:00")
+    table.update(keys)
+    site(data).pop("issue_hours")
+    site(data)["opening_hours"] = table
 
 
 def second_site(data: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +250,55 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
      "sites[0].issue_hours", ("closing must come after opening",)),
     ("issue hours out of range", lambda data: site(data).update(issue_hours="07:00-25:00"),
      "sites[0].issue_hours", ("hour",)),
+    # Opening hours (sessions per weekday, closed days, exceptions).
+    ("issue hours and opening hours both", lambda data: site(data).update(
+        opening_hours={"monday": "07:30-11:30"}), "sites[0].opening_hours",
+     ("either issue_hours or opening_hours", "'07:00-17:00'")),
+    ("overlapping sessions", lambda data: hours(data, monday="07:30-11:30, 11:00-17:00"),
+     "sites[0].opening_hours.monday", ("11:00-17:00 overlaps 07:30-11:30",)),
+    ("sessions out of order", lambda data: hours(data, friday="13:30-17:00, 07:30-11:30"),
+     "sites[0].opening_hours.friday", ("in the order of the day",)),
+    ("touching sessions", lambda data: hours(data, monday="07:30-11:30, 11:30-17:00"),
+     "sites[0].opening_hours.monday", ("write them as one session (07:30-17:00)",)),
+    ("a session backwards", lambda data: hours(data, tuesday="17:00-13:30"),
+     "sites[0].opening_hours.tuesday", ("closing must come after opening",)),
+    ("a session without minutes", lambda data: hours(data, monday="7h30-11h30"),
+     "sites[0].opening_hours.monday", ("not a session like '07:30-11:30'",)),
+    ("a session past midnight", lambda data: hours(data, monday="20:00-24:30"),
+     "sites[0].opening_hours.monday", ("00:00 to 23:59", "24:00")),
+    ("a session at minute 60", lambda data: hours(data, monday="07:60-11:30"),
+     "sites[0].opening_hours.monday", ("00:00 to 23:59",)),
+    ("sessions as a list", lambda data: hours(data, monday=["07:30-11:30"]),
+     "sites[0].opening_hours.monday", ("must be text",)),
+    ("an unknown weekday", lambda data: hours(data, thurday="07:30-11:30"),
+     "sites[0].opening_hours.thurday", ("unknown key", "'thursday'")),
+    ("no working day", lambda data: site(data).update(
+        issue_hours="", opening_hours={"closed": ["2027-01-01"], "monday": ""}),
+     "sites[0].opening_hours", ("opens on no day of the week",)),
+    ("a closed day that does not exist", lambda data: hours(data, closed=["2027-02-30"]),
+     "sites[0].opening_hours.closed[0]", ("'2027-02-30' is not a date", "range for month")),
+    ("a closed day written day first", lambda data: hours(data, closed=["30/04/2027"]),
+     "sites[0].opening_hours.closed[0]", ("not a date like '2027-04-30'",)),
+    ("a closed range ending before it starts", lambda data: hours(
+        data, closed=["2027-01-01", "2027-02-11..2027-02-05"]),
+     "sites[0].opening_hours.closed[1]", ("ends before it starts",)),
+    ("an exception dated twice", lambda data: hours(data, exceptions=[
+        {"date": "2027-02-13", "hours": ""}, {"date": "2027-02-14", "hours": ""},
+        {"date": "2027-02-13", "hours": "07:30-11:30"}]),
+     "sites[0].opening_hours.exceptions[2].date",
+     ("date '2027-02-13' appears twice", "sites[0].opening_hours.exceptions[0].date")),
+    ("an exception without hours", lambda data: hours(data, exceptions=[
+        {"date": "2027-02-13"}]), "sites[0].opening_hours.exceptions[0].hours",
+     ("is required",)),
+    ("an exception with a bad date", lambda data: hours(data, exceptions=[
+        {"date": "2027-13-01", "hours": ""}]), "sites[0].opening_hours.exceptions[0].date",
+     ("is not a date",)),
+    ("a service's overlapping sessions", lambda data: site(data)["services"][1].update(
+        opening_hours={"monday": "07:30-11:30, 09:00-10:00"}),
+     "sites[0].services[1].opening_hours.monday", ("overlaps",)),
+    ("a service's closed range backwards", lambda data: site(data)["services"][0].update(
+        opening_hours={"closed": ["2027-09-03..2027-09-02"]}),
+     "sites[0].services[0].opening_hours.closed[0]", ("ends before it starts",)),
     # Codes and duplicates.
     ("code with a space", lambda data: site(data)["counters"][0].update(code="Q 1"),
      "sites[0].counters[0].code", ("not a code",)),
@@ -452,6 +512,49 @@ def test_a_prefix_group_has_no_capacity_to_exceed() -> None:
     data = broken(lambda data: site(data)["services"][0].update(daily_limit=5000))
     ks = parse_settings(data).sites[0].service("KS")
     assert ks is not None and ks.daily_limit == 5000
+
+
+def test_opening_hours_load_from_toml_with_plain_dates() -> None:
+    text = VALID.replace('issue_hours = "07:00-17:00"\n', "").replace(
+        '[[sites.fields]]', """[sites.opening_hours]
+monday = "07:30-11:30, 13:30-17:00"
+saturday = "07:30-11:30"
+sunday = ""
+closed = [2027-01-01, "2027-02-05..2027-02-11", "2027-04-30"]
+
+[[sites.opening_hours.exceptions]]
+date = 2027-02-13
+hours = "07:30-11:30, 13:30-17:00"
+
+[[sites.opening_hours.exceptions]]
+date = "2027-04-30"
+hours = "07:30-11:30"
+
+[[sites.fields]]""", 1).replace('daily_limit = 500', 'daily_limit = 500\n\n'
+                                  '[sites.services.opening_hours]\nmonday = "07:30-11:30"\n'
+                                  'friday = ""')
+    loaded = parse_settings(tomllib.loads(text)).sites[0]
+    hours = loaded.opening_hours
+    assert hours is not None and loaded.issue_hours is None
+    assert [None if day is None else [item.text() for item in day] for day in hours.week] == [
+        ["07:30-11:30", "13:30-17:00"], None, None, None, None, ["07:30-11:30"], []]
+    assert [(item.first.isoformat(), item.last.isoformat()) for item in hours.closed] == [
+        ("2027-01-01", "2027-01-01"), ("2027-02-05", "2027-02-11"),
+        ("2027-04-30", "2027-04-30")]
+    assert [day.isoformat() for day, _ in hours.exceptions] == ["2027-02-13", "2027-04-30"]
+    land = loaded.service("DD")
+    assert land is not None and land.opening_hours is not None
+    assert land.opening_hours.week[0] is not None and land.opening_hours.week[1] is None
+    assert land.opening_hours.week[4] == ()
+
+
+def test_issue_hours_alone_still_make_one_window_every_day() -> None:
+    loaded = parse_settings(copy.deepcopy(BASE)).sites[0]
+    assert loaded.opening_hours is None and loaded.issue_hours is not None
+    schedule = loaded.schedule("KS")
+    assert all(schedule.sessions_on(date(2027, 2, day)) == schedule.sessions_on(date(2027, 2, 1))
+               for day in range(1, 8))
+    assert [item.text() for item in schedule.sessions_on(date(2027, 2, 6))] == ["07:00-17:00"]
 
 
 def test_a_range_without_leading_zeros_from_one_is_fine() -> None:
