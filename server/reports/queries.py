@@ -118,6 +118,8 @@ def base_select(scope: Scope) -> Select[Any]:
     """
     column = tickets.c
     dialect = scope.dialect
+    if dialect != "sqlite":
+        return _base_select_direct(scope)
     # Each time is read once, in a subquery that OFFSET 0 keeps SQLite from flattening (it
     # would parse each time again wherever the outer query names it).
     times = select(
@@ -127,7 +129,6 @@ def base_select(scope: Scope) -> Select[Any]:
         .label("arrival_hour"),
         local_hour(dialect, column.site, column.first_called_at, scope.periods)
         .label("call_hour"),
-        (column.status == DONE).label("done"),
         target_seconds(scope.sites).label("target"),
         lowest_score(scope.sites).label("lowest"),
         *(epoch_seconds(dialect, getattr(column, name)).label(name)
@@ -152,6 +153,36 @@ def base_select(scope: Scope) -> Select[Any]:
         row.case_code.label("case_code"),
         row.called_at.label("called"), row.finished_at.label("finished"),
     )
+
+
+def _base_select_direct(scope: Scope) -> Select[Any]:
+    """:func:`base_select` for PostgreSQL: differences of timestamps are exact there (whole
+    microseconds), so each time difference is taken directly."""
+    column = tickets.c
+    dialect = scope.dialect
+    is_timed = and_(column.status == DONE, column.first_called_at.is_not(None),
+                    column.serving_at.is_not(None), column.finished_at.is_not(None))
+    return select(
+        column.site.label("site"), column.service.label("service"),
+        column.counter.label("counter"), column.officer.label("officer"),
+        column.business_date.label("day"),
+        local_hour(dialect, column.site, column.issued_at, scope.periods)
+        .label("arrival_hour"),
+        local_hour(dialect, column.site, column.first_called_at, scope.periods)
+        .label("call_hour"),
+        column.status.label("status"),
+        case((column.transfer_count > 0, 1), else_=0).label("moved"),
+        case((is_timed, seconds_between(dialect, column.first_called_at, column.issued_at)))
+        .label("waiting"),
+        case((is_timed, seconds_between(dialect, column.finished_at, column.serving_at)))
+        .label("service_time"),
+        target_seconds(scope.sites).label("target"), ratings.c.score.label("score"),
+        case((ratings.c.score == lowest_score(scope.sites), 1), else_=0).label("dissatisfied"),
+        column.case_code.label("case_code"),
+        epoch_seconds(dialect, column.called_at).label("called"),
+        epoch_seconds(dialect, column.finished_at).label("finished"),
+    ).select_from(tickets.outerjoin(ratings, ratings.c.ticket_id == column.id)) \
+        .where(scope.where())
 
 
 def _most_common(values: Mapping[str, Any]) -> Any:
@@ -266,8 +297,19 @@ def figures_statement(scope: Scope, base: FromClause, breakdown: Breakdown | Non
         (func.count(case((and_(done, row.dissatisfied == 1), row.case_code)).distinct())
          + _count_if(and_(done, row.dissatisfied == 1, row.case_code.is_(None))))
         .label("cases_dissatisfied"),
+        *(_ordered_percentiles(base) if scope.dialect == "postgresql" else ()),
     ).select_from(source)
     return statement.group_by(*(key.element for key in keys)) if keys else statement
+
+
+def _ordered_percentiles(base: FromClause) -> list[ColumnElement[Any]]:
+    """PostgreSQL's ordered-set aggregate ``percentile_disc(p)`` is the nearest rank: the
+    first value whose position reaches ``p`` of the group (rank ``ceil(p * n)``), NULLs
+    left out. It sits in the figures' own GROUP BY, so no window pass is needed there."""
+    row = base.c
+    return [func.percentile_disc(fraction).within_group(column).label(f"{name}_{suffix}")
+            for name, column in (("waiting", row.waiting), ("service", row.service_time))
+            for fraction, suffix in ((0.5, "median"), (0.9, "p90"))]
 
 
 def percentiles_statement(scope: Scope, base: FromClause,
@@ -367,9 +409,10 @@ def weekly_statement(scope: Scope, base: FromClause) -> Select[Any]:
     ).group_by(inner.c.week).order_by(inner.c.week)
 
 
-def total_cases_statement(base: FromClause) -> Select[Any, Any]:
+def total_cases_statement(scope: Scope, base: FromClause) -> Select[Any]:
     """QĐ 766 cases of the whole report (not the sum of the rows': a case code may be in
-    several rows, a file submitted at one service and collected at another)."""
+    several rows, a file submitted at one service and collected at another); on PostgreSQL
+    with the total's percentiles too."""
     row = base.c
     done = row.status == DONE
     dissatisfied = and_(done, row.dissatisfied == 1)
@@ -378,6 +421,7 @@ def total_cases_statement(base: FromClause) -> Select[Any, Any]:
          + _count_if(and_(done, row.case_code.is_(None)))).label("cases_served"),
         (func.count(case((dissatisfied, row.case_code)).distinct())
          + _count_if(and_(dissatisfied, row.case_code.is_(None)))).label("cases_dissatisfied"),
+        *(_ordered_percentiles(base) if scope.dialect == "postgresql" else ()),
     )
 
 

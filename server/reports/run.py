@@ -140,8 +140,9 @@ class ReportSession:
             sums = list(connection.execute(
                 queries.figures_statement(self.scope, base, None, self.scores)))
         timed = sum(_int(row.timed) for row in sums)
-        percentiles = self._percentiles(None, {(None, None): timed}).get((None, None))
-        cases = connection.execute(queries.total_cases_statement(base)).one()
+        cases = connection.execute(queries.total_cases_statement(self.scope, base)).one()
+        percentiles = self._percentiles(None, {(None, None): timed}, [cases]) \
+            .get((None, None))
         return _figures_of(_Totals(sums, self.scores, cases), percentiles, self.scores, None)
 
     def _grouped(self, breakdown: Breakdown) -> dict[GroupKey, Figures]:
@@ -151,7 +152,7 @@ class ReportSession:
         if self._sums is None:
             self._sums = rows
         counts = {_key(row): _int(row.timed) for row in rows}
-        percentiles = self._percentiles(breakdown, counts)
+        percentiles = self._percentiles(breakdown, counts, rows)
         on_duty: dict[GroupKey, float] = {}
         if breakdown is Breakdown.OFFICER:
             on_duty = {_key(row): float(row.on_duty or 0.0)
@@ -161,8 +162,14 @@ class ReportSession:
                                        if breakdown is Breakdown.OFFICER else None)
                 for row in rows}
 
-    def _percentiles(self, breakdown: Breakdown | None,
-                     counts: dict[GroupKey, int]) -> dict[GroupKey, Percentiles]:
+    def _percentiles(self, breakdown: Breakdown | None, counts: dict[GroupKey, int],
+                     rows: Sequence[Row[Any]] = ()) -> dict[GroupKey, Percentiles]:
+        """Each group's percentiles: on PostgreSQL already in the figures' ``rows``, on
+        SQLite from sorted TEMP tables, elsewhere through window functions."""
+        if self.scope.dialect == "postgresql" and rows:
+            return {_key(row): Percentiles(
+                _float(row.waiting_median), _float(row.waiting_p90),
+                _float(row.service_median), _float(row.service_p90)) for row in rows}
         if self.sqlite:
             return percentiles.by_sorting(self.connection, self.scope, self.base, breakdown,
                                           counts)

@@ -43,7 +43,9 @@ def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[flo
     about 40 µs), rounded to the millisecond so that a wait of exactly 1,800 s is 1,800."""
     if dialect == SQLITE:
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
-    return cast(extract("epoch", plain_time(later) - plain_time(earlier)), Float)
+    # date_part gives a double straight from the interval's exact microseconds (EXTRACT
+    # gives numeric, several times slower over a month of tickets).
+    return func.date_part("epoch", plain_time(later) - plain_time(earlier), type_=Float)
 
 
 def round_milliseconds(dialect: str, seconds: Any) -> ColumnElement[float]:
@@ -59,7 +61,7 @@ def epoch_seconds(dialect: str, column: Any) -> ColumnElement[float]:
     """Seconds since 1970-01-01 UTC (for differences between rows)."""
     if dialect == SQLITE:
         return (func.julianday(column) - _UNIX_EPOCH_JULIAN_DAY) * 86400.0
-    return cast(extract("epoch", plain_time(column)), Float)
+    return func.date_part("epoch", plain_time(column), type_=Float)
 
 
 def local_hour(dialect: str, site: Any, column: Any,

@@ -204,3 +204,28 @@ def test_per_case_rows_in_local_time(report_database: str, report_settings: Sett
     assert (unrated.score, unrated.rating_label, unrated.case_code) == (None, None, None)
     assert cases[5].status == "cancelled" and cases[5].waiting_seconds is None
     assert cases[8].issued_at == datetime(2026, 11, 3, 0, 15)
+
+
+def test_every_way_of_taking_percentiles_agrees(report_database: str,
+                                                report_settings: Settings) -> None:
+    """The window-function statement (the generic way) gives the hand-computed percentiles
+    on both databases, as the sorted tables (SQLite) and percentile_disc (PostgreSQL) do."""
+    from server.reports.percentiles import by_windows
+    from server.reports.run import ReportSession, scope_of
+    from server.reports.source import reading
+
+    engine = open_report_engine(report_database)
+    request = build_request(report_settings, sites="hcc", first="2026-11-02",
+                            last="2026-11-03", breakdown="service")
+    with reading(engine) as connection:
+        session = ReportSession(connection, scope_of(report_settings, request,
+                                                     engine.dialect.name))
+        grouped = by_windows(connection, session.scope, session.base, Breakdown.SERVICE)
+        total = by_windows(connection, session.scope, session.base, None)[(None, None)]
+    engine.dispose()
+    assert (grouped[("hcc", "S1")].waiting_median, grouped[("hcc", "S1")].waiting_p90) == (
+        600, 1200)
+    assert (grouped[("hcc", "S3")].waiting_median, grouped[("hcc", "S3")].service_p90) == (
+        300, 600)
+    assert (total.waiting_median, total.waiting_p90, total.service_median,
+            total.service_p90) == (480, 2040, 480, 720)
