@@ -18,6 +18,10 @@ class ReportError(Exception):
         self.message = message
         self.message_vi = message_vi or message
 
+    def __reduce__(self) -> tuple[type[ReportError], tuple[str | None, str, str]]:
+        # Rebuilt whole when it crosses from a child process (ReportService.export).
+        return type(self), (self.field, self.message, self.message_vi)
+
 
 class ReportAccessError(ReportError):
     """The account may not see a site it asked for (a web page answers 403)."""

@@ -48,3 +48,18 @@ async def test_figures_and_a_download(report_database: str, report_settings: Set
                 item.suffix != ""] == []
     finally:
         service.close()
+
+
+async def test_a_refusal_in_the_child_process_comes_back_whole(
+        report_settings: Settings, tmp_path: Path) -> None:
+    service = ReportService(report_settings, f"sqlite:///{tmp_path / 'missing.sqlite3'}")
+    try:
+        request = build_request(report_settings, sites="hcc", first="02/11/2026",
+                                last="03/11/2026", breakdown="service")
+        with pytest.raises(ReportError) as refused:
+            await service.export(request, "csv", tmp_path)
+        assert (refused.value.field, refused.value.message_vi) == (
+            "db", f"không có tệp cơ sở dữ liệu {str(tmp_path / 'missing.sqlite3')!r}")
+        assert list(tmp_path.iterdir()) == []  # neither the database nor a file
+    finally:
+        service.close()
