@@ -15,6 +15,7 @@ from typing import Any
 
 from immutables import Map
 
+from server.config.hours import moment_words
 from server.config.settings import SiteSettings
 from server.domain import calling
 from server.domain.commands import (
@@ -163,14 +164,11 @@ def _issue(
     if command.appointment_at is not None:
         _check_appointment(site, state, command.appointment_at)
     now = events.now
-    if site.issue_hours is not None:
-        opens, closes = site.issue_hours
-        local_time = now.astimezone(site.timezone).time()
-        if not opens <= local_time < closes:
-            raise Closed(
-                f"numbers are issued from {opens:%H:%M} to {closes:%H:%M} "
-                f"(chỉ phát số từ {opens:%H:%M} đến {closes:%H:%M})"
-            )
+    schedule = site.schedule(service.code)
+    if not schedule.always_open:
+        local = now.astimezone(site.timezone)
+        if not schedule.is_open(local):
+            raise Closed(_closed_reason(site, service.code, local))
     issued = state.issued_per_service.get(service.code, 0)
     if service.daily_limit is not None and issued >= service.daily_limit:
         raise Closed(f"service {service.code!r} has reached its daily limit of "
@@ -208,6 +206,29 @@ def _issue(
     )
     events.emit(EventName.TICKET_ISSUED, ticket)
     return state, ticket
+
+
+def _closed_reason(site: SiteSettings, service: str, local: datetime) -> str:
+    """Why ``service`` issues no number at ``local`` (the site's time) and when it will, in
+    English and Vietnamese: ``issuing reopens at 13:30 (cấp số lại lúc 13:30)``."""
+    site_open = site.schedule().is_open(local)
+    if site.issue_hours is not None and not site_open:
+        # The older single window keeps its own words first.
+        opens, closes = site.issue_hours
+        why = (f"numbers are issued from {opens:%H:%M} to {closes:%H:%M}",
+               f"chỉ phát số từ {opens:%H:%M} đến {closes:%H:%M}")
+    elif site_open:
+        why = (f"service {service!r} is outside its own hours", "thủ tục ngoài giờ tiếp nhận")
+    else:
+        why = ("the centre is outside its opening hours", "ngoài giờ làm việc")
+    reopens = site.schedule(service).next_opening(local)
+    if reopens is None:
+        when = ("issuing does not reopen within a year",
+                "không cấp số trong một năm tới")
+    else:
+        vietnamese, english = moment_words(reopens, local.date())
+        when = (f"issuing reopens {english}", f"cấp số lại {vietnamese}")
+    return f"{why[0]}; {when[0]} ({why[1]}; {when[1]})"
 
 
 def _check_appointment(site: SiteSettings, state: SiteState, appointment_at: datetime) -> None:
