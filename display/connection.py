@@ -37,6 +37,7 @@ from typing import Any
 
 from display.board import ConnectionStatus
 from display.errors import DisplaySettingsError
+from server import __version__
 from server.protocol.client import EventMessage, ProtocolClient
 from server.protocol.messages import LOBBY_DISPLAY_EVENTS
 from server.protocol.supervisor import (
@@ -112,13 +113,15 @@ class ConnectionSettings:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotReceived:
-    """The server's state at ``seq``; ``replayed`` holds the events of a resume it includes."""
+    """The server's state at ``seq``; ``replayed`` holds the events of a resume it includes;
+    ``device``: the display's name and profile as the server keeps them (None: not told)."""
 
     state: Mapping[str, Any]
     seq: int
     replayed: tuple[EventMessage, ...]
     announce_replayed: bool
     received_at: float
+    device: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +167,8 @@ class DisplayConnection(SupervisorListener):
         self._clock = clock
         client = ProtocolClient(settings.url, "display", settings.token, settings.site,
                                 lang=settings.lang, subscribe=list(LOBBY_DISPLAY_EVENTS),
-                                open_timeout=settings.open_timeout_seconds)
+                                open_timeout=settings.open_timeout_seconds,
+                                version=__version__)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="display-connection", clock=clock)
         self._started = False
@@ -228,7 +232,7 @@ class DisplayConnection(SupervisorListener):
         announce = (resumed and self._lost_at is not None
                     and now - self._lost_at <= self.settings.replay_announce_seconds)
         self._listener(SnapshotReceived(session.state, session.seq, session.replayed, announce,
-                                        now))
+                                        now, session.device))
         logger.info("connected to %s as a display of %s (seq %d%s)", self.settings.url,
                     session.site, session.seq,
                     f", {len(session.replayed)} replayed" if resumed else "")
@@ -239,7 +243,8 @@ class DisplayConnection(SupervisorListener):
         self._listener(EventReceived(event, self._clock()))
 
     def snapshot_taken(self, snapshot: SnapshotTaken) -> None:
-        self._listener(SnapshotReceived(snapshot.state, snapshot.seq, (), False, self._clock()))
+        self._listener(SnapshotReceived(snapshot.state, snapshot.seq, (), False, self._clock(),
+                                        snapshot.device))
 
     def pong_received(self, round_trip_seconds: float) -> None:
         for listener in self.pong_listeners:

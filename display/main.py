@@ -8,20 +8,26 @@ modules below it only log.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from display.errors import DisplaySettingsError
 from display.settings import parse_arguments
 from server.logs import configure_logging
+from server.protocol.enrolment_client import enrol_command
 
 __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the display; returns the exit status (2 for a bad option or voice pack)."""
+    arguments = sys.argv[1:] if argv is None else argv
+    enrolled = enrol_command("display", arguments, os.environ)  # --enrol CODE: enrol, exit
+    if enrolled is not None:
+        return enrolled
     try:
-        settings, log_level = parse_arguments(sys.argv[1:] if argv is None else argv)
+        settings, log_level = parse_arguments(arguments, os.environ)
     except DisplaySettingsError as error:
         print(f"qms display: {error}", file=sys.stderr)
         return 2

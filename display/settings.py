@@ -7,6 +7,11 @@ There is no default token: a display of a real centre must be given its own, and
 that is the demo's would connect a misconfigured TV to nothing useful without saying why.
 ``--site`` is optional: the server finds the site from a device token.
 
+Enrolled once (``qms display --enrol CODE --server http://10.0.0.5:8765``), the display
+starts with no options from the stored settings (server.protocol.enrolment_client): server,
+token, site, and the zone and voice pack of its profile, which the server's profile then
+changes live (display.profile) unless ``--zone`` or ``--voice-pack`` fixed them.
+
 Voice: every setting of ``display.voice.settings`` can come from ``--voice-config FILE.toml``
 (its ``[voice]`` table); ``--voice-pack``, ``--number-reading`` and ``--lang``, when given,
 override the file's ``pack``, ``ticket_reading`` and ``languages``.
@@ -15,15 +20,16 @@ override the file's ``pack``, ``ticket_reading`` and ``languages``.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from display.board import BoardSettings
 from display.connection import ConnectionSettings
 from display.errors import DisplaySettingsError
+from display.profile import DisplayProfile, pack_directory
 from display.voice import VoiceError, VoiceSettings, parse_voice_settings, read_voice_file
-from server.protocol import client_options
+from server.protocol import client_options, enrolment_client
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -52,16 +58,21 @@ class DisplaySettings:
     # Where the window opens (``--position``); None: where the window manager puts it.
     position: tuple[int, int] | None = None
     size: tuple[int, int] = (1280, 720)
+    # The display's own zone and pack under the server's profile (display.profile).
+    profile: DisplayProfile | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qms display",
         description="Màn hình sảnh chờ — lobby display: calls, counters, waiting, voice")
-    parser.add_argument("--server", default=DEFAULT_SERVER,
-                        help=f"server WebSocket URL (default {DEFAULT_SERVER})")
-    parser.add_argument("--token", required=True,
-                        help="this display's token (role display) from the site's config")
+    enrolment_client.add_enrol_options(parser)
+    parser.add_argument("--server",
+                        help=f"server WebSocket URL (default: the enrolled one, else "
+                             f"{DEFAULT_SERVER})")
+    parser.add_argument("--token",
+                        help="this display's token (role display) from the site's config "
+                             "(default: the enrolled one)")
     parser.add_argument("--site",
                         help="site code (default: the site whose display token --token is)")
     parser.add_argument("--zone", help="show only this zone's counters (default: every zone)")
@@ -99,23 +110,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_arguments(argv: Sequence[str]) -> tuple[DisplaySettings, str]:
-    """Options -> (settings, log level). Raises DisplaySettingsError naming a bad option."""
+def parse_arguments(argv: Sequence[str], environment: Mapping[str, str] | None = None
+                    ) -> tuple[DisplaySettings, str]:
+    """Options -> (settings, log level). Raises DisplaySettingsError naming a bad option.
+
+    ``environment`` locates the stored settings of an enrolled display (None: none are
+    read)."""
     arguments = build_parser().parse_args(list(argv))
-    connection = ConnectionSettings(url=arguments.server, token=arguments.token,
-                                    site=arguments.site)
-    board = BoardSettings(zone=arguments.zone, recent_limit=arguments.recent,
+    try:
+        stored = (enrolment_client.load("display", environment)
+                  if environment is not None else None)
+    except enrolment_client.StoredSettingsError as error:
+        raise DisplaySettingsError(f"stored settings: {error}") from error
+    if arguments.token is None and stored is None:
+        raise DisplaySettingsError("--token is required (or enrol this display once: "
+                                   "qms display --enrol CODE --server ADDRESS)")
+    if arguments.token is None and stored is not None:
+        url, token = arguments.server or stored.server, stored.token
+        site = arguments.site or stored.site
+    else:
+        url, token, site = arguments.server or DEFAULT_SERVER, arguments.token, arguments.site
+    profile = stored.profile if stored is not None else {}
+    connection = ConnectionSettings(url=url, token=token, site=site)
+    zone = arguments.zone or str(profile.get("zone") or "") or None
+    board = BoardSettings(zone=zone, recent_limit=arguments.recent,
                           stale_after_seconds=arguments.stale_after)
+    if arguments.voice_pack is None and profile.get("voice"):
+        arguments.voice_pack = pack_directory(str(profile["voice"]))
+        arguments.voice_pack_from_profile = True
     voice = None if arguments.no_sound else _voice_settings(arguments)
+    overridden = frozenset(key for key, value in (("zone", arguments.zone), (
+        "voice", None if getattr(arguments, "voice_pack_from_profile", False)
+        else arguments.voice_pack)) if value is not None)
     try:
         position = (client_options.window_position(arguments.position)
                     if arguments.position else None)
         size = client_options.window_size(arguments.size)
     except client_options.OptionError as error:
         raise DisplaySettingsError(str(error)) from error
+    display_profile = DisplayProfile(arguments.zone or None,
+                                     voice.pack_directory if voice is not None else None,
+                                     overridden)
     return DisplaySettings(connection=connection, board=board, voice=voice,
                            windowed=arguments.windowed, audio_folder=arguments.audio_folder,
-                           position=position, size=size), arguments.log_level
+                           position=position, size=size,
+                           profile=display_profile), arguments.log_level
 
 
 def _voice_settings(arguments: argparse.Namespace) -> VoiceSettings:

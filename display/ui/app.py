@@ -44,7 +44,8 @@ def build_display(settings: DisplaySettings) -> DisplayController:
         renderer = AnnouncementRenderer.from_settings(settings.voice)
         announcer = AnnouncementQueue(renderer, _audio_sink(settings, widget),
                                       max_pending=settings.voice.max_pending)
-    return DisplayController(settings.connection, board, widget, announcer)
+    return DisplayController(settings.connection, board, widget, announcer,
+                             profile=settings.profile, voice=settings.voice)
 
 
 def _audio_sink(settings: DisplaySettings, widget: BoardWidget) -> AudioSink:

@@ -18,7 +18,10 @@ import logging
 import queue
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
@@ -32,8 +35,9 @@ from display.connection import (
     SnapshotReceived,
 )
 from display.errors import MalformedMessageError
+from display.profile import DisplayProfile
 from display.ui.board_widget import BoardWidget, Region
-from display.voice import AnnouncementQueue
+from display.voice import AnnouncementQueue, AnnouncementRenderer, VoiceError, VoiceSettings
 
 __all__ = ["ConnectionBridge", "DisplayController"]
 
@@ -105,8 +109,14 @@ class DisplayController(QObject):
         *,
         clock: Callable[[], float] = time.monotonic,
         connection_factory: ConnectionFactory = DisplayConnection,
+        profile: DisplayProfile | None = None,
+        voice: VoiceSettings | None = None,
     ) -> None:
         super().__init__()
+        # The server's profile (zone, voice pack) applied over these; None: not followed.
+        self.profile = profile
+        self._voice = voice
+        self.pack: Path | None = voice.pack_directory if voice is not None else None
         self.board = board
         self.widget = widget
         self.announcer = announcer
@@ -143,6 +153,8 @@ class DisplayController(QObject):
         if isinstance(message, EventReceived):
             update = self.board.apply_event(message.event, now)
         elif isinstance(message, SnapshotReceived):
+            if message.device is not None:
+                self._apply_profile(message.device)
             try:
                 update = self.board.apply_snapshot(message.state, message.seq, now,
                                                    message.replayed, message.announce_replayed)
@@ -162,6 +174,30 @@ class DisplayController(QObject):
         self._banner = self.board.banner(now)
         for listener in self.message_listeners:
             listener(message)
+
+    def _apply_profile(self, device: Mapping[str, Any]) -> None:
+        """Follow the display's profile: its zone (the snapshot that came with it is drawn
+        for that zone) and its voice pack (the next announcement on)."""
+        if self.profile is None:
+            return
+        zone = self.profile.zone_for(device)
+        if zone != self.board.settings.zone:
+            logger.info("profile: zone %s", zone or "(every zone)")
+            self.board.settings = replace(self.board.settings, zone=zone)
+        pack = self.profile.pack_for(device)
+        if pack is None or pack == self.pack or self._voice is None or self.announcer is None:
+            return
+        try:
+            renderer = AnnouncementRenderer.from_settings(
+                replace(self._voice, pack_directory=pack))
+        except VoiceError as error:
+            logger.error("profile: voice pack %s cannot be used (keeping %s): %s", pack,
+                         self.pack, error)
+            self.pack = pack  # not tried again until the profile names another one
+            return
+        logger.info("profile: voice pack %s", pack)
+        self.pack = pack
+        self.announcer.use_renderer(renderer)
 
     # --- timers ------------------------------------------------------------------------------
 

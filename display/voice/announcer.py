@@ -102,6 +102,11 @@ class _Waiting:
 class AnnouncementQueue:
     """Plays announcements one after another through an AudioSink (see the module contract)."""
 
+    def use_renderer(self, renderer: Renderer) -> None:
+        """Render the announcements from the next one on with ``renderer`` (another voice
+        pack: the display's profile changed); the one playing plays on."""
+        self._renderer = renderer
+
     def __init__(
         self,
         renderer: Renderer,
