@@ -14,7 +14,7 @@ from support.display import FakeClock, ServerThread
 from support.servers import DISPLAY_TOKEN, SITE, site_config
 
 from display.board import Board, BoardSettings, ConnectionStatus
-from display.connection import ConnectionSettings
+from display.connection import ConnectionMessage, ConnectionSettings, SnapshotReceived
 from display.profile import DisplayProfile
 from display.ui.board_widget import BoardWidget
 from display.ui.controller import DisplayController
@@ -104,12 +104,13 @@ def test_a_zone_given_on_the_command_line_stays(
                               DisplayProfile("T1", None, frozenset({"zone"})))
     try:
         seen = len(controller.board.counters)
-        messages: list[object] = []
+        messages: list[ConnectionMessage] = []
         controller.message_listeners.append(messages.append)
         set_profile(server_thread, zone="T2")
         # The snapshot after config.changed has come (its profile names T2) and changed
         # nothing: the counters of T1 still.
-        qtbot.waitUntil(lambda: any(getattr(message, "device", None) is not None
+        qtbot.waitUntil(lambda: any(isinstance(message, SnapshotReceived)
+                                    and message.device is not None
                                     and message.device.get("profile", {}).get("zone") == "T2"
                                     for message in messages), timeout=WAIT_MS)
         assert controller.board.settings.zone == "T1"
