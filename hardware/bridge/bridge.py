@@ -31,6 +31,7 @@ from hardware.bridge.core import BridgeCore, BusInput, Reaction, ServerRequest
 from hardware.bridge.errors import BridgeError
 from hardware.bridge.settings import BridgeSettings
 from hardware.serial_bus import BusPort, open_bus
+from server import __version__
 from server.protocol.client import EventMessage, ProtocolClient, RequestFailed
 from server.protocol.supervisor import (
     ClientSupervisor,
@@ -69,7 +70,7 @@ class Bridge(SupervisorListener):
             offline_after_misses=settings.offline_after_misses,
             port_retry_seconds=settings.port_retry_seconds, clock=clock)
         client = ProtocolClient(settings.server_url, "bridge", settings.token, settings.site,
-                                subscribe=SUBSCRIPTIONS)
+                                subscribe=SUBSCRIPTIONS, version=__version__)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="bridge-server", clock=clock)
         self.connected = threading.Event()

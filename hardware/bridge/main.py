@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,12 +13,16 @@ from hardware.bridge.bridge import Bridge
 from hardware.bridge.errors import BridgeError
 from hardware.bridge.settings import parse_settings
 from server.logs import configure_logging
+from server.protocol.enrolment_client import enrol_command
 
 
 def main(argv: Sequence[str]) -> int:
     """Parse ``argv`` (the options after ``qms bridge``), run until Ctrl+C; returns the status."""
+    enrolled = enrol_command("bridge", argv, os.environ)  # --enrol CODE: enrol, exit
+    if enrolled is not None:
+        return enrolled
     try:
-        settings = parse_settings(argv)
+        settings = parse_settings(argv, os.environ)
     except BridgeError as error:
         print(f"qms bridge: {error}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from hardware.serial_bus.protocol import (
     DEFAULT_REPLY_TIMEOUT_SECONDS,
     MAX_BLINK_COUNT,
 )
-from server.protocol import client_options
+from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -81,11 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Cầu nối bàn phím gọi số, bảng LED và thiết bị đánh giá với máy chủ / "
                     "joins the keypads, LED boards and rating pads on a serial bus to the "
                     "server")
-    parser.add_argument("--server", default=DEFAULT_SERVER_URL,
-                        help=f"server address (default {DEFAULT_SERVER_URL})")
+    enrolment_client.add_enrol_options(parser)
+    parser.add_argument("--server",
+                        help=f"server address (default: the enrolled one, else "
+                             f"{DEFAULT_SERVER_URL})")
     parser.add_argument("--token", default="",
                         help="the bridge's token (role bridge) from the site's configuration, "
-                             "listing the counters of the map file (required)")
+                             "listing the counters of the map file (required unless the "
+                             "bridge was enrolled: qms bridge --enrol CODE --server ADDRESS)")
     parser.add_argument("--site", default=None,
                         help="site code (default: the site of the token)")
     parser.add_argument("--port", required=True,
@@ -103,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_settings(argv: Sequence[str]) -> BridgeSettings:
+def parse_settings(argv: Sequence[str],
+                   environment: Mapping[str, str] | None = None) -> BridgeSettings:
     """Parse the command line and read the map file.
 
     Raises :class:`BridgeSettingsError` (a missing ``--token`` too: there is no default, so a
@@ -112,13 +116,24 @@ def parse_settings(argv: Sequence[str]) -> BridgeSettings:
     or missing options.
     """
     arguments = build_parser().parse_args(list(argv))
+    try:
+        stored = (enrolment_client.load("bridge", environment)
+                  if environment is not None else None)
+    except enrolment_client.StoredSettingsError as error:
+        raise BridgeSettingsError(f"stored settings: {error}") from error
+    server = arguments.server or DEFAULT_SERVER_URL
+    if not arguments.token and stored is not None:
+        # Enrolled: its token, server and site, unless options say otherwise.
+        arguments.token = stored.token
+        server = arguments.server or stored.server
+        arguments.site = arguments.site or stored.site
     if not arguments.token:
         raise BridgeSettingsError(MISSING_TOKEN)
     if not 0.01 <= arguments.poll_interval <= 10:
         raise BridgeSettingsError("--poll-interval: between 0.01 and 10 seconds")
     if not 1 <= arguments.blink <= MAX_BLINK_COUNT:
         raise BridgeSettingsError(f"--blink: between 1 and {MAX_BLINK_COUNT}")
-    return BridgeSettings(server_url=websocket_url(arguments.server), token=arguments.token,
+    return BridgeSettings(server_url=websocket_url(server), token=arguments.token,
                           site=arguments.site, port_url=arguments.port,
                           device_map=load_device_map(arguments.map), baudrate=arguments.baudrate,
                           poll_interval=arguments.poll_interval, blink_count=arguments.blink)
