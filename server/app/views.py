@@ -6,7 +6,7 @@ Times go out as ISO 8601 in the site's time zone (``2026-11-22T08:15:02+07:00``)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.config.settings import SiteSettings
@@ -32,6 +32,34 @@ def iso(site: SiteSettings, moment: datetime | None) -> str | None:
     return moment.astimezone(site.timezone).isoformat(timespec="seconds")
 
 
+class OpeningWatch:
+    """Whether each service (and the site) is open at a moment, and when that next changes.
+
+    A snapshot is taken after every burst of events; rather than walk the calendar for every
+    service each time, each answer is kept until its change (or a day, when nothing changes
+    within a year): at any moment from when it was worked out until then it is the same.
+    """
+
+    KEPT_WITHOUT_CHANGE = timedelta(days=1)
+
+    def __init__(self, site: SiteSettings) -> None:
+        self.site = site
+        self._known: dict[str | None, tuple[datetime, datetime, bool, datetime | None]] = {}
+
+    def status(self, service: str | None, now: datetime) -> tuple[bool, datetime | None]:
+        """``(open, change)`` of ``service`` (``None``: the site itself) at ``now``; the
+        change is in the site's zone, ``None`` when not within a year."""
+        known = self._known.get(service)
+        if known is not None and known[0] <= now < known[1]:
+            return known[2], known[3]
+        schedule = self.site.schedule(service)
+        local = now.astimezone(self.site.timezone)
+        is_open = schedule.is_open(local)
+        change = schedule.next_change(local)
+        self._known[service] = (now, change or now + self.KEPT_WITHOUT_CHANGE, is_open, change)
+        return is_open, change
+
+
 class Views:
     """Builds wire objects for one site; ``secret`` keys the tracking codes.
 
@@ -48,6 +76,7 @@ class Views:
         self.clock = clock or (lambda: datetime.now(UTC))
         # One simulation per state serves its events, the reply and a waiting list of 50.
         self.forecasts = Forecasts(site)
+        self.opening = OpeningWatch(site)
 
     def ticket(self, state: SiteState, ticket: Ticket,
                now: datetime | None = None) -> dict[str, Any]:
@@ -146,13 +175,24 @@ class Views:
             "cancelled": len(subject.cancelled),
         }
 
+    def _hours(self, is_open: bool, change: datetime | None) -> dict[str, Any]:
+        """``open``, and ``closes_at`` while open or ``reopens_at`` while closed."""
+        return {"open": is_open,
+                "closes_at": iso(self.site, change) if is_open else None,
+                "reopens_at": None if is_open else iso(self.site, change)}
+
     def snapshot(self, state: SiteState, now: datetime | None = None) -> dict[str, Any]:
         """The ``state`` object: everything a kiosk, counter or display starts from."""
         site = self.site
-        forecast = self.forecasts.of(state, now or self.clock())
+        now = now or self.clock()
+        forecast = self.forecasts.of(state, now)
+        site_open, site_change = self.opening.status(None, now)
+        changes = [site_change]
         services = []
         for service in site.services:
             waiting = len(state.queues.get(service.code, ()))
+            is_open, change = self.opening.status(service.code, now)
+            changes.append(change)
             services.append({
                 "code": service.code,
                 "name": service.name_vi,
@@ -163,6 +203,7 @@ class Views:
                 # What a new ordinary ticket would wait.
                 "eta_minutes": forecast.new_ticket(service.code).eta_minutes,
                 "open_counters": calling.open_counters(site, state, service.code),
+                **self._hours(is_open, change),
             })
         recent = [self.ticket(state, state.tickets[ticket_id]) for ticket_id in
                   state.recent_calls[:10] if ticket_id in state.tickets]
@@ -171,7 +212,12 @@ class Views:
                      "address": site.address, "notice": site.notice,
                      "ticket_footer": site.ticket_footer,
                      "timezone": str(site.timezone.key),
-                     "business_date": state.business_date.isoformat()},
+                     "business_date": state.business_date.isoformat(),
+                     **self._hours(site_open, site_change),
+                     # When to take a fresh snapshot: the first opening or closing to come.
+                     "next_change": iso(site, min((item for item in changes if item),
+                                                  default=None)),
+                     "now": iso(site, now)},
             "fields": [{"code": item.code, "name": item.name_vi, "name_en": item.name_en}
                        for item in site.fields],
             "priority_groups": [{"code": item.code, "name": item.name_vi,
