@@ -39,6 +39,7 @@ from server.web.admin.devices import device_routes
 from server.web.admin.pages import admin_routes
 from server.web.auth import auth_routes
 from server.web.manage import manage_routes
+from server.web.reports import report_routes
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *voice_routes(),
         *auth_routes(service),
         *manage_routes(service),
+        *report_routes(service),
         *enrol_routes(service, enrolment),
         *device_routes(service, enrolment),  # before the sections' /admin/site/{code}/...
         *admin_routes(service),

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,6 +45,9 @@ from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
 from server.store.writer import WriterProcess
 from server.web.sessions import SessionKeeper
+
+if TYPE_CHECKING:  # reports load openpyxl: imported on first use
+    from server.reports.service import ReportService
 
 logger = logging.getLogger(__name__)
 
@@ -389,6 +392,7 @@ class QueueService:
         self._background: list[asyncio.Task[None]] = []
         self._purged_on: date | None = None
         self._stopping = False
+        self._reports: ReportService | None = None
 
     async def start(self, seed: Settings | None = None) -> None:
         """Load the configuration (the database's; ``seed``, the file's, the first time) and
@@ -504,6 +508,22 @@ class QueueService:
         await self.committer.stop()
         await self.writer.stop()
         self.readers.shutdown(wait=True)
+        if self._reports is not None:
+            await asyncio.to_thread(self._reports.close)
+
+    @property
+    def reports(self) -> ReportService:
+        """The reports of this deployment's database, on the configuration in force (made
+        on first use: a server nobody asks for a report never starts its worker)."""
+        if self._reports is None:
+            from server.reports.service import ReportService
+
+            assert self.configuration.settings is not None
+            self._reports = ReportService(self.configuration.settings,
+                                          self.repository.engines.url)
+        if self.configuration.settings is not None:
+            self._reports.settings = self.configuration.settings
+        return self._reports
 
     def _writer_lost(self, reason: str) -> None:
         self._fail(reason)

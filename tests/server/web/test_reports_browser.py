@@ -1,0 +1,184 @@
+"""The reports pages in real headless Chromium, on the demo's month of history: the form, the
+figures, the charts and the table; a report that downloads as Excel and as CSV and reads back;
+the printable monthly report (and its PDF); bad input said beside its field, a site the
+account may not see refused. Screenshots go to the test's folder, and to
+``$QMS_SCREENSHOT_DIR`` when set (docs/images/report-*.png are made with it)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.async_api import Browser, Page
+from support.clock import ManualClock
+from support.web import WebClient
+
+from server.app.serve import RunningServer, start_server
+from server.config import load_settings
+from server.demo_history import fill_history
+
+SITE = "hcc-tinh"
+WARD = "ubnd-phuong-1"
+PASSWORD = "demo1234"
+# 08:00 on Friday 4 December 2026 in Hồ Chí Minh City: the history is the weekdays before.
+NOW = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
+NOVEMBER = f"site={SITE}&from=2026-11-01&to=2026-11-30&by=service"
+
+
+def keep(image: Path) -> None:
+    target = os.environ.get("QMS_SCREENSHOT_DIR")
+    if target:
+        shutil.copy(image, Path(target) / image.name)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the demo's month of history (made once, copied for each test)."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    summary = fill_history(load_settings(None), f"sqlite:///{path}", NOW.date())
+    assert summary is not None and summary.ticket_count > 5_000
+    return path
+
+
+@pytest.fixture
+async def demo_server(history: Path, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    database = tmp_path / "qms.sqlite3"
+    shutil.copy(history, database)
+    running = await start_server(load_settings(None), host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{database}", clock=ManualClock(NOW))
+    yield running
+    await running.stop()
+
+
+async def signed_in(browser: Browser, server: RunningServer, user: str = "giamdoc",
+                    width: int = 1366, height: int = 900) -> tuple[Page, list[str]]:
+    page = await browser.new_page(viewport={"width": width, "height": height},
+                                  accept_downloads=True, locale="vi-VN")
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "status of 4" not in message.text else None)
+    await page.goto(f"{server.http_url}/manage/sign-in?next=/manage/reports")
+    await page.fill("#user", user)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/manage/reports")
+    return page, problems
+
+
+async def test_a_month_of_one_centre_with_its_charts_and_table(
+        browser: Browser, demo_server: RunningServer, tmp_path: Path) -> None:
+    page, problems = await signed_in(browser, demo_server)
+    # This month so far by default: 1-3 December, the weekdays before today.
+    assert await page.input_value("#report-from") == "2026-12-01"
+    assert await page.input_value("#report-to") == "2026-12-04"
+    await page.fill("#report-from", "2026-11-01")
+    await page.fill("#report-to", "2026-11-30")
+    await page.select_option("#report-by", "service")
+    await page.click(".report-form button[type=submit]")
+    await page.wait_for_selector("#report-issued")
+    issued = int((await page.inner_text("#report-issued")).replace(".", ""))
+    assert issued > 3_000
+    assert (await page.inner_text("#report-satisfaction")).endswith("%")
+    assert await page.locator("figure.chart svg").count() == 3
+    rows = page.locator("table.report-table tbody tr")
+    assert await rows.count() >= 20  # the provincial centre's procedures with tickets
+    total = await page.locator("table.report-table tfoot td").all_inner_texts()
+    assert "Tổng cộng" in total
+    assert await page.evaluate("() => document.documentElement.scrollWidth") <= 1366
+    image = tmp_path / "report-page.png"
+    await page.screenshot(path=str(image), full_page=True)
+    keep(image)
+    # The English switch keeps the report asked for.
+    await page.click("a.lang")
+    await page.wait_for_selector("text=Satisfaction rate (QĐ 766)")
+    assert await page.input_value("#report-from") == "2026-11-01"
+    assert problems == []
+
+
+async def test_a_report_downloads_as_excel_and_csv(browser: Browser,
+                                                   demo_server: RunningServer,
+                                                   tmp_path: Path) -> None:
+    page, problems = await signed_in(browser, demo_server)
+    await page.goto(f"{demo_server.http_url}/manage/reports?{NOVEMBER}")
+    issued = await page.inner_text("#report-issued")
+    async with page.expect_download() as waiting:
+        await page.click("#download-xlsx")
+    download = await waiting.value
+    assert download.suggested_filename == f"bao-cao-service-{SITE}-20261101-20261130.xlsx"
+    workbook_path = tmp_path / download.suggested_filename
+    await download.save_as(workbook_path)
+    workbook = openpyxl.load_workbook(workbook_path, read_only=True)
+    assert workbook.sheetnames[0] == "Tổng hợp"
+    assert "Theo dịch vụ" in workbook.sheetnames
+    workbook.close()
+
+    async with page.expect_download() as waiting:
+        await page.click("#download-csv")
+    download = await waiting.value
+    csv_path = tmp_path / download.suggested_filename
+    await download.save_as(csv_path)
+    rows = list(csv.reader(io.StringIO(csv_path.read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Mã dịch vụ", "Dịch vụ"]
+    assert rows[-1][1] == "Tổng cộng"
+    assert f"{int(rows[-1][2]):,}".replace(",", ".") == issued  # the page's own total
+    # The file was sent and removed: nothing of it stays on the server.
+    assert problems == []
+
+
+async def test_the_printable_monthly_report(browser: Browser, demo_server: RunningServer,
+                                            tmp_path: Path) -> None:
+    page, problems = await signed_in(browser, demo_server, width=1100, height=1400)
+    await page.goto(f"{demo_server.http_url}/manage/reports?{NOVEMBER}")
+    await page.click("#monthly")
+    await page.wait_for_selector("#monthly-table")
+    text = await page.inner_text("main")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Tháng 11 năm 2026" in text
+    assert "GIÁM ĐỐC" in text.upper()
+    image = tmp_path / "report-monthly.png"
+    await page.screenshot(path=str(image), full_page=True)
+    keep(image)
+    pdf = await page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    (tmp_path / "report-monthly.pdf").write_bytes(pdf)
+    # Month to month.
+    await page.click("text=Tháng trước")
+    await page.wait_for_selector("text=Tháng 10 năm 2026")
+    assert problems == []
+
+
+async def test_bad_input_is_said_beside_its_field_and_other_sites_are_refused(
+        demo_server: RunningServer) -> None:
+    client = WebClient(demo_server.http_url)
+    await client.sign_in(user="phuong1", password=PASSWORD, next_page="/manage/reports")
+    backwards = await client.get("/manage/reports?from=2026-11-30&to=2026-11-01")
+    assert backwards.status == 400
+    assert 'data-field="to"' in backwards.body
+    assert "trước ngày bắt đầu" in backwards.body
+    not_a_day = await client.get("/manage/reports?from=30%2F02%2F2026&to=2026-11-01")
+    assert not_a_day.status == 400 and "không phải là một ngày có thật" in not_a_day.body
+    elsewhere = await client.get(f"/manage/reports?site={SITE}")
+    assert elsewhere.status == 403
+    assert "không được xem trung tâm" in elsewhere.body
+    download = await client.get(f"/manage/reports/download?site={SITE}&format=xlsx")
+    assert download.status == 403
+    wrong_format = await client.get("/manage/reports/download?format=pdf")
+    assert wrong_format.status == 400
+    wrong_month = await client.get(f"/manage/reports/monthly?site={WARD}&month=2026-13")
+    assert wrong_month.status == 400
+    by_nothing = await client.get("/manage/reports?by=weather")
+    assert by_nothing.status == 400 and 'data-field="by"' in by_nothing.body
+    # Their own ward reports fine.
+    own = await client.get(f"/manage/reports?site={WARD}&from=2026-11-01&to=2026-11-30")
+    assert own.status == 200 and 'id="report-issued"' in own.body
+    signed_out = WebClient(demo_server.http_url)
+    assert "/manage/sign-in" in (await signed_out.get("/manage/reports")).url
+
