@@ -231,6 +231,9 @@ def connection_help(settings: Settings, running: RunningServer, lan: str | None)
                            for account in settings.accounts)
         lines.append(f"  managers' pages: {running.http_url}/manage — sign in as {logins};"
                      " password demo1234")
+        lines.append(f"  reports: {running.http_url}/manage/reports (a month of history: "
+                     "Excel, CSV, the printable monthly report); administration: "
+                     f"{running.http_url}/admin (quantri)")
     lines.append(f"  printed tickets: {tickets_directory(settings.server.data_dir)}/"
                  "job-NNNNNN.png")
     lines.extend(qr_help(running.service.server.public_url, lan))

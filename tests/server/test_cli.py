@@ -148,6 +148,8 @@ async def test_demo_check_issues_and_calls_a_ticket(tmp_path: Path) -> None:
     assert "demo1234" in text
     assert re.search(r"managers' pages: http://127\.0\.0\.1:\d+/manage — sign in as "
                      r"giamdoc \(manager\), sonoivu \(province\)", text), text
+    assert re.search(r"reports: http://127\.0\.0\.1:\d+/manage/reports .+administration: "
+                     r"http://127\.0\.0\.1:\d+/admin \(quantri\)", text), text
     assert re.search(r"check: issued 1001 for .+; called 1001 to Quầy 1", text), text
 
 
