@@ -65,6 +65,7 @@ from counter.updates import (
     StatusChanged,
     Update,
 )
+from server import __version__
 from server.protocol.client import EventMessage, ProtocolClient, RequestFailed
 from server.protocol.supervisor import (
     ClientSupervisor,
@@ -95,7 +96,8 @@ class CounterConnection(SupervisorListener):
         self._settings = settings
         self._deliver = deliver
         client = ProtocolClient(settings.server_url, "counter", settings.token, settings.site,
-                                lang=settings.language.value, open_timeout=settings.open_timeout)
+                                lang=settings.language.value, open_timeout=settings.open_timeout,
+                                version=__version__)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="counter-connection")
         # Everything below is touched on the connection thread only.
@@ -164,7 +166,7 @@ class CounterConnection(SupervisorListener):
         and the interrupted request (if any) settled from the replayed events."""
         self._recent_events.extend(session.replayed)
         self._deliver(SessionStarted(session.state, session.seq,
-                                     reconnected=session.reconnected))
+                                     reconnected=session.reconnected, device=session.device))
         if self._credentials is not None:
             await self._log_in_again()
         if self._interrupted is not None:
@@ -184,7 +186,8 @@ class CounterConnection(SupervisorListener):
         """Asked for after ``day.reset`` or ``config.changed``: the new day's (or the new
         configuration's) state, and the officer again."""
         new_day, self._new_day = self._new_day, False
-        self._deliver(SessionStarted(snapshot.state, snapshot.seq, new_day=new_day))
+        self._deliver(SessionStarted(snapshot.state, snapshot.seq, new_day=new_day,
+                                     device=snapshot.device))
         if self._credentials is not None:
             self._supervisor.spawn(self._start_new_day())
 

@@ -374,9 +374,15 @@ class CounterScreenModel:
     """
 
     def __init__(self, language: Language = Language.VIETNAMESE,
-                 preferred_counter: str | None = None) -> None:
+                 preferred_counter: str | None = None,
+                 overridden: frozenset[str] = frozenset()) -> None:
         self.language = language
         self.preferred_counter = preferred_counter
+        # The PC's own counter and language, under the server's profile (``counter``,
+        # ``language``) unless the command line fixed them (``overridden``).
+        self._own = (language, preferred_counter)
+        self._overridden = overridden
+        self._profile_applied: dict[str, Any] = {}  # none yet: the own values are in force
         self.connection = ConnectionStatus.CONNECTING
         self.site: SiteInfo | None = None
         self.page = Page.LOGIN
@@ -430,6 +436,8 @@ class CounterScreenModel:
 
     def _session_started(self, update: SessionStarted) -> None:
         self.site = SiteInfo.from_snapshot(update.state)
+        if update.device is not None and self.user is None:
+            self._follow_profile(update.device)
         if self.counter is not None:
             fresh = self.site.counter(self.counter.code)
             if fresh is not None:
@@ -438,6 +446,22 @@ class CounterScreenModel:
             self._inform(translate(Phrase.NEW_DAY, self.language))
         elif update.reconnected and self.interrupted is None:
             self._inform(translate(Phrase.RECONNECTED, self.language))
+
+    def _follow_profile(self, device: dict[str, Any]) -> None:
+        """The counter the PC opens at and its language, from the server's profile (a key it
+        lacks: the PC's own); only while nobody is logged in, so an officer's screen never
+        changes under them."""
+        profile = device.get("profile") or {}
+        if profile == self._profile_applied:
+            return  # the same again: what the officer chose on the login screen stays
+        self._profile_applied = dict(profile)
+        language, counter = self._own
+        if "language" not in self._overridden and profile.get("language") in ("vi", "en"):
+            language = Language(profile["language"])
+        if "counter" not in self._overridden and isinstance(profile.get("counter"), str):
+            counter = profile["counter"]
+        self.language = language
+        self.preferred_counter = counter
 
     def _logged_in(self, update: LoggedIn) -> None:
         if isinstance(self.pending, LoginRequest):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from counter.errors import SettingsError
-from server.protocol import client_options
+from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
@@ -67,6 +67,9 @@ class CounterSettings:
     # Where the window opens (``--position``); None: where the window manager puts it.
     position: tuple[int, int] | None = None
     size: tuple[int, int] = (1366, 768)
+    # The profile keys (``counter``, ``language``) given on the command line: the server's
+    # profile does not change them.
+    overridden: frozenset[str] = frozenset()
 
 
 def websocket_url(text: str) -> str:
@@ -82,16 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qms counter",
         description="Máy tính quầy cho cán bộ / the officer's counter terminal")
-    parser.add_argument("--server", default=DEFAULT_SERVER_URL,
-                        help=f"server address (default {DEFAULT_SERVER_URL})")
+    enrolment_client.add_enrol_options(parser)
+    parser.add_argument("--server",
+                        help=f"server address (default: the enrolled one, else "
+                             f"{DEFAULT_SERVER_URL})")
     parser.add_argument("--token", default="",
                         help="this counter PC's device token (role counter) from the site's "
-                             "configuration (required)")
+                             "configuration (required unless enrolled: qms counter --enrol "
+                             "CODE --server ADDRESS)")
     parser.add_argument("--site", default=None,
                         help="site code (default: the site the token belongs to)")
-    parser.add_argument("--counter", help="counter code, e.g. Q01 (default: chosen at login)")
+    parser.add_argument("--counter", help="counter code, e.g. Q01 (default: the profile's, "
+                                          "else chosen at login)")
     parser.add_argument("--lang", choices=[item.value for item in Language],
-                        default=Language.VIETNAMESE.value, help="screen language (default vi)")
+                        help="screen language (default: the profile's, else vi)")
     parser.add_argument("--windowed", action="store_true",
                         help="run in a window instead of full screen")
     parser.add_argument("--position", metavar="X,Y",
@@ -101,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_settings(argv: Sequence[str]) -> CounterSettings:
+def parse_settings(argv: Sequence[str],
+                   environment: Mapping[str, str] | None = None) -> CounterSettings:
     """Parse the command line; argparse exits on ``--help`` and on unknown options.
 
     Raises :class:`SettingsError` for a server address that cannot be used or a missing
@@ -109,15 +117,33 @@ def parse_settings(argv: Sequence[str]) -> CounterSettings:
     demo's token).
     """
     arguments = build_parser().parse_args(list(argv))
-    connection = ConnectionSettings(server_url=websocket_url(arguments.server),
-                                    token=arguments.token, site=arguments.site,
-                                    language=Language(arguments.lang))
-    counter = arguments.counter.strip() if arguments.counter else None
+    try:
+        stored = (enrolment_client.load("counter", environment)
+                  if environment is not None else None)
+    except enrolment_client.StoredSettingsError as error:
+        raise SettingsError(f"stored settings: {error}") from error
+    server, token, site = arguments.server or DEFAULT_SERVER_URL, arguments.token, arguments.site
+    if not token and stored is not None:
+        # Enrolled: its token, server and site, unless options say otherwise.
+        server, token = arguments.server or stored.server, stored.token
+        site = arguments.site or stored.site
+    profile = stored.profile if stored is not None else {}
+    stored_language = str(profile.get("language", ""))
+    connection = ConnectionSettings(
+        server_url=websocket_url(server), token=token, site=site,
+        language=Language(arguments.lang or (stored_language if stored_language in ("vi", "en")
+                                             else Language.VIETNAMESE.value)))
+    counter = (arguments.counter.strip() if arguments.counter
+               else str(profile.get("counter") or ""))
     try:
         position = (client_options.window_position(arguments.position)
                     if arguments.position else None)
         size = client_options.window_size(arguments.size)
     except client_options.OptionError as error:
         raise SettingsError(str(error)) from error
+    overridden = frozenset(key for key, value in (("counter", arguments.counter),
+                                                  ("language", arguments.lang))
+                           if value is not None)
     return CounterSettings(connection=connection, counter=counter or None,
-                           windowed=arguments.windowed, position=position, size=size)
+                           windowed=arguments.windowed, position=position, size=size,
+                           overridden=overridden)

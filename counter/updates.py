@@ -48,6 +48,8 @@ class SessionStarted:
     seq: int
     reconnected: bool = False
     new_day: bool = False
+    # The counter PC's name and profile as the server keeps them (None: not told).
+    device: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,8 @@ def build_window(settings: CounterSettings, clock: Callable[[], datetime] = loca
     screenshots pass the server's hand-moved clock). A QApplication must exist. What the
     officer does and what the server answers is logged (:class:`ActivityLog`).
     """
-    model = CounterScreenModel(settings.connection.language, settings.counter)
+    model = CounterScreenModel(settings.connection.language, settings.counter,
+                               settings.overridden)
     signal = UpdateSignal()
     activity = ActivityLog(settings.counter)
 
