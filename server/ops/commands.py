@@ -24,6 +24,7 @@ from pathlib import Path
 
 from server.ops.errors import OperationError, ServiceError
 from server.ops.units import ServerUnits
+from server.protocol.enrolment_client import settings_path
 
 __all__ = ["COMMANDS", "add_commands", "database_location", "database_options", "run"]
 
@@ -216,10 +217,12 @@ def _install(arguments: argparse.Namespace) -> int:
         plan = server_install_plan(options, arguments.unit_dir or system_unit_directory(),
                                    start=not arguments.no_start)
     else:
-        if not app_arguments:
+        if not app_arguments and not settings_path(arguments.role, os.environ).exists():
+            # An enrolled app needs none: it starts from its stored settings.
             raise ServiceError(f"give the {arguments.role}'s options after --: qms "
                                f"install-service --role {arguments.role} -- --server "
-                               f"ws://SERVER:8765/ws --token TOKEN ...")
+                               f"ws://SERVER:8765/ws --token TOKEN ..., or enrol it first: "
+                               f"qms {arguments.role} --enrol CODE --server ADDRESS")
         if not arguments.dry_run and arguments.unit_dir is None and os.geteuid() == 0:
             raise ServiceError(f"the {arguments.role} runs as the person who signs in at this "
                                "machine: run this as that user, not as root")
