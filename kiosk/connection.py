@@ -23,7 +23,8 @@ What it guarantees:
 - Device reports keep the latest status per device and are re-sent after every reconnect, so a
   fault seen while the server was down still reaches it.
 - Events (``ticket.``, ``counter.``, ``day.``) trigger a ``snapshot`` refresh, at most one per
-  ``refresh_min_seconds``.
+  ``refresh_min_seconds``; :meth:`ServerConnection.refresh_snapshot` takes one at once (the
+  opening hours' next change, which no event announces).
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ class ServerConnection(SupervisorListener):
     def report_device(self, report: DeviceReport) -> None:
         """Tell the server a device's status (sent now, and again after each reconnect)."""
         self._call(self._add_report, report)
+
+    def refresh_snapshot(self) -> None:
+        """Take a fresh snapshot (an opening or closing time has come); it reaches the
+        listener's ``snapshot_received``. Without a connection, nothing: the next one starts
+        from a snapshot anyway."""
+        self._supervisor.refresh_snapshot()
 
     def _call(self, callback: Callable[[Any], None], argument: object) -> None:
         """Run ``callback(argument)`` on the connection thread; dropped once stopped."""

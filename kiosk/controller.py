@@ -32,6 +32,8 @@ class ServerPort(Protocol):
 
     def report_device(self, report: DeviceReport) -> None: ...
 
+    def refresh_snapshot(self) -> None: ...
+
 
 class PrinterPort(Protocol):
     """What the controller needs of the print worker (:class:`TicketPrinter`)."""
@@ -93,7 +95,11 @@ class KioskController:
         self._run(self.model.reprint())
 
     def tick(self) -> None:
-        """Called by a timer: applies idle timeouts."""
+        """Called by a timer: applies idle timeouts, and takes a fresh snapshot when the
+        opening hours' next change has come (the snapshot redraws when it arrives)."""
+        if self.model.refresh_due():
+            logger.info("opening hours change now: taking a fresh snapshot")
+            self._server.refresh_snapshot()
         if self.model.tick():
             self._changed()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +58,8 @@ class Service:
         waiting: tickets waiting now.
         eta_minutes: the server's estimate for a new ticket; None when no open counter serves it.
         open_counters: counters open for it now.
+        open: it issues numbers now (its opening hours); a server without hours: always.
+        reopens_at: while closed, when it opens again (None: not within a year).
     """
 
     code: str
@@ -66,6 +69,8 @@ class Service:
     waiting: int
     eta_minutes: int | None
     open_counters: int
+    open: bool = True
+    reopens_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,19 @@ class Counter:
 
 @dataclass(frozen=True)
 class Site:
-    """The centre: its name heads the screen and the ticket."""
+    """The centre: its name heads the screen and the ticket.
+
+    Attributes:
+        now: the server's time when the snapshot was made.
+        next_change: when a service or the site next opens or closes (a fresh snapshot is
+            due then); None when nothing changes within a year, or the server does not say.
+    """
 
     code: str
     name: Name
     ticket_footer: str
+    now: datetime | None = None
+    next_change: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,8 @@ class Catalogue:
                 waiting=item.count("waiting"),
                 eta_minutes=item.optional_count("eta_minutes"),
                 open_counters=item.count("open_counters"),
+                open=item.optional_flag("open", default=True),
+                reopens_at=item.optional_time("reopens_at"),
             )
             for item in reader.items("services")
         )
@@ -167,6 +182,8 @@ class Catalogue:
                 code=site.text("code"),
                 name=Name(site.text("name"), site.optional_text("name_en")),
                 ticket_footer=site.optional_text("ticket_footer"),
+                now=site.optional_time("now"),
+                next_change=site.optional_time("next_change"),
             ),
             fields=tuple(field for field in fields if field.code in used_fields),
             services=ordered,
@@ -199,12 +216,27 @@ class Catalogue:
         """Everyone waiting in a field's services, and the range of their estimates."""
         return summarise(self.services_of(field_code))
 
+    @property
+    def closed(self) -> bool:
+        """No service issues numbers now: the whole centre is closed (for this kiosk)."""
+        return bool(self.services) and not any(service.open for service in self.services)
+
+    def field_open(self, field_code: str) -> bool:
+        """Some service of the field issues numbers now."""
+        return any(service.open for service in self.services_of(field_code))
+
     def counter_names(self, service_code: str) -> tuple[str, ...]:
         """Names of the open counters serving a service; all serving counters when none is
         open (so the ticket still says where to go)."""
         serving = [counter for counter in self.counters if service_code in counter.services]
         open_ones = [counter for counter in serving if counter.open]
         return tuple(counter.name for counter in (open_ones or serving))
+
+
+def first_reopening(services: Sequence[Service]) -> datetime | None:
+    """When the first of ``services`` that are closed opens again (None: not known)."""
+    return min((service.reopens_at for service in services
+                if not service.open and service.reopens_at is not None), default=None)
 
 
 def summarise(services: Sequence[Service]) -> WaitSummary:
@@ -272,6 +304,26 @@ class _Reader:
         if self._data.get(key) is None:
             return None
         return self.count(key)
+
+    def optional_flag(self, key: str, default: bool) -> bool:
+        value = self._data.get(key, default)
+        if not isinstance(value, bool):
+            raise CatalogueError(f"{self._path}.{key}: expected true or false, got {value!r}")
+        return value
+
+    def optional_time(self, key: str) -> datetime | None:
+        """An ISO 8601 time with its offset, or None."""
+        value = self._data.get(key)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.utcoffset() is None:
+            raise CatalogueError(f"{self._path}.{key}: expected a time with its offset, "
+                                 f"got {value!r}")
+        return moment
 
     def kind(self, key: str) -> ServiceKind:
         value = self._value(key)

@@ -23,6 +23,13 @@ Never a wrong ticket:
 - Issuing is disabled while the server is unreachable, the printer reports a fault, or a press
   is still being answered.
 
+Opening hours: a service outside its hours is a disabled choice saying when it reopens
+("Mở lại lúc 13:30"), a field whose services are all closed too, and when no service is open
+HOME says the centre is closed and when it reopens instead of offering a menu. The snapshot
+says when that next changes (``site.next_change``, measured from ``site.now``, the server's
+time, on the kiosk's own monotonic clock): :meth:`KioskModel.refresh_due` says when to take a
+fresh snapshot.
+
 Actions the current screen does not allow are ignored (a touch racing a state change is
 normal on a kiosk), and logged.
 """
@@ -32,11 +39,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from kiosk.models.catalogue import Catalogue, Service, ServiceKind, summarise
+from kiosk.models.catalogue import Catalogue, Service, ServiceKind, first_reopening, summarise
 from kiosk.models.status import ConnectionState, PrinterCondition
-from kiosk.models.texts import Language, Texts, printer_message, texts, wait_line
+from kiosk.models.texts import (
+    Language,
+    Texts,
+    moment_text,
+    printer_message,
+    reopens_text,
+    texts,
+    wait_line,
+)
 from kiosk.models.ticket import IssuedTicket
 
 logger = logging.getLogger(__name__)
@@ -166,6 +182,7 @@ class KioskModel:
         self.refusal_code: str | None = None
         self._last_touch = clock()
         self._shown_at = self._last_touch
+        self._refresh_at: float | None = None
 
     # --- what the screens show -------------------------------------------------------------
 
@@ -206,6 +223,24 @@ class KioskModel:
         return printer_message(self.printer, self.language)
 
     @property
+    def site_closed(self) -> bool:
+        """No service issues numbers now: HOME says so instead of a menu."""
+        return self.catalogue is not None and self.catalogue.closed
+
+    def closed_notice(self) -> tuple[str, str] | None:
+        """HOME's title and line while the centre is closed (``Mở lại lúc 07:30 thứ Hai
+        08/02. ...``); None while some service is open."""
+        catalogue = self.catalogue
+        if catalogue is None or not catalogue.closed:
+            return None
+        words = self.texts
+        reopening = first_reopening(catalogue.services)
+        if reopening is None:
+            return words.site_closed, words.site_closed_unknown
+        when = moment_text(reopening, self._today, self.language)
+        return words.site_closed, words.site_reopens.format(when=when)
+
+    @property
     def printer_fault_message(self) -> str | None:
         """The plain sentence for the printer's fault, None when it prints."""
         return printer_message(self.printer, self.language)
@@ -231,10 +266,15 @@ class KioskModel:
                 kind=ChoiceKind.FIELD,
                 code=field.code,
                 title=field.name.text(self.language),
-                detail=self._wait_text(catalogue.services_of(field.code)),
+                # What a new ticket could get: the open services' queues.
+                detail=(self._wait_text([service for service in
+                                         catalogue.services_of(field.code) if service.open])
+                        if catalogue.field_open(field.code) else
+                        reopens_text(first_reopening(catalogue.services_of(field.code)),
+                                     self._today, self.language)),
                 badge=None,
                 offers_priority=False,
-                enabled=enabled,
+                enabled=enabled and catalogue.field_open(field.code),
             )
             for field in catalogue.fields
         )
@@ -249,7 +289,7 @@ class KioskModel:
         """PRIORITY's buttons: the configured priority groups."""
         if self.catalogue is None:
             return ()
-        enabled = self.can_issue
+        enabled = self.can_issue and self._service_open(self.service_code)
         return tuple(
             Choice(ChoiceKind.PRIORITY_GROUP, group.code, group.name.text(self.language), "",
                    None, False, enabled)
@@ -271,8 +311,12 @@ class KioskModel:
     # --- inputs from outside -------------------------------------------------------------
 
     def set_catalogue(self, catalogue: Catalogue) -> None:
-        """A fresh menu from the server; a chosen field or service that vanished goes home."""
+        """A fresh menu from the server; a chosen field or service that vanished goes home,
+        and so does every menu when the centre closes. A chosen service that closed goes
+        back to its field. The next refresh is due at the snapshot's next change."""
         self.catalogue = catalogue
+        if self.screen in (Screen.PROCEDURES, Screen.PRIORITY) and catalogue.closed:
+            self._go_home(reset_language=False)
         if self.screen is Screen.PROCEDURES and (
             self.field_code is None or not catalogue.services_of(self.field_code)
         ):
@@ -281,6 +325,23 @@ class KioskModel:
             self.service_code is None or catalogue.service(self.service_code) is None
         ):
             self._go_home(reset_language=False)
+        if self.screen is Screen.PRIORITY and not self._service_open(self.service_code):
+            self.service_code = None
+            self.screen = Screen.PROCEDURES if self.field_code is not None else Screen.HOME
+        site = catalogue.site
+        if site.next_change is not None and site.now is not None:
+            wait = max(0.0, (site.next_change - site.now).total_seconds())
+            self._refresh_at = self._clock() + wait
+        else:
+            self._refresh_at = None
+
+    def refresh_due(self) -> bool:
+        """True, once, when what the last snapshot said next changes (a service opens or
+        closes): the caller takes a fresh snapshot, whose own next change is then due."""
+        if self._refresh_at is None or self._clock() < self._refresh_at:
+            return False
+        self._refresh_at = None
+        return True
 
     def set_connection(self, state: ConnectionState) -> None:
         """The server connection changed."""
@@ -303,7 +364,7 @@ class KioskModel:
         self.touch()
         catalogue = self.catalogue
         if (self.screen is not Screen.HOME or catalogue is None or self.one_level
-                or not self.can_issue or not catalogue.services_of(code)):
+                or not self.can_issue or not catalogue.field_open(code)):
             logger.info("field %s ignored on %s", code, self.screen)
             return
         self.field_code = code
@@ -330,7 +391,7 @@ class KioskModel:
         self.touch()
         if (self.screen is not Screen.PRIORITY or not self.can_issue or self.catalogue is None
                 or self.catalogue.priority_group(group_code) is None
-                or self.service_code is None):
+                or self.service_code is None or not self._service_open(self.service_code)):
             logger.info("priority group %s ignored on %s", group_code, self.screen)
             return []
         return self._start_issue(self.service_code, group_code)
@@ -427,7 +488,8 @@ class KioskModel:
             logger.info("service %s ignored: issuing is not possible now", code)
             return False
         service = catalogue.service(code)
-        if service is None:
+        if service is None or not service.open:
+            logger.info("service %s ignored: it is closed now", code)
             return False
         if self.screen is Screen.HOME:
             return self.one_level
@@ -455,6 +517,17 @@ class KioskModel:
         if reset_language:
             self.language = self._default_language
 
+    @property
+    def _today(self) -> date | None:
+        """The server's date of the last snapshot (a reopening today shows its time only)."""
+        now = None if self.catalogue is None else self.catalogue.site.now
+        return None if now is None else now.date()
+
+    def _service_open(self, code: str | None) -> bool:
+        service = None if self.catalogue is None or code is None \
+            else self.catalogue.service(code)
+        return service is not None and service.open
+
     def _wait_text(self, services: Sequence[Service]) -> str:
         summary = summarise(services)
         return wait_line(summary.waiting, summary.eta_low, summary.eta_high, self.language)
@@ -473,11 +546,12 @@ class KioskModel:
                 kind=ChoiceKind.SERVICE,
                 code=service.code,
                 title=service.name.text(self.language),
-                detail=wait_line(service.waiting, service.eta_minutes, service.eta_minutes,
-                                 self.language),
+                detail=(wait_line(service.waiting, service.eta_minutes, service.eta_minutes,
+                                  self.language) if service.open
+                        else reopens_text(service.reopens_at, self._today, self.language)),
                 badge=badges[service.kind] if split else None,
                 offers_priority=offers_priority,
-                enabled=enabled,
+                enabled=enabled and service.open,
             )
             for service in services
         )

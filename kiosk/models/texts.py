@@ -7,6 +7,7 @@ groups come from the server (``name`` / ``name_en``); everything else lives here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
 from kiosk.models.status import PrinterCondition
@@ -66,6 +67,16 @@ class Texts:
     waiting_for_printer: str
     refused_closed: str
     refused_other: str
+    reopens: str
+    """A closed choice's line: ``Mở lại lúc 13:30``."""
+    closed_now: str
+    """A closed choice's line when the reopening is not known."""
+    site_closed: str
+    site_reopens: str
+    site_closed_unknown: str
+    weekdays: tuple[str, ...]
+    at_time: str
+    on_day: str
     printer_paper_out: str
     printer_cover_open: str
     printer_offline: str
@@ -112,6 +123,14 @@ TEXTS: dict[Language, Texts] = {
         refused_closed="Hiện không cấp số cho thủ tục này (ngoài giờ cấp số hoặc đã hết số "
         "trong ngày). Vui lòng hỏi cán bộ hướng dẫn.",
         refused_other="Không lấy được số. Vui lòng báo cán bộ hướng dẫn.",
+        reopens="Mở lại {when}",
+        closed_now="Hiện không cấp số",
+        site_closed="Hiện ngoài giờ cấp số thứ tự",
+        site_reopens="Mở lại {when}. Kính mời Quý khách quay lại sau.",
+        site_closed_unknown="Vui lòng hỏi cán bộ hướng dẫn về giờ làm việc.",
+        weekdays=("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+        at_time="lúc {time}",
+        on_day="lúc {time} {weekday} {day}",
         printer_paper_out="Máy in hết giấy. Vui lòng báo cán bộ hướng dẫn.",
         printer_cover_open="Nắp máy in đang mở. Vui lòng báo cán bộ hướng dẫn.",
         printer_offline="Máy in không phản hồi. Vui lòng báo cán bộ hướng dẫn.",
@@ -157,6 +176,15 @@ TEXTS: dict[Language, Texts] = {
         refused_closed="No numbers for this procedure right now (outside issuing hours or none "
         "left today). Please ask a staff member.",
         refused_other="Could not get a number. Please tell a staff member.",
+        reopens="Reopens {when}",
+        closed_now="Not issuing now",
+        site_closed="Numbers are not being issued now",
+        site_reopens="Reopens {when}. Please come back then.",
+        site_closed_unknown="Please ask a staff member about the opening hours.",
+        weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                  "Sunday"),
+        at_time="at {time}",
+        on_day="on {weekday} {day} at {time}",
         printer_paper_out="The printer is out of paper. Please tell a staff member.",
         printer_cover_open="The printer cover is open. Please tell a staff member.",
         printer_offline="The printer is not responding. Please tell a staff member.",
@@ -222,6 +250,25 @@ def printer_message(condition: PrinterCondition, language: Language) -> str | No
         PrinterCondition.OFFLINE: words.printer_offline,
         PrinterCondition.ERROR: words.printer_error,
     }.get(condition)
+
+
+def moment_text(moment: datetime, today: date | None, language: Language) -> str:
+    """When ``moment`` is (its own offset's wall clock): ``lúc 13:30`` / ``at 13:30`` on
+    ``today``, else ``lúc 07:30 thứ Hai 08/02`` / ``on Monday 08/02 at 07:30``."""
+    words = TEXTS[language]
+    clock = f"{moment:%H:%M}"
+    if moment.date() == today:
+        return words.at_time.format(time=clock)
+    return words.on_day.format(time=clock, weekday=words.weekdays[moment.weekday()],
+                               day=f"{moment:%d/%m}")
+
+
+def reopens_text(moment: datetime | None, today: date | None, language: Language) -> str:
+    """A closed choice's line: ``Mở lại lúc 13:30`` (``Hiện không cấp số`` when not known)."""
+    words = TEXTS[language]
+    if moment is None:
+        return words.closed_now
+    return words.reopens.format(when=moment_text(moment, today, language))
 
 
 def refusal_message(code: str, language: Language) -> str:

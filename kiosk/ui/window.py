@@ -243,7 +243,11 @@ class KioskWindow(QWidget):
         navigation = {"previous_text": words.previous_page, "next_text": words.next_page,
                       "page_text": words.page}
         screen = model.screen
-        if screen is Screen.HOME:
+        closed = model.closed_notice() if screen is Screen.HOME else None
+        if closed is not None:
+            self.instruction.setVisible(False)
+            self._render_closed(*closed)
+        elif screen is Screen.HOME:
             self.home_page.grid.set_choices(
                 model.home_choices(),
                 secondary_label=words.priority_button if model.one_level else "",
@@ -266,6 +270,14 @@ class KioskWindow(QWidget):
             self._render_message()
         else:
             self._render_ticket()
+
+    def _render_closed(self, title: str, detail: str) -> None:
+        """HOME while no service issues numbers: the centre is closed, and when it reopens."""
+        page = self.message_page
+        page.message.setText(title)
+        page.detail.setText(detail)
+        page.button.setVisible(False)
+        self.stack.setCurrentWidget(page)
 
     def _render_message(self) -> None:
         model = self.controller.model

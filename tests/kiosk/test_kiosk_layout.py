@@ -13,21 +13,25 @@ import random
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QScrollBar, QWidget
 from pytestqt.qtbot import QtBot
+from support.clock import ManualClock
 
 from hardware.printer import PrinterStatus, VirtualPrinter
+from kiosk.models.catalogue import Catalogue
 from kiosk.models.screens import Screen
 from kiosk.models.status import ConnectionState
 from kiosk.ui.app import KioskApp
 from kiosk.ui.window import KioskWindow
 from server.app.serve import RunningServer, start_server
-from server.config import load_settings
+from server.config import load_settings, parse_settings, settings_document
 from server.protocol.client import ProtocolClient
 
 Until = Callable[..., Awaitable[None]]
@@ -169,3 +173,86 @@ async def check_every_screen(demo_server: RunningServer, make_kiosk: MakeKiosk, 
     kiosk.controller.finish()
 
     return kiosk
+
+
+# --- opening hours ---------------------------------------------------------------------------
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+WORKING_DAY = "07:30-11:30, 13:30-17:00"
+MORNING = "07:30-11:30"
+# Monday 8 March 2027, 14:00: the afternoon session.
+MONDAY_AFTERNOON = datetime(2027, 3, 8, 14, 0, tzinfo=VIETNAM)
+SATURDAY_NOON = datetime(2027, 3, 13, 12, 0, tzinfo=VIETNAM)
+
+
+class KioskClock:
+    """The kiosk's monotonic seconds, moved with the server's clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def demo_with_hours() -> dict[str, object]:
+    """The demo deployment with the provincial centre's real hours: two sessions on
+    weekdays, Saturday morning, and land files (DD-NOP, DD-BD) taken in the mornings."""
+    document = settings_document(load_settings(None))
+    province = document["sites"][0]
+    province["opening_hours"] = {
+        **dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), WORKING_DAY),
+        "saturday": MORNING, "closed": ["2027-04-30", "2027-05-01"]}
+    for service in province["services"]:
+        if service["code"] in ("DD-NOP", "DD-BD"):
+            service["opening_hours"] = dict.fromkeys(
+                ("monday", "tuesday", "wednesday", "thursday", "friday"), MORNING)
+    return document
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["landscape", "portrait"])
+async def test_closed_screens_fit_full_hd(
+        make_kiosk: MakeKiosk, until: Until, tmp_path: Path, size: tuple[int, int]) -> None:
+    """A procedure outside its hours is a disabled tile saying when it reopens; a closed
+    centre says so on the home screen (``kiosk-procedures-closed-*``, ``kiosk-closed-*``)."""
+    clock = ManualClock(MONDAY_AFTERNOON)
+    running = await start_server(parse_settings(demo_with_hours()), host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{tmp_path / 'hours.sqlite3'}",
+                                 clock=clock)
+    try:
+        async with ProtocolClient(running.ws_url, "admin", DEMO_ADMIN_TOKEN,
+                                  DEMO_SITE) as admin:
+            for counter in ("Q01", "Q02", "Q08"):
+                await admin.request("login", counter=counter)
+            for _ in range(4):
+                await admin.request("issue", service="DD-TRA", request_key=uuid.uuid4().hex)
+        kiosk_clock = KioskClock()
+        kiosk = make_kiosk(running.ws_url, size=size, token=DEMO_KIOSK_TOKEN, site=DEMO_SITE,
+                           one_level_max_services=8, kiosk_name="kiosk-1", clock=kiosk_clock,
+                           idle_seconds=10**7)
+        window = kiosk.window
+        await until(lambda: kiosk.model.can_issue, "the demo menu")
+        kiosk.controller.choose_field("DD")
+        land = window.procedures_page.grid.tile("DD-NOP")
+        assert land is not None and not land.isEnabled()
+        assert land.text_parts.detail == "Mở lại lúc 07:30 thứ Ba 09/03"
+        collect = window.procedures_page.grid.tile("DD-TRA")
+        assert collect is not None and collect.isEnabled()
+        assert_fits(window, size)
+        save(window, "procedures-closed")
+        kiosk.controller.back()
+
+        # Saturday noon: the morning is over, Monday reopens.
+        kiosk_clock.now += (SATURDAY_NOON - clock.now).total_seconds()
+        clock.now = SATURDAY_NOON
+        await until(lambda: window.stack.currentWidget() is window.message_page,
+                    "the closed centre")
+        assert window.message_page.message.text() == "Hiện ngoài giờ cấp số thứ tự"
+        assert window.message_page.detail.text() == (
+            "Mở lại lúc 07:30 thứ Hai 15/03. Kính mời Quý khách quay lại sau.")
+        catalogue = kiosk.model.catalogue
+        assert isinstance(catalogue, Catalogue) and catalogue.closed
+        assert_fits(window, size)
+        save(window, "closed")
+    finally:
+        await running.stop()

@@ -436,3 +436,118 @@ def test_a_non_ascii_tracking_url_cannot_be_printed() -> None:
     ticket = IssuedTicket.from_wire(wire_ticket(track_url="http://hcc/vé/1"))
     with pytest.raises(TicketDataError, match="cannot be printed"):
         ticket_content(ticket, Catalogue.from_state(small_state()), Language.VIETNAMESE)
+
+
+# --- opening hours -------------------------------------------------------------------------------
+
+
+def hours_state(land: str | None, collect: str | None, births: str | None) -> dict[str, Any]:
+    """The small snapshot at Monday 01/02/2027 12:00 with each service's ``reopens_at``
+    (None: open); the site's next change is the first of them."""
+    state = small_state()
+    reopenings = {"DD-NOP": land, "DD-TRA": collect, "HT": births}
+    for service in state["services"]:
+        reopens = reopenings[service["code"]]
+        service.update(open=reopens is None, reopens_at=reopens,
+                       closes_at="2027-02-01T17:00:00+07:00" if reopens is None else None)
+    changes = [item for item in reopenings.values() if item] or ["2027-02-01T17:00:00+07:00"]
+    state["site"].update(now="2027-02-01T12:00:00+07:00", next_change=min(changes))
+    return state
+
+
+LUNCH = "2027-02-01T13:30:00+07:00"
+TUESDAY = "2027-02-02T07:30:00+07:00"
+
+
+def test_a_closed_service_is_a_disabled_choice_saying_when_it_reopens() -> None:
+    model = new_model(FakeClock(), hours_state(TUESDAY, None, LUNCH))
+    home = {choice.code: choice for choice in model.home_choices()}
+    assert home["DD"].enabled and home["DD"].detail == "2 người chờ · khoảng 8 phút"
+    assert not home["TP"].enabled and home["TP"].detail == "Mở lại lúc 13:30"
+    model.choose_field("TP")
+    assert screen(model) is Screen.HOME  # a closed field does not open
+    model.choose_field("DD")
+    choices = {choice.code: choice for choice in model.procedure_choices()}
+    assert not choices["DD-NOP"].enabled
+    assert choices["DD-NOP"].detail == "Mở lại lúc 07:30 thứ Ba 02/02"
+    assert choices["DD-TRA"].enabled
+    assert model.choose_service("DD-NOP") == []
+    model.ask_priority("DD-NOP")
+    assert screen(model) is Screen.PROCEDURES
+    model.switch_language()
+    choices = {choice.code: choice for choice in model.procedure_choices()}
+    assert choices["DD-NOP"].detail == "Reopens on Tuesday 02/02 at 07:30"
+    model.back()
+    assert {choice.code: choice.detail for choice in model.home_choices()}["TP"] == (
+        "Reopens at 13:30")
+
+
+def test_a_closed_service_without_a_reopening_says_it_is_not_issuing() -> None:
+    model = new_model(FakeClock(), hours_state(None, None, None))
+    state = hours_state(None, None, None)
+    state["services"][2].update(open=False, reopens_at=None, closes_at=None)
+    model.set_catalogue(Catalogue.from_state(state))
+    assert {choice.code: choice.detail for choice in model.home_choices()}["TP"] == (
+        "Hiện không cấp số")
+
+
+def test_when_nothing_is_open_home_says_the_centre_is_closed() -> None:
+    model = new_model(FakeClock(), hours_state(TUESDAY, LUNCH, LUNCH))
+    assert model.site_closed
+    assert model.closed_notice() == (
+        "Hiện ngoài giờ cấp số thứ tự", "Mở lại lúc 13:30. Kính mời Quý khách quay lại sau.")
+    model.switch_language()
+    assert model.closed_notice() == (
+        "Numbers are not being issued now", "Reopens at 13:30. Please come back then.")
+    state = hours_state(TUESDAY, TUESDAY, TUESDAY)
+    model.set_catalogue(Catalogue.from_state(state))
+    assert model.closed_notice() == (
+        "Numbers are not being issued now",
+        "Reopens on Tuesday 02/02 at 07:30. Please come back then.")
+
+
+def test_menus_go_home_when_the_centre_closes_and_a_closed_service_leaves_priority() -> None:
+    model = new_model(FakeClock(), hours_state(None, None, None))
+    model.choose_field("DD")
+    model.ask_priority("DD-NOP")
+    assert screen(model) is Screen.PRIORITY
+    model.set_catalogue(Catalogue.from_state(hours_state(TUESDAY, None, None)))
+    assert screen(model) is Screen.PROCEDURES and model.service_code is None
+    model.set_catalogue(Catalogue.from_state(hours_state(TUESDAY, LUNCH, LUNCH)))
+    assert screen(model) is Screen.HOME
+
+
+def test_a_fresh_snapshot_is_due_at_the_next_change_on_the_kiosk_s_own_clock() -> None:
+    clock = FakeClock()
+    model = new_model(clock, hours_state(TUESDAY, None, LUNCH))
+    # The server said 12:00 and the next change is 13:30: due in 90 minutes, whatever the
+    # kiosk's own wall clock says.
+    clock.advance(90 * 60 - 1)
+    assert not model.refresh_due()
+    clock.advance(1)
+    assert model.refresh_due()
+    assert not model.refresh_due()  # once
+    model.set_catalogue(Catalogue.from_state(small_state()))  # an older server: no times
+    clock.advance(10**6)
+    assert not model.refresh_due()
+
+
+def test_a_server_without_hours_reads_as_always_open() -> None:
+    catalogue = Catalogue.from_state(small_state())
+    assert all(service.open and service.reopens_at is None for service in catalogue.services)
+    assert not catalogue.closed and catalogue.site.next_change is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda state: state["services"][0].update(open="yes"),
+     "state.services[0].open: expected true or false"),
+    (lambda state: state["services"][0].update(open=False, reopens_at="13:30"),
+     "state.services[0].reopens_at: expected a time with its offset"),
+    (lambda state: state["site"].update(next_change="2027-02-01T13:30:00"),
+     "state.site.next_change: expected a time with its offset"),
+])
+def test_bad_hours_name_the_key(change: Any, message: str) -> None:
+    state = hours_state(None, None, None)
+    change(state)
+    with pytest.raises(CatalogueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        Catalogue.from_state(state)

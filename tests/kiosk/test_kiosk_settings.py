@@ -85,12 +85,16 @@ class FakeServer:
     def __init__(self) -> None:
         self.issued: list[tuple[str, str, str | None]] = []
         self.reports: list[DeviceReport] = []
+        self.refreshes = 0
 
     def issue(self, request_key: str, service: str, priority: str | None) -> None:
         self.issued.append((request_key, service, priority))
 
     def report_device(self, report: DeviceReport) -> None:
         self.reports.append(report)
+
+    def refresh_snapshot(self) -> None:
+        self.refreshes += 1
 
 
 class FakePrinter:
