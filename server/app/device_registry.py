@@ -81,9 +81,11 @@ class DeviceRegistry:
         contact.connections = max(0, contact.connections - 1)
         contact.last_contact = now
 
-    def refused(self, token: str, address: str, now: datetime) -> None:
+    def refused(self, token: str | None, address: str, now: datetime) -> None:
         """A hello with ``token`` was refused: noted when it is a device seen before (a
         revoked one trying again)."""
+        if not token:
+            return
         contact = self._contacts.get(self.fingerprint(token))
         if contact is not None:
             contact.refused_at, contact.refused_from = now, address
