@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from counter.errors import SettingsError
 from counter.settings import parse_settings
 from server.logs import configure_logging
-from server.protocol.enrolment_client import enrol_command
+from server.protocol.enrolment_client import enrol_command, first_run_wanted
 
 
 def main(argv: Sequence[str]) -> int:
@@ -18,6 +18,14 @@ def main(argv: Sequence[str]) -> int:
     enrolled = enrol_command("counter", argv, os.environ)  # --enrol CODE: enrol, exit
     if enrolled is not None:
         return enrolled
+    if first_run_wanted("counter", argv, os.environ):
+        # No options and nothing stored: ask for the server and a code in a window.
+        from counter.ui.app import qt_application
+        from display.ui.first_run import first_run
+
+        qt_application()
+        if not first_run("counter", os.environ):
+            return 2
     try:
         settings = parse_settings(argv, os.environ)
     except SettingsError as error:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from display.errors import DisplaySettingsError
 from display.settings import parse_arguments
 from server.logs import configure_logging
-from server.protocol.enrolment_client import enrol_command
+from server.protocol.enrolment_client import enrol_command, first_run_wanted
 
 __all__ = ["main"]
 
@@ -26,6 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     enrolled = enrol_command("display", arguments, os.environ)  # --enrol CODE: enrol, exit
     if enrolled is not None:
         return enrolled
+    if first_run_wanted("display", arguments, os.environ):
+        # No options and nothing stored: ask for the server and a code in a window.
+        from display.ui.app import APPLICATION_NAME
+        from display.ui.first_run import first_run
+        from display.ui.qt_application import qt_application
+
+        qt_application(APPLICATION_NAME)
+        if not first_run("display", os.environ):
+            return 2
     try:
         settings, log_level = parse_arguments(arguments, os.environ)
     except DisplaySettingsError as error:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk.errors import SettingsError
-from kiosk.settings import parse_arguments
+from kiosk.settings import TOKEN_VARIABLE, parse_arguments
 from server.logs import configure_logging
-from server.protocol.enrolment_client import enrol_command
+from server.protocol.enrolment_client import enrol_command, first_run_wanted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +25,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     enrolled = enrol_command("kiosk", arguments, os.environ)  # --enrol CODE: enrol, exit
     if enrolled is not None:
         return enrolled
+    if first_run_wanted("kiosk", arguments, os.environ, TOKEN_VARIABLE):
+        # No options and nothing stored: ask for the server and a code in a window.
+        from display.ui.first_run import first_run
+        from kiosk.ui.app import qt_application
+
+        qt_application()
+        if not first_run("kiosk", os.environ):
+            return 2
     try:
         settings, log_level = parse_arguments(arguments, os.environ, Path.cwd())
     except SettingsError as error:

@@ -162,6 +162,19 @@ def load(role: str, environment: Mapping[str, str],
     return settings
 
 
+def first_run_wanted(role: str, argv: Sequence[str], environment: Mapping[str, str],
+                     token_variable: str | None = None) -> bool:
+    """Whether a desktop app should ask for the server and a code (its first-run window):
+    started with no option at all, with no token in ``token_variable`` and nothing stored
+    (a stored file that cannot be read is reported by the app instead)."""
+    if argv or (token_variable is not None and environment.get(token_variable)):
+        return False
+    try:
+        return load(role, environment) is None
+    except StoredSettingsError:
+        return False
+
+
 def enrol_command(role: str, argv: Sequence[str], environment: Mapping[str, str]
                   ) -> int | None:
     """``--enrol CODE [--server URL]`` among an app's options: enrol, store, say what was

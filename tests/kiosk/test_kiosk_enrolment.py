@@ -165,3 +165,34 @@ async def run_enrolled_kiosk(server: RunningServer, admin: WebClient, kiosk: Kio
     assert 'data-state="revoked"' in row
     assert "bị từ chối" in row and "127.0.0.1" in row
     assert model.connection is ConnectionState.OFFLINE
+
+
+async def test_the_first_run_window_enrols_with_a_typed_code(
+        server: RunningServer, until: Until, tmp_path: Path, qapp: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from display.ui.first_run import FirstRunDialog
+    from server.protocol.enrolment_client import first_run_wanted, load
+
+    environment = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    assert first_run_wanted("kiosk", [], environment, "QMS_KIOSK_TOKEN")
+    assert not first_run_wanted("kiosk", ["--windowed"], environment)
+    assert not first_run_wanted("kiosk", [], {**environment, "QMS_KIOSK_TOKEN": "t"},
+                                "QMS_KIOSK_TOKEN")
+    code = await enrolment_code(await administrator(server), "kiosk")
+    dialog = FirstRunDialog("kiosk", environment)
+    dialog.show()
+    QTest.keyClicks(dialog.server_input, server.http_url)
+    QTest.keyClicks(dialog.code_input, "ABCD-EFGH")
+    QTest.mouseClick(dialog.enrol_button, Qt.MouseButton.LeftButton)
+    await until(lambda: "no such enrolment code" in dialog.status.text(), "the refusal shown")
+    assert dialog.isVisible() and dialog.stored is None
+    dialog.code_input.clear()
+    QTest.keyClicks(dialog.code_input, code.lower())
+    QTest.mouseClick(dialog.enrol_button, Qt.MouseButton.LeftButton)
+    await until(lambda: dialog.stored is not None, "enrolled")
+    assert not dialog.isVisible()
+    stored = load("kiosk", environment)
+    assert stored is not None and stored.token == KIOSK_TOKEN
+    assert not first_run_wanted("kiosk", [], environment, "QMS_KIOSK_TOKEN")
