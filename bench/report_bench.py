@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from server.config import Settings, load_settings
 from server.demo_history import history_batches, history_days, write_history
+from server.reports.priority import lower_process_priority
 from server.reports.request import build_request
 from server.reports.run import run_report
 from server.reports.source import open_report_engine
@@ -182,6 +183,9 @@ async def during_issue_part(directory: Path, seconds: float) -> None:
         with tempfile.TemporaryDirectory(dir=directory) as scratch:
             work = Path(scratch)
             shutil.copyfile(source, work / "bench.sqlite3")
+            # The copy's half a gigabyte must reach the disk before the server's commits
+            # (synchronous=FULL) start waiting for their fsyncs behind it.
+            os.sync()
             port = free_port()
             server = start_bench_server(work, port)
             reporter: subprocess.Popen[str] | None = None
@@ -211,7 +215,9 @@ async def during_issue_part(directory: Path, seconds: float) -> None:
 
 
 def report_loop(url: str, size: int) -> None:
-    """By-service reports one after another until terminated (beside the issue phase)."""
+    """By-service reports one after another until terminated (beside the issue phase), at
+    the priority every report runs at."""
+    lower_process_priority()
     while True:
         child(url, size, "service")
         print("report", flush=True)

@@ -4,7 +4,8 @@
                --format xlsx --out report.xlsx [--config centre.toml] [--db URL]
 
 It reads with its own read-only connection, so it may run while ``qms server`` runs on the
-same database. ``--config`` and ``--db`` mean what they mean for ``qms server``; without
+same database, at a lower priority (``server.reports.priority``) so that the queue keeps the
+processor. ``--config`` and ``--db`` mean what they mean for ``qms server``; without
 ``--config`` the demo configuration is used (what ``qms demo`` runs), without ``--db`` the
 SQLite file in the data directory.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from server.config import ConfigError, Settings, load_settings
 from server.reports.csv_file import write_cases_csv, write_csv
 from server.reports.errors import ReportError
+from server.reports.priority import lower_process_priority
 from server.reports.request import ALL_SITES, Breakdown, ReportRequest, build_request
 from server.reports.run import iter_cases, run_report
 from server.reports.source import open_report_engine
@@ -61,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, yield_processor: bool = True) -> int:
+    """``qms report``; returns the exit status. ``yield_processor``: run this process at
+    the reports' lower priority (the command does; a test calling it in-process does not)."""
     arguments = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if yield_processor:
+        lower_process_priority()
     try:
         settings = _settings(arguments.config, arguments.data_dir)
     except ConfigError as error:

@@ -5,7 +5,8 @@ a worker thread of this service, on the reports' own read-only engine (the datab
 the work and releases the GIL meanwhile). A download (:meth:`ReportService.export`) may list
 a million tickets through openpyxl, which is pure Python: it runs in a child process, so
 the server's event loop never waits for the GIL behind it. One report and one download run
-at a time; later ones wait their turn.
+at a time; later ones wait their turn. Both run at a lower priority than the server's own
+threads (:mod:`server.reports.priority`): the queue gets the processor first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from server.config.settings import Settings
 from server.reports.command import FORMATS, write_report
 from server.reports.errors import ReportError
 from server.reports.model import Report
+from server.reports.priority import lower_process_priority, lower_thread_priority
 from server.reports.request import ReportRequest
 from server.reports.run import run_report
 from server.reports.source import open_report_engine
@@ -35,7 +37,9 @@ class ReportService:
     def __init__(self, settings: Settings, database_url: str) -> None:
         self.settings = settings
         self.database_url = database_url
-        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+        # Both run nicer than the server's own threads (server.reports.priority).
+        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report",
+                                           initializer=lower_thread_priority)
         self._processes: ProcessPoolExecutor | None = None
         self._engine: Engine | None = None
 
@@ -66,7 +70,8 @@ class ReportService:
             # spawn: a fresh interpreter, nothing of the server's state (its sockets, its
             # writer's pipe) inherited.
             self._processes = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=lower_process_priority)
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._processes, write_report, self.settings, request,

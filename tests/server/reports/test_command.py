@@ -13,9 +13,16 @@ from openpyxl import load_workbook
 from server.app.serve import start_server
 from server.config import load_settings
 from server.protocol.client import ProtocolClient
-from server.reports.command import main
+from server.reports import command
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def main(argv: list[str]) -> int:
+    """The command in this process, without making the test process nicer."""
+    return command.main(argv, yield_processor=False)
+
+
 ADMIN_TOKEN = "report-admin-token-01"
 
 
