@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.app.audience import public_event_data
+from server.app.citizens import CitizenConnections
 from server.app.configuration import Configuration
 from server.app.device_registry import DeviceRegistry
 from server.app.throttle import SignInThrottle
@@ -386,6 +387,8 @@ class QueueService:
         self.devices = DeviceRegistry(server.secret)
         # Failed officer sign-ins, shared by every connection (and the web sign-in).
         self.sign_ins = SignInThrottle(time.monotonic)
+        # The citizens' status pages connected, counted per address, ticket and site.
+        self.citizens = CitizenConnections()
         # Set (to the reason) when the writer process went away: the server must stop.
         self.failed: asyncio.Future[str] | None = None
         self.sites: dict[str, SiteRuntime] = {}

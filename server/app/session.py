@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
-from server.app.audience import PUBLIC_ROLES, public_state, public_ticket
+from server.app.audience import (
+    CITIZEN_EVENT,
+    PUBLIC_ROLES,
+    citizen_sees_change,
+    public_state,
+    public_ticket,
+)
+from server.app.citizens import view_of
 from server.app.configuration import ConfigurationChangeError
 from server.app.frames import FrameSender, PeerGone
 from server.config import ConfigError
@@ -61,10 +68,13 @@ CLOSE_GRACE_SECONDS = 5.0
 REPLAY_LIMIT = 100_000
 
 _COUNTER_SIDE = frozenset({Role.COUNTER, Role.ADMIN, Role.BRIDGE})
+# A citizen's status page reads its own ticket only: no other ticket, no event log.
+_READERS = frozenset(Role) - {Role.CITIZEN}
 _PERMISSIONS: dict[str, frozenset[Role]] = {
+    # A citizen's snapshot is its own view (its ticket and its queue's figures).
     "snapshot": frozenset(Role),
-    "ticket": frozenset(Role),
-    "resume": frozenset(Role),
+    "ticket": _READERS,
+    "resume": _READERS,
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
     # A kiosk rates only where the site has a kiosk rating screen (checked per request).
     "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
@@ -136,6 +146,11 @@ class Session:
         self.allowed_counters: frozenset[str] | None = None
         # A display or kiosk: sees only what the hall shows (server.app.audience).
         self.public = False
+        # A citizen's status page: the ticket it follows (its id), the view last sent, and
+        # whether an update is due (once per burst of events: server.app.citizens).
+        self.citizen: str | None = None
+        self._citizen_sent: dict[str, Any] | None = None
+        self._citizen_due = False
         # The sites whose events a manager's page receives (the first is ``runtime``).
         self.watched: list[SiteRuntime] = []
         self._token = ""  # the hello's token: checked again when the configuration changes
@@ -230,6 +245,12 @@ class Session:
 
     def deliver(self, seq: int, name: str, frame: str, public_frame: str | None) -> None:
         """Called by the site runtime for every committed event."""
+        if self.citizen is not None:
+            # Never the event itself: its view is worked out again once the burst is out.
+            if citizen_sees_change(name) and not self._citizen_due:
+                self._citizen_due = True
+                self._loop.call_soon(self._citizen_update)
+            return
         if self.subscribe is not None and not name.startswith(self.subscribe):
             return
         if self.public:
@@ -240,6 +261,27 @@ class Session:
             self._holding.append((seq, frame))
             return
         self._enqueue(frame)
+
+    def _citizen_update(self) -> None:
+        """Send a citizen its view again when the events just published changed it."""
+        self._citizen_due = False
+        if self.closing or self.runtime is None or self.citizen is None:
+            return
+        runtime = self.runtime
+        view = view_of(runtime, self.citizen)
+        if view is None:
+            # A new day: the ticket is gone, and the page's next hello is refused saying so.
+            self._closer = self._loop.create_task(self._refuse(CLOSE_POLICY,
+                                                               "the ticket is not today's"))
+            self._abort_later()
+            return
+        if view == self._citizen_sent:
+            return
+        self._citizen_sent = view
+        at = runtime.clock().astimezone(runtime.settings.timezone)
+        self._enqueue(wire.encode_event(runtime.committed.seq, CITIZEN_EVENT,
+                                        at.isoformat(timespec="seconds"),
+                                        wire.encode_data(view)))
 
     def _reply(self, request_id: int | str | None, result: dict[str, Any]) -> None:
         self._enqueue(wire.encode_reply(request_id, result))
@@ -257,6 +299,10 @@ class Session:
             self.runtime.subscribers.discard(self)
             self.runtime.sessions.discard(self)
             self.runtime.connections -= 1
+            if self.citizen is not None:
+                self.service.citizens.release(self.address, self.runtime.settings.code,
+                                              self.citizen)
+                self.citizen = None
             gone = self.runtime.clock()
             for device in self.devices:
                 self.runtime.silent_since[device] = gone
@@ -349,12 +395,17 @@ class Session:
             await self._refuse(CLOSE_POLICY, "protocol version")
             return
         role = Role(request.role)
+        if role is Role.CITIZEN:
+            await self._citizen_hello(request)
+            return
+        token = request.token
+        assert token is not None  # the hello's own rule: every role but a citizen's has one
         if role is Role.MANAGER:
-            await self._manager_hello(request)
+            await self._manager_hello(request, token)
             return
         runtime = (self.service.sites.get(request.site) if request.site is not None
-                   else self._site_of_token(role, request.token))
-        granted = None if runtime is None else self._grant(runtime.settings, role, request.token)
+                   else self._site_of_token(role, token))
+        granted = None if runtime is None else self._grant(runtime.settings, role, token)
         if runtime is None or granted is None:
             # One message for both, so a token cannot be used to probe site codes.
             self._error(request.id, ErrorCode.UNAUTHORIZED,
@@ -364,12 +415,12 @@ class Session:
                         "(a server-wide admin token needs field 'site')")
             logger.warning("refused a %s hello from %s: token not valid%s", role.value,
                            self.address, f" at site {request.site!r}" if request.site else "")
-            self.service.devices.refused(request.token, self.address, self.service.clock())
+            self.service.devices.refused(token, self.address, self.service.clock())
             await self._refuse(CLOSE_POLICY, "bad token")
             return
         self.role = role
         self.runtime = runtime
-        self._token = request.token
+        self._token = token
         runtime.sessions.add(self)
         self.allowed_counters = granted.counters
         self.public = role in PUBLIC_ROLES
@@ -382,7 +433,7 @@ class Session:
             "seq": runtime.committed.seq,
             "state": self._state(runtime.committed),
         }
-        device = self._site_token(runtime.settings, role, request.token)
+        device = self._site_token(runtime.settings, role, token)
         if device is not None:
             # The device's name and profile (zone, printer, ...): it applies them.
             result["device"] = _device(device)
@@ -407,10 +458,50 @@ class Session:
                 result["gap"] = True
         self._reply(request.id, result)
 
-    async def _manager_hello(self, request: wire.Hello) -> None:
+    async def _citizen_hello(self, request: wire.Hello) -> None:
+        """A ticket's status page (server.app.citizens): its tracking code admits it to that
+        one ticket of today, read-only, within the citizens' connection limits."""
+        assert request.track is not None  # the hello's own rule
+        found = self.service.find_track(request.track)
+        if found is None or request.site not in (None, found[0].settings.code):
+            # Tickets are kept for their day: yesterday's code is as unknown as a made-up one.
+            self._error(request.id, ErrorCode.NOT_FOUND,
+                        "field 'track': no ticket of today has this tracking code (a ticket "
+                        "is followed only on the day it was issued)")
+            logger.info("refused a citizen hello from %s: no such ticket today", self.address)
+            await self._refuse(CLOSE_POLICY, "no such ticket today")
+            return
+        runtime, ticket = found
+        refused = self.service.citizens.admit(self.settings, self.address,
+                                              runtime.settings.code, ticket.id)
+        if refused is not None:
+            self._error(request.id, ErrorCode.RATE_LIMITED, refused)
+            logger.warning("refused a citizen hello from %s: %s", self.address, refused)
+            await self._refuse(CLOSE_POLICY, "too many ticket pages")
+            return
+        self.role = Role.CITIZEN
+        self.runtime = runtime
+        self.citizen = ticket.id
+        runtime.sessions.add(self)
+        # The view and the subscription in one step: no event can fall between them.
+        runtime.connections += 1
+        runtime.subscribers.add(self)
+        view = view_of(runtime, ticket.id)
+        assert view is not None  # found in the committed state just now
+        self._citizen_sent = view
+        self._reply(request.id, {
+            "protocol": wire.PROTOCOL_VERSION,
+            "server": {"name": SERVER_NAME, "version": __version__},
+            "role": Role.CITIZEN.value,
+            "site": runtime.settings.code,
+            "seq": runtime.committed.seq,
+            **view,
+        })
+
+    async def _manager_hello(self, request: wire.Hello, token: str) -> None:
         """A manager's page: its socket ticket names a signed-in account; it watches one site
         it may see (``site``) or every site it may see (the province view), read-only."""
-        user = self.service.web_sessions.socket_user(request.token)
+        user = self.service.web_sessions.socket_user(token)
         account = self.service.accounts.get(user) if user is not None else None
         watched = [runtime for code, runtime in self.service.sites.items()
                    if account is not None and account.may_see(code)
@@ -450,8 +541,8 @@ class Session:
     def still_valid(self) -> bool:
         """Whether the configuration in force still admits this connection (its device
         token, or its manager's account and sites)."""
-        if self.runtime is None or self.role is None:
-            return True
+        if self.runtime is None or self.role is None or self.role is Role.CITIZEN:
+            return True  # a citizen's ticket outlives any configuration change of its day
         if self.role is Role.MANAGER:
             account = self.service.accounts.get(self.user or "")
             return account is not None and all(account.may_see(runtime.settings.code)
@@ -554,6 +645,13 @@ class Session:
 
     async def _do_snapshot(self, request: wire.SnapshotRequest) -> dict[str, Any]:
         assert self.runtime is not None and self.role is not None
+        if self.citizen is not None:
+            view = view_of(self.runtime, self.citizen)
+            if view is None:
+                raise ProtocolError(ErrorCode.NOT_FOUND,
+                                    "field 'track': the ticket is not today's any more")
+            self._citizen_sent = view
+            return {**view, "seq": self.runtime.committed.seq}
         result = {"state": self._state(self.runtime.committed),
                   "seq": self.runtime.committed.seq}
         if self.contact is not None:

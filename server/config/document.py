@@ -60,6 +60,9 @@ def server_document(server: ServerSettings) -> Document:
         http_request_timeout_seconds=server.http_request_timeout_seconds,
         max_devices_per_connection=server.max_devices_per_connection,
         max_devices_per_site=server.max_devices_per_site,
+        max_citizen_connections_per_address=server.max_citizen_connections_per_address,
+        max_citizen_connections_per_ticket=server.max_citizen_connections_per_ticket,
+        max_citizen_connections_per_site=server.max_citizen_connections_per_site,
         event_retention_days=server.event_retention_days,
         enrolment_code_hours=server.enrolment_code_hours,
     )

@@ -294,7 +294,9 @@ class TokenModel(_Table):
     name: Text
     role: Annotated[Role, choice(Role, {
         Role.MANAGER.value: "managers sign in with an account ([[accounts]]), not a device "
-                            "token"})]
+                            "token",
+        Role.CITIZEN.value: "a citizen's phone connects with its ticket's tracking code, not "
+                            "a device token"})]
     token: Annotated[Token, Field(json_schema_extra=SECRET_FIELD)]
     counters: Codes = Field(default_factory=list)
     # The device's profile (TokenSettings); which keys a role may have: _PROFILE_ROLES.
@@ -588,6 +590,9 @@ class ServerModel(_Table):
     http_request_timeout_seconds: Positive = 10.0
     max_devices_per_connection: Annotated[int, whole(1)] = 32
     max_devices_per_site: Annotated[int, whole(1)] = 500
+    max_citizen_connections_per_address: Annotated[int, whole(1)] = 20
+    max_citizen_connections_per_ticket: Annotated[int, whole(1)] = 4
+    max_citizen_connections_per_site: Annotated[int, whole(1)] = 2000
     event_retention_days: Annotated[int, whole(1)] = 90
     enrolment_code_hours: Positive = 24.0
 
@@ -624,6 +629,9 @@ class ServerModel(_Table):
             http_request_timeout_seconds=float(self.http_request_timeout_seconds),
             max_devices_per_connection=self.max_devices_per_connection,
             max_devices_per_site=self.max_devices_per_site,
+            max_citizen_connections_per_address=self.max_citizen_connections_per_address,
+            max_citizen_connections_per_ticket=self.max_citizen_connections_per_ticket,
+            max_citizen_connections_per_site=self.max_citizen_connections_per_site,
             event_retention_days=self.event_retention_days,
             enrolment_code_hours=float(self.enrolment_code_hours),
         )

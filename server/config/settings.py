@@ -28,6 +28,9 @@ class Role(StrEnum):
     # A manager's web page: reads, with the socket ticket of a signed-in web session (never a
     # device token), the events of the sites the account may see.
     MANAGER = "manager"
+    # A citizen's phone on its ticket's status page (the QR): reads its own ticket and its
+    # queue's figures, with the tracking code it already holds (never a device token).
+    CITIZEN = "citizen"
 
 
 class PriorityPolicyKind(StrEnum):
@@ -344,6 +347,10 @@ class ServerSettings:
     # Devices one connection, and one site, may report (device_status); stale ones expire.
     max_devices_per_connection: int = 32
     max_devices_per_site: int = 500
+    # Citizens' status pages (role citizen): connections per address, per ticket, per site.
+    max_citizen_connections_per_address: int = 20
+    max_citizen_connections_per_ticket: int = 4
+    max_citizen_connections_per_site: int = 2000
     event_retention_days: int = 90
     # How long an enrolment code made on a device's administration page stays good.
     enrolment_code_hours: float = 24.0

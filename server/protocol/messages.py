@@ -104,13 +104,20 @@ class Hello(_Request):
     """First frame of every connection. ``after``: replay later events before going live.
     ``subscribe``: event-name prefixes to receive (``None``: all; ``[]``: none).
     ``site`` may be left out when the token is a device token of one site (device tokens are
-    unique across the deployment); a server-wide admin token needs it."""
+    unique across the deployment); a server-wide admin token needs it.
+
+    A ``citizen`` (a ticket's status page) says ``track``, its ticket's tracking code, and
+    nothing else: no token, no ``after``, no ``subscribe``; every other role says ``token``
+    and no ``track``."""
 
     type: Literal["hello"]
     protocol: int
-    role: Literal["kiosk", "counter", "display", "admin", "bridge", "manager"]
+    role: Literal["kiosk", "counter", "display", "admin", "bridge", "manager", "citizen"]
     # A manager's ticket (from its signed-in page) is longer than a device token.
-    token: Annotated[str, Field(min_length=1, max_length=400)]
+    token: Annotated[str, Field(min_length=1, max_length=400)] | None = None
+    # The tracking code of the ticket's QR (8 characters; a little room for later codes).
+    track: Annotated[str, Field(min_length=1, max_length=32),
+                     AfterValidator(_printable)] | None = None
     site: Code | None = None
     lang: Literal["vi", "en"] = "vi"
     after: SequenceNumber | None = None
@@ -119,6 +126,23 @@ class Hello(_Request):
     # The app's own version (``0.1.0``), shown on the administration's device list.
     version: Annotated[str, Field(min_length=1, max_length=32),
                        AfterValidator(_printable)] | None = None
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Hello:
+        if self.role == "citizen":
+            extra = [name for name in ("token", "after", "subscribe")
+                     if getattr(self, name) is not None]
+            if self.track is None:
+                raise ValueError("field 'track': Field required (a citizen connection names "
+                                 "its ticket's tracking code)")
+            if extra:
+                raise ValueError(f"field '{extra[0]}': a citizen connection does not take it")
+        else:
+            if self.token is None:
+                raise ValueError("field 'token': Field required")
+            if self.track is not None:
+                raise ValueError("field 'track': only a citizen connection takes it")
+        return self
 
 
 class SnapshotRequest(_Request):

@@ -202,9 +202,10 @@ def test_tokens_cover_every_role(province: SiteSettings, ward: SiteSettings) -> 
     assert by_token["demo-bridge-token-0001"] is Role.BRIDGE
     bridge = next(token for token in province.tokens if token.role is Role.BRIDGE)
     assert bridge.counters == ("Q01", "Q02")  # the demo bus map's counters
-    # Admin tokens are server-wide ([server] admin_tokens), managers sign in with accounts;
-    # every device role has a token here.
-    assert {token.role for token in ward.tokens} == set(Role) - {Role.ADMIN, Role.MANAGER}
+    # Admin tokens are server-wide ([server] admin_tokens), managers sign in with accounts,
+    # citizens' phones say their ticket's tracking code; every device role has a token here.
+    assert {token.role for token in ward.tokens} == set(Role) - {Role.ADMIN, Role.MANAGER,
+                                                                 Role.CITIZEN}
     # Each centre has its own tokens.
     assert not {token.token for token in ward.tokens} & set(by_token)
 
