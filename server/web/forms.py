@@ -17,7 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.requests import ClientDisconnect, Request
 
 BODY_TIMEOUT_SECONDS = 10.0
-MAX_FIELDS = 16
+# The longest form is a service's: its keys, its counters, its own opening hours (a day a
+# field, the days closed, the exceptions), the comment and the CSRF token (23).
+MAX_FIELDS = 32
 
 
 class FormRefused(Exception):

@@ -161,7 +161,11 @@ def admin_routes(service: QueueService) -> list[Route]:
         errors: dict[str, str] = {}
         made_token: str | None = None
         if section.single:
-            site.update(form_to_item(section, form, site))
+            changed = form_to_item(section, form, site)
+            # An emptied input leaves its key out (its default applies): out of the site too.
+            for gone in set(site) - set(changed):
+                del site[gone]
+            site.update(changed)
             item_index: int | None = None
             name = code
         else:

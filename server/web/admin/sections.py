@@ -27,6 +27,7 @@ class Kind(StrEnum):
     ORDERED_CHOICES = "ordered_choices"   # several of a list, in an order (comma-separated)
     PASSWORD = "password"                 # a new password, stored as its scrypt hash
     SECRET = "secret"                     # shown once when made (device tokens)
+    LINES = "lines"                       # a list, one item a line (closed days, exceptions)
 
 
 Choices = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
@@ -49,6 +50,12 @@ class Field:
     fixed_once_made: bool = False
     # What a new item's input shows ("1" ticks a yes/no box).
     default: str = ""
+    # The key of a table of the item that holds this key ("opening_hours"); "" for the item's
+    # own keys. An emptied table is left out.
+    table: str = ""
+    # How one text (a line, for LINES) becomes the document's value, and back.
+    read: Callable[[str], Any] | None = None
+    show: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,72 @@ def _fixed(*values: tuple[str, str]) -> Choices:
 
 # Not a key of a service: the counters whose lists hold it (a service must be served).
 SERVED_BY = "served_by"
+
+# --- opening hours: [sites.opening_hours] and a service's own ---------------------------------
+
+HOURS_TABLE = "opening_hours"
+WEEKDAYS = (("monday", "Thứ Hai", "Monday"), ("tuesday", "Thứ Ba", "Tuesday"),
+            ("wednesday", "Thứ Tư", "Wednesday"), ("thursday", "Thứ Năm", "Thursday"),
+            ("friday", "Thứ Sáu", "Friday"), ("saturday", "Thứ Bảy", "Saturday"),
+            ("sunday", "Chủ nhật", "Sunday"))
+# What an administrator types for a day without sessions; the document holds "".
+CLOSED_WORDS = frozenset({"nghỉ", "nghi", "đóng", "closed", "-"})
+CLOSED_WORD = "nghỉ"
+
+
+def _read_day(text: str) -> str:
+    return "" if text.strip().lower() in CLOSED_WORDS else text
+
+
+def _show_day(value: Any) -> str:
+    return CLOSED_WORD if value == "" else str(value)
+
+
+def _read_exception(line: str) -> dict[str, str]:
+    """``2027-02-13: 07:30-11:30, 13:30-17:00`` (or ``2027-02-14: nghỉ``) as an exception's
+    table; a line without ``:`` keeps only its date, for the rules to say what is missing."""
+    day, colon, hours = line.partition(":")
+    if not colon:
+        return {"date": line.strip()}
+    return {"date": day.strip(), "hours": _read_day(hours.strip())}
+
+
+def _show_exception(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    return f"{value.get('date', '')}: {_show_day(value.get('hours', ''))}"
+
+
+def _hours_fields(for_service: bool) -> tuple[Field, ...]:
+    """The inputs of an ``opening_hours`` table: a day's sessions, closed days, exceptions.
+    A service's label says its hours are its own, and an empty day follows the site."""
+    prefix_vi, prefix_en = ("Giờ riêng: ", "Own hours: ") if for_service else ("", "")
+    if for_service:
+        empty_vi, empty_en = "để trống: theo giờ của trung tâm", "empty: the centre's hours"
+    else:
+        empty_vi, empty_en = "để trống: nghỉ", "empty: closed"
+    days = tuple(
+        Field(key, Kind.TEXT, prefix_vi + vietnamese, prefix_en + english, table=HOURS_TABLE,
+              read=_read_day, show=_show_day,
+              help_vi=f"Ví dụ 07:30-11:30, 13:30-17:00; 'nghỉ': không làm việc; {empty_vi}.",
+              help_en=f"For example 07:30-11:30, 13:30-17:00; 'nghỉ' (closed): no work; "
+                      f"{empty_en}.")
+        for key, vietnamese, english in WEEKDAYS)
+    return (*days,
+            Field("closed", Kind.LINES, prefix_vi + "Ngày nghỉ (lễ, Tết)",
+                  prefix_en + "Days closed (holidays, Tết)", table=HOURS_TABLE,
+                  help_vi="Mỗi dòng một ngày (2027-04-30) hoặc một khoảng ngày "
+                          "(2027-02-04..2027-02-10).",
+                  help_en="One a line: a day (2027-04-30) or a range of days "
+                          "(2027-02-04..2027-02-10)."),
+            Field("exceptions", Kind.LINES, prefix_vi + "Ngày có giờ riêng",
+                  prefix_en + "Days with hours of their own", table=HOURS_TABLE,
+                  read=_read_exception, show=_show_exception,
+                  help_vi="Mỗi dòng 'ngày: giờ', ví dụ 2027-02-20: 07:30-11:30, 13:30-17:00 "
+                          "(làm bù thứ Bảy) hoặc 2027-04-29: nghỉ. Thắng cả ngày nghỉ.",
+                  help_en="One a line 'date: hours', e.g. 2027-02-20: 07:30-11:30, "
+                          "13:30-17:00 (a make-up Saturday) or 2027-04-29: nghỉ. Wins over "
+                          "the days closed."))
 
 CODE = Field("code", Kind.TEXT, "Mã", "Code", required=True, fixed_once_made=True,
              help_vi="Chữ, số, '-', '_', '.'; tối đa 32 ký tự. Không đổi được sau khi tạo.",
@@ -149,6 +222,8 @@ SERVICES = Section("services", "services", "Thủ tục", "Services", (
           help_vi="Mã quầy, cách nhau bởi dấu phẩy; thủ tục được thêm vào cuối danh sách của "
                   "quầy.", help_en="Counter codes, comma-separated; the service is added at "
                   "the end of each counter's list."),
+    # Its own hours, within the centre's (land files in the mornings only, say).
+    *_hours_fields(for_service=True),
 ), columns=("code", "name_vi", "field", "number_group", "numbers"))
 
 ZONES = Section("zones", "zones", "Khu vực", "Zones", (CODE, NAME_VI, NAME_EN),
@@ -223,8 +298,11 @@ TOKENS = Section("tokens", "tokens", "Mã thiết bị", "Device tokens", (
           help_vi="Màn hình sảnh: tên bộ giọng đọc.", help_en="A display: the voice pack's name."),
 ), identity="name", columns=("name", "role", "zone", "counter", "counters"))
 
-SECTIONS: tuple[Section, ...] = (SITE, FIELDS, SERVICES, NUMBER_GROUPS, ZONES, COUNTERS,
-                                 OFFICERS, PRIORITY_GROUPS, RATING_SCALE, TOKENS)
+SITE_HOURS = Section("opening-hours", "", "Giờ làm việc", "Opening hours",
+                     _hours_fields(for_service=False))
+
+SECTIONS: tuple[Section, ...] = (SITE, SITE_HOURS, FIELDS, SERVICES, NUMBER_GROUPS, ZONES,
+                                 COUNTERS, OFFICERS, PRIORITY_GROUPS, RATING_SCALE, TOKENS)
 BY_SLUG = {section.slug: section for section in SECTIONS}
 
 _KEY = re.compile(r"^sites\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?(?:\.(\w+))?)?")
@@ -234,6 +312,9 @@ def field_of_key(key: str, site_index: int, section: Section,
                  item_index: int | None) -> str | None:
     """The field (of the item being edited) a configuration error's ``key`` is about, or
     ``None`` when it is about something else (shown above the form)."""
+    in_table = _table_field_of_key(key, site_index, section, item_index)
+    if in_table is not None:
+        return in_table
     found = _KEY.match(key)
     if found is None or int(found.group(1)) != site_index:
         return None
@@ -243,6 +324,26 @@ def field_of_key(key: str, site_index: int, section: Section,
     if list_key != section.key or index is None or int(index) != item_index:
         return None
     return name if name in {item.name for item in section.fields} else None
+
+
+# sites[0].opening_hours.monday, sites[0].services[3].opening_hours.exceptions[1].date
+_TABLE_KEY = re.compile(r"^sites\[(\d+)\](?:\.(\w+)\[(\d+)\])?\.(\w+)\.(\w+)")
+
+
+def _table_field_of_key(key: str, site_index: int, section: Section,
+                        item_index: int | None) -> str | None:
+    """The field kept in a table of the item (``opening_hours``) that ``key`` is about."""
+    found = _TABLE_KEY.match(key)
+    if found is None or int(found.group(1)) != site_index:
+        return None
+    list_key, index, table, name = found.group(2, 3, 4, 5)
+    if section.single and list_key is not None:
+        return None
+    if not section.single and (list_key != section.key or index is None
+                               or int(index) != item_index):
+        return None
+    return next((spec.name for spec in section.fields
+                 if spec.table == table and spec.name == name), None)
 
 
 def serve_by(site: dict[str, Any], service: str, counters: list[str]) -> None:
@@ -273,6 +374,9 @@ def form_to_item(section: Section, form: Mapping[str, str],
             continue  # made by the page (a hashed password, a drawn token, counters' lists)
         if spec.fixed_once_made and previous is not None:
             continue
+        if spec.table:
+            _table_value(item, spec, form.get(spec.name, ""))
+            continue
         raw = form.get(spec.name, "")
         if spec.kind is Kind.YES_NO:
             item[spec.name] = raw in ("1", "on", "true")
@@ -292,6 +396,27 @@ def form_to_item(section: Section, form: Mapping[str, str],
     return item
 
 
+def _table_value(item: dict[str, Any], spec: Field, raw: str) -> None:
+    """Put the form's ``raw`` text for ``spec`` into its table of ``item`` (a copy of the
+    table: the previous one is left alone); an empty input leaves the key out, and a table
+    left empty is left out too."""
+    table = dict(item.get(spec.table) or {})
+    value: Any = None
+    if spec.kind is Kind.LINES:
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        value = [spec.read(line) if spec.read else line for line in lines] or None
+    elif raw.strip():
+        value = spec.read(raw.strip()) if spec.read else raw.strip()
+    if value is None:
+        table.pop(spec.name, None)
+    else:
+        table[spec.name] = value
+    if table:
+        item[spec.table] = table
+    else:
+        item.pop(spec.table, None)
+
+
 def _number(text: str) -> int | float | str:
     cleaned = text.replace(",", ".")
     if re.fullmatch(r"-?\d{1,9}", cleaned):
@@ -306,7 +431,15 @@ def item_values(section: Section, item: Mapping[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for spec in section.fields:
         value = item.get(spec.name)
-        if spec.kind in (Kind.PASSWORD, Kind.SECRET):
+        if spec.table:
+            table = item.get(spec.table)
+            value = table.get(spec.name) if isinstance(table, Mapping) else None
+        if spec.kind is Kind.LINES and isinstance(value, list):
+            values[spec.name] = "\n".join(spec.show(part) if spec.show else str(part)
+                                           for part in value)
+        elif spec.show is not None and value is not None:
+            values[spec.name] = spec.show(value)
+        elif spec.kind in (Kind.PASSWORD, Kind.SECRET):
             values[spec.name] = ""
         elif value is None:
             values[spec.name] = "" if item else spec.default

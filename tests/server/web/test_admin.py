@@ -5,6 +5,7 @@ connection, the history, and who may administer what."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -202,3 +203,109 @@ async def test_a_password_reset_by_the_administrator_holds_to_the_one_rule(
     reply = await officer.request("login", counter="1", user="lan",
                                   password="mat-khau-moi-2026")
     assert reply["counter"]["officer"] == "lan"
+
+
+# --- opening hours ---------------------------------------------------------------------------
+
+WORKING_DAY = "07:30-11:30, 13:30-17:00"
+HOURS_FORM = {
+    **dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), WORKING_DAY),
+    "saturday": "07:30-11:30", "sunday": "",
+    "closed": "2027-01-01\r\n2027-02-04..2027-02-10\r\n\r\n2027-04-30",
+    "exceptions": "2027-02-20: 07:30-11:30, 13:30-17:00\r\n2027-04-29: nghỉ"}
+
+
+def field_error(body: str, field: str) -> str:
+    found = re.search(rf'data-field="{field}">.*?<span class="error"[^>]*>([^<]*)<', body, re.S)
+    assert found, (field, body[:3000])
+    return html.unescape(found.group(1))
+
+
+async def test_opening_hours_are_set_on_their_own_page_and_reach_the_kiosk(
+        server: RunningServer, connect: Any) -> None:
+    kiosk = await connect("kiosk")
+    assert kiosk.hello_result["state"]["site"]["next_change"] is None  # no hours: any time
+    client = await admin(server)
+    home = await client.get(f"/admin/site/{SITE}")
+    assert 'data-section="opening-hours"' in home.body and "Giờ làm việc" in home.body
+    saved = await post_form(client, f"/admin/site/{SITE}/opening-hours",
+                            {**HOURS_FORM, "comment": "giờ làm việc 2027"})
+    assert saved.status == 200 and "saved=2" in saved.url, saved.body[:800]
+    site = next(item for item in server.service.configuration.document["sites"]
+                if item["code"] == SITE)
+    assert site["opening_hours"] == {
+        **dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), WORKING_DAY),
+        "saturday": "07:30-11:30",
+        "closed": ["2027-01-01", "2027-02-04..2027-02-10", "2027-04-30"],
+        "exceptions": [{"date": "2027-02-20", "hours": WORKING_DAY},
+                       {"date": "2027-04-29", "hours": ""}]}
+    # The form reads them back as typed (a day without sessions as 'nghỉ').
+    page = await client.get(f"/admin/site/{SITE}/opening-hours")
+    assert "2027-01-01\n2027-02-04..2027-02-10\n2027-04-30</textarea>" in page.body
+    assert "2027-02-20: 07:30-11:30, 13:30-17:00\n2027-04-29: nghỉ</textarea>" in page.body
+    # Monday 08:00 (the server's clock): open until the lunch break.
+    state = (await kiosk.request("snapshot"))["state"]
+    assert state["site"]["open"] is True
+    assert state["site"]["closes_at"] == "2026-11-23T11:30:00+07:00"
+    # Every input emptied: no hours again, numbers at any time.
+    emptied = await post_form(client, f"/admin/site/{SITE}/opening-hours",
+                              dict.fromkeys(HOURS_FORM, ""))
+    assert "saved=3" in emptied.url, emptied.body[:800]
+    site = next(item for item in server.service.configuration.document["sites"]
+                if item["code"] == SITE)
+    assert "opening_hours" not in site
+
+
+async def test_wrong_hours_are_shown_beside_their_inputs(server: RunningServer) -> None:
+    client = await admin(server)
+    answer = await post_form(client, f"/admin/site/{SITE}/opening-hours", {
+        **HOURS_FORM, "monday": "07:30-11:30, 11:00-17:00", "closed": "2027-02-10..2027-02-04",
+        "exceptions": "2027-02-20: 07:30-11:30\n2027-02-20: nghỉ"})
+    assert answer.status == 400
+    assert "07:30-11:30" in answer.body  # what was typed stays
+    assert "trùng với buổi 07:30-11:30" in field_error(answer.body, "monday")
+    assert "ngày kết thúc trước ngày bắt đầu" in field_error(answer.body, "closed")
+    english = await client.get(f"/admin/site/{SITE}/opening-hours?lang=en")
+    answer = await client.post(f"/admin/site/{SITE}/opening-hours", {
+        "csrf": form_token(english.body), **HOURS_FORM,
+        "exceptions": "2027-02-20: 07:30-11:30\n2027-02-20: nghỉ"})
+    assert "date '2027-02-20' appears twice" in field_error(answer.body, "exceptions")
+    answer = await client.post(f"/admin/site/{SITE}/opening-hours", {
+        "csrf": form_token(english.body), **HOURS_FORM, "friday": "8h-17h"})
+    assert "is not a session like '07:30-11:30'" in field_error(answer.body, "friday")
+    # The older single window and the hours both: said above the form.
+    site_page = await client.get(f"/admin/site/{SITE}/site")
+    await client.post(f"/admin/site/{SITE}/site", {
+        "csrf": form_token(site_page.body), "name_vi": "Trung tâm thử nghiệm",
+        "timezone": "Asia/Ho_Chi_Minh", "issue_hours": "07:00-17:00"})
+    answer = await client.post(f"/admin/site/{SITE}/opening-hours", {
+        "csrf": form_token(english.body), **HOURS_FORM})
+    assert answer.status == 400
+    assert "sites[0].opening_hours: give either issue_hours or opening_hours" in html.unescape(
+        answer.body)
+
+
+async def test_a_service_keeps_hours_of_its_own(server: RunningServer, connect: Any) -> None:
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/services/DD-NOP")
+    assert "Giờ riêng: Thứ Hai" in page.body and "theo giờ của trung tâm" in page.body
+    fields = {"name_vi": "Nộp hồ sơ đất đai", "field": "DD", "kind": "submit",
+              "number_group": "dat-dai", "served_by": "1"}
+    saved = await client.post(f"/admin/site/{SITE}/services/DD-NOP", {
+        "csrf": form_token(page.body), **fields, "monday": "07:30-11:30",
+        "sunday": "nghỉ", "closed": "2026-11-24"})
+    assert "saved=2" in saved.url, saved.body[:800]
+    service = server.service.site_settings[SITE].service("DD-NOP")
+    assert service is not None and service.opening_hours is not None
+    assert service.opening_hours.week[6] == () and service.opening_hours.week[2] is None
+    page = await client.get(f"/admin/site/{SITE}/services/DD-NOP")
+    assert 'name="sunday" value="nghỉ"' in page.body
+    assert 'name="monday" value="07:30-11:30"' in page.body
+    # Monday 08:00: open until 11:30; the other services have no hours.
+    kiosk = await connect("kiosk")
+    services = {item["code"]: item for item in kiosk.hello_result["state"]["services"]}
+    assert services["DD-NOP"]["closes_at"] == "2026-11-23T11:30:00+07:00"
+    assert services["HT"]["closes_at"] is None
+    wrong = await client.post(f"/admin/site/{SITE}/services/DD-NOP", {
+        "csrf": form_token(page.body), **fields, "tuesday": "11:30-07:30"})
+    assert "giờ đóng phải sau giờ mở" in field_error(wrong.body, "tuesday")
