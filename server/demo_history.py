@@ -402,6 +402,8 @@ class _DaySimulation:
         for issued_at, service in zip(arrivals, services, strict=True):
             priority = (self.rng.choice(groups).code
                         if groups and self.rng.random() < 0.08 else None)
+            if not self.site.schedule(service.code).is_open(issued_at.astimezone(self.zone)):
+                continue  # outside the service's opening hours: the kiosk gives no number
             self._issue(service, priority, issued_at)
 
     def _issue(self, service: ServiceSettings, priority: str | None, issued_at: datetime) -> None:

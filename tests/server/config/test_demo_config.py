@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -216,37 +217,96 @@ def test_ward_is_small_and_in_one_zone(ward: SiteSettings) -> None:
     assert "Đăng ký khai sinh" in {service.name_vi for service in ward.services}
 
 
-def _commented_settings() -> list[tuple[int, str]]:
-    """The demo's commented-out ``# key = value`` lines (examples and defaults shown)."""
+def _commented_settings() -> list[tuple[int, list[str]]]:
+    """The demo's commented-out settings (examples and defaults shown), each with the number
+    of its first line: a ``# key = value`` line, or a commented table (``# [table]``) with
+    the commented lines under it, which go together."""
     text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
-    found = []
-    for number, line in enumerate(text.splitlines()):
-        if not line.startswith("# "):
-            continue
-        try:
-            tomllib.loads(line[2:])
-        except tomllib.TOMLDecodeError:
+    lines = text.splitlines()
+    found: list[tuple[int, list[str]]] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        if not line.startswith("# ") or not _is_toml(line[2:]):
             continue  # prose
-        found.append((number, line))
+        if not line[2:].lstrip().startswith("["):
+            found.append((number - 1, [line]))
+            continue
+        block = [line]
+        while number < len(lines) and lines[number].startswith("# "):
+            block.append(lines[number])
+            number += 1
+        found.append((number - len(block), block))
     return found
 
 
+def _is_toml(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
+def _example_key(block: list[str]) -> str:
+    """``max_frame_bytes`` for a line, ``sites.opening_hours`` for a table."""
+    first = block[0][2:]
+    if first.lstrip().startswith("["):
+        return first.split("]")[0].strip("[ ")
+    return first.split(" = ")[0]
+
+
 def test_the_commented_examples_are_found() -> None:
-    keys = {line[2:].split(" = ")[0] for _, line in _commented_settings()}
-    assert {"database_url", "max_frame_bytes", "event_retention_days", "issue_hours"} <= keys
+    keys = {_example_key(block) for _, block in _commented_settings()}
+    assert {"database_url", "max_frame_bytes", "event_retention_days", "issue_hours",
+            "sites.opening_hours"} <= keys
 
 
-@pytest.mark.parametrize(("number", "line"), _commented_settings(),
-                         ids=[line[2:].split(" = ")[0] + f"@{number + 1}"
-                              for number, line in _commented_settings()])
+@pytest.mark.parametrize(("number", "block"), _commented_settings(),
+                         ids=[_example_key(block) + f"@{number + 1}"
+                              for number, block in _commented_settings()])
 def test_each_commented_example_is_valid_where_it_stands(
-    settings: Settings, number: int, line: str
+    settings: Settings, number: int, block: list[str]
 ) -> None:
     text = resources.files("server.config").joinpath("demo.toml").read_text("utf-8")
     lines = text.splitlines()
-    lines[number] = line[2:]
+    lines[number:number + len(block)] = [line[2:] for line in block]
     changed = parse_settings(tomllib.loads("\n".join(lines)))
-    key = line[2:].split(" = ")[0]
-    if key not in {"database_url", "issue_hours"}:
+    key = _example_key(block)
+    if key == "sites.opening_hours":
+        # A real centre's week: the lunch break, Saturday morning, the 2027 holidays.
+        schedule = changed.sites[0].schedule()
+        assert not schedule.is_open(datetime(2027, 3, 1, 12, 0))
+        assert schedule.is_open(datetime(2027, 3, 6, 8, 0))
+        assert all(not schedule.sessions_on(day) for day in HOLIDAYS_2027)
+        assert schedule.sessions_on(date(2027, 2, 20))  # the make-up Saturday's afternoon
+    elif key not in {"database_url", "issue_hours"}:
         # The server's limits are shown with their defaults: uncommented, nothing changes.
         assert changed == settings, key
+
+
+# Vietnam's public holidays of 2027 for state offices: New Year, Tết (29 Tết to the 5th),
+# the Hùng Kings (10/3 lunar), 30/4, 1/5 and its day in lieu (a Saturday), 2/9 and the 3rd.
+HOLIDAYS_2027 = (date(2027, 1, 1), *(date(2027, 2, day) for day in range(4, 11)),
+                 date(2027, 4, 16), date(2027, 4, 30), date(2027, 5, 1), date(2027, 5, 3),
+                 date(2027, 9, 2), date(2027, 9, 3))
+
+
+def test_only_the_ward_land_submissions_keep_hours_so_the_demo_works_at_any_time(
+        settings: Settings) -> None:
+    for site in settings.sites:
+        assert site.opening_hours is None and site.issue_hours is None, site.code
+        for service in site.services:
+            if (site.code, service.code) != (WARD, "DD-NOP"):
+                assert site.schedule(service.code).always_open, (site.code, service.code)
+    ward = settings.site(WARD)
+    assert ward is not None
+    land = ward.schedule("DD-NOP")
+    # Working-day mornings; the afternoons, weekends and 2027 holidays closed.
+    assert land.is_open(datetime(2027, 3, 1, 7, 30)) and land.is_open(datetime(2027, 3, 5, 11, 29))
+    assert not land.is_open(datetime(2027, 3, 1, 11, 30))
+    assert not land.is_open(datetime(2027, 3, 6, 9, 0)) and not land.is_open(
+        datetime(2027, 3, 7, 9, 0))
+    assert all(not land.sessions_on(day) for day in HOLIDAYS_2027)
+    assert land.next_opening(datetime(2027, 2, 3, 12, 0)) == datetime(2027, 2, 11, 7, 30)
