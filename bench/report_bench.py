@@ -164,7 +164,7 @@ def reports_part(directory: Path, sizes: list[int]) -> None:
                       f"peak {result['rss_mb']:5.0f} MB  {result['rows']:>5} rows", flush=True)
 
 
-async def during_issue_part(directory: Path, seconds: float) -> None:
+async def during_issue_part(directory: Path, seconds: float, checkout: Path | None) -> None:
     """The issue phase alone, then with reports running beside it, on one database that also
     holds a month of a province."""
     sys.path.insert(0, str(Path(__file__).parent))
@@ -187,7 +187,7 @@ async def during_issue_part(directory: Path, seconds: float) -> None:
             # (synchronous=FULL) start waiting for their fsyncs behind it.
             os.sync()
             port = free_port()
-            server = start_bench_server(work, port)
+            server = start_bench_server(work, port, checkout=checkout)
             reporter: subprocess.Popen[str] | None = None
             try:
                 url = f"ws://127.0.0.1:{port}/ws"
@@ -232,6 +232,8 @@ def main() -> None:
                                                   "reuse them next time")
     parser.add_argument("--part", choices=("all", "reports", "issue"), default="all")
     parser.add_argument("--issue-seconds", type=float, default=30.0)
+    parser.add_argument("--checkout", type=Path,
+                        help="run the server of another checkout (a clean export of a commit)")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--report-loop", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -254,7 +256,7 @@ def main() -> None:
         if options.part in ("all", "reports"):
             reports_part(directory, sizes)
         if options.part in ("all", "issue"):
-            asyncio.run(during_issue_part(directory, options.issue_seconds))
+            asyncio.run(during_issue_part(directory, options.issue_seconds, options.checkout))
 
 
 if __name__ == "__main__":
