@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 
 REPORT_NICENESS = 10
 
@@ -22,14 +21,3 @@ def lower_process_priority() -> None:
         with contextlib.suppress(OSError):
             os.nice(REPORT_NICENESS)
 
-
-def lower_thread_priority() -> None:
-    """Make the calling thread nicer (a report's worker thread in the server process). On
-    Linux each thread has its own priority, which ``setpriority`` sets by thread id; where
-    it cannot (another system), nothing changes."""
-    if not hasattr(os, "setpriority"):
-        return
-    thread = threading.get_native_id()
-    with contextlib.suppress(OSError):
-        current = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, min(current + REPORT_NICENESS, 19))

@@ -2,9 +2,9 @@
 the downloads (Excel, CSV, the per-case listing) and the printable monthly report.
 
 Every signed-in account reports on the sites it may see (server.reports checks the request
-and the account: a site it may not see is refused with 403). The figures run on the reports'
-worker thread and the files in their child process (server.reports.service), so a report,
-however large, never stalls the queue; each account makes one file at a time. The pages are
+and the account: a site it may not see is refused with 403). The figures and the files are
+made in the reports' child processes (server.reports.service), so a report, however large,
+never holds the server's GIL; each account makes one file at a time. The pages are
 GET forms: a report is a bookmarkable, shareable address and changes nothing.
 """
 
