@@ -103,8 +103,14 @@ def _pages(service: QueueService, database: str) -> Starlette:
             return PlainTextResponse("web display not installed", status_code=404)
         return FileResponse(index, media_type="text/html; charset=utf-8")
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask every site for one; a 404 in a phone's console is noise to everyone.
+        return FileResponse(static / "favicon.png", media_type="image/png",
+                            headers={"cache-control": "public, max-age=86400"})
+
     return Starlette(routes=[
         health_route(service, database),
+        Route("/favicon.ico", favicon),
         Route("/display", display_page),
         Mount("/display/assets", app=StaticFiles(directory=web_display / "assets",
                                                  check_dir=False)),

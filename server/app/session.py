@@ -66,6 +66,9 @@ CLOSE_TRY_LATER = 1013
 # How long a connection being closed may take to go before it is cut.
 CLOSE_GRACE_SECONDS = 5.0
 REPLAY_LIMIT = 100_000
+# A citizen's view is worked out again at most this often: a burst of events costs each
+# status page one view, and a busy hall with many pages open costs the loop a bounded share.
+CITIZEN_UPDATE_SECONDS = 0.5
 
 _COUNTER_SIDE = frozenset({Role.COUNTER, Role.ADMIN, Role.BRIDGE})
 # A citizen's status page reads its own ticket only: no other ticket, no event log.
@@ -151,6 +154,7 @@ class Session:
         self.citizen: str | None = None
         self._citizen_sent: dict[str, Any] | None = None
         self._citizen_due = False
+        self._citizen_next = 0.0  # the loop's time before which no view is worked out
         # The sites whose events a manager's page receives (the first is ``runtime``).
         self.watched: list[SiteRuntime] = []
         self._token = ""  # the hello's token: checked again when the configuration changes
@@ -249,7 +253,11 @@ class Session:
             # Never the event itself: its view is worked out again once the burst is out.
             if citizen_sees_change(name) and not self._citizen_due:
                 self._citizen_due = True
-                self._loop.call_soon(self._citizen_update)
+                wait = self._citizen_next - self._loop.time()
+                if wait > 0:
+                    self._loop.call_later(wait, self._citizen_update)
+                else:
+                    self._loop.call_soon(self._citizen_update)
             return
         if self.subscribe is not None and not name.startswith(self.subscribe):
             return
@@ -267,6 +275,7 @@ class Session:
         self._citizen_due = False
         if self.closing or self.runtime is None or self.citizen is None:
             return
+        self._citizen_next = self._loop.time() + CITIZEN_UPDATE_SECONDS
         runtime = self.runtime
         view = view_of(runtime, self.citizen)
         if view is None:

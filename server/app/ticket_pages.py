@@ -87,7 +87,7 @@ def ticket_routes(service: QueueService) -> list[Route]:
                 given, rating_key(service.server.secret, ticket.id)) else None
         page = render_status_page(runtime.settings, runtime.views.ticket(state, ticket),
                                   rating.score if rating else None, f"/t/{track}/rate", note,
-                                  key)
+                                  key, len(state.queues.get(ticket.service, ())))
         return HTMLResponse(page, status_code=status_code, headers=headers)
 
     return [Route("/t/{track}", ticket_status),

@@ -47,8 +47,8 @@ async def test_no_open_counter_is_said_not_guessed(server: RunningServer, connec
     # ``ahead`` stays a number for clients that know nothing else: those before it in its queue.
     assert (ticket["ahead"], ticket["ahead_known"], ticket["eta_minutes"]) == (1, False, None)
     page = await asyncio.to_thread(_page, f"{server.http_url}/t/{ticket['track']}")
-    assert ("<dt>Số người trước bạn / Ahead</dt><dd>chưa có quầy mở cho thủ tục này / no "
-            "counter open for this procedure yet</dd>") in page
+    assert ("<dt>Số người trước bạn / Ahead</dt><dd id='ahead'>chưa có quầy mở cho thủ tục "
+            "này / no counter open for this procedure yet</dd>") in page
     assert "chưa xác định / not known yet" in page
     snapshot = (await admin.request("snapshot"))["state"]
     service = next(item for item in snapshot["services"] if item["code"] == "HT")
@@ -59,7 +59,7 @@ async def test_no_open_counter_is_said_not_guessed(server: RunningServer, connec
     asked = (await kiosk.request("ticket", number=ticket["number"]))["ticket"]
     assert (asked["ahead"], asked["ahead_known"], asked["eta_minutes"]) == (1, True, 8)
     page = await asyncio.to_thread(_page, f"{server.http_url}/t/{ticket['track']}")
-    assert "<dt>Số người trước bạn / Ahead</dt><dd>1</dd>" in page
+    assert "<dt>Số người trước bạn / Ahead</dt><dd id='ahead'>1</dd>" in page
     snapshot = (await admin.request("snapshot"))["state"]
     service = next(item for item in snapshot["services"] if item["code"] == "HT")
     assert (service["open_counters"], service["eta_minutes"]) == (1, 16)  # a new ticket

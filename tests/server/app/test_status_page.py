@@ -36,7 +36,7 @@ async def test_status_page_follows_the_ticket_and_takes_one_rating(
     assert status == 200
     assert "A002" in page and "Đăng ký khai sinh" in page
     assert "Đang chờ đến lượt" in page
-    assert "<dt>Số người trước bạn / Ahead</dt><dd>1</dd>" in page
+    assert "<dt>Số người trước bạn / Ahead</dt><dd id='ahead'>1</dd>" in page
     assert 'http-equiv="refresh"' in page
 
     await admin.request("call_next")
