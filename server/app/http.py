@@ -36,8 +36,11 @@ from server.app.session import Session
 from server.app.ticket_pages import ticket_routes
 from server.app.voice_routes import voice_routes
 from server.web.admin.devices import device_routes
+from server.web.admin.feedback_poster import feedback_poster_routes
 from server.web.admin.pages import admin_routes
 from server.web.auth import auth_routes
+from server.web.feedback import feedback_routes
+from server.web.feedback_inbox import feedback_inbox_routes
 from server.web.manage import manage_routes
 from server.web.reports import report_routes
 
@@ -120,8 +123,11 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *auth_routes(service),
         *manage_routes(service),
         *report_routes(service),
+        *feedback_routes(service),
+        *feedback_inbox_routes(service),
         *enrol_routes(service, enrolment),
         *device_routes(service, enrolment),  # before the sections' /admin/site/{code}/...
+        *feedback_poster_routes(service),  # so too
         *admin_routes(service),
     ])
 

@@ -38,6 +38,7 @@ from server.config.settings import AccountSettings, ServerSettings, Settings, Si
 from server.domain import rules
 from server.domain.commands import ChangeConfiguration, Command
 from server.domain.model import EventName, SiteState, Ticket
+from server.feedback.desk import FeedbackDesk
 from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
 from server.store.configuration import ConfigurationStore
@@ -383,6 +384,8 @@ class QueueService:
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
+        # Citizens' feedback (server.feedback): received, answered, contacts erased in time.
+        self.feedback = FeedbackDesk(self)
         # The device tokens' connections, for the administration's device list.
         self.devices = DeviceRegistry(server.secret)
         # Failed officer sign-ins, shared by every connection (and the web sign-in).
@@ -545,7 +548,8 @@ class QueueService:
                 await self.purge_old_events()
 
     async def purge_old_events(self) -> int:
-        """Delete stored events older than ``event_retention_days`` (once a day and at start).
+        """Delete stored events older than ``event_retention_days`` (once a day and at start),
+        and erase feedback contacts older than ``feedback_contact_days``.
 
         Runs in the writer process, between commits. Resume beyond what is kept answers
         ``gap``; each site's ``seq`` lives in its own row, so it never goes back.
@@ -561,6 +565,8 @@ class QueueService:
             return 0
         if purged:
             logger.info("purged %d events older than %s", purged, cutoff.isoformat())
+        # Feedback contacts past feedback_contact_days go in the same daily pass.
+        await self.feedback.erase_old_contacts()
         return purged
 
     def find_track(self, track: str) -> tuple[SiteRuntime, Ticket] | None:

@@ -65,6 +65,7 @@ def server_document(server: ServerSettings) -> Document:
         max_citizen_connections_per_site=server.max_citizen_connections_per_site,
         event_retention_days=server.event_retention_days,
         enrolment_code_hours=server.enrolment_code_hours,
+        feedback_contact_days=server.feedback_contact_days,
     )
     return document
 

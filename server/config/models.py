@@ -595,6 +595,7 @@ class ServerModel(_Table):
     max_citizen_connections_per_site: Annotated[int, whole(1)] = 2000
     event_retention_days: Annotated[int, whole(1)] = 90
     enrolment_code_hours: Positive = 24.0
+    feedback_contact_days: Annotated[int, whole(1, 3650)] = 90
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -634,6 +635,7 @@ class ServerModel(_Table):
             max_citizen_connections_per_site=self.max_citizen_connections_per_site,
             event_retention_days=self.event_retention_days,
             enrolment_code_hours=float(self.enrolment_code_hours),
+            feedback_contact_days=self.feedback_contact_days,
         )
 
 

@@ -354,6 +354,8 @@ class ServerSettings:
     event_retention_days: int = 90
     # How long an enrolment code made on a device's administration page stays good.
     enrolment_code_hours: float = 24.0
+    # Days a feedback's contact (phone, e-mail) is kept before it is erased (server.feedback).
+    feedback_contact_days: int = 90
 
     def resolved_database_url(self) -> str:
         """The URL given, or the embedded SQLite file in the data directory."""

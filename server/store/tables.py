@@ -192,3 +192,34 @@ class EnrolmentCodeRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_from: Mapped[str | None] = mapped_column(String(64))
     replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class FeedbackRow(Base):
+    """A citizen's feedback on a site (server.feedback): what it is about, the text, an
+    optional contact (erased after ``feedback_contact_days``: then ``contact_erased_at``)
+    and ticket, and the centre's handling of it. The citizen's reference code is kept only
+    as its keyed hash; ``revision`` rises with each manager's change (two managers saving
+    at once cannot overwrite each other unseen)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_site_state_created", "site", "state", "created_at"),
+                      Index("ix_feedback_created_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    site: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    category: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(120))
+    contact_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ticket: Mapped[str | None] = mapped_column(String(16))
+    ticket_id: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(2))
+    state: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)

@@ -13,6 +13,7 @@ import hmac
 import logging
 import math
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -81,6 +82,28 @@ def to_sign_in(request: Request, note: str | None = None) -> RedirectResponse:
     if note:
         target += f"&note={note}"
     return RedirectResponse(target, status_code=303)
+
+
+PageHandler = Callable[[Request, SignedIn], Awaitable[Response]]
+"""A page of a signed-in account: the request and who asks."""
+
+
+def signed_in_endpoint(service: QueueService, handler: PageHandler,
+                       for_script: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint answering with ``handler`` for a signed-in account, its cookies set
+    (:func:`finish`). Anyone else is sent to sign in and back (noting that the session
+    expired when the browser still held one); with ``for_script``, answered a bare 401
+    instead: a page's script asked, and reloads its page into sign-in."""
+
+    async def endpoint(request: Request) -> Response:
+        who = signed_in(service, request)
+        if who is None:
+            if for_script:
+                return Response(status_code=401)
+            return to_sign_in(request, "expired" if request.cookies.get(SESSION_COOKIE)
+                              else None)
+        return finish(service, request, await handler(request, who), who)
+    return endpoint
 
 
 def auth_routes(service: QueueService) -> list[Route]:

@@ -14,7 +14,7 @@ next alert falls due. Nothing polls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,14 @@ from starlette.routing import Route
 
 from server.app.runtime import QueueService, SiteRuntime
 from server.domain.hall import HallFigures, ServiceNow, hall_figures
+from server.feedback.texts import translator as feedback_translator
+from server.store.database import StoreError
 from server.web.access import visible_site, visible_sites
-from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.templating import page
 from server.web.texts import translator
+
+logger = logging.getLogger(__name__)
 
 PROVINCE_COLUMNS = ("site", "waiting", "longest_wait", "open_counters", "served",
                     "satisfaction")
@@ -75,31 +79,30 @@ def _by_wait(figures: HallFigures) -> list[ServiceNow]:
 def manage_routes(service: QueueService) -> list[Route]:
     """The managers' live pages."""
 
-    def guarded(handler: Callable[[Request, SignedIn], Response]
-                ) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            who = signed_in(service, request)
-            if who is None:
-                note = "expired" if request.cookies.get("qms_session") else None
-                if request.url.path.endswith("/live"):
-                    return Response(status_code=401)  # the script reloads into sign-in
-                return to_sign_in(request, note)
-            return finish(service, request, handler(request, who), who)
-        return endpoint
-
-    def home(request: Request, who: SignedIn) -> Response:
+    async def home(request: Request, who: SignedIn) -> Response:
         sites = visible_sites(service, who.account)
         if len(sites) == 1:
             return RedirectResponse(f"/manage/site/{sites[0].settings.code}", 303)
         return RedirectResponse("/manage/province", 303)
 
-    def dashboard(request: Request, who: SignedIn) -> Response:
-        return _dashboard(request, who, "dashboard.html")
+    async def dashboard(request: Request, who: SignedIn) -> Response:
+        # The citizens' new feedback (server.web.feedback_inbox), counted as the page loads.
+        code = request.path_params["code"]
+        label, count = None, 0
+        if visible_site(service, who.account, code) is not None:
+            try:
+                count = await service.feedback.count_new(code)
+                label = feedback_translator(language(request))("fb_new_count", count=count)
+            except StoreError as error:
+                logger.error("new feedback of %s not counted: %s", code, error)
+        return _dashboard(request, who, "dashboard.html", feedback_label=label,
+                          new_feedback=count)
 
-    def dashboard_live(request: Request, who: SignedIn) -> Response:
+    async def dashboard_live(request: Request, who: SignedIn) -> Response:
         return _dashboard(request, who, "hall.html")
 
-    def _dashboard(request: Request, who: SignedIn, template: str) -> Response:
+    def _dashboard(request: Request, who: SignedIn, template: str,
+                   **extra: Any) -> Response:
         runtime = visible_site(service, who.account, request.path_params["code"])
         if runtime is None:
             return _not_yours(request, who)
@@ -107,12 +110,12 @@ def manage_routes(service: QueueService) -> list[Route]:
         return page(template, **_common(request, who), site=runtime.settings,
                     figures=figures, services_by_wait=_by_wait(figures),
                     socket_ticket=service.web_sessions.socket_ticket(who.session),
-                    live_url=f"/manage/site/{runtime.settings.code}/live")
+                    live_url=f"/manage/site/{runtime.settings.code}/live", **extra)
 
-    def province(request: Request, who: SignedIn) -> Response:
+    async def province(request: Request, who: SignedIn) -> Response:
         return _province(request, who, "province.html")
 
-    def province_live(request: Request, who: SignedIn) -> Response:
+    async def province_live(request: Request, who: SignedIn) -> Response:
         return _province(request, who, "province_table.html")
 
     def _province(request: Request, who: SignedIn, template: str) -> Response:
@@ -142,9 +145,11 @@ def manage_routes(service: QueueService) -> list[Route]:
                 "sites": visible_sites(service, who.account)}
 
     return [
-        Route("/manage", guarded(home)),
-        Route("/manage/site/{code}", guarded(dashboard)),
-        Route("/manage/site/{code}/live", guarded(dashboard_live)),
-        Route("/manage/province", guarded(province)),
-        Route("/manage/province/live", guarded(province_live)),
+        Route("/manage", signed_in_endpoint(service, home)),
+        Route("/manage/site/{code}", signed_in_endpoint(service, dashboard)),
+        Route("/manage/site/{code}/live",
+              signed_in_endpoint(service, dashboard_live, for_script=True)),
+        Route("/manage/province", signed_in_endpoint(service, province)),
+        Route("/manage/province/live",
+              signed_in_endpoint(service, province_live, for_script=True)),
     ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from server.reports.svg import hourly_chart_svg, satisfaction_chart_svg, waiting
 from server.reports.table import Kind, body, figure_columns, headers, key_headers
 from server.reports.texts import count_text, minutes_text, percent_text, range_text
 from server.web.access import visible_sites
-from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.templating import page
 from server.web.texts import translator
 
@@ -48,16 +47,6 @@ def report_routes(service: QueueService) -> list[Route]:
     """The reports pages of ``service``."""
     # Accounts with a file being made: one at a time each (a download may take a while).
     exporting: set[str] = set()
-
-    def guarded(handler: Callable[[Request, SignedIn], Awaitable[Response]]
-                ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            who = signed_in(service, request)
-            if who is None:
-                return to_sign_in(request, "expired" if request.cookies.get("qms_session")
-                                  else None)
-            return finish(service, request, await handler(request, who), who)
-        return endpoint
 
     def _common(request: Request, who: SignedIn) -> dict[str, Any]:
         lang = language(request)
@@ -177,9 +166,9 @@ def report_routes(service: QueueService) -> list[Route]:
                     following=f"{following[0]}-{following[1]:02d}")
 
     return [
-        Route("/manage/reports", guarded(reports)),
-        Route("/manage/reports/download", guarded(download)),
-        Route("/manage/reports/monthly", guarded(monthly)),
+        Route("/manage/reports", signed_in_endpoint(service, reports)),
+        Route("/manage/reports/download", signed_in_endpoint(service, download)),
+        Route("/manage/reports/monthly", signed_in_endpoint(service, monthly)),
     ]
 
 

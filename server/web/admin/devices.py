@@ -38,7 +38,7 @@ from server.domain.model import DeviceReport
 from server.store.database import StoreError
 from server.store.enrolments import EnrolmentCode
 from server.web.admin.sections import SECTIONS
-from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.forms import FormRefused, read_form
 from server.web.manage import figures_of
 from server.web.templating import page
@@ -147,17 +147,13 @@ def device_routes(service: QueueService, enrolment: Enrolment) -> list[Route]:
 
     def guarded(handler: Callable[[Request, SignedIn, str], Awaitable[Response]]
                 ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            who = signed_in(service, request)
-            if who is None:
-                return to_sign_in(request, "expired" if request.cookies.get("qms_session")
-                                  else None)
+        async def administered(request: Request, who: SignedIn) -> Response:
             code = request.path_params["code"]
             if code not in service.sites or not who.account.may_administer(code):
                 return _page(request, who, "message.html", 404,
                              message=translator(language(request))("not_yours"))
-            return finish(service, request, await handler(request, who, code), who)
-        return endpoint
+            return await handler(request, who, code)
+        return signed_in_endpoint(service, administered)
 
     def _page(request: Request, who: SignedIn, template: str, status_code: int = 200,
               **context: Any) -> Response:

@@ -49,7 +49,7 @@ from server.web.admin.sections import (
     serve_by,
     served_by,
 )
-from server.web.auth import SignedIn, finish, language, signed_in, to_sign_in
+from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.forms import FormRefused, read_form
 from server.web.templating import page
 from server.web.texts import translator
@@ -65,18 +65,14 @@ def admin_routes(service: QueueService) -> list[Route]:
 
     def guarded(handler: Callable[[Request, SignedIn], Awaitable[Response]]
                 ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            who = signed_in(service, request)
-            if who is None:
-                return to_sign_in(request, "expired" if request.cookies.get("qms_session")
-                                  else None)
+        async def administered(request: Request, who: SignedIn) -> Response:
             code = request.path_params.get("code")
             if code is not None and (code not in service.sites
                                      or not who.account.may_administer(code)):
                 return _page(request, who, "message.html", 404,
                              message=translator(language(request))("not_yours"))
-            return finish(service, request, await handler(request, who), who)
-        return endpoint
+            return await handler(request, who)
+        return signed_in_endpoint(service, administered)
 
     def _page(request: Request, who: SignedIn, template: str, status_code: int = 200,
               **context: Any) -> Response:
