@@ -24,6 +24,7 @@ from server.config.settings import (
     ServiceSettings,
     Settings,
     SiteSettings,
+    SmsSettings,
     TokenSettings,
 )
 
@@ -66,7 +67,25 @@ def server_document(server: ServerSettings) -> Document:
         event_retention_days=server.event_retention_days,
         enrolment_code_hours=server.enrolment_code_hours,
         feedback_contact_days=server.feedback_contact_days,
+        sms=sms_document(server.sms),
     )
+    return document
+
+
+def sms_document(sms: SmsSettings) -> Document:
+    """The ``[server.sms]`` table; the gateway's templates and headers only when given."""
+    document: Document = {"kind": sms.kind.value}
+    if sms.url_template:
+        document["url_template"] = sms.url_template
+    document["method"] = sms.method.value
+    if sms.body_template:
+        document["body_template"] = sms.body_template
+    document["body_format"] = sms.body_format.value
+    if sms.headers:
+        document["headers"] = dict(sms.headers)
+    document.update(timeout_seconds=sms.timeout_seconds, phone_format=sms.phone_format.value,
+                    sender_name=sms.sender_name, code_template=sms.code_template,
+                    strip_diacritics=sms.strip_diacritics)
     return document
 
 

@@ -25,8 +25,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
+from server.booking.sms_format import (
+    body_template_problem,
+    header_problem,
+    message_template_problem,
+    placeholders,
+    url_template_problem,
+)
 from server.config.errors import rule_error
 from server.config.formats import (
     parse_day,
@@ -38,13 +52,17 @@ from server.config.formats import (
 )
 from server.config.hours import WEEKDAYS, OpeningHours
 from server.config.settings import (
+    DEFAULT_CODE_TEMPLATE,
     AccountRole,
     AccountSettings,
+    BodyFormat,
     CallOrder,
     CounterSettings,
     FieldSettings,
+    HttpMethod,
     NumberGroup,
     OfficerSettings,
+    PhoneFormat,
     PriorityGroup,
     PriorityPolicy,
     PriorityPolicyKind,
@@ -55,6 +73,8 @@ from server.config.settings import (
     ServiceSettings,
     Settings,
     SiteSettings,
+    SmsKind,
+    SmsSettings,
     TokenSettings,
     ZoneSettings,
 )
@@ -569,6 +589,75 @@ def _check_formats_disjoint(groups: list[tuple[NumberGroup, str]]) -> None:
 # --- the server and the deployment -----------------------------------------------------------
 
 
+def _headers(value: object) -> object:
+    """``[server.sms.headers]``: each header's name and one line of text; a reason names
+    the header, never its value (it may be the gateway's key)."""
+    if not isinstance(value, Mapping):
+        return value  # the type's own error: must be a table
+    for name, text in value.items():
+        if not isinstance(text, str):
+            raise rule_error(str(name), "must be text")
+        problem = header_problem(str(name), text)
+        if problem is not None:
+            raise rule_error(str(name), problem)
+    return value
+
+
+class SmsModel(_Table):
+    """``[server.sms]``: how text messages are sent (the log, or an SMS gateway's HTTP API
+    described by templates) and the one-time code's message."""
+
+    kind: Annotated[SmsKind, choice(SmsKind)] = SmsKind.LOG
+    url_template: Annotated[Text, Field(json_schema_extra=SECRET_FIELD)] = ""
+    method: Annotated[HttpMethod, choice(HttpMethod)] = HttpMethod.POST
+    body_template: Annotated[Text, Field(json_schema_extra=SECRET_FIELD)] = ""
+    body_format: Annotated[BodyFormat, choice(BodyFormat)] = BodyFormat.JSON
+    headers: Annotated[dict[str, str], BeforeValidator(_headers),
+                       Field(json_schema_extra=SECRET_FIELD)] = Field(default_factory=dict)
+    timeout_seconds: Annotated[float, Field(gt=0, le=120, allow_inf_nan=False)] = 10.0
+    phone_format: Annotated[PhoneFormat, choice(PhoneFormat)] = PhoneFormat.NATIONAL
+    sender_name: Text = ""
+    code_template: Text = DEFAULT_CODE_TEMPLATE
+    strip_diacritics: bool = True
+
+    @model_validator(mode="after")
+    def _gateway(self) -> Self:
+        problem = message_template_problem(self.code_template, self.strip_diacritics)
+        if problem is not None:
+            raise rule_error("code_template", problem)
+        if self.url_template:
+            problem = url_template_problem(self.url_template)
+            if problem is not None:
+                raise rule_error("url_template", problem)
+        if self.body_template:
+            if self.method is HttpMethod.GET:
+                raise rule_error("body_template", "a GET request has no body: use method = "
+                                                  "\"POST\", or put the values in the "
+                                                  "url_template")
+            problem = body_template_problem(self.body_template, self.body_format)
+            if problem is not None:
+                raise rule_error("body_template", problem)
+        if self.kind is SmsKind.HTTP:
+            if not self.url_template:
+                raise rule_error("url_template", "is required when kind is 'http' (the "
+                                                 "gateway's address, such as "
+                                                 "'https://sms.example.vn/send')")
+            given = placeholders(self.url_template) | placeholders(self.body_template)
+            for name in ("phone", "text"):
+                if name not in given:
+                    raise rule_error("url_template", f"the gateway's request must hold "
+                                     f"{{{name}}} in url_template or body_template")
+        return self
+
+    def settings(self) -> SmsSettings:
+        return SmsSettings(
+            kind=self.kind, url_template=self.url_template, method=self.method,
+            body_template=self.body_template, body_format=self.body_format,
+            headers=tuple(self.headers.items()), timeout_seconds=float(self.timeout_seconds),
+            phone_format=self.phone_format, sender_name=self.sender_name,
+            code_template=self.code_template, strip_diacritics=self.strip_diacritics)
+
+
 class ServerModel(_Table):
     """``[server]``: where to listen, the data, the secret, the limits per connection."""
 
@@ -596,6 +685,7 @@ class ServerModel(_Table):
     event_retention_days: Annotated[int, whole(1)] = 90
     enrolment_code_hours: Positive = 24.0
     feedback_contact_days: Annotated[int, whole(1, 3650)] = 90
+    sms: SmsModel = Field(default_factory=SmsModel)
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -636,6 +726,7 @@ class ServerModel(_Table):
             event_retention_days=self.event_retention_days,
             enrolment_code_hours=float(self.enrolment_code_hours),
             feedback_contact_days=self.feedback_contact_days,
+            sms=self.sms.settings(),
         )
 
 

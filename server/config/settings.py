@@ -317,6 +317,66 @@ class SiteSettings:
         return self._serving.get(service, ())
 
 
+class SmsKind(StrEnum):
+    """How text messages (one-time codes, reminders) leave the server."""
+
+    # Written to the log (the phone masked) and kept in memory: the demo, tests.
+    LOG = "log"
+    # Sent to an SMS gateway's HTTP API, described by templates ([server.sms]).
+    HTTP = "http"
+
+
+class HttpMethod(StrEnum):
+    """The HTTP method of a gateway's request."""
+
+    GET = "GET"
+    POST = "POST"
+    PUT = "PUT"
+
+
+class BodyFormat(StrEnum):
+    """How a gateway's request body is encoded (the values filled into its template)."""
+
+    JSON = "json"
+    FORM = "form"
+
+
+class PhoneFormat(StrEnum):
+    """How a gateway wants the number written: ``0912345678``, ``84912345678`` or
+    ``+84912345678``."""
+
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+    E164 = "e164"
+
+
+DEFAULT_CODE_TEMPLATE = "Ma xac nhan dat lich cua ban la {code}, hieu luc {minutes} phut."
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """``[server.sms]``: the SMS sender (server.booking.sms) and the one-time code's message.
+
+    For ``kind = http``: ``url_template`` and ``body_template`` (none for ``GET``) hold
+    ``{phone}``, ``{text}`` and ``{sender}`` (``sender_name``, the brandname), filled as
+    server.booking.sms_format says; ``headers`` are sent as given (an API key, say). The
+    templates and headers may hold the gateway's credentials, so they are never shown.
+    ``strip_diacritics`` sends every message without Vietnamese marks, as many gateways need.
+    """
+
+    kind: SmsKind = SmsKind.LOG
+    url_template: str = field(default="", repr=False)
+    method: HttpMethod = HttpMethod.POST
+    body_template: str = field(default="", repr=False)
+    body_format: BodyFormat = BodyFormat.JSON
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    timeout_seconds: float = 10.0
+    phone_format: PhoneFormat = PhoneFormat.NATIONAL
+    sender_name: str = ""
+    code_template: str = DEFAULT_CODE_TEMPLATE
+    strip_diacritics: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     """Process-wide settings: where to listen, the database, limits.
@@ -356,6 +416,8 @@ class ServerSettings:
     enrolment_code_hours: float = 24.0
     # Days a feedback's contact (phone, e-mail) is kept before it is erased (server.feedback).
     feedback_contact_days: int = 90
+    # How text messages are sent ([server.sms]).
+    sms: SmsSettings = field(default_factory=SmsSettings)
 
     def resolved_database_url(self) -> str:
         """The URL given, or the embedded SQLite file in the data directory."""
