@@ -217,7 +217,14 @@ class Views:
                      # When to take a fresh snapshot: the first opening or closing to come.
                      "next_change": iso(site, min((item for item in changes if item),
                                                   default=None)),
-                     "now": iso(site, now)},
+                     "now": iso(site, now),
+                     # Whether the kiosk offers check-in, and its window around a slot.
+                     "booking": {"enabled": site.booking.enabled,
+                                 "check_in_early_minutes": site.booking.check_in_early_minutes,
+                                 "check_in_late_minutes": site.booking.check_in_late_minutes},
+                     "priority_by_age": (None if site.priority_by_age is None else
+                                         {"group": site.priority_by_age.group,
+                                          "age": site.priority_by_age.age})},
             "fields": [{"code": item.code, "name": item.name_vi, "name_en": item.name_en}
                        for item in site.fields],
             "priority_groups": [{"code": item.code, "name": item.name_vi,

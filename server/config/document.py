@@ -17,6 +17,7 @@ from server.config.formats import days_text, hours_text, number_format_text, ses
 from server.config.hours import WEEKDAYS, OpeningHours
 from server.config.settings import (
     AccountSettings,
+    BookingSettings,
     CounterSettings,
     NumberGroup,
     OfficerSettings,
@@ -119,6 +120,11 @@ def site_document(site: SiteSettings) -> Document:
                          "priority": site.priority_policy.priority,
                          "normal": site.priority_policy.normal},
     )
+    if site.priority_by_age is not None:
+        document["priority_by_age"] = {"group": site.priority_by_age.group,
+                                       "age": site.priority_by_age.age}
+    if site.booking != BookingSettings():
+        document["booking"] = booking_document(site.booking)
     if site.priority_groups:
         document["priority_groups"] = [
             {"code": item.code, "name_vi": item.name_vi, "name_en": item.name_en}
@@ -137,6 +143,26 @@ def site_document(site: SiteSettings) -> Document:
         document["officers"] = [_officer(item) for item in site.officers]
     if site.tokens:
         document["tokens"] = [_token(item) for item in site.tokens]
+    return document
+
+
+def booking_document(booking: BookingSettings) -> Document:
+    """The ``[sites.booking]`` table, every key written (``hours`` when given)."""
+    document: Document = {"enabled": booking.enabled, "number_now": booking.number_now,
+                          "days_ahead": booking.days_ahead}
+    if booking.hours is not None:
+        document["hours"] = hours_document(booking.hours)
+    document.update(
+        slot_minutes=booking.slot_minutes, capacity=booking.capacity,
+        services=list(booking.services), policy=booking.policy.value,
+        check_in_early_minutes=booking.check_in_early_minutes,
+        check_in_late_minutes=booking.check_in_late_minutes,
+        per_person_per_day=booking.per_person_per_day,
+        per_person_per_field_per_day=booking.per_person_per_field_per_day,
+        open_per_person=booking.open_per_person,
+        per_address_per_hour=booking.per_address_per_hour,
+        reminder_minutes_before=booking.reminder_minutes_before,
+        personal_data_days=booking.personal_data_days)
     return document
 
 

@@ -55,7 +55,10 @@ from server.config.settings import (
     DEFAULT_CODE_TEMPLATE,
     AccountRole,
     AccountSettings,
+    AgeRule,
     BodyFormat,
+    BookingPolicy,
+    BookingSettings,
     CallOrder,
     CounterSettings,
     FieldSettings,
@@ -252,6 +255,68 @@ class PriorityPolicyModel(_Table):
         return PriorityPolicy(self.kind, self.priority, self.normal)
 
 
+class BookingModel(_Table):
+    """``[sites.booking]``: citizens' bookings from the phone (BookingSettings says what
+    each key does). ``hours`` narrows the services' opening hours for bookings (a day it
+    leaves out takes none); without it, bookings follow the opening hours."""
+
+    enabled: bool = False
+    number_now: bool = True
+    days_ahead: Annotated[int, whole(0, 60)] = 6
+    hours: OpeningHoursModel | None = None
+    slot_minutes: Annotated[int, whole(5, 480)] = 30
+    capacity: Annotated[int, whole(1, 10_000)] = 5
+    services: Codes = Field(default_factory=list)
+    policy: Annotated[BookingPolicy, choice(BookingPolicy)] = BookingPolicy.FROM_BOOKING
+    check_in_early_minutes: Annotated[int, whole(0, 240)] = 30
+    check_in_late_minutes: Annotated[int, whole(0, 240)] = 15
+    per_person_per_day: Annotated[int, whole(1, 100)] = 2
+    per_person_per_field_per_day: Annotated[int, whole(1, 100)] = 1
+    open_per_person: Annotated[int, whole(1, 100)] = 3
+    per_address_per_hour: Annotated[int, whole(1, 10_000)] = 10
+    reminder_minutes_before: Annotated[int, whole(0, 1440)] = 60
+    personal_data_days: Annotated[int, whole(1, 3650)] = 30
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.per_person_per_field_per_day > self.per_person_per_day:
+            raise rule_error("per_person_per_field_per_day",
+                             f"{self.per_person_per_field_per_day} is more than "
+                             f"per_person_per_day ({self.per_person_per_day}): a person "
+                             "could never use it")
+        if self.hours is not None and not self.hours.settings().opens_some_weekday:
+            raise rule_error("hours", "takes bookings on no day of the week: give the days "
+                                      "(monday = \"08:00-16:00\", ...), or leave hours out "
+                                      "to follow the opening hours")
+        return self
+
+    def settings(self) -> BookingSettings:
+        return BookingSettings(
+            enabled=self.enabled, number_now=self.number_now, days_ahead=self.days_ahead,
+            hours=None if self.hours is None else self.hours.settings(),
+            slot_minutes=self.slot_minutes, capacity=self.capacity,
+            services=tuple(self.services), policy=self.policy,
+            check_in_early_minutes=self.check_in_early_minutes,
+            check_in_late_minutes=self.check_in_late_minutes,
+            per_person_per_day=self.per_person_per_day,
+            per_person_per_field_per_day=self.per_person_per_field_per_day,
+            open_per_person=self.open_per_person,
+            per_address_per_hour=self.per_address_per_hour,
+            reminder_minutes_before=self.reminder_minutes_before,
+            personal_data_days=self.personal_data_days)
+
+
+class AgeRuleModel(_Table):
+    """``[sites.priority_by_age]``: people ``age`` or older get priority ``group`` (one of
+    the site's priority groups) when the kiosk reads their birth date."""
+
+    group: Code
+    age: Annotated[int, whole(1, 150)]
+
+    def settings(self) -> AgeRule:
+        return AgeRule(self.group, self.age)
+
+
 class ZoneModel(_Table):
     """``[[sites.zones]]``: a part of the hall with its own displays."""
 
@@ -407,6 +472,8 @@ class SiteModel(_Table):
     requeue_no_show: bool = True
     priority_policy: PriorityPolicyModel = Field(default_factory=PriorityPolicyModel)
     priority_groups: list[PriorityGroupModel] = Field(default_factory=list)
+    priority_by_age: AgeRuleModel | None = None
+    booking: BookingModel = Field(default_factory=BookingModel)
     rating_scale: list[RatingModel] = Field(default_factory=list)
     fields: list[FieldModel]
     number_groups: list[NumberGroupModel] = Field(default_factory=list)
@@ -443,6 +510,7 @@ class SiteModel(_Table):
         distinct(((f"rating_scale[{index}].score", str(item.score))
                    for index, item in enumerate(self.rating_scale)), what="score")
         self._check_hours()
+        self._check_booking()
         if isinstance(info.context, SiteContext):
             self._check_deployment(info.context)
         return self
@@ -515,6 +583,16 @@ class SiteModel(_Table):
                                               "17:00\", ...), or leave opening_hours out to "
                                               "issue numbers at any time")
 
+    def _check_booking(self) -> None:
+        """Bookings name known services; the age rule a known priority group."""
+        services = {item.code for item in self.services}
+        for index, code in enumerate(self.booking.services):
+            known(f"booking.services[{index}]", code, services, "service")
+        if self.priority_by_age is not None:
+            groups = {item.code for item in self.priority_groups}
+            known("priority_by_age.group", self.priority_by_age.group, groups,
+                  "priority group")
+
     def _check_deployment(self, context: SiteContext) -> None:
         """The site's code and tokens are its own in the deployment (checking it alone)."""
         if self.code in context.site_codes:
@@ -556,6 +634,9 @@ class SiteModel(_Table):
             notice=self.notice,
             opening_hours=(None if self.opening_hours is None
                            else self.opening_hours.settings()),
+            booking=self.booking.settings(),
+            priority_by_age=(None if self.priority_by_age is None
+                             else self.priority_by_age.settings()),
         )
 
 

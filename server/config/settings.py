@@ -210,6 +210,67 @@ class TokenSettings:
         return {key: value for key, value in values.items() if value not in ("", None)}
 
 
+class BookingPolicy(StrEnum):
+    """How a number taken from the phone, or a booked visit, joins the queue.
+
+    ``from_booking``: its place counts from the booking (Hà Nội's iHanoi): "a number now" is
+    a ticket at once, and a booked slot checked in at the kiosk is called at its slot, before
+    walk-ins. ``at_check_in``: it joins the queue when the citizen checks in at the kiosk,
+    like anyone taking a number then."""
+
+    FROM_BOOKING = "from_booking"
+    AT_CHECK_IN = "at_check_in"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingSettings:
+    """``[sites.booking]``: whether and how citizens book from their phone (/dat-lich).
+
+    Slots of ``slot_minutes`` are cut from each service's opening hours (narrowed by
+    ``hours`` when given: a day ``hours`` leaves out takes no bookings), today and the next
+    ``days_ahead`` days, ``capacity`` citizens per slot per service. ``services``: the
+    services that take bookings (empty: every one). Check-in at the kiosk is open from
+    ``check_in_early_minutes`` before a slot to ``check_in_late_minutes`` after its start;
+    a booking not checked in by then expires and frees its place. A person (a phone or a
+    CCCD number) may hold ``per_person_per_day`` bookings a day, ``per_person_per_field_per_day``
+    of one field, and ``open_per_person`` not yet used; an address may book
+    ``per_address_per_hour`` an hour. The reminder goes ``reminder_minutes_before`` a slot
+    (0: none); personal data is erased ``personal_data_days`` after the day of the visit.
+    """
+
+    enabled: bool = False
+    number_now: bool = True
+    days_ahead: int = 6
+    hours: OpeningHours | None = None
+    slot_minutes: int = 30
+    capacity: int = 5
+    services: tuple[str, ...] = ()
+    policy: BookingPolicy = BookingPolicy.FROM_BOOKING
+    check_in_early_minutes: int = 30
+    check_in_late_minutes: int = 15
+    per_person_per_day: int = 2
+    per_person_per_field_per_day: int = 1
+    open_per_person: int = 3
+    per_address_per_hour: int = 10
+    reminder_minutes_before: int = 60
+    personal_data_days: int = 30
+
+    def takes(self, service: str) -> bool:
+        """Whether ``service`` takes bookings (the site's booking on, the service listed or
+        none listed)."""
+        return self.enabled and (not self.services or service in self.services)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRule:
+    """``[sites.priority_by_age]``: a person ``age`` or older on the site's today is given
+    priority ``group`` (Hà Nội serves people of 75 and over first), read from the birth
+    date on their ID card's QR code at the kiosk."""
+
+    group: str
+    age: int
+
+
 @dataclass(frozen=True, slots=True)
 class RatingLabel:
     """One step of the satisfaction scale; a higher score is a better rating."""
@@ -252,6 +313,10 @@ class SiteSettings:
     notice: str = ""
     # Sessions per weekday, closed days and exceptions (None, with no issue_hours: any time).
     opening_hours: OpeningHours | None = None
+    # Citizens' bookings from their phone (/dat-lich) and check-in at the kiosk.
+    booking: BookingSettings = field(default_factory=BookingSettings)
+    # Priority by age, from the birth date on an ID card's QR code (None: no such rule).
+    priority_by_age: AgeRule | None = None
 
     _services: dict[str, ServiceSettings] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSettings] = field(init=False, repr=False, compare=False)
