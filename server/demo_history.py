@@ -661,6 +661,7 @@ class _DaySimulation:
                 "finished_at": ticket.finished_at, "appointment_at": None,
                 "call_count": ticket.call_count, "requeue_count": ticket.requeue_count,
                 "transfer_count": ticket.transfer_count, "case_code": ticket.case_code,
+                "remote": False,
             })
         sequences = [{"site": self.site.code, "number_group": group, "business_date": self.day,
                       "last_sequence": last} for group, last in self.sequences.items()]

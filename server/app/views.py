@@ -104,6 +104,7 @@ class Views:
             "eta_minutes": standing.eta_minutes,
             "call_count": ticket.call_count,
             "case_code": ticket.case_code,
+            "remote": ticket.remote,
             "track": track,
             "track_url": f"{self.public_url}/t/{track}",
         }

@@ -15,6 +15,8 @@ class IssueTicket:
     priority: str | None = None
     request_key: str | None = None
     appointment_at: datetime | None = None
+    # A number taken from a citizen's phone (server.booking): marked on the ticket.
+    remote: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,9 @@ class Ticket:
     case_code: str | None = None
     appointment_at: datetime | None = None
     first_called_at: datetime | None = None
+    # Issued from a citizen's phone (/dat-lich, "a number now"), not at a kiosk in the hall:
+    # the same numbering, limits, hours and events; calling order does not look at it.
+    remote: bool = False
 
     @property
     def queued(self) -> bool:

@@ -193,6 +193,7 @@ def _issue(
         issued_at=now,
         request_key=command.request_key,
         appointment_at=command.appointment_at,
+        remote=command.remote,
     )
     state = _enqueue(_put(state, ticket), ticket)
     state = replace(

@@ -286,7 +286,7 @@ def _ticket_row(site: str, ticket: Ticket) -> dict[str, Any]:
         "serving_at": ticket.serving_at, "finished_at": ticket.finished_at,
         "appointment_at": ticket.appointment_at, "call_count": ticket.call_count,
         "requeue_count": ticket.requeue_count, "transfer_count": ticket.transfer_count,
-        "case_code": ticket.case_code,
+        "case_code": ticket.case_code, "remote": ticket.remote,
     }
 
 
@@ -373,5 +373,5 @@ def _ticket(row: Row[Any]) -> Ticket:
         finished_at=row.finished_at, call_count=row.call_count,
         requeue_count=row.requeue_count, transfer_count=row.transfer_count,
         case_code=row.case_code, appointment_at=row.appointment_at,
-        first_called_at=row.first_called_at,
+        first_called_at=row.first_called_at, remote=bool(row.remote),
     )

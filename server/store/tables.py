@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -112,6 +114,8 @@ class TicketRow(Base):
     requeue_count: Mapped[int] = mapped_column(Integer)
     transfer_count: Mapped[int] = mapped_column(Integer)
     case_code: Mapped[str | None] = mapped_column(String(64))
+    # Issued from a citizen's phone (/dat-lich, "a number now") rather than at a kiosk.
+    remote: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class CounterRow(Base):
@@ -223,3 +227,49 @@ class FeedbackRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer)
+
+
+class BookingRow(Base):
+    """A citizen's booking (server.booking): a slot of a service on a day, or a number taken
+    from the phone (``kind`` ``now``), its state, and the ticket it became once checked in.
+
+    Only the keyed hash of its code is kept (``code_hash``), and of the person only what the
+    limits need: a keyed hash of their phone or CCCD number (``identity_hash``, erased
+    ``personal_data_days`` after the day of the visit: then ``personal_erased_at``), and the
+    phone number itself only while the booking is open (for its reminder). ``field`` is the
+    service's field when booked (the per-field limit). ``check_in_from`` and
+    ``check_in_until`` are the window the citizen was told; a booking still ``booked`` after
+    ``check_in_until`` expires and frees its place. ``remind_at`` is when its reminder is due
+    (none without a phone), ``reminded_at`` when it went."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_slot", "site", "service", "slot_start", "status"),
+        Index("ix_bookings_identity_day", "identity_hash", "day"),
+        Index("ix_bookings_status_until", "status", "check_in_until"),
+        Index("ix_bookings_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    site: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date)
+    slot_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    check_in_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    check_in_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[str | None] = mapped_column(String(80))
+    check_in_key: Mapped[str | None] = mapped_column(String(80))
+    identity_kind: Mapped[str] = mapped_column(String(8))
+    identity_hash: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2))
+    remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    personal_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -43,7 +43,7 @@ def test_saved_day_loads_back_equal(engines: Engines) -> None:
     state = new_site_state(site, NOW)
     batch = []
     for command in (IssueTicket("HT", None, "a"), IssueTicket("DD-NOP", "NCT", "b"),
-                    IssueTicket("HT", None, "c"), Login("3", "minh"), CallNext("3"),
+                    IssueTicket("HT", None, "c", remote=True), Login("3", "minh"), CallNext("3"),
                     Finish("3", "CASE-1"), Rate(f"{site.code}:20261122:A001", 4,
                                                 RatingSource.WEB)):
         outcome = apply(site, state, command, NOW)
@@ -57,6 +57,8 @@ def test_saved_day_loads_back_equal(engines: Engines) -> None:
     assert loaded is not None
     assert loaded.seq == state.seq
     assert dict(loaded.tickets) == dict(state.tickets)
+    assert {ticket.number: ticket.remote for ticket in loaded.tickets.values()} == \
+        {"A001": False, "1001": False, "A002": True}
     assert {code: dict(queue) for code, queue in loaded.queues.items() if queue} == \
         {code: dict(queue) for code, queue in state.queues.items() if queue}
     assert dict(loaded.counters)["3"] == state.counters["3"]
