@@ -84,7 +84,8 @@ def sms_document(sms: SmsSettings) -> Document:
     document["body_format"] = sms.body_format.value
     if sms.headers:
         document["headers"] = dict(sms.headers)
-    document.update(timeout_seconds=sms.timeout_seconds, phone_format=sms.phone_format.value,
+    document.update(timeout_seconds=sms.timeout_seconds, success_text=sms.success_text,
+                    phone_format=sms.phone_format.value,
                     sender_name=sms.sender_name, code_template=sms.code_template,
                     strip_diacritics=sms.strip_diacritics)
     return document

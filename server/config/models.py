@@ -696,6 +696,7 @@ class SmsModel(_Table):
     headers: Annotated[dict[str, str], BeforeValidator(_headers),
                        Field(json_schema_extra=SECRET_FIELD)] = Field(default_factory=dict)
     timeout_seconds: Annotated[float, Field(gt=0, le=120, allow_inf_nan=False)] = 10.0
+    success_text: Annotated[Text, Field(max_length=200)] = ""
     phone_format: Annotated[PhoneFormat, choice(PhoneFormat)] = PhoneFormat.NATIONAL
     sender_name: Text = ""
     code_template: Text = DEFAULT_CODE_TEMPLATE
@@ -735,6 +736,7 @@ class SmsModel(_Table):
             kind=self.kind, url_template=self.url_template, method=self.method,
             body_template=self.body_template, body_format=self.body_format,
             headers=tuple(self.headers.items()), timeout_seconds=float(self.timeout_seconds),
+            success_text=self.success_text,
             phone_format=self.phone_format, sender_name=self.sender_name,
             code_template=self.code_template, strip_diacritics=self.strip_diacritics)
 

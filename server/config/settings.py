@@ -436,6 +436,9 @@ class SmsSettings:
     body_format: BodyFormat = BodyFormat.JSON
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     timeout_seconds: float = 10.0
+    # A 2xx answer whose body lacks this text is a failure (gateways that answer 200 with an
+    # error code in the body); empty: any 2xx answer is a success.
+    success_text: str = ""
     phone_format: PhoneFormat = PhoneFormat.NATIONAL
     sender_name: str = ""
     code_template: str = DEFAULT_CODE_TEMPLATE

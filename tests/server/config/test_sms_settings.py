@@ -34,6 +34,7 @@ GATEWAY: dict[str, Any] = {
     "body_template": '{"Phone": "{phone}", "Content": "{text}", "Brandname": "{sender}"}',
     "headers": {"Authorization": f"Bearer {KEY}", "X-Client": "qms"},
     "timeout_seconds": 5.0,
+    "success_text": '"CodeResult":"100"',
     "phone_format": "international",
     "sender_name": "UBND-PHUONG",
     "code_template": "Ma dat lich: {code} ({minutes} phut)",
@@ -64,6 +65,7 @@ def test_a_gateway_is_read_and_written_back() -> None:
     assert sms.phone_format is PhoneFormat.INTERNATIONAL
     assert sms.headers == (("Authorization", f"Bearer {KEY}"), ("X-Client", "qms"))
     assert sms.timeout_seconds == 5.0
+    assert sms.success_text == '"CodeResult":"100"'
     assert sms.sender_name == "UBND-PHUONG"
     assert not sms.strip_diacritics
     # The templates and headers hold the key: never in the settings' repr (a log line).
