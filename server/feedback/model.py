@@ -7,9 +7,10 @@ becomes a :class:`Submission` or a list of problems, each naming its field (pure
   the database opens nobody's feedback, and a lookup compares hashes in constant time.
 - **Text**: required, at most :data:`TEXT_LIMIT` characters (after NFC and ``\\r\\n`` to
   ``\\n``), no control characters but line breaks and tabs.
-- **Contact**: optional; a phone number (Vietnamese: ``0`` or ``+84`` then 9 or 10 digits;
-  spaces, dots, dashes and brackets allowed and dropped) or an e-mail address; kept in a
-  normal form, and only for ``[server] feedback_contact_days``.
+- **Contact**: optional; a phone number (a Vietnamese mobile or landline, read by the one rule
+  of :mod:`server.booking.phone`: ``+84`` or ``0``, spaces, dots, dashes and brackets allowed
+  and dropped) or an e-mail address; kept in a normal form, and only for ``[server]
+  feedback_contact_days``.
 - **Ticket**: optional; letters and digits as printed (``1001``, ``A012``), upper-cased;
   whether the site issued it recently is for the caller to check (the database).
 """
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from server.booking.phone import PhoneError, normalise_contact_phone
+
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 TEXT_LIMIT = 2000
@@ -33,8 +36,6 @@ CONTACT_LIMIT = 120
 # A typed ticket number must be one the site issued within this many days (today included).
 TICKET_DAYS = 7
 
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_PHONE = re.compile(r"0[0-9]{9,10}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}")
 _TICKET = re.compile(r"[A-Z0-9\-]{1,16}")
@@ -155,12 +156,10 @@ def normal_contact(text: str) -> str | None:
         if ".." in text or local.startswith(".") or local.endswith("."):
             return None
         return f"{local}@{domain.lower()}"
-    digits = _PHONE_SEPARATORS.sub("", text)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    return digits if _PHONE.fullmatch(digits) else None
+    try:
+        return normalise_contact_phone(text)
+    except PhoneError:
+        return None
 
 
 def normal_ticket(text: str) -> str | None:
