@@ -37,6 +37,14 @@ SYSLOG_PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logg
                      logging.CRITICAL: 2}
 
 logger = logging.getLogger(__name__)
+# Other libraries' loggers held to a level whatever the root's, and why.
+QUIET_LOGGERS = {
+    # Alembic 1.16+ logs a line per plugin each time it loads its migrations: noise.
+    "alembic.runtime.plugins": logging.WARNING,
+    # httpx logs each request's full address at INFO: an SMS gateway's holds the phone, the
+    # message with its one-time code, perhaps the gateway's key (server.booking.sms).
+    "httpx": logging.WARNING,
+}
 
 
 class JournalFormatter(logging.Formatter):
@@ -97,8 +105,8 @@ def configure_logging(program: str, level: str | int = logging.INFO,
         root.removeHandler(handler)
         handler.close()
     root.setLevel(level)
-    # Alembic 1.16+ logs a line per plugin each time it loads its migrations: noise.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
     if journal_is_stderr(environment, stream):
         root.addHandler(_stream_handler(stream, JournalFormatter()))
         return None

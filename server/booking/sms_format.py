@@ -15,6 +15,8 @@ brandname gateway has its own request shape. A template holds placeholders writt
 The ``*_problem`` functions say why a template cannot work (``None`` when it can); the
 configuration's models report their reasons beside the key, and the reasons never repeat a
 template (it may hold the gateway's key).
+
+It imports nothing of :mod:`server.config` (whose models import it).
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from urllib.parse import quote, quote_plus, urlsplit
-
-from server.config.settings import BodyFormat, PhoneFormat
 
 GATEWAY_PLACEHOLDERS = ("phone", "text", "sender")
 MESSAGE_PLACEHOLDERS = ("code", "minutes")
@@ -36,14 +37,31 @@ SINGLE_UNICODE_SMS_CHARACTERS = 70
 _SAMPLE = {"phone": "0912345678", "text": "Ma xac nhan 123456 \"a\" & b", "sender": "QMS"}
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# An HTTP header's name (RFC 9110 token) and a value without line breaks or controls.
+# An HTTP header's name (RFC 9110 token) and a value: one line of printable ASCII (what every
+# HTTP client sends as is; a line break would start another header).
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _URL_CHARACTERS = re.compile(r"[^\s\x00-\x1f\x7f]+")
 # The GSM 03.38 basic characters that plain ASCII text uses; other text is sent as Unicode.
 _GSM_ASCII = re.compile(r"[A-Za-z0-9 @$_!\"#%&'()*+,\-./:;<=>?\n\r]*")
 # Letters that Unicode does not decompose into a base letter and a mark.
 _UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+class BodyFormat(StrEnum):
+    """How a gateway's request body is encoded (the values filled into its template)."""
+
+    JSON = "json"
+    FORM = "form"
+
+
+class PhoneFormat(StrEnum):
+    """How a gateway wants the number written: ``0912345678``, ``84912345678`` or
+    ``+84912345678``."""
+
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+    E164 = "e164"
 
 
 # --- filling --------------------------------------------------------------------------------
@@ -61,18 +79,19 @@ def gateway_phone(phone: str, phone_format: PhoneFormat) -> str:
 
 def fill_url(template: str, values: Mapping[str, str]) -> str:
     """``template`` with each known placeholder replaced by its URL-encoded value."""
-    return _fill(template, values, lambda value: quote(value, safe=""))
+    return _fill(template, values, lambda value: quote(_utf8(value), safe=""))
 
 
 def fill_body(template: str, values: Mapping[str, str], body_format: BodyFormat) -> bytes:
     """``template`` with each known placeholder replaced by its value escaped for
-    ``body_format`` (JSON string content, or form encoding), as UTF-8."""
+    ``body_format`` (JSON string content, or form encoding), as UTF-8 (a lone surrogate,
+    which is not text, as ``?``)."""
     if body_format is BodyFormat.JSON:
         filled = _fill(template, values,
                        lambda value: json.dumps(value, ensure_ascii=False)[1:-1])
     else:
-        filled = _fill(template, values, quote_plus)
-    return filled.encode("utf-8")
+        filled = _fill(template, values, lambda value: quote_plus(_utf8(value)))
+    return _utf8(filled)
 
 
 def fill_message(template: str, code: str, minutes: int) -> str:
@@ -93,6 +112,11 @@ def single_sms_limit(text: str) -> int:
     """How many characters one SMS holds for text like ``text``."""
     return (SINGLE_SMS_CHARACTERS if _GSM_ASCII.fullmatch(text)
             else SINGLE_UNICODE_SMS_CHARACTERS)
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which only a program can make) as ``?``."""
+    return text.encode("utf-8", errors="replace")
 
 
 def _fill(template: str, values: Mapping[str, str], escape: Callable[[str], str]) -> str:
@@ -152,7 +176,7 @@ def header_problem(name: str, value: str) -> str | None:
     if not _HEADER_NAME.fullmatch(name):
         return "is not a header name (letters, digits and - only, such as 'Authorization')"
     if not _HEADER_VALUE.fullmatch(value):
-        return "must be one line of text without control characters"
+        return "must be one line of plain ASCII text (no line breaks, no accented letters)"
     return None
 
 

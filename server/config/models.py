@@ -35,6 +35,8 @@ from pydantic import (
 )
 
 from server.booking.sms_format import (
+    BodyFormat,
+    PhoneFormat,
     body_template_problem,
     header_problem,
     message_template_problem,
@@ -56,7 +58,6 @@ from server.config.settings import (
     AccountRole,
     AccountSettings,
     AgeRule,
-    BodyFormat,
     BookingPolicy,
     BookingSettings,
     CallOrder,
@@ -65,7 +66,6 @@ from server.config.settings import (
     HttpMethod,
     NumberGroup,
     OfficerSettings,
-    PhoneFormat,
     PriorityGroup,
     PriorityPolicy,
     PriorityPolicyKind,

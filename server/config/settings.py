@@ -12,6 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# The SMS gateway's formats live with the templates they fill (which import nothing of
+# server.config, so the configuration's models can check templates with them).
+from server.booking.sms_format import BodyFormat, PhoneFormat
 from server.config.hours import OpeningHours, Schedule, Session
 
 
@@ -397,22 +400,6 @@ class HttpMethod(StrEnum):
     GET = "GET"
     POST = "POST"
     PUT = "PUT"
-
-
-class BodyFormat(StrEnum):
-    """How a gateway's request body is encoded (the values filled into its template)."""
-
-    JSON = "json"
-    FORM = "form"
-
-
-class PhoneFormat(StrEnum):
-    """How a gateway wants the number written: ``0912345678``, ``84912345678`` or
-    ``+84912345678``."""
-
-    NATIONAL = "national"
-    INTERNATIONAL = "international"
-    E164 = "e164"
 
 
 DEFAULT_CODE_TEMPLATE = "Ma xac nhan dat lich cua ban la {code}, hieu luc {minutes} phut."

@@ -11,16 +11,10 @@ from typing import Any
 
 import pytest
 
+from server.booking.sms_format import BodyFormat, PhoneFormat
 from server.config import ConfigError, parse_settings
 from server.config.document import settings_document
-from server.config.settings import (
-    DEFAULT_CODE_TEMPLATE,
-    BodyFormat,
-    HttpMethod,
-    PhoneFormat,
-    SmsKind,
-    SmsSettings,
-)
+from server.config.settings import DEFAULT_CODE_TEMPLATE, HttpMethod, SmsKind, SmsSettings
 from server.config.toml_writer import toml_text
 
 _loader_test: Any = importlib.import_module("tests.server.config.test_loader")
