@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from server.protocol.messages import PROTOCOL_VERSION, ErrorCode, encode_request
+from server.protocol.tls import CaFileError, client_context, explain_failure
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,12 @@ class RequestFailed(ClientError):
 
 class ConnectionLost(ClientError):
     """The connection closed before the reply came."""
+
+
+class TlsFailed(ClientError):
+    """A ``wss://`` connection could not be secured: the server's certificate is not trusted
+    (which server, why: :func:`server.protocol.tls.explain_failure`), the server did not
+    answer with TLS, or the CA file cannot be used. Never retried without verification."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +74,13 @@ class ProtocolClient:
         open_timeout: float = 10.0,
         close_timeout: float = 2.0,
         version: str | None = None,
+        ca_file: str | None = None,
     ) -> None:
-        """``open_timeout`` bounds opening the WebSocket (not the ``hello``); ``close_timeout``
+        """``ca_file``: a ``wss://`` server's certificate must come from the CA in this PEM
+        file (a province's private CA); without it the system's trust store decides. It is
+        not used for ``ws://``.
+
+        ``open_timeout`` bounds opening the WebSocket (not the ``hello``); ``close_timeout``
         bounds the closing handshake, after which the connection is dropped: a live server
         answers within milliseconds, and a dead one would otherwise hold :meth:`close` for the
         websockets library's 10 s."""
@@ -81,6 +94,7 @@ class ProtocolClient:
         self.close_timeout = close_timeout
         # The app's version, said in hello (the administration's device list shows it).
         self.version = version
+        self.ca_file = ca_file
         self.events: asyncio.Queue[EventMessage] = asyncio.Queue()
         self.last_seq = 0
         self.hello_result: dict[str, Any] = {}
@@ -103,9 +117,18 @@ class ProtocolClient:
         Returns the hello ``result`` (``state``, ``seq``, and ``replayed`` or ``gap``). Set
         :attr:`last_seq` to ``after`` first: events up to it are taken as seen and dropped.
         """
-        self._connection = await connect(self.url, open_timeout=self.open_timeout,
-                                         close_timeout=self.close_timeout,
-                                         max_size=2**22, compression=None)
+        secure = self.url.lower().startswith("wss://")
+        try:
+            # Read on a thread: the system's trust store is a file of a few hundred CAs.
+            context = (await asyncio.to_thread(client_context, self.ca_file) if secure
+                       else None)
+            self._connection = await connect(self.url, open_timeout=self.open_timeout,
+                                             close_timeout=self.close_timeout,
+                                             max_size=2**22, compression=None, ssl=context)
+        except CaFileError as error:
+            raise TlsFailed(str(error)) from None
+        except ssl.SSLError as error:
+            raise TlsFailed(explain_failure(error, self.url, self.ca_file)) from error
         self.closed.clear()
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
         fields: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "role": self.role,
