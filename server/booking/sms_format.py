@@ -197,10 +197,9 @@ def message_template_problem(template: str, unaccented: bool) -> str | None:
         return "must be one line of text without control characters"
     limit = single_sms_limit(text)
     if len(text) > limit:
-        kind = ("plain" if limit == SINGLE_SMS_CHARACTERS
-                else "with letters outside the SMS alphabet (marks, for instance)")
-        return (f"makes a message of {len(text)} characters, more than the {limit} that one "
-                f"SMS {kind} holds")
+        kind = ("of plain text" if limit == SINGLE_SMS_CHARACTERS
+                else "once a character outside the SMS alphabet (a Vietnamese mark) is kept")
+        return f"makes a message of {len(text)} characters; one SMS holds {limit} {kind}"
     return None
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,12 +135,12 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
     ("a message over two lines", lambda sms: sms.update(code_template="Ma:\n{code}"),
      "server.sms.code_template", ("one line",)),
     ("a message longer than one SMS", lambda sms: sms.update(code_template="{code} " + "x" * 160),
-     "server.sms.code_template", ("167 characters", "160")),
+     "server.sms.code_template", ("167 characters; one SMS holds 160 of plain text",)),
     # With marks kept, one SMS holds 70 characters.
     ("an accented message longer than one unicode SMS",
      lambda sms: sms.update(code_template="Mã xác nhận đặt lịch của bạn là {code}, có hiệu "
                                           "lực trong {minutes} phút kể từ bây giờ."),
-     "server.sms.code_template", ("more than the 70",)),
+     "server.sms.code_template", ("one SMS holds 70 once",)),
     ("an unknown key", lambda sms: sms.update(url="https://sms.example.vn"),
      "server.sms.url", ("unknown key",)),
 ]
@@ -169,3 +171,13 @@ def test_a_wrong_table_type_shows_no_header_value() -> None:
         parse_settings(with_sms({**GATEWAY, "headers": f"Authorization: {KEY}"}))
     assert caught.value.key == "server.sms.headers"
     assert KEY not in str(caught.value)
+
+
+def test_the_gateway_examples_of_the_docs_are_valid() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "sms.md").read_text("utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) == 3
+    for block in blocks:
+        document = tomllib.loads(block)
+        sms = parse_settings(with_sms(document["server"]["sms"])).server.sms
+        assert sms.kind is SmsKind.HTTP and sms.url_template.startswith("https://")
