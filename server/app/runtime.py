@@ -33,6 +33,7 @@ from server.app.citizens import CitizenConnections
 from server.app.configuration import Configuration
 from server.app.device_registry import DeviceRegistry
 from server.app.throttle import SignInThrottle
+from server.booking.desk import BookingDesk
 from server.config import settings_document
 from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
 from server.domain import rules
@@ -386,6 +387,8 @@ class QueueService:
         self.committer = Committer(repository, self.writer)
         # Citizens' feedback (server.feedback): received, answered, contacts erased in time.
         self.feedback = FeedbackDesk(self)
+        # Citizens' bookings (server.booking): booked from the phone, checked in at kiosks.
+        self.bookings = BookingDesk(self)
         # The device tokens' connections, for the administration's device list.
         self.devices = DeviceRegistry(server.secret)
         # Failed officer sign-ins, shared by every connection (and the web sign-in).
@@ -420,7 +423,8 @@ class QueueService:
             await self.writer.stop()
             raise
         self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
-                            loop.create_task(self._checkpoint_wal(), name="checkpoint")]
+                            loop.create_task(self._checkpoint_wal(), name="checkpoint"),
+                            loop.create_task(self.bookings.jobs.run(), name="booking-jobs")]
         for task in self._background:
             self.supervise(task)
 

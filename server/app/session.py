@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from server import SERVER_NAME, __version__
@@ -26,6 +27,7 @@ from server.app.audience import (
 from server.app.citizens import view_of
 from server.app.configuration import ConfigurationChangeError
 from server.app.frames import FrameSender, PeerGone
+from server.booking.desk import age_priority, booking_object
 from server.config import ConfigError
 from server.config.settings import Role, SiteSettings, TokenSettings
 from server.domain import commands
@@ -66,6 +68,9 @@ CLOSE_TRY_LATER = 1013
 # How long a connection being closed may take to go before it is cut.
 CLOSE_GRACE_SECONDS = 5.0
 REPLAY_LIMIT = 100_000
+# ``bookings`` a kiosk connection may ask a minute: a CCCD number is 12 digits, and a kiosk
+# in the hall must not serve as an oracle of who booked.
+BOOKINGS_PER_MINUTE = 10
 # A citizen's view is worked out again at most this often: a burst of events costs each
 # status page one view, and a busy hall with many pages open costs the loop a bounded share.
 CITIZEN_UPDATE_SECONDS = 0.5
@@ -79,6 +84,9 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "ticket": _READERS,
     "resume": _READERS,
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
+    # A booking checked in at the kiosk, and the bookings an ID card's number holds today.
+    "check_in": frozenset({Role.KIOSK, Role.ADMIN}),
+    "bookings": frozenset({Role.KIOSK, Role.ADMIN}),
     # A kiosk rates only where the site has a kiosk rating screen (checked per request).
     "rate": frozenset({Role.KIOSK, Role.COUNTER, Role.ADMIN, Role.BRIDGE}),
     "cancel": frozenset({Role.ADMIN}),
@@ -162,6 +170,8 @@ class Session:
         self.closing = False
         self.bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst,
                                   time.monotonic)
+        self._lookups = TokenBucket(BOOKINGS_PER_MINUTE / 60.0, BOOKINGS_PER_MINUTE,
+                                    time.monotonic)
         # Frames of this loop step, handed to the sender together at the step's end: a call's
         # ticket.done, ticket.called and counter.changed reach a display in one socket write.
         self._waiting: list[str] = []
@@ -708,7 +718,12 @@ class Session:
             raise ProtocolError(ErrorCode.FORBIDDEN,
                                 "field 'appointment_at': a kiosk cannot claim an appointment; "
                                 "appointments come from the centre's own bookings")
-        command = commands.IssueTicket(request.service, request.priority, request.request_key,
+        assert self.runtime is not None
+        priority = request.priority
+        if request.birth_date is not None and priority is None:
+            priority = age_priority(self.runtime.settings,
+                                    self._birth_date(request.birth_date), self._today())
+        command = commands.IssueTicket(request.service, priority, request.request_key,
                                        request.appointment_at)
         result = await self._ticket_result(command)
         # Only the press that took the number learns the link with the rating key: it goes
@@ -717,6 +732,48 @@ class Session:
         ticket = result["ticket"]
         ticket["track_url"] = self.runtime.views.rating_url(ticket["id"])
         return result
+
+    def _today(self) -> date:
+        assert self.runtime is not None
+        return self.runtime.clock().astimezone(self.runtime.settings.timezone).date()
+
+    def _birth_date(self, birth_date: date) -> date:
+        """A birth date from an ID card, which cannot lie after the site's today."""
+        if birth_date > self._today():
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"field 'birth_date': {birth_date.isoformat()} is after today")
+        return birth_date
+
+    async def _do_check_in(self, request: wire.CheckInRequest) -> dict[str, Any]:
+        """A booking checked in (server.booking.desk): its ticket, as ``issue`` gives it
+        (with the rating key for the QR), and the booking."""
+        assert self.runtime is not None
+        birth_date = None if request.birth_date is None else self._birth_date(
+            request.birth_date)
+        checked = await self.service.bookings.check_in(self.runtime, request.code,
+                                                       request.request_key, birth_date)
+        runtime = checked.runtime
+        state = runtime.committed
+        ticket = runtime.views.ticket(state, state.tickets.get(checked.ticket.id,
+                                                               checked.ticket))
+        ticket["track_url"] = runtime.views.rating_url(ticket["id"])
+        code = self.service.bookings.code_of(checked.booking)
+        return {"ticket": ticket,
+                "booking": booking_object(runtime.settings, code, checked.booking)}
+
+    async def _do_bookings(self, request: wire.BookingsRequest) -> dict[str, Any]:
+        """The bookings a CCCD number can check in today here; a kiosk may ask
+        :data:`BOOKINGS_PER_MINUTE` times a minute."""
+        assert self.runtime is not None
+        if self.role is Role.KIOSK and not self._lookups.take():
+            raise ProtocolError(ErrorCode.RATE_LIMITED,
+                                f"more than {BOOKINGS_PER_MINUTE} booking lookups a minute "
+                                "from this kiosk; try again in a minute")
+        desk = self.service.bookings
+        found = await desk.bookings_today(self.runtime, request.id_number)
+        site = self.runtime.settings
+        return {"bookings": [booking_object(site, desk.code_of(booking), booking)
+                             for booking in found]}
 
     async def _do_cancel(self, request: wire.CancelRequest) -> dict[str, Any]:
         return await self._ticket_result(commands.CancelTicket(request.ticket_id))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -89,6 +90,28 @@ def _sane_time(value: datetime) -> datetime:
     return value
 
 
+def _birth_date(value: object) -> date:
+    """A birth date as the ID card's QR gives it, written ``YYYY-MM-DD``; the site's today
+    bounds it from above (checked where the site is known)."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD, such as 1950-03-14")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date of the calendar") from None
+    if day.year < 1900:
+        raise ValueError("must not be before the year 1900")
+    return day
+
+
+def _cccd(value: str) -> str:
+    if not _CCCD.fullmatch(value):
+        raise ValueError("must be the 12 digits of a CCCD number")
+    return value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CCCD = re.compile(r"[0-9]{12}")
 Code = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_printable)]
 Text = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
 Key = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_printable)]
@@ -97,6 +120,7 @@ SequenceNumber = Annotated[int, Field(ge=0, le=2**53)]
 Time = Annotated[datetime, AfterValidator(_sane_time)]
 # Scores of a site's scale are small whole numbers; the rules check the scale itself.
 Score = Annotated[int, Field(ge=0, le=100)]
+BirthDate = Annotated[date, BeforeValidator(_birth_date)]
 MAX_SUBSCRIPTIONS = 32
 
 
@@ -178,6 +202,27 @@ class IssueRequest(_Request):
     request_key: Key
     # An admin connection only (a kiosk cannot claim an appointment); within the site's day.
     appointment_at: Time | None = None
+    # From the ID card's QR: the site's age rule gives the priority group (priority_by_age).
+    birth_date: BirthDate | None = None
+
+
+class CheckInRequest(_Request):
+    """Check a booking in at the kiosk: ``code`` as typed or scanned (case and dashes
+    ignored, the QR's ``QMSB:`` too); ``request_key`` as for ``issue``; ``birth_date`` from
+    the ID card's QR applies the age rule."""
+
+    type: Literal["check_in"]
+    code: Code
+    request_key: Key
+    birth_date: BirthDate | None = None
+
+
+class BookingsRequest(_Request):
+    """The bookings of today at this site that a CCCD number (its 12 digits) can still
+    check in."""
+
+    type: Literal["bookings"]
+    id_number: Annotated[str, Field(min_length=12, max_length=12), AfterValidator(_cccd)]
 
 
 class _CounterAction(_Request):
@@ -304,7 +349,7 @@ Request = Annotated[
     | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
     | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
     | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest
-    | DevicesRequest | ChangePasswordRequest,
+    | DevicesRequest | ChangePasswordRequest | CheckInRequest | BookingsRequest,
     Field(discriminator="type"),
 ]
 REQUEST_TYPES = frozenset(
@@ -313,7 +358,8 @@ REQUEST_TYPES = frozenset(
                   LoginRequest, LogoutRequest, CallNextRequest, CallRequest, RecallRequest,
                   StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
                   ResumeCounterRequest, RateRequest, CancelRequest, DeviceStatusRequest,
-                  QueueRequest, CounterStatsRequest, DevicesRequest, ChangePasswordRequest)
+                  QueueRequest, CounterStatsRequest, DevicesRequest, ChangePasswordRequest,
+                  CheckInRequest, BookingsRequest)
 )
 _REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
 

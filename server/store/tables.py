@@ -233,14 +233,15 @@ class BookingRow(Base):
     """A citizen's booking (server.booking): a slot of a service on a day, or a number taken
     from the phone (``kind`` ``now``), its state, and the ticket it became once checked in.
 
-    Only the keyed hash of its code is kept (``code_hash``), and of the person only what the
-    limits need: a keyed hash of their phone or CCCD number (``identity_hash``, erased
-    ``personal_data_days`` after the day of the visit: then ``personal_erased_at``), and the
-    phone number itself only while the booking is open (for its reminder). ``field`` is the
-    service's field when booked (the per-field limit). ``check_in_from`` and
-    ``check_in_until`` are the window the citizen was told; a booking still ``booked`` after
-    ``check_in_until`` expires and frees its place. ``remind_at`` is when its reminder is due
-    (none without a phone), ``reminded_at`` when it went."""
+    Its code is kept as its keyed hash (``code_hash``, to find it) and sealed with the
+    secret (``code_sealed``, to tell a kiosk the codes of a CCCD's bookings). Of the person,
+    only what the limits need: a keyed hash of their phone or CCCD number
+    (``identity_hash``, erased ``personal_data_days`` after the day of the visit: then
+    ``personal_erased_at``), and the phone number itself only while the booking is open
+    (for its reminder). ``field`` is the service's field when booked (the per-field limit).
+    ``check_in_from`` and ``check_in_until`` are the window the citizen was told; a booking
+    still ``booked`` after ``check_in_until`` expires and frees its place. ``remind_at`` is
+    when its reminder is due (none without a phone), ``reminded_at`` when it went."""
 
     __tablename__ = "bookings"
     __table_args__ = (
@@ -252,6 +253,7 @@ class BookingRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_sealed: Mapped[str] = mapped_column(String(8))
     site: Mapped[str] = mapped_column(String(32))
     service: Mapped[str] = mapped_column(String(32))
     field: Mapped[str] = mapped_column(String(32))

@@ -18,6 +18,7 @@ def upgrade() -> None:
     op.create_table('bookings',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_sealed', sa.String(length=8), nullable=False),
     sa.Column('site', sa.String(length=32), nullable=False),
     sa.Column('service', sa.String(length=32), nullable=False),
     sa.Column('field', sa.String(length=32), nullable=False),
