@@ -97,7 +97,7 @@ class CounterConnection(SupervisorListener):
         self._deliver = deliver
         client = ProtocolClient(settings.server_url, "counter", settings.token, settings.site,
                                 lang=settings.language.value, open_timeout=settings.open_timeout,
-                                version=__version__)
+                                version=__version__, ca_file=settings.ca_file)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="counter-connection")
         # Everything below is touched on the connection thread only.

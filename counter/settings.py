@@ -10,6 +10,7 @@ from enum import StrEnum
 from counter.errors import SettingsError
 from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
+from server.protocol.tls import CaFileError
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 MISSING_TOKEN = ("--token is required: this counter PC's device token (role counter) from "
@@ -43,6 +44,8 @@ class ConnectionSettings:
     reconnect_max_seconds: float = 5.0
     open_timeout: float = 10.0
     request_timeout_seconds: float = 10.0
+    # A wss:// server's certificate is checked against this CA alone; None: the system's.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -123,14 +126,19 @@ def parse_settings(argv: Sequence[str],
     except enrolment_client.StoredSettingsError as error:
         raise SettingsError(f"stored settings: {error}") from error
     server, token, site = arguments.server or DEFAULT_SERVER_URL, arguments.token, arguments.site
-    if not token and stored is not None:
-        # Enrolled: its token, server and site, unless options say otherwise.
-        server, token = arguments.server or stored.server, stored.token
-        site = arguments.site or stored.site
+    enrolled = stored if not token else None
+    if enrolled is not None:
+        # Enrolled: its token, server, site and CA file, unless options say otherwise.
+        server, token = arguments.server or enrolled.server, enrolled.token
+        site = arguments.site or enrolled.site
+    try:
+        ca_file = enrolment_client.ca_file_option(arguments.ca_file, enrolled)
+    except CaFileError as error:
+        raise SettingsError(str(error)) from error
     profile = stored.profile if stored is not None else {}
     stored_language = str(profile.get("language", ""))
     connection = ConnectionSettings(
-        server_url=websocket_url(server), token=token, site=site,
+        server_url=websocket_url(server), token=token, site=site, ca_file=ca_file,
         language=Language(arguments.lang or (stored_language if stored_language in ("vi", "en")
                                              else Language.VIETNAMESE.value)))
     counter = (arguments.counter.strip() if arguments.counter

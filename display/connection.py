@@ -83,6 +83,8 @@ class ConnectionSettings:
     reconnect_min_seconds: float = 0.5
     reconnect_max_seconds: float = 10.0
     replay_announce_seconds: float = 60.0
+    # A wss:// server's certificate is checked against this CA alone; None: the system's.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("ws://", "wss://")):
@@ -168,7 +170,7 @@ class DisplayConnection(SupervisorListener):
         client = ProtocolClient(settings.url, "display", settings.token, settings.site,
                                 lang=settings.lang, subscribe=list(LOBBY_DISPLAY_EVENTS),
                                 open_timeout=settings.open_timeout_seconds,
-                                version=__version__)
+                                version=__version__, ca_file=settings.ca_file)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="display-connection", clock=clock)
         self._started = False

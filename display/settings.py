@@ -30,6 +30,7 @@ from display.errors import DisplaySettingsError
 from display.profile import DisplayProfile, pack_directory
 from display.voice import VoiceError, VoiceSettings, parse_voice_settings, read_voice_file
 from server.protocol import client_options, enrolment_client
+from server.protocol.tls import CaFileError
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -125,13 +126,18 @@ def parse_arguments(argv: Sequence[str], environment: Mapping[str, str] | None =
     if arguments.token is None and stored is None:
         raise DisplaySettingsError("--token is required (or enrol this display once: "
                                    "qms display --enrol CODE --server ADDRESS)")
-    if arguments.token is None and stored is not None:
-        url, token = arguments.server or stored.server, stored.token
-        site = arguments.site or stored.site
+    enrolled = stored if arguments.token is None else None
+    if enrolled is not None:
+        url, token = arguments.server or enrolled.server, enrolled.token
+        site = arguments.site or enrolled.site
     else:
         url, token, site = arguments.server or DEFAULT_SERVER, arguments.token, arguments.site
+    try:
+        ca_file = enrolment_client.ca_file_option(arguments.ca_file, enrolled)
+    except CaFileError as error:
+        raise DisplaySettingsError(str(error)) from error
     profile = stored.profile if stored is not None else {}
-    connection = ConnectionSettings(url=url, token=token, site=site)
+    connection = ConnectionSettings(url=url, token=token, site=site, ca_file=ca_file)
     zone = arguments.zone or str(profile.get("zone") or "") or None
     board = BoardSettings(zone=zone, recent_limit=arguments.recent,
                           stale_after_seconds=arguments.stale_after)

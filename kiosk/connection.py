@@ -62,7 +62,8 @@ def make_client(settings: KioskSettings) -> ProtocolClient:
     """The ordinary client: role ``kiosk``, subscribed to the events that change the menu."""
     return ProtocolClient(settings.server_url, "kiosk", settings.token, settings.site,
                           lang="vi", subscribe=list(SUBSCRIBED_EVENTS),
-                          open_timeout=settings.request_timeout_seconds, version=__version__)
+                          open_timeout=settings.request_timeout_seconds, version=__version__,
+                          ca_file=settings.ca_file)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from kiosk.errors import SettingsError
 from kiosk.models.texts import Language
 from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
+from server.protocol.tls import CaFileError
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 TOKEN_VARIABLE = "QMS_KIOSK_TOKEN"
@@ -64,6 +65,8 @@ class KioskSettings:
         zone: show only the services the counters of this zone serve (None: every one).
         overridden: the profile keys (``printer``, ``paper_width``, ``language``, ``zone``)
             given on the command line: the server's profile does not change them.
+        ca_file: a ``wss://`` server's certificate is checked against this CA alone (a
+            province's private CA); None: against the system's trusted CAs.
     """
 
     server_url: str
@@ -87,6 +90,7 @@ class KioskSettings:
     exit_when_ready: bool = False
     zone: str | None = None
     overridden: frozenset[str] = frozenset()
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         scheme = urlsplit(self.server_url).scheme
@@ -196,14 +200,19 @@ def parse_arguments(
     except enrolment_client.StoredSettingsError as error:
         raise SettingsError(f"stored settings: {error}") from error
     token = arguments.token or environment.get(TOKEN_VARIABLE, "")
-    if stored is not None and not token:
-        # Enrolled: the stored token, with its own server and site unless options say.
-        token = stored.token
-        server_url = arguments.server or stored.server
-        site = arguments.site or stored.site
+    enrolled = stored if not token else None
+    if enrolled is not None:
+        # Enrolled: the stored token, with its own server, site and CA file unless options say.
+        token = enrolled.token
+        server_url = arguments.server or enrolled.server
+        site = arguments.site or enrolled.site
     else:
         server_url = arguments.server or DEFAULT_SERVER_URL
         site = arguments.site
+    try:
+        ca_file = enrolment_client.ca_file_option(arguments.ca_file, enrolled)
+    except CaFileError as error:
+        raise SettingsError(str(error)) from error
     profile = stored.profile if stored is not None else {}
     given = {"printer": arguments.printer, "paper_width": arguments.paper,
              "language": arguments.lang, "zone": arguments.zone}
@@ -230,5 +239,6 @@ def parse_arguments(
         exit_when_ready=arguments.exit_when_ready,
         zone=arguments.zone or str(profile.get("zone") or "") or None,
         overridden=frozenset(key for key, value in given.items() if value is not None),
+        ca_file=ca_file,
     )
     return settings, str(arguments.log_level)

@@ -5,7 +5,9 @@ code instead of failing for want of a token.
 It enrols exactly as ``qms ROLE --enrol CODE --server ADDRESS`` does
 (server.protocol.enrolment_client): the request runs on a thread of its own, so the window
 stays alive while the server answers, and a refusal is shown in the server's own words. On
-success the settings are stored and the window closes; the app then starts from them.
+success the settings are stored and the window closes; the app then starts from them. A
+server with a private CA's certificate needs that CA's file (the optional third line), as
+``--ca-file`` does; it is stored with the settings.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 from server.protocol import enrolment_client
 from server.protocol.enrolment_client import DeviceSettings, EnrolmentError
 
-Enrol = Callable[[str | None, str, str], DeviceSettings]
+Enrol = Callable[[str | None, str, str, str | None], DeviceSettings]
 
 _NAMES = {"kiosk": "ki-ốt / kiosk", "counter": "máy tính quầy / counter terminal",
           "display": "màn hình sảnh / lobby display"}
@@ -59,9 +61,12 @@ class FirstRunDialog(QDialog):
         self.code_input = QLineEdit()
         self.code_input.setPlaceholderText("ABCD-2345")
         self.code_input.setMaxLength(200)  # the QR's address fits too
+        self.ca_input = QLineEdit()
+        self.ca_input.setPlaceholderText("(https, CA riêng / private CA) /etc/qms/ca.pem")
         form = QFormLayout()
         form.addRow("Máy chủ / server", self.server_input)
         form.addRow("Mã / code", self.code_input)
+        form.addRow("Tệp CA / CA file", self.ca_input)
         self.status = QLabel("")
         self.status.setObjectName("firstRunStatus")
         self.status.setWordWrap(True)
@@ -87,6 +92,7 @@ class FirstRunDialog(QDialog):
         """Enrol with what was typed (on a thread; the answer comes back to this one)."""
         server = self.server_input.text().strip() or None
         code = self.code_input.text().strip()
+        ca_file = self.ca_input.text().strip() or None
         if not code:
             self.status.setText("Nhập mã đăng ký. / Enter the enrolment code.")
             return
@@ -95,7 +101,7 @@ class FirstRunDialog(QDialog):
 
         def work() -> None:
             try:
-                answer: DeviceSettings | str = self._enrol(server, code, self.role)
+                answer: DeviceSettings | str = self._enrol(server, code, self.role, ca_file)
             except EnrolmentError as error:
                 answer = str(error)
             self._answered.emit(answer)

@@ -70,7 +70,8 @@ class Bridge(SupervisorListener):
             offline_after_misses=settings.offline_after_misses,
             port_retry_seconds=settings.port_retry_seconds, clock=clock)
         client = ProtocolClient(settings.server_url, "bridge", settings.token, settings.site,
-                                subscribe=SUBSCRIPTIONS, version=__version__)
+                                subscribe=SUBSCRIPTIONS, version=__version__,
+                                ca_file=settings.ca_file)
         self._supervisor = ClientSupervisor(client, settings.supervisor_settings(), self,
                                             name="bridge-server", clock=clock)
         self.connected = threading.Event()

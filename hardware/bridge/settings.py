@@ -18,6 +18,7 @@ from hardware.serial_bus.protocol import (
 )
 from server.protocol import client_options, enrolment_client
 from server.protocol.supervisor import SupervisorSettings
+from server.protocol.tls import CaFileError
 
 DEFAULT_SERVER_URL = "ws://127.0.0.1:8765/ws"
 DEFAULT_BLINK_COUNT = 5
@@ -53,6 +54,8 @@ class BridgeSettings:
     """A request unanswered this long counts as a lost connection (it is not sent again)."""
     port_retry_seconds: float = DEFAULT_PORT_RETRY_SECONDS
     """Wait before opening the serial port again after it failed (adapter unplugged)."""
+    ca_file: str | None = None
+    """A wss:// server's certificate is checked against this CA alone; None: the system's."""
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -122,11 +125,16 @@ def parse_settings(argv: Sequence[str],
     except enrolment_client.StoredSettingsError as error:
         raise BridgeSettingsError(f"stored settings: {error}") from error
     server = arguments.server or DEFAULT_SERVER_URL
-    if not arguments.token and stored is not None:
-        # Enrolled: its token, server and site, unless options say otherwise.
-        arguments.token = stored.token
-        server = arguments.server or stored.server
-        arguments.site = arguments.site or stored.site
+    enrolled = stored if not arguments.token else None
+    if enrolled is not None:
+        # Enrolled: its token, server, site and CA file, unless options say otherwise.
+        arguments.token = enrolled.token
+        server = arguments.server or enrolled.server
+        arguments.site = arguments.site or enrolled.site
+    try:
+        ca_file = enrolment_client.ca_file_option(arguments.ca_file, enrolled)
+    except CaFileError as error:
+        raise BridgeSettingsError(str(error)) from error
     if not arguments.token:
         raise BridgeSettingsError(MISSING_TOKEN)
     if not 0.01 <= arguments.poll_interval <= 10:
@@ -136,4 +144,5 @@ def parse_settings(argv: Sequence[str],
     return BridgeSettings(server_url=websocket_url(server), token=arguments.token,
                           site=arguments.site, port_url=arguments.port,
                           device_map=load_device_map(arguments.map), baudrate=arguments.baudrate,
-                          poll_interval=arguments.poll_interval, blink_count=arguments.blink)
+                          poll_interval=arguments.poll_interval, blink_count=arguments.blink,
+                          ca_file=ca_file)

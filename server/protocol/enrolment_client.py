@@ -12,13 +12,20 @@ Qt-free and server-free, like the rest of this package (standard library only). 
 3. Started with no options, the app reads them back (:func:`load`): the server, token and
    site to connect with, the name, and the profile to start from until the server's own
    arrives. Options on the command line still override everything.
+
+Over ``https://`` the server's certificate is verified like the apps' ``wss://`` connections
+(:mod:`server.protocol.tls`): against the system's trust store, or against the CA file given
+with ``--ca-file`` (a province's private CA), whose absolute path is then stored with the
+settings so the app trusts the same CA when it connects.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import ssl
 import sys
 import tomllib
 import urllib.error
@@ -28,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from server.protocol.tls import CaFileError, check_ca_file, client_context, explain_failure
 
 ROLES = ("kiosk", "counter", "display", "bridge")
 TIMEOUT_SECONDS = 15.0
@@ -51,11 +60,15 @@ class DeviceSettings:
     token: str = field(repr=False)
     name: str
     profile: dict[str, str | int] = field(default_factory=dict)
+    # The CA file the server's certificate is checked against (absolute); "": the system's.
+    ca_file: str = ""
 
     def described(self) -> str:
         """What was stored, for the person at the device (never the token)."""
         lines = [f"server:  {self.server}", f"site:    {self.site}", f"role:    {self.role}",
                  f"name:    {self.name}", "token:   (stored, not shown)"]
+        if self.ca_file:
+            lines.append(f"ca_file: {self.ca_file}")
         lines += [f"{key + ':':<9}{value}" for key, value in sorted(self.profile.items())]
         return "\n".join(lines)
 
@@ -100,27 +113,39 @@ def enrolment_address(server: str | None, code: str) -> tuple[str, str]:
     return urlunsplit((scheme, parts.netloc, "/enrol", "", "")), code.strip()
 
 
-def enrol(server: str | None, code: str, role: str,
+def enrol(server: str | None, code: str, role: str, ca_file: str | None = None,
           timeout: float = TIMEOUT_SECONDS) -> DeviceSettings:
     """Use ``code`` at ``server`` for a device of ``role``; its settings.
 
-    Raises :class:`EnrolmentError` (nothing stored; the server's message when it refused)."""
+    ``ca_file``: an ``https://`` server's certificate must come from this CA (else the
+    system's trust store decides); its absolute path is kept in the settings returned.
+    Raises :class:`EnrolmentError` (nothing stored; the server's message when it refused, or
+    which server's certificate could not be trusted and why)."""
     address, code = enrolment_address(server, code)
+    try:
+        ca_path = check_ca_file(ca_file) if ca_file else None
+        context = client_context(ca_path) if address.startswith("https://") else None
+    except CaFileError as error:
+        raise EnrolmentError(f"--ca-file: {error}") from None
     body = json.dumps({"code": code, "role": role}).encode("utf-8")
     request = urllib.request.Request(address, data=body, method="POST",
                                      headers={"Content-Type": "application/json",
                                               "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             answer = json.loads(response.read(64 * 1024))
     except urllib.error.HTTPError as error:
         raise EnrolmentError(_refusal(error)) from None
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, ssl.SSLError):
+            raise EnrolmentError(explain_failure(reason, address, ca_path)) from None
         raise EnrolmentError(f"cannot reach {address}: {reason}") from None
     except ValueError as error:
         raise EnrolmentError(f"{address} did not answer with JSON: {error}") from None
-    return _settings(answer, f"the answer of {address}")
+    # The trust is the device's own choice, never the server's answer.
+    return dataclasses.replace(_settings(answer, f"the answer of {address}"),
+                               ca_file=ca_path or "")
 
 
 def save(settings: DeviceSettings, path: Path) -> None:
@@ -185,9 +210,10 @@ def enrol_command(role: str, argv: Sequence[str], environment: Mapping[str, str]
     parser = argparse.ArgumentParser(prog=f"qms {role}", add_help=False)
     parser.add_argument("--enrol", required=True)
     parser.add_argument("--server")
+    parser.add_argument("--ca-file")
     arguments, _ = parser.parse_known_args(list(argv))
     try:
-        settings = enrol(arguments.server, arguments.enrol, role)
+        settings = enrol(arguments.server, arguments.enrol, role, arguments.ca_file)
         if settings.role != role:
             raise EnrolmentError(f"the code was for a {settings.role}: run "
                                  f"qms {settings.role} --enrol on that device")
@@ -202,11 +228,34 @@ def enrol_command(role: str, argv: Sequence[str], environment: Mapping[str, str]
 
 
 def add_enrol_options(parser: argparse.ArgumentParser) -> None:
-    """``--enrol`` in an app's ``--help`` (:func:`enrol_command` reads it first)."""
+    """``--enrol`` and ``--ca-file`` in an app's ``--help`` (:func:`enrol_command` reads
+    ``--enrol`` first; the app reads ``--ca-file`` with :func:`ca_file_option`)."""
     parser.add_argument("--enrol", metavar="CODE",
                         help="enrol this device with the code made on its administration "
                              "page (with --server), store its settings and exit; then start "
                              "with no options")
+    parser.add_argument("--ca-file", metavar="PEM",
+                        help="trust only this CA for a wss:// or https:// server (a "
+                             "province's private CA; default: the enrolled one, else the "
+                             "system's trusted CAs). Stored when given with --enrol")
+
+
+def ca_file_option(given: str | None, stored: DeviceSettings | None) -> str | None:
+    """The CA file an app connects with: ``--ca-file``, else the enrolled one, else None
+    (the system's trust store). Checked now, so a wrong file stops the start with its reason.
+
+    Raises :class:`CaFileError` naming the file (and ``--ca-file`` or the stored settings)."""
+    if given:
+        try:
+            return check_ca_file(given)
+        except CaFileError as error:
+            raise CaFileError(f"--ca-file: {error}") from None
+    if stored is not None and stored.ca_file:
+        try:
+            return check_ca_file(stored.ca_file)
+        except CaFileError as error:
+            raise CaFileError(f"stored settings' ca_file: {error}") from None
+    return None
 
 
 def _refusal(error: urllib.error.HTTPError) -> str:
@@ -234,8 +283,11 @@ def _settings(document: Any, where: str) -> DeviceSettings:
             isinstance(key, str) and isinstance(value, str | int) and not isinstance(value, bool)
             for key, value in profile.items()):
         raise EnrolmentError(f"{where}: 'profile' is not a table of texts and numbers")
+    ca_file = document.get("ca_file", "")
+    if not isinstance(ca_file, str):
+        raise EnrolmentError(f"{where}: 'ca_file' is not a file's path")
     return DeviceSettings(values["server"], values["site"], values["role"], values["token"],
-                          values["name"], dict(profile))
+                          values["name"], dict(profile), ca_file)
 
 
 def _toml(settings: DeviceSettings) -> str:
@@ -246,7 +298,10 @@ def _toml(settings: DeviceSettings) -> str:
              "# It holds the device's token: keep it private (owner-only).",
              f"server = {text(settings.server)}", f"site = {text(settings.site)}",
              f"role = {text(settings.role)}", f"name = {text(settings.name)}",
-             f"token = {text(settings.token)}", "", "[profile]"]
+             f"token = {text(settings.token)}"]
+    if settings.ca_file:
+        lines.append(f"ca_file = {text(settings.ca_file)}")
+    lines += ["", "[profile]"]
     lines += [f"{key} = {value if isinstance(value, int) else text(value)}"
               for key, value in sorted(settings.profile.items())]
     return "\n".join(lines) + "\n"
