@@ -200,7 +200,8 @@ def write_history(engines: Engines, batches: Iterable[DayRows]) -> HistorySummar
     if last_of_site:
         # The server reads its day and seq from here: the last day it worked, no events.
         site_rows = [{"code": code, "business_date": rows.day, "seq": 0,
-                      "next_queue_key": rows.next_queue_key}
+                      "next_queue_key": rows.next_queue_key, "owner_epoch": 0,
+                      "owner": None, "owned_since": None}
                      for code, rows in last_of_site.items()]
         plan = (DriverStatement(insert(SiteRow), dialect).bind(site_rows),)
         with engines.writer.connect() as connection:

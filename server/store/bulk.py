@@ -41,8 +41,10 @@ class DriverStatement:
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in self._names)
 
-    def bind(self, rows: Sequence[Mapping[str, Any]]) -> Statement:
-        """The statement with ``rows`` (parameter name -> Python value) as driver parameters.
+    def bind(self, rows: Sequence[Mapping[str, Any]],
+             fence: tuple[str, ...] | None = None) -> Statement:
+        """The statement with ``rows`` (parameter name -> Python value) as driver parameters;
+        ``fence``: a label per row, for a fencing statement (:class:`Statement`).
 
         Raises ``KeyError`` for a row missing a parameter, and whatever a column type raises
         for a value it cannot store (``ValueError`` for a naive datetime, say).
@@ -50,6 +52,6 @@ class DriverStatement:
         converted = [tuple(row[name] if processor is None else processor(row[name])
                            for name, processor in self._columns) for row in rows]
         if self._positional:
-            return Statement(self.sql, converted)
+            return Statement(self.sql, converted, fence)
         return Statement(self.sql, [dict(zip(self._names, values, strict=True))
-                                    for values in converted])
+                                    for values in converted], fence)

@@ -39,7 +39,7 @@ from server.domain.rules import RECENT_CALLS_KEPT
 from server.store.bulk import DriverStatement
 from server.store.database import Engines, StoreError
 from server.store.errors import describe_error
-from server.store.plan import WritePlan, run_plan
+from server.store.plan import FencedWrite, WritePlan, run_plan
 from server.store.tables import (
     CounterRow,
     EventRow,
@@ -48,6 +48,7 @@ from server.store.tables import (
     SiteRow,
     TicketRow,
 )
+from server.store.writer import WriterFenced
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,16 @@ class StoredEvent:
 
 @dataclass(frozen=True, slots=True)
 class SiteChanges:
-    """What one command changed at one site: its events, their wire form, the state after."""
+    """What one command changed at one site: its events, their wire form, the state after.
+
+    ``fence``: the site's ``owner_epoch`` as its runtime took it; the site's row is written
+    only while the database still holds that epoch (a newer owner fences the old one off).
+    """
 
     state: SiteState
     events: tuple[Event, ...]
     wire: tuple[StoredEvent, ...]
+    fence: int = 0
 
 
 class Repository:
@@ -89,7 +95,7 @@ class Repository:
             self._upsert_statement(CounterRow, ["site", "code"]), dialect)
         self._sequence_upsert = DriverStatement(self._upsert_statement(
             NumberCounterRow, ["site", "number_group", "business_date"]), dialect)
-        self._site_upsert = DriverStatement(self._upsert_statement(SiteRow, ["code"]), dialect)
+        self._site_upsert = DriverStatement(self._site_statement(), dialect)
         self._rating_insert = DriverStatement(self._insert(RatingRow), dialect)
         self._event_insert = DriverStatement(self._insert(EventRow), dialect)
         self._ticket_cancel = DriverStatement(
@@ -136,6 +142,8 @@ class Repository:
                 driver_connection = connection.connection.driver_connection
                 try:
                     return run_plan(driver_connection, plan, self._sqlite)
+                except FencedWrite as fenced:
+                    raise WriterFenced(fenced.label) from fenced
                 except connection.dialect.loaded_dbapi.Error as error:
                     raise StoreError(f"could not write: {describe_error(error)}") from error
         except SQLAlchemyError as error:
@@ -147,11 +155,13 @@ class Repository:
         ratings: list[tuple[str, Rating]] = []
         cancelled: list[str] = []
         sites: dict[str, SiteState] = {}
+        fences: dict[str, int] = {}
         sequences: dict[tuple[str, str, date], int] = {}
         wire: list[StoredEvent] = []
         for changes in batch:
             site = changes.state.site
             sites[site] = changes.state
+            fences[site] = changes.fence
             wire.extend(changes.wire)
             for event in changes.events:
                 subject = event.subject
@@ -171,7 +181,13 @@ class Repository:
                     for ticket_id in subject.cancelled:
                         tickets.pop(ticket_id, None)
 
-        statements = []
+        # The site rows first: each is the fence (written only while the epoch is the
+        # writer's own), and its row lock then keeps a takeover waiting until this commit is
+        # done, so the new owner reads it back.
+        statements = [self._site_upsert.bind(
+            [{"code": code, "business_date": state.business_date, "seq": state.seq,
+              "next_queue_key": state.next_queue_key, "owner_epoch": fences[code]}
+             for code, state in sites.items()], fence=tuple(sites))]
         if tickets:
             statements.append(self._ticket_upsert.bind(
                 [_ticket_row(site_of(ticket.id), ticket) for ticket in tickets.values()]))
@@ -195,10 +211,20 @@ class Repository:
             statements.append(self._event_insert.bind(
                 [{"site": item.site, "seq": item.seq, "name": item.name, "at": item.at,
                   "data": item.data} for item in wire]))
-        statements.append(self._site_upsert.bind([
-            {"code": code, "business_date": state.business_date, "seq": state.seq,
-             "next_queue_key": state.next_queue_key} for code, state in sites.items()]))
         return tuple(statements)
+
+    def _site_statement(self) -> Any:
+        """The site row's fenced upsert: a new site's row is inserted; an existing one is
+        updated only ``WHERE owner_epoch`` is still the one given (else no row changes)."""
+        columns = ("code", "business_date", "seq", "next_queue_key", "owner_epoch")
+        table = SiteRow.__table__
+        statement = self._insert(SiteRow).values(
+            {name: bindparam(name, type_=table.c[name].type) for name in columns})
+        return statement.on_conflict_do_update(
+            index_elements=["code"],
+            set_={name: statement.excluded[name]
+                  for name in ("business_date", "seq", "next_queue_key")},
+            where=SiteRow.owner_epoch == statement.excluded.owner_epoch)
 
     def _upsert_statement(self, table: type[Any], keys: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (keys) DO UPDATE`` setting every other column."""
@@ -223,6 +249,13 @@ class Repository:
             value = connection.execute(
                 select(func.min(EventRow.seq)).where(EventRow.site == site)).scalar()
         return None if value is None else int(value)
+
+    def owner_epoch(self, site: str) -> int:
+        """The fencing epoch stored for ``site`` (0 for a site with no row yet)."""
+        with self.engines.reader.connect() as connection:
+            value = connection.execute(
+                select(SiteRow.owner_epoch).where(SiteRow.code == site)).scalar()
+        return 0 if value is None else int(value)
 
     def load_site(self, site: SiteSettings) -> SiteState | None:
         """The stored state of ``site``'s last business day, or ``None`` for a new site."""

@@ -58,7 +58,14 @@ class Base(DeclarativeBase):
 
 
 class SiteRow(Base):
-    """Per-site bookkeeping that must survive restarts: the day, the event ``seq``."""
+    """Per-site bookkeeping that must survive restarts: the day, the event ``seq``, and who
+    owns the site (several server processes on PostgreSQL: server.app.ownership).
+
+    ``owner_epoch`` is the fencing epoch: it rises by one each time a process takes the site
+    over, and every commit's write of this row says ``WHERE owner_epoch = <its own>``, so a
+    process that lost the site can never commit for it again. ``owner`` is the public URL
+    of the process that took it last (live only while it holds the site's lock) and
+    ``owned_since`` when."""
 
     __tablename__ = "sites"
 
@@ -66,6 +73,25 @@ class SiteRow(Base):
     business_date: Mapped[date] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)
     next_queue_key: Mapped[int] = mapped_column(Integer)
+    owner_epoch: Mapped[int] = mapped_column(Integer, server_default="0")
+    owner: Mapped[str | None] = mapped_column(String(300))
+    owned_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ServerProcessRow(Base):
+    """A ``qms server`` process that has run on this database (several on PostgreSQL), by
+    its public URL: its host and process id, the sites it prefers (``[server] sites``, a
+    JSON list) and when it started. It is live while it holds its member lock (a session
+    advisory lock); rows of processes gone stay until one with the same URL starts."""
+
+    __tablename__ = "server_processes"
+
+    url: Mapped[str] = mapped_column(String(300), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    sites: Mapped[str] = mapped_column(Text)
+    version: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NumberCounterRow(Base):

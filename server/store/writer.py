@@ -12,8 +12,9 @@ driver and :mod:`server.store.plan`, so it starts in tens of milliseconds.
 
 The pipe carries length-prefixed pickles, each side trusting the other (the child is the
 server's own). Server to child: first a :class:`Recipe`, then one plan after another, each a
-list of ``(sql, rows)`` pairs and answered in order with ``("ok", row_counts)`` or
-``("error", "IntegrityError: ...")``.
+list of ``(sql, rows, fence)`` triples and answered in order with ``("ok", row_counts)``,
+``("error", "IntegrityError: ...")`` or ``("fenced", site)`` (a fencing statement changed
+nothing: :class:`~server.store.plan.FencedWrite`).
 """
 
 from __future__ import annotations
@@ -32,8 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from server.store.errors import StoreError, describe_error
-from server.store.plan import SQLITE_WRITER_PRAGMAS, Statement, WritePlan, run_plan
+from server.store.errors import NotOwner, StoreError, describe_error
+from server.store.plan import (
+    SQLITE_WRITER_PRAGMAS,
+    FencedWrite,
+    Statement,
+    WritePlan,
+    run_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,11 @@ class WriterError(StoreError):
     def __init__(self, message: str, in_doubt: bool = False) -> None:
         super().__init__(message)
         self.in_doubt = in_doubt
+
+
+class WriterFenced(NotOwner):
+    """Nothing of the plan was written: ``site`` is owned by another server process now
+    (its ``owner_epoch`` moved on; :class:`~server.store.plan.FencedWrite`)."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +129,17 @@ class WriterProcess:
         """Run ``plan`` in one transaction in the child; returns each statement's row count.
 
         Raises :class:`WriterError`: refused by the database (nothing written), or the child
-        is gone (``in_doubt`` when it went with this plan).
+        is gone (``in_doubt`` when it went with this plan); :class:`WriterFenced` when a site
+        of the plan has another owner now (nothing written).
         """
         if self._lost is not None or self._process is None:
             raise WriterError(f"the database writer is not running: {self._lost}")
         # Plain tuples: pickling the Statement objects themselves cost a Python call each,
         # on the event loop.
-        status, detail = await self._ask([(statement.sql, statement.rows) for statement in plan])
+        status, detail = await self._ask([(statement.sql, statement.rows, statement.fence)
+                                          for statement in plan])
+        if status == "fenced":
+            raise WriterFenced(str(detail))
         if status != "ok":
             raise WriterError(str(detail))
         counts: list[int] = detail
@@ -248,11 +264,14 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
     sqlite = recipe.driver == "sqlite3"
     try:
         while (message := _read(requests)) is not None:
-            plan = tuple(Statement(sql, rows) for sql, rows in message)
+            plan = tuple(Statement(sql, rows, fence) for sql, rows, fence in message)
             try:
                 counts = run_plan(connection, plan, sqlite)
             except driver_error as error:
                 _write(answers, ("error", describe_error(error)))
+                continue
+            except FencedWrite as fenced:
+                _write(answers, ("fenced", fenced.label))
                 continue
             _write(answers, ("ok", counts))
     finally:

@@ -21,7 +21,8 @@ def test_a_plan_is_all_or_nothing(engines: Engines) -> None:
         run(engines, (events.bind([event(1), event(2)]), events.bind([event(2)])))
     with engines.reader.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 0
-    site = {"code": "hcc", "business_date": AT.date(), "seq": 3, "next_queue_key": 4}
+    site = {"code": "hcc", "business_date": AT.date(), "seq": 3, "next_queue_key": 4,
+            "owner_epoch": 0, "owner": None, "owned_since": None}
     assert run(engines, (events.bind([event(1), event(2)]), sites.bind([site]))) == [2, 1]
     with engines.reader.connect() as connection:
         assert connection.execute(select(SiteRow.business_date)).scalar() == AT.date()
