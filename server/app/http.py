@@ -39,6 +39,7 @@ from server.web.admin.devices import device_routes
 from server.web.admin.feedback_poster import feedback_poster_routes
 from server.web.admin.pages import admin_routes
 from server.web.auth import auth_routes
+from server.web.booking import booking_routes
 from server.web.feedback import feedback_routes
 from server.web.feedback_inbox import feedback_inbox_routes
 from server.web.manage import manage_routes
@@ -124,6 +125,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *manage_routes(service),
         *report_routes(service),
         *feedback_routes(service),
+        *booking_routes(service),
         *feedback_inbox_routes(service),
         *enrol_routes(service, enrolment),
         *device_routes(service, enrolment),  # before the sections' /admin/site/{code}/...

@@ -134,6 +134,10 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
                              "được phục vụ).",
         "err_cancel_too_late": "Số thứ tự đã được gọi hoặc phục vụ nên không hủy được nữa.",
         "field_code": "Mã lịch hẹn",
+        "err_code_booking": "Mã lịch hẹn: gồm 8 chữ cái và chữ số, ví dụ ABCD-2345.",
+        "err_lookup_identity": "Số điện thoại hoặc số căn cước: chưa đúng (số di động 10 "
+                               "chữ số hoặc số căn cước 12 chữ số).",
+        "bk_fix_find": "Chưa tìm được: vui lòng sửa các mục được đánh dấu.",
         "reminder": "Nhắc lịch hẹn {site}: {service}, {start} ngày {day}. Mã lịch hẹn {code}. "
                     "Nhận số tại kiosk từ {check_in}. Xem/hủy: {url}",
     },
@@ -262,6 +266,10 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
         "err_cancel_too_late": "The number has been called or served, so it can no longer "
                                "be cancelled.",
         "field_code": "Booking code",
+        "err_code_booking": "Booking code: 8 letters and digits, such as ABCD-2345.",
+        "err_lookup_identity": "Phone or ID card number: not valid (a mobile number of 10 "
+                               "digits or an ID card number of 12).",
+        "bk_fix_find": "Not found yet: please correct the marked fields.",
         "reminder": "Reminder {site}: {service}, {start} on {day}. Booking code {code}. "
                     "Check in at the kiosk from {check_in}. View/cancel: {url}",
     },
