@@ -24,13 +24,18 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 )
+# Over TLS only (a browser ignores it over plain HTTP, and it must not be sent by a server
+# that may be reached without TLS): browsers that saw it use https:// for this host for a
+# year, so a link or a typed http:// address cannot be downgraded. No includeSubDomains: the
+# province's other hosts under the same name are not ours to decide.
+STRICT_TRANSPORT_SECURITY = (b"strict-transport-security", b"max-age=31536000")
 
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
 def with_security_headers(app: Asgi) -> Asgi:
     """``app`` with :data:`SECURITY_HEADERS` added to each HTTP response it starts (a header
-    the page set itself is kept)."""
+    the page set itself is kept), and :data:`STRICT_TRANSPORT_SECURITY` over TLS."""
 
     async def secured(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -42,6 +47,8 @@ def with_security_headers(app: Asgi) -> Asgi:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in SECURITY_HEADERS if item[0] not in present)
+                if scope.get("scheme") == "https":
+                    headers.append(STRICT_TRANSPORT_SECURITY)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import socket
+import ssl
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -16,7 +17,8 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from server.app.http import create_app
 from server.app.http_guard import RequestDeadlines, guarded_protocol, with_deadlines
 from server.app.runtime import Clock, QueueService
-from server.config.settings import LOCAL_HOST_NAMES, Settings
+from server.config.settings import LOCAL_HOST_NAMES, ServerSettings, Settings
+from server.config.tls import server_context
 from server.store.database import Engines, describe_database, migrate, open_engines
 from server.store.repository import Repository
 
@@ -56,15 +58,18 @@ class RunningServer:
     _uvicorn: uvicorn.Server
     _task: asyncio.Task[None]
     _socket: socket.socket
+    tls: bool = False
+    """Listening with TLS: ``https://`` and ``wss://``."""
 
     @property
     def http_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        return self.http_url.replace("http://", "ws://", 1) + "/ws"
+        scheme, rest = self.http_url.split("://", 1)
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
 
     async def stop(self) -> None:
         """Close connections, commit what is queued, release the database."""
@@ -104,6 +109,9 @@ async def start_server(
     plain ASGI sends, at more cost per frame.
     """
     server_settings = settings.server
+    # Read before anything starts: a certificate replaced by a broken one since the settings
+    # were loaded stops here, with the settings' own reason.
+    tls_context = _tls_context(server_settings)
     url = database_url or server_settings.resolved_database_url()
     engines = open_engines(url)
     await asyncio.to_thread(migrate, engines)
@@ -138,6 +146,8 @@ async def start_server(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
+        ssl_context_factory=(None if tls_context is None
+                             else lambda _config, _default: tls_context),
     )
     config.load()
     listener.listen(1024)
@@ -147,7 +157,14 @@ async def start_server(
     await web.startup(sockets=[listener])
     task = asyncio.get_running_loop().create_task(web.main_loop(), name="uvicorn")
     running = RunningServer(bind_host, listener.getsockname()[1], service, engines, web, task,
-                            listener)
+                            listener, tls=tls_context is not None)
     logger.info("listening on %s (WebSocket %s), database %s", running.http_url,
                 running.ws_url, describe_database(url))
     return running
+
+
+def _tls_context(server: ServerSettings) -> ssl.SSLContext | None:
+    """The context the port listens with, or None for plain HTTP; raises ConfigError."""
+    if server.tls_certificate is None or server.tls_key is None:
+        return None
+    return server_context(server.tls_certificate, server.tls_key, server.tls_minimum_version)

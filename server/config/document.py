@@ -70,6 +70,10 @@ def server_document(server: ServerSettings) -> Document:
         feedback_contact_days=server.feedback_contact_days,
         sms=sms_document(server.sms),
     )
+    if server.tls_certificate is not None and server.tls_key is not None:
+        document.update(tls_certificate=str(server.tls_certificate),
+                        tls_key=str(server.tls_key))
+    document["tls_minimum_version"] = server.tls_minimum_version.value
     return document
 
 

@@ -43,7 +43,7 @@ from server.booking.sms_format import (
     placeholders,
     url_template_problem,
 )
-from server.config.errors import rule_error
+from server.config.errors import ConfigError, rule_error
 from server.config.formats import (
     parse_day,
     parse_days,
@@ -81,6 +81,7 @@ from server.config.settings import (
     TokenSettings,
     ZoneSettings,
 )
+from server.config.tls import TlsVersion, server_context
 from server.config.values import (
     SECRET_FIELD,
     Code,
@@ -769,6 +770,10 @@ class ServerModel(_Table):
     enrolment_code_hours: Positive = 24.0
     feedback_contact_days: Annotated[int, whole(1, 3650)] = 90
     sms: SmsModel = Field(default_factory=SmsModel)
+    # TLS: the server's certificate (then any intermediate CAs) and its unencrypted key.
+    tls_certificate: Text | None = None
+    tls_key: Text | None = None
+    tls_minimum_version: Annotated[TlsVersion, choice(TlsVersion)] = TlsVersion.TLS_1_2
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -778,13 +783,37 @@ class ServerModel(_Table):
                                            "'http://192.168.1.10:8765')")
         return self
 
+    @model_validator(mode="after")
+    def _tls_files(self) -> Self:
+        """Both files or neither; they exist, are PEM, and the key is the certificate's
+        (read now, so a wrong file stops the start rather than the first handshake)."""
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            given, missing = (("tls_certificate", "tls_key") if self.tls_key is None
+                              else ("tls_key", "tls_certificate"))
+            raise rule_error(missing, f"is required with {given}: TLS needs the certificate "
+                                      "and its private key (give both, or neither for plain "
+                                      "HTTP)")
+        if self.tls_certificate is not None and self.tls_key is not None:
+            try:
+                server_context(Path(self.tls_certificate), Path(self.tls_key),
+                               self.tls_minimum_version)
+            except ConfigError as error:
+                raise rule_error(error.key, error.reason) from None
+        if (self.tls_certificate is not None and self.public_url is not None
+                and self.public_url.startswith("http://")):
+            raise rule_error("public_url", "must start with https:// when TLS is on "
+                                           "(tls_certificate): tickets' QR codes and the "
+                                           "devices' enrolment use it")
+        return self
+
     def settings(self) -> ServerSettings:
+        scheme = "http" if self.tls_certificate is None else "https"
         if self.public_url is not None:
             public_url = self.public_url.rstrip("/")
         elif ":" in self.host:
-            public_url = f"http://[{self.host}]:{self.port}"
+            public_url = f"{scheme}://[{self.host}]:{self.port}"
         else:
-            public_url = f"http://{self.host}:{self.port}"
+            public_url = f"{scheme}://{self.host}:{self.port}"
         return ServerSettings(
             host=self.host,
             port=self.port,
@@ -810,6 +839,9 @@ class ServerModel(_Table):
             enrolment_code_hours=float(self.enrolment_code_hours),
             feedback_contact_days=self.feedback_contact_days,
             sms=self.sms.settings(),
+            tls_certificate=None if self.tls_certificate is None else Path(self.tls_certificate),
+            tls_key=None if self.tls_key is None else Path(self.tls_key),
+            tls_minimum_version=self.tls_minimum_version,
         )
 
 

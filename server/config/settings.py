@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 # server.config, so the configuration's models can check templates with them).
 from server.booking.sms_format import BodyFormat, PhoneFormat
 from server.config.hours import OpeningHours, Schedule, Session
+from server.config.tls import TlsVersion
 
 
 class Role(StrEnum):
@@ -473,6 +474,15 @@ class ServerSettings:
     feedback_contact_days: int = 90
     # How text messages are sent ([server.sms]).
     sms: SmsSettings = field(default_factory=SmsSettings)
+    # TLS on the one port: https:// and wss:// (PEM files, both or neither; None: plain).
+    tls_certificate: Path | None = None
+    tls_key: Path | None = None
+    tls_minimum_version: TlsVersion = TlsVersion.TLS_1_2
+
+    @property
+    def tls(self) -> bool:
+        """Whether the server listens with TLS (``https://`` and ``wss://``)."""
+        return self.tls_certificate is not None and self.tls_key is not None
 
     def resolved_database_url(self) -> str:
         """The URL given, or the embedded SQLite file in the data directory."""

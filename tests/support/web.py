@@ -7,6 +7,7 @@ import asyncio
 import copy
 import http.cookiejar
 import re
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,10 +54,12 @@ class Answer:
 
 @dataclass
 class WebClient:
-    """One browser-like visitor of ``base`` (an ``http://host:port``)."""
+    """One browser-like visitor of ``base`` (an ``http://host:port``, or ``https://`` with
+    ``context`` trusting the server's CA)."""
 
     base: str
     cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+    context: ssl.SSLContext | None = None
 
     async def get(self, path: str, follow: bool = True) -> Answer:
         return await asyncio.to_thread(self._open, path, None, follow, {})
@@ -80,6 +83,8 @@ class WebClient:
               headers: dict[str, str]) -> Answer:
         handlers: list[urllib.request.BaseHandler] = [
             urllib.request.HTTPCookieProcessor(self.cookies)]
+        if self.context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.context))
         if not follow:
             handlers.append(_NoRedirect())
         opener = urllib.request.build_opener(*handlers)
