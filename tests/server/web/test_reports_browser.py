@@ -1,11 +1,12 @@
 """The reports pages in real headless Chromium, on the demo's month of history: the form, the
 figures, the charts and the table; a report that downloads as Excel and as CSV and reads back;
 the printable monthly report (and its PDF); bad input said beside its field, a site the
-account may not see refused. Screenshots go to the test's folder, and to
-``$QMS_SCREENSHOT_DIR`` when set (docs/images/report-*.png are made with it)."""
+account may not see refused; one file at a time per account. Screenshots go to the test's
+folder, and to ``$QMS_SCREENSHOT_DIR`` when set (docs/images/report-*.png are made with it)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -23,6 +24,7 @@ from support.web import WebClient
 from server.app.serve import RunningServer, start_server
 from server.config import load_settings
 from server.demo_history import fill_history
+from server.reports.request import ReportRequest
 
 SITE = "hcc-tinh"
 WARD = "ubnd-phuong-1"
@@ -182,3 +184,79 @@ async def test_bad_input_is_said_beside_its_field_and_other_sites_are_refused(
     signed_out = WebClient(demo_server.http_url)
     assert "/manage/sign-in" in (await signed_out.get("/manage/reports")).url
 
+
+
+async def test_one_file_at_a_time_per_account(demo_server: RunningServer,
+                                              tmp_path: Path) -> None:
+    """While an account's file is being made, its next download is refused (429, saying
+    why, in Vietnamese or English); another account's is not; once the file is sent, the
+    account may download again.
+
+    The file stays "being made" for as long as the test wants: both of the reports' child
+    processes are first given a job that reads a named pipe (it returns when the test closes
+    the pipe's writing end), so the account's export waits its turn in the real pool, as it
+    would behind two other large downloads. Each export the pages start is seen as it
+    starts (the real one then runs)."""
+    director = WebClient(demo_server.http_url)
+    await director.sign_in(user="giamdoc", password=PASSWORD, next_page="/manage")
+    ward = WebClient(demo_server.http_url)
+    await ward.sign_in(user="phuong1", password=PASSWORD, next_page="/manage")
+    reports = demo_server.service.reports
+    started: asyncio.Queue[ReportRequest] = asyncio.Queue()
+    export = reports.export
+
+    async def seen_export(request: ReportRequest, file_format: str, directory: Path) -> Path:
+        started.put_nowait(request)
+        return await export(request, file_format, directory)
+
+    reports.export = seen_export  # type: ignore[method-assign]
+    # Hold both child processes: opening a pipe for writing returns once a reader has it
+    # open, so each child is known to be inside its job.
+    pipes = [tmp_path / "hold-1", tmp_path / "hold-2"]
+    holds = []
+    writers = []
+    for pipe in pipes:
+        os.mkfifo(pipe)
+        holds.append(asyncio.wrap_future(reports._pool().submit(pipe.read_bytes)))
+        writers.append(await asyncio.to_thread(open, pipe, "wb"))
+
+    def release() -> None:
+        for writer in writers:
+            writer.close()
+
+    try:
+        asked = f"/manage/reports/download?{NOVEMBER}&format=csv"
+        first = asyncio.create_task(director.get(asked))
+        assert (await started.get()).sites == (SITE,)  # the director's file is being made
+        # The same account again, while it is: refused at once, saying why.
+        second = asyncio.create_task(director.get(asked))
+        next_export = asyncio.create_task(started.get())
+        done, _pending = await asyncio.wait({second, next_export},
+                                            return_when=asyncio.FIRST_COMPLETED)
+        assert second in done, "a second file of the same account was started"
+        refused = second.result()
+        assert refused.status == 429
+        assert "Một tệp báo cáo của tài khoản này đang được tạo" in refused.body
+        in_english = await director.get(f"{asked}&lang=en")
+        assert in_english.status == 429
+        assert "A report file of this account is being made" in in_english.body
+        assert not first.done() and not next_export.done()
+        # Another account is not held back by it: its file is started too.
+        ward_file = asyncio.create_task(ward.get(
+            f"/manage/reports/download?site={WARD}&from=2026-11-01&to=2026-11-30&format=csv"))
+        done, _pending = await asyncio.wait({ward_file, next_export},
+                                            return_when=asyncio.FIRST_COMPLETED)
+        assert next_export in done, f"the ward's file was refused: {ward_file.result().status}"
+        assert next_export.result().sites == (WARD,)
+        # Let the children go: both files come.
+        release()
+        assert await asyncio.gather(*holds) == [b"", b""]
+        made, ward_made = await first, await ward_file
+        assert (made.status, ward_made.status) == (200, 200)
+        assert made.body.lstrip("\ufeff").startswith("Mã dịch vụ,Dịch vụ")
+        assert ward_made.body.lstrip("\ufeff").startswith("Mã dịch vụ,Dịch vụ")
+    finally:
+        release()  # a failure must not leave the children held (the server's stop waits)
+    # The file was sent: the account may make the next one.
+    again = await director.get(asked)
+    assert again.status == 200 and started.qsize() == 1
