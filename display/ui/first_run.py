@@ -112,6 +112,7 @@ class FirstRunDialog(QDialog):
         self.enrol_button.setEnabled(True)
         if isinstance(answer, str):
             self.status.setText(f"Không đăng ký được / not enrolled: {answer}")
+            self.adjustSize()  # a reason of several lines (an untrusted certificate) in full
             return
         if answer.role != self.role:
             self.status.setText(f"Mã này dành cho {answer.role} / this code is for a "
