@@ -183,6 +183,20 @@ class Configuration:
         return await self.change(old.document, author, f"restored version {number}",
                                  confirmed)
 
+    async def follow(self) -> None:
+        """Run on the newest version in the database when another server process saved it
+        (several processes on one PostgreSQL database): applied here as if made here, to
+        the sites this process serves."""
+        async with self._lock:
+            latest = await asyncio.to_thread(self.store.latest)
+            if latest is None or latest.version <= self.version or self.settings is None:
+                return
+            settings = settings_from_document(self.settings, latest.document)
+            self._set(latest, settings)
+            await self.service.apply_settings(settings, latest.version)
+            logger.info("configuration version %d (by %s, saved by another server process) "
+                        "applied", latest.version, latest.author)
+
     async def history(self, limit: int = 100) -> list[ConfigurationVersion]:
         return await asyncio.to_thread(self.store.history, limit)
 

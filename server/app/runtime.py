@@ -10,6 +10,12 @@ visible. If the writer process itself goes, a commit may have happened or not: t
 reports itself failed (:attr:`QueueService.failed`) and the server stops, so that the next
 start reads the truth back from the database (a kiosk's retried ``issue`` then gets the
 ticket it may already have).
+
+On PostgreSQL several server processes may share the database: each serves only the sites it
+owns (:mod:`server.app.ownership`). Every commit carries its site's fencing epoch; a commit
+for a site that another process has taken over writes nothing, and the site is dropped here
+at once: its commands are refused with :class:`~server.store.errors.NotOwner` (answered
+``moved``) and its connections closed, so clients go to the new owner.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from server.app.audience import public_event_data
 from server.app.citizens import CitizenConnections
 from server.app.configuration import Configuration
 from server.app.device_registry import DeviceRegistry
+from server.app.ownership import SiteOwnership
 from server.app.throttle import SignInThrottle
 from server.booking.desk import BookingDesk
 from server.config import settings_document
@@ -44,9 +51,10 @@ from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
 from server.store.configuration import ConfigurationStore
 from server.store.database import StoreError, checkpoint, writer_recipe
+from server.store.errors import NotOwner
 from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
-from server.store.writer import WriterProcess
+from server.store.writer import WriterFenced, WriterProcess
 from server.web.sessions import SessionKeeper
 
 if TYPE_CHECKING:  # reports load openpyxl: imported on first use
@@ -55,6 +63,8 @@ if TYPE_CHECKING:  # reports load openpyxl: imported on first use
 logger = logging.getLogger(__name__)
 
 RECENT_EVENTS_KEPT = 5000
+# A hello for a site being taken over waits this long for its new owner.
+HELLO_OWNER_WAIT_SECONDS = 2.0
 
 
 class Clock(Protocol):
@@ -75,7 +85,7 @@ class Attached(Protocol):
 
     def still_valid(self) -> bool: ...
 
-    async def close_for(self, reason: str) -> None: ...
+    async def close_for(self, reason: str, moved: bool = False) -> None: ...
 
 
 class Subscriber(Protocol):
@@ -115,6 +125,8 @@ class Committer:
         self._stopping = False
         self.batches = 0
         self.commands = 0
+        # Told the code of a site whose commit was fenced off (another process owns it).
+        self.on_fenced: Callable[[str], None] | None = None
 
     def start(self) -> asyncio.Task[None]:
         """Start the committing task; the caller supervises it (it should never end)."""
@@ -162,7 +174,9 @@ class Committer:
     async def _commit(self, batch: list[_Pending]) -> None:
         live = []
         for item in batch:
-            if item.epoch == item.runtime.epoch:
+            if item.runtime.gone is not None:
+                item.done.set_exception(item.runtime.not_owner())
+            elif item.epoch == item.runtime.epoch:
                 live.append(item)
             else:
                 # Built on a state whose commit failed: refuse it, the state it saw is gone.
@@ -174,8 +188,15 @@ class Committer:
             return
         live = [item for item in live if item not in refused]
         try:
-            if plan:
-                await self.writer.write(plan)
+            while plan:
+                try:
+                    await self.writer.write(plan)
+                    break
+                except WriterFenced as fenced:
+                    # Nothing was written: the rest is written without the lost site.
+                    live = self._fence_off(fenced.site, live)
+                    plan = self.repository.plan([item.changes for item in live
+                                                 if item.changes.events])
         except StoreError as error:
             self._refuse_all(live, error)
             for runtime in {item.runtime for item in refused}:
@@ -220,6 +241,20 @@ class Committer:
         good = [item.changes for item in live if item not in refused and item.changes.events]
         return self.repository.plan(good), refused
 
+    def _fence_off(self, site: str, live: list[_Pending]) -> list[_Pending]:
+        """``site`` belongs to another process now: refuse its changes (``NotOwner``), let
+        the service drop it; the changes of the other sites."""
+        logger.error("site %s: the commit was fenced off (another server process owns it "
+                     "now); this process stops serving it", site)
+        lost = [item for item in live if item.runtime.settings.code == site]
+        for runtime in {item.runtime for item in lost}:
+            runtime.fenced_off()
+        for item in lost:
+            item.done.set_exception(NotOwner(site))
+        if self.on_fenced is not None:
+            self.on_fenced(site)
+        return [item for item in live if item.runtime.settings.code != site]
+
     @staticmethod
     def _refuse_all(live: list[_Pending], error: StoreError) -> None:
         logger.error("commit of %d changes failed: %s", len(live), error)
@@ -239,6 +274,7 @@ class SiteRuntime:
         committer: Committer,
         clock: Clock,
         server: ServerSettings,
+        fence: int = 0,
     ) -> None:
         from server.app.views import Views
 
@@ -246,6 +282,13 @@ class SiteRuntime:
         self.committed = state
         self.working = state
         self.epoch = 0
+        # The site's owner_epoch when this process took it (server.app.ownership); every
+        # commit is written only while the database still holds it.
+        self.fence = fence
+        # Set once this process no longer serves the site (handed over, lost, fenced off):
+        # every command is refused with it.
+        self.gone: NotOwner | None = None
+        self._in_flight: set[asyncio.Future[None]] = set()
         self.committer = committer
         self.clock = clock
         self.server = server
@@ -272,13 +315,19 @@ class SiteRuntime:
         self.settings = settings
         self.views = Views(settings, self.server.secret, self.server.public_url, self.clock)
 
-    async def close_sessions(self, reason: str, only_revoked: bool = False) -> None:
+    async def close_sessions(self, reason: str, only_revoked: bool = False,
+                             moved: bool = False) -> None:
         """Close the connections here (only those whose token the settings no longer know,
-        with ``only_revoked``)."""
+        with ``only_revoked``; ``moved``: the site went to another server process)."""
+        if moved and self.sessions:
+            logger.info("closing %d connections of site %s: %s", len(self.sessions),
+                        self.settings.code, reason)
         for session in list(self.sessions):
             if not only_revoked or not session.still_valid():
-                logger.info("closing a connection of site %s: %s", self.settings.code, reason)
-                await session.close_for(reason)
+                if not moved:
+                    logger.info("closing a connection of site %s: %s", self.settings.code,
+                                reason)
+                await session.close_for(reason, moved)
 
     async def execute(self, command: Command) -> rules.Outcome:
         """Apply ``command``; returns its outcome once committed and its events published.
@@ -286,14 +335,19 @@ class SiteRuntime:
         The outcome's state is the site right after this command: replies describe the
         ticket as the command left it (a printed ticket shows who was ahead *then*).
         Raises :class:`~server.domain.errors.DomainError` (nothing changed) or
-        :class:`StoreError` (nothing saved).
+        :class:`StoreError` (nothing saved; :class:`NotOwner` when another process serves
+        the site now).
         """
+        if self.gone is not None:
+            raise self.not_owner()
         outcome = rules.apply(self.settings, self.working, command, self.clock())
         await self._commit(outcome)
         return outcome
 
     async def roll_over(self) -> None:
         """Open the new business day if local midnight has passed (the midnight timer)."""
+        if self.gone is not None:
+            raise self.not_owner()
         outcome = rules.advance_day(self.settings, self.working, self.clock())
         if outcome.events:
             await self._commit(outcome)
@@ -308,10 +362,36 @@ class SiteRuntime:
                                     encode_data(data)))
             shown = public_event_data(event.name.value, data)
             public.append(None if shown is None else encode_data(shown))
-        item = _Pending(self, SiteChanges(outcome.state, outcome.events, tuple(wire)),
-                        self.epoch, tuple(public))
+        item = _Pending(self, SiteChanges(outcome.state, outcome.events, tuple(wire),
+                                          self.fence), self.epoch, tuple(public))
         self.committer.submit(item)
-        await item.done
+        self._in_flight.add(item.done)
+        try:
+            await item.done
+        finally:
+            self._in_flight.discard(item.done)
+
+    def not_owner(self) -> NotOwner:
+        """The refusal of a command once the site is gone from this process."""
+        assert self.gone is not None
+        return NotOwner(self.gone.site, self.gone.owner)
+
+    def leave(self, owner: str | None) -> None:
+        """Serve no more commands: the site goes to ``owner`` (a public URL; ``None``:
+        unknown yet)."""
+        if self.gone is None:
+            self.gone = NotOwner(self.settings.code, owner)
+
+    def fenced_off(self) -> None:
+        """A commit was refused because another process took the site: back to what was
+        committed, and no more commands."""
+        self.leave(None)
+        self.roll_back()
+
+    async def settled(self) -> None:
+        """Wait until the commits in flight are done (committed or refused)."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     def roll_back(self) -> None:
         self.working = self.committed
@@ -385,6 +465,11 @@ class QueueService:
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
+        self.committer.on_fenced = self._fenced
+        # Several processes on PostgreSQL: which sites this one serves (None on SQLite,
+        # where one process serves every site).
+        self.ownership: SiteOwnership | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         # Citizens' feedback (server.feedback): received, answered, contacts erased in time.
         self.feedback = FeedbackDesk(self)
         # Citizens' bookings (server.booking): booked from the phone, checked in at kiosks.
@@ -419,6 +504,8 @@ class QueueService:
                 self.accounts = {account.user: account for account in settings.accounts}
             await self._load_sites()
         except BaseException:
+            if self.ownership is not None:
+                await self.ownership.close()
             await self.committer.stop()
             await self.writer.stop()
             raise
@@ -460,28 +547,82 @@ class QueueService:
         self.supervise(self.committer.start())
         # Before the sites load their recent events, so nothing purged is kept in memory.
         await self.purge_old_events()
-        for settings in self.site_settings.values():
-            await self._load_site(settings)
+        if self.repository.engines.is_sqlite:
+            for settings in self.site_settings.values():
+                await self._load_site(settings)
+            return
+        # PostgreSQL: this process serves the sites it takes (others may serve the rest).
+        self.ownership = SiteOwnership(self, writer_recipe(self.repository.engines),
+                                       self.server.public_url, self.server.sites)
+        await self.ownership.start()
 
-    async def _load_site(self, settings: SiteSettings) -> SiteRuntime:
+    async def _load_site(self, settings: SiteSettings, fence: int | None = None) -> SiteRuntime:
         """Start the site of ``settings`` from what the database holds of it (a new site
-        starts an empty day)."""
+        starts an empty day); ``fence``: the epoch it was taken with (None: as stored)."""
         loop = asyncio.get_running_loop()
         code = settings.code
+        if fence is None:
+            fence = await loop.run_in_executor(self.readers, self.repository.owner_epoch, code)
         state = await loop.run_in_executor(self.readers, self.repository.load_site, settings)
         if state is None:
             state = rules.new_site_state(settings, self.clock())
-        runtime = SiteRuntime(settings, state, self.committer, self.clock, self.server)
-        self.sites[code] = runtime
+        runtime = SiteRuntime(settings, state, self.committer, self.clock, self.server, fence)
         recent = await loop.run_in_executor(
             self.readers, self.repository.read_events, code,
             max(state.seq - RECENT_EVENTS_KEPT, 0), RECENT_EVENTS_KEPT)
         runtime.recent.extend(recent)
         await runtime.roll_over()
+        # Served only now: its recent events and its day are in place.
+        self.sites[code] = runtime
         logger.info("site %s loaded: day %s, seq %d, %d tickets", code,
                     runtime.committed.business_date, runtime.committed.seq,
                     len(runtime.committed.tickets))
         return runtime
+
+    async def take_site(self, settings: SiteSettings, fence: int) -> SiteRuntime:
+        """Serve the site of ``settings``, taken over with epoch ``fence``: read back from
+        the database as at a restart (server.app.ownership)."""
+        return await self._load_site(settings, fence)
+
+    async def give_up_site(self, code: str, owner: str | None, wait: bool) -> None:
+        """Stop serving site ``code`` (handed to ``owner``, a public URL, or lost): its
+        commands are refused ``moved`` from now on; with ``wait``, the commits in flight
+        finish first; then its connections are closed, and their clients find the owner."""
+        runtime = self.sites.pop(code, None)
+        if runtime is None:
+            return
+        runtime.leave(owner)
+        if wait:
+            await runtime.settled()
+        await runtime.close_sessions("the site moved to another server process", moved=True)
+
+    def _fenced(self, code: str) -> None:
+        runtime = self.sites.pop(code, None)
+        if runtime is not None:
+            task = asyncio.get_running_loop().create_task(
+                runtime.close_sessions("the site moved to another server process",
+                                       moved=True))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        if self.ownership is not None:
+            self.ownership.dropped(code)
+
+    async def site_for_hello(self, code: str) -> tuple[SiteRuntime | None, str | None]:
+        """The site's runtime when this process serves it; else the public URL of the
+        process that does (``None``: none right now), after waiting a moment for a site
+        being taken over."""
+        runtime = self.sites.get(code)
+        if runtime is not None or self.ownership is None:
+            return runtime, None
+        owner = await self.ownership.owner_of(code, HELLO_OWNER_WAIT_SECONDS)
+        runtime = self.sites.get(code)
+        return runtime, None if runtime is not None else owner
+
+    def owner_url(self, code: str) -> str | None:
+        """The public URL of the process serving ``code``, as last seen (``None``: none)."""
+        if code in self.sites:
+            return self.server.public_url
+        return None if self.ownership is None else self.ownership.owners.get(code)
 
     async def apply_settings(self, settings: Settings, version: int) -> None:
         """Run on ``settings`` (configuration ``version``) from now on, without a restart.
@@ -499,6 +640,8 @@ class QueueService:
             logger.info("site %s removed (configuration version %d)", code, version)
         for site in settings.sites:
             existing = self.sites.get(site.code)
+            if existing is None and self.ownership is not None:
+                continue  # a new site: the ownership timer gives it a process
             if existing is None:
                 existing = await self._load_site(site)
             elif existing.settings == site:
@@ -506,17 +649,22 @@ class QueueService:
             else:
                 existing.follow(site)
             await existing.execute(ChangeConfiguration(version))
-        for runtime in self.sites.values():
+        for runtime in list(self.sites.values()):
             await runtime.close_sessions("token revoked", only_revoked=True)
 
     async def stop(self) -> None:
         self._stopping = True
+        if self.ownership is not None:
+            await self.ownership.pause()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.committer.stop()
         await self.writer.stop()
+        if self.ownership is not None:
+            # After the last commit: closing the session lets the sites go.
+            await self.ownership.close()
         self.readers.shutdown(wait=True)
         if self._reports is not None:
             await asyncio.to_thread(self._reports.close)
@@ -543,7 +691,7 @@ class QueueService:
         # miss; roll_over() does nothing until the local date has changed.
         while True:
             await asyncio.sleep(30)
-            for runtime in self.sites.values():
+            for runtime in list(self.sites.values()):
                 try:
                     await runtime.roll_over()
                 except StoreError as error:

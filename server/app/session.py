@@ -46,6 +46,7 @@ from server.domain.model import (
 )
 from server.domain.rules import Outcome
 from server.protocol import messages as wire
+from server.protocol.client_options import OptionError, websocket_url
 from server.protocol.messages import ErrorCode, ProtocolError
 from server.security import (
     PasswordHashError,
@@ -55,6 +56,7 @@ from server.security import (
     verify_password,
 )
 from server.store.database import StoreError
+from server.store.errors import NotOwner
 from server.store.repository import StoredEvent
 
 if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle harmless
@@ -64,6 +66,8 @@ if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle
 logger = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008
+# The site is served by another server process now (or for a moment by none): reconnect.
+CLOSE_MOVED = 1012
 CLOSE_TRY_LATER = 1013
 # How long a connection being closed may take to go before it is cut.
 CLOSE_GRACE_SECONDS = 5.0
@@ -388,6 +392,10 @@ class Session:
                 await self._count_bad_frame()
         except DomainError as error:
             self._error(request.id, ErrorCode(error.code), error.message)
+        except NotOwner as error:
+            # Nothing was saved; the client reconnects and finds the site's new process.
+            self._moved(request.id, error.site, error.owner)
+            await self.close_for("the site moved to another server process", moved=True)
         except StoreError as error:
             logger.error("request %s failed to save: %s", request.type, error)
             self._error(request.id, ErrorCode.INTERNAL,
@@ -422,9 +430,18 @@ class Session:
         if role is Role.MANAGER:
             await self._manager_hello(request, token)
             return
-        runtime = (self.service.sites.get(request.site) if request.site is not None
-                   else self._site_of_token(role, token))
-        granted = None if runtime is None else self._grant(runtime.settings, role, token)
+        site = (self.service.site_settings.get(request.site) if request.site is not None
+                else self._site_of_token(role, token))
+        granted = None if site is None else self._grant(site, role, token)
+        runtime = None
+        if site is not None and granted is not None:
+            # Several processes on one database: another may serve the site.
+            runtime, owner = await self.service.site_for_hello(site.code)
+            if runtime is None:
+                self._moved(request.id, site.code, owner)
+                await self._refuse(CLOSE_MOVED, "moved")
+                return
+            granted = self._grant(runtime.settings, role, token)
         if runtime is None or granted is None:
             # One message for both, so a token cannot be used to probe site codes.
             self._error(request.id, ErrorCode.UNAUTHORIZED,
@@ -572,18 +589,36 @@ class Session:
         self.allowed_counters = granted.counters  # a bridge's counters may have changed
         return True
 
-    async def close_for(self, reason: str) -> None:
-        """Close this connection (policy: 1008) because of ``reason``."""
+    async def close_for(self, reason: str, moved: bool = False) -> None:
+        """Close this connection because of ``reason`` (1008; 1012 when the site ``moved``
+        to another server process)."""
         if self.closing:
             return
-        self._closer = self._loop.create_task(self._refuse(CLOSE_POLICY, reason))
+        self._closer = self._loop.create_task(
+            self._refuse(CLOSE_MOVED if moved else CLOSE_POLICY, reason))
         self._abort_later()
 
-    def _site_of_token(self, role: Role, token: str) -> SiteRuntime | None:
+    def _moved(self, request_id: int | str | None, site: str, owner: str | None) -> None:
+        """Answer ``moved``: the WebSocket address of the process that serves ``site``
+        (``owner``, a public URL; else the last one seen), or none right now."""
+        owner = owner or self.service.owner_url(site)
+        url = None
+        if owner is not None:
+            try:
+                url = websocket_url(owner)
+            except OptionError:
+                logger.warning("site %s: the owner's public URL %r is not an address", site,
+                               owner)
+        message = (f"site {site!r} is served by another server process: {url}" if url else
+                   f"site {site!r} is being moved to another server process; try again "
+                   "shortly (or another address of the deployment)")
+        self._enqueue(wire.encode_error(request_id, ErrorCode.MOVED, message, url))
+
+    def _site_of_token(self, role: Role, token: str) -> SiteSettings | None:
         """The one site whose device tokens hold ``token`` for ``role`` (a hello without
         ``site``). Every site is compared, so the time taken does not reveal which matched."""
-        found = [runtime for runtime in self.service.sites.values()
-                 if self._site_token(runtime.settings, role, token) is not None]
+        found = [site for site in self.service.site_settings.values()
+                 if self._site_token(site, role, token) is not None]
         return found[0] if len(found) == 1 else None
 
     @staticmethod

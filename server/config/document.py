@@ -74,6 +74,8 @@ def server_document(server: ServerSettings) -> Document:
         document.update(tls_certificate=str(server.tls_certificate),
                         tls_key=str(server.tls_key))
     document["tls_minimum_version"] = server.tls_minimum_version.value
+    if server.sites:
+        document["sites"] = list(server.sites)
     return document
 
 

@@ -774,6 +774,9 @@ class ServerModel(_Table):
     tls_certificate: Text | None = None
     tls_key: Text | None = None
     tls_minimum_version: Annotated[TlsVersion, choice(TlsVersion)] = TlsVersion.TLS_1_2
+    # Several server processes on one PostgreSQL database: the sites this process prefers
+    # to serve (codes of [[sites]]); none: an even share of every site.
+    sites: Codes = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -842,6 +845,7 @@ class ServerModel(_Table):
             tls_certificate=None if self.tls_certificate is None else Path(self.tls_certificate),
             tls_key=None if self.tls_key is None else Path(self.tls_key),
             tls_minimum_version=self.tls_minimum_version,
+            sites=tuple(self.sites),
         )
 
 

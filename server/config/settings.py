@@ -478,6 +478,9 @@ class ServerSettings:
     tls_certificate: Path | None = None
     tls_key: Path | None = None
     tls_minimum_version: TlsVersion = TlsVersion.TLS_1_2
+    # Several processes on one PostgreSQL database: the sites this one prefers to serve
+    # (server.app.ownership); none: an even share of every site.
+    sites: tuple[str, ...] = ()
 
     @property
     def tls(self) -> bool:

@@ -5,6 +5,13 @@ and puts events on a queue in the order they arrive. It does not reconnect by it
 :meth:`ProtocolClient.reconnect` opens a new connection and resumes from the last event seen,
 so the caller decides when. The apps do not call it themselves: each runs its client under a
 :class:`~server.protocol.supervisor.ClientSupervisor`, which reconnects, resumes and pings.
+
+A deployment may run several server processes, each serving some of the sites. A client is
+given one address or several (a list, or one text with commas), and :meth:`connect` finds the
+process that serves its site by itself: it tries first the address that served last, follows
+a ``moved`` answer to the owner's address, and after a failed connection (or a ``moved`` that
+names no owner yet) tries the next address. With one address and no ``moved``, it behaves as
+it always did.
 """
 
 from __future__ import annotations
@@ -14,17 +21,24 @@ import itertools
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from server.protocol.messages import PROTOCOL_VERSION, ErrorCode, encode_request
 from server.protocol.tls import CaFileError, client_context, explain_failure
 
 logger = logging.getLogger(__name__)
+
+# ``moved`` answers followed in one :meth:`ProtocolClient.connect` (a loop between
+# misconfigured processes ends there).
+MAX_REDIRECTS = 4
+# With several addresses, one that does not answer is given up after this long (a machine
+# that is gone answers nothing at all), so the next is tried soon.
+FAILOVER_OPEN_TIMEOUT = 3.0
 
 
 class ClientError(Exception):
@@ -32,16 +46,43 @@ class ClientError(Exception):
 
 
 class RequestFailed(ClientError):
-    """The server answered ``ok:false``; ``code`` is the wire error code."""
+    """The server answered ``ok:false``; ``code`` is the wire error code; ``url``: with
+    ``moved``, the address of the server process that serves the site (when known)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, url: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.url = url
 
 
 class ConnectionLost(ClientError):
     """The connection closed before the reply came."""
+
+
+class SiteMoved(ConnectionLost):
+    """No address tried serves the site now: each answered ``moved`` (the site is being
+    taken over by another server process) or could not be reached. Retried like a lost
+    connection; ``url``: the owner named last, if any."""
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+def server_urls(url: str | Sequence[str]) -> tuple[str, ...]:
+    """The addresses in ``url``: one, several separated by commas, or a list of those; in
+    order, each once. Raises ``ValueError`` when there is none."""
+    texts = [url] if isinstance(url, str) else list(url)
+    found: list[str] = []
+    for text in texts:
+        for item in text.split(","):
+            item = item.strip()
+            if item and item not in found:
+                found.append(item)
+    if not found:
+        raise ValueError("no server address given")
+    return tuple(found)
 
 
 class TlsFailed(ClientError):
@@ -65,7 +106,7 @@ class ProtocolClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         role: str,
         token: str,
         site: str | None,
@@ -76,7 +117,10 @@ class ProtocolClient:
         version: str | None = None,
         ca_file: str | None = None,
     ) -> None:
-        """``ca_file``: a ``wss://`` server's certificate must come from the CA in this PEM
+        """``url``: the server's address, or several (a list, or one text with commas):
+        the processes of one deployment, any of which may be asked (module docstring).
+
+        ``ca_file``: a ``wss://`` server's certificate must come from the CA in this PEM
         file (a province's private CA); without it the system's trust store decides. It is
         not used for ``ws://``.
 
@@ -84,7 +128,9 @@ class ProtocolClient:
         bounds the closing handshake, after which the connection is dropped: a live server
         answers within milliseconds, and a dead one would otherwise hold :meth:`close` for the
         websockets library's 10 s."""
-        self.url = url
+        self.urls = server_urls(url)
+        # The address tried first: the one that served last, or where ``moved`` pointed.
+        self.url = self.urls[0]
         self.role = role
         self.token = token
         self.site = site
@@ -116,19 +162,63 @@ class ProtocolClient:
 
         Returns the hello ``result`` (``state``, ``seq``, and ``replayed`` or ``gap``). Set
         :attr:`last_seq` to ``after`` first: events up to it are taken as seen and dropped.
+
+        With several addresses, or when the server answers ``moved``, the process serving
+        the site is looked for (module docstring); when none is found, the last failure is
+        raised (a connection error, or :class:`SiteMoved`). Any other refusal of the hello
+        (:class:`RequestFailed`) and :class:`TlsFailed` are raised at once.
         """
-        secure = self.url.lower().startswith("wss://")
+        candidates = [self.url, *(url for url in self.urls if url != self.url)]
+        tried: set[str] = set()
+        redirects = 0
+        failure: ClientError | OSError | TimeoutError | WebSocketException | None = None
+        while candidates:
+            url = candidates.pop(0)
+            if url in tried:
+                continue
+            tried.add(url)
+            several = len(self.urls) > 1 or redirects > 0
+            try:
+                result = await self._connect_to(url, after, several)
+            except RequestFailed as refusal:
+                if refusal.code != ErrorCode.MOVED.value:
+                    raise
+                await self.close()
+                failure = SiteMoved(refusal.message, refusal.url)
+                if refusal.url is not None and redirects < MAX_REDIRECTS:
+                    logger.info("%s: the site is served at %s", url, refusal.url)
+                    redirects += 1
+                    candidates.insert(0, refusal.url)
+                continue
+            except (OSError, TimeoutError, WebSocketException, ConnectionLost) as error:
+                if not several:
+                    raise
+                await self.close()
+                logger.info("%s: %s; trying the next address", url, error)
+                failure = error
+                continue
+            self.url = url
+            return result
+        assert failure is not None
+        raise failure
+
+    async def _connect_to(self, url: str, after: int | None,
+                          several: bool) -> dict[str, Any]:
+        """One address: open the connection and say hello (:meth:`connect`)."""
+        secure = url.lower().startswith("wss://")
+        open_timeout = (min(self.open_timeout, FAILOVER_OPEN_TIMEOUT) if several
+                        else self.open_timeout)
         try:
             # Read on a thread: the system's trust store is a file of a few hundred CAs.
             context = (await asyncio.to_thread(client_context, self.ca_file) if secure
                        else None)
-            self._connection = await connect(self.url, open_timeout=self.open_timeout,
+            self._connection = await connect(url, open_timeout=open_timeout,
                                              close_timeout=self.close_timeout,
                                              max_size=2**22, compression=None, ssl=context)
         except CaFileError as error:
             raise TlsFailed(str(error)) from None
         except ssl.SSLError as error:
-            raise TlsFailed(explain_failure(error, self.url, self.ca_file)) from error
+            raise TlsFailed(explain_failure(error, url, self.ca_file)) from error
         self.closed.clear()
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
         fields: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "role": self.role,
@@ -254,8 +344,12 @@ class ProtocolClient:
             future.set_result(message.get("result") or {})
         else:
             error = message.get("error") or {}
-            future.set_exception(RequestFailed(error.get("code", ErrorCode.INTERNAL.value),
-                                               error.get("message", "")))
+            url = error.get("url")
+            code = error.get("code", ErrorCode.INTERNAL.value)
+            if code == ErrorCode.MOVED.value and isinstance(url, str) and url:
+                self.url = url  # the next connection goes straight to the site's server
+            future.set_exception(RequestFailed(code, error.get("message", ""),
+                                               url if isinstance(url, str) and url else None))
 
 
 def _key(request_id: Any) -> int | str:

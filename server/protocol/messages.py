@@ -54,6 +54,9 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
     GAP = "gap"
+    # This server process does not serve the site (several processes on one database): the
+    # error's ``url`` is the one that does (absent: none right now; try again shortly).
+    MOVED = "moved"
 
 
 class ProtocolError(Exception):
@@ -478,10 +481,14 @@ def encode_reply(request_id: int | str | None, result: dict[str, Any]) -> str:
     return _dump({"type": "reply", "id": request_id, "ok": True, "result": result})
 
 
-def encode_error(request_id: int | str | None, code: ErrorCode, message: str) -> str:
-    """``{"type":"reply","id":...,"ok":false,"error":{"code":...,"message":...}}``."""
-    return _dump({"type": "reply", "id": request_id, "ok": False,
-                  "error": {"code": code.value, "message": message}})
+def encode_error(request_id: int | str | None, code: ErrorCode, message: str,
+                 url: str | None = None) -> str:
+    """``{"type":"reply","id":...,"ok":false,"error":{"code":...,"message":...}}``; with
+    ``url`` (``moved``: the server that serves the site), ``"url"`` in the error too."""
+    error: dict[str, Any] = {"code": code.value, "message": message}
+    if url is not None:
+        error["url"] = url
+    return _dump({"type": "reply", "id": request_id, "ok": False, "error": error})
 
 
 def encode_event(seq: int, name: str, at: str, data_json: str) -> str:
