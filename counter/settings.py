@@ -76,10 +76,11 @@ class CounterSettings:
 
 
 def websocket_url(text: str) -> str:
-    """The protocol endpoint for ``text`` (:func:`server.protocol.client_options.websocket_url`);
-    raises :class:`SettingsError` when no host can be read."""
+    """The protocol endpoint for ``text``, or for each of its addresses separated by commas
+    (:func:`server.protocol.client_options.websocket_urls`); raises :class:`SettingsError`
+    when no host can be read."""
     try:
-        return client_options.websocket_url(text)
+        return client_options.websocket_urls(text)
     except client_options.OptionError as error:
         raise SettingsError(str(error)) from error
 
@@ -89,9 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qms counter",
         description="Máy tính quầy cho cán bộ / the officer's counter terminal")
     enrolment_client.add_enrol_options(parser)
-    parser.add_argument("--server",
+    parser.add_argument("--server", action="append", metavar="URL",
                         help=f"server address (default: the enrolled one, else "
-                             f"{DEFAULT_SERVER_URL})")
+                             f"{DEFAULT_SERVER_URL}); {client_options.SERVER_LIST_HELP}")
     parser.add_argument("--token", default="",
                         help="this counter PC's device token (role counter) from the site's "
                              "configuration (required unless enrolled: qms counter --enrol "
@@ -120,6 +121,7 @@ def parse_settings(argv: Sequence[str],
     demo's token).
     """
     arguments = build_parser().parse_args(list(argv))
+    arguments.server = client_options.joined(arguments.server)
     try:
         stored = (enrolment_client.load("counter", environment)
                   if environment is not None else None)

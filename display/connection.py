@@ -87,8 +87,11 @@ class ConnectionSettings:
     ca_file: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.url.startswith(("ws://", "wss://")):
-            raise DisplaySettingsError(f"server URL must start with ws:// or wss://: {self.url}")
+        # One address, or the server processes of a deployment separated by commas.
+        for address in self.url.split(",") if self.url.strip(", ") else [self.url]:
+            if not address.strip().startswith(("ws://", "wss://")):
+                raise DisplaySettingsError(f"server URL must start with ws:// or wss://: "
+                                           f"{address.strip()}")
         if not self.token.strip():
             raise DisplaySettingsError("token: a display needs its display token")
         if self.site is not None and not self.site.strip():

@@ -68,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qms display",
         description="Màn hình sảnh chờ — lobby display: calls, counters, waiting, voice")
     enrolment_client.add_enrol_options(parser)
-    parser.add_argument("--server",
+    parser.add_argument("--server", action="append", metavar="URL",
                         help=f"server WebSocket URL (default: the enrolled one, else "
-                             f"{DEFAULT_SERVER})")
+                             f"{DEFAULT_SERVER}); {client_options.SERVER_LIST_HELP}")
     parser.add_argument("--token",
                         help="this display's token (role display) from the site's config "
                              "(default: the enrolled one)")
@@ -118,6 +118,7 @@ def parse_arguments(argv: Sequence[str], environment: Mapping[str, str] | None =
     ``environment`` locates the stored settings of an enrolled display (None: none are
     read)."""
     arguments = build_parser().parse_args(list(argv))
+    arguments.server = client_options.joined(arguments.server)
     try:
         stored = (enrolment_client.load("display", environment)
                   if environment is not None else None)

@@ -18,8 +18,9 @@ What it guarantees:
   reply takes longer than ``request_timeout_seconds`` (the connection is then dropped), the
   same request — same ``request_key`` — is sent again after reconnecting; the server returns
   the same ticket for it. Each pending press is answered to the listener exactly once.
-- Retry-able refusals (``internal``: nothing was saved; ``rate_limited``) are retried with
-  back-off; any other refusal is final and reported.
+- Retry-able refusals (``internal``: nothing was saved; ``rate_limited``; ``moved``: the site
+  went to another server process, nothing was saved, and the press goes to that process once
+  reconnected) are retried with back-off; any other refusal is final and reported.
 - Device reports keep the latest status per device and are re-sent after every reconnect, so a
   fault seen while the server was down still reaches it.
 - Events (``ticket.``, ``counter.``, ``day.``) trigger a ``snapshot`` refresh, at most one per
@@ -51,7 +52,7 @@ from server.protocol.supervisor import (
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_CODES = frozenset({"internal", "rate_limited"})
+RETRYABLE_CODES = frozenset({"internal", "rate_limited", "moved"})
 """Refusals after which the same request may simply be sent again."""
 
 ClientFactory = Callable[[KioskSettings], ProtocolClient]

@@ -93,9 +93,9 @@ class KioskSettings:
     ca_file: str | None = None
 
     def __post_init__(self) -> None:
-        scheme = urlsplit(self.server_url).scheme
-        if scheme not in ("ws", "wss"):
-            raise SettingsError(f"--server {self.server_url!r}: expected a ws:// or wss:// URL")
+        for address in client_options.addresses(self.server_url) or [self.server_url]:
+            if urlsplit(address).scheme not in ("ws", "wss"):
+                raise SettingsError(f"--server {address!r}: expected a ws:// or wss:// URL")
         if not self.token:
             raise SettingsError(f"--token is required (or set {TOKEN_VARIABLE}, or enrol this "
                                 "kiosk once: qms kiosk --enrol CODE --server ADDRESS)")
@@ -137,9 +137,9 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
         description="Ki-ốt lấy số thứ tự: touch screen to printed Vietnamese ticket.",
     )
     enrolment_client.add_enrol_options(parser)
-    parser.add_argument("--server",
+    parser.add_argument("--server", action="append", metavar="URL",
                         help=f"the server's WebSocket URL (default: the enrolled one, else "
-                             f"{DEFAULT_SERVER_URL})")
+                             f"{DEFAULT_SERVER_URL}); {client_options.SERVER_LIST_HELP}")
     parser.add_argument("--token", help=f"the kiosk's device token (default: ${TOKEN_VARIABLE})")
     parser.add_argument("--site", default=None,
                         help="site code (default: the site the token belongs to)")
@@ -204,10 +204,10 @@ def parse_arguments(
     if enrolled is not None:
         # Enrolled: the stored token, with its own server, site and CA file unless options say.
         token = enrolled.token
-        server_url = arguments.server or enrolled.server
+        server_url = client_options.joined(arguments.server) or enrolled.server
         site = arguments.site or enrolled.site
     else:
-        server_url = arguments.server or DEFAULT_SERVER_URL
+        server_url = client_options.joined(arguments.server) or DEFAULT_SERVER_URL
         site = arguments.site
     try:
         ca_file = enrolment_client.ca_file_option(arguments.ca_file, enrolled)

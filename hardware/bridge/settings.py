@@ -70,10 +70,11 @@ class BridgeSettings:
 
 
 def websocket_url(text: str) -> str:
-    """The protocol endpoint for ``text`` (:func:`server.protocol.client_options.websocket_url`);
+    """The protocol endpoint for ``text``, or for each of its addresses separated by commas
+    (:func:`server.protocol.client_options.websocket_urls`);
     raises :class:`BridgeSettingsError` when no host can be read."""
     try:
-        return client_options.websocket_url(text)
+        return client_options.websocket_urls(text)
     except client_options.OptionError as error:
         raise BridgeSettingsError(str(error)) from error
 
@@ -85,9 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "joins the keypads, LED boards and rating pads on a serial bus to the "
                     "server")
     enrolment_client.add_enrol_options(parser)
-    parser.add_argument("--server",
+    parser.add_argument("--server", action="append", metavar="URL",
                         help=f"server address (default: the enrolled one, else "
-                             f"{DEFAULT_SERVER_URL})")
+                             f"{DEFAULT_SERVER_URL}); {client_options.SERVER_LIST_HELP}")
     parser.add_argument("--token", default="",
                         help="the bridge's token (role bridge) from the site's configuration, "
                              "listing the counters of the map file (required unless the "
@@ -119,6 +120,7 @@ def parse_settings(argv: Sequence[str],
     or missing options.
     """
     arguments = build_parser().parse_args(list(argv))
+    arguments.server = client_options.joined(arguments.server)
     try:
         stored = (enrolment_client.load("bridge", environment)
                   if environment is not None else None)

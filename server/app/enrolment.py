@@ -227,8 +227,15 @@ class Enrolment:
                                            "the administrator for a new one")
         logger.info("device %r (%s) of %s enrolled from %s with a code made by %s",
                     token.name, token.role.value, row.site, address, row.created_by)
+        # Every live server process of the deployment (several on PostgreSQL), this one
+        # first: the device finds the one serving its site by itself.
+        addresses = [self.service.server.public_url]
+        ownership = self.service.ownership
+        if ownership is not None and ownership.view is not None:
+            addresses += [member.url for member in ownership.view.members
+                          if member.live and member.url not in addresses]
         try:
-            server = websocket_url(self.service.server.public_url)
+            server = ",".join(websocket_url(address) for address in addresses)
         except OptionError:  # the public URL is checked at start; kept safe all the same
             server = self.service.server.public_url
         return Enrolled(server, row.site, token.role.value, token.token, token.name,

@@ -99,10 +99,11 @@ def enrolment_address(server: str | None, code: str) -> tuple[str, str]:
         if not typed:
             raise EnrolmentError(f"--enrol {code!r}: an address without a code")
         server, code = server or urlunsplit((parts.scheme, parts.netloc, "", "", "")), typed
-    if not server:
+    if not server or not server.strip(", "):
         raise EnrolmentError("--server is required with --enrol CODE: the server's address, "
                              "like http://10.0.0.5:8765")
-    candidate = server.strip()
+    # Several addresses (a deployment's server processes): any of them enrols.
+    candidate = next(item.strip() for item in server.split(",") if item.strip())
     if "://" not in candidate:
         candidate = f"http://{candidate}"
     parts = urlsplit(candidate)
@@ -209,11 +210,12 @@ def enrol_command(role: str, argv: Sequence[str], environment: Mapping[str, str]
         return None
     parser = argparse.ArgumentParser(prog=f"qms {role}", add_help=False)
     parser.add_argument("--enrol", required=True)
-    parser.add_argument("--server")
+    parser.add_argument("--server", action="append")
     parser.add_argument("--ca-file")
     arguments, _ = parser.parse_known_args(list(argv))
     try:
-        settings = enrol(arguments.server, arguments.enrol, role, arguments.ca_file)
+        settings = enrol(",".join(arguments.server or []), arguments.enrol, role,
+                         arguments.ca_file)
         if settings.role != role:
             raise EnrolmentError(f"the code was for a {settings.role}: run "
                                  f"qms {settings.role} --enrol on that device")

@@ -93,7 +93,8 @@ def _share(part: int, whole: int) -> float | None:
 @dataclass(frozen=True, slots=True)
 class ReportRow:
     """One row: its ``key`` (a code, an hour 0-23, a date, or ``None`` for tickets never
-    called in a counter or officer breakdown), its ``label`` as the configuration names it,
+    called in a counter or officer breakdown), its ``label`` as the configuration names it
+    (``label_en``: its English name, the Vietnamese one where the configuration has none),
     and its ``site`` (``None`` in the hour and day breakdowns, which add up every site)."""
 
     key: str | int | date | None
@@ -101,6 +102,8 @@ class ReportRow:
     site: str | None
     site_name: str | None
     figures: Figures
+    label_en: str = ""
+    site_name_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,11 @@ from server.reports.request import Breakdown, ReportRequest
 from server.reports.source import reading
 from server.reports.texts import (
     NOT_CALLED,
+    NOT_CALLED_EN,
     UNKNOWN_FIELD,
+    UNKNOWN_FIELD_EN,
     UNKNOWN_OFFICER,
+    UNKNOWN_OFFICER_EN,
     day_label,
     hour_label,
 )
@@ -128,7 +131,9 @@ class ReportSession:
         """A row per group of ``breakdown``, in the configuration's order."""
         sites = self.scope.sites
         return tuple(ReportRow(key, _label(sites, breakdown, site, key), site,
-                               _site_name(sites, site), figures)
+                               _site_name(sites, site), figures,
+                               label_en=_label(sites, breakdown, site, key, english=True),
+                               site_name_en=_site_name(sites, site, english=True))
                      for (site, key), figures in _ordered(sites, breakdown,
                                                           self._grouped(breakdown)))
 
@@ -249,32 +254,40 @@ def scale_of(sites: Sequence[SiteSettings]) -> tuple[ScaleStep, ...]:
     return tuple(sorted(steps.values(), key=lambda step: -step.score))
 
 
-def _site_name(sites: Sequence[SiteSettings], code: str | None) -> str | None:
+def _site_name(sites: Sequence[SiteSettings], code: str | None,
+               english: bool = False) -> str | None:
     site = next((item for item in sites if item.code == code), None)
-    return None if site is None else site.name_vi
+    return None if site is None else _name(site, english)
+
+
+def _name(item: Any, english: bool) -> str:
+    """``item``'s Vietnamese name, or its English one (the Vietnamese where it has none)."""
+    return str((english and item.name_en) or item.name_vi)
 
 
 def _label(sites: Sequence[SiteSettings], breakdown: Breakdown, site_code: str | None,
-           key: Any) -> str:
+           key: Any, english: bool = False) -> str:
     """A row's name as the configuration gives it (the code when no longer configured)."""
     site = next((item for item in sites if item.code == site_code), None)
     if breakdown is Breakdown.HOUR:
         return hour_label(int(key))
     if breakdown is Breakdown.DAY:
-        return day_label(key)
+        return day_label(key, english)
     if breakdown is Breakdown.SITE:
-        return site.name_vi if site else str(key)
+        return _name(site, english) if site else str(key)
     if key is None:
-        return {Breakdown.COUNTER: NOT_CALLED, Breakdown.OFFICER: UNKNOWN_OFFICER,
-                Breakdown.FIELD: UNKNOWN_FIELD}.get(breakdown, NOT_CALLED)
+        return {Breakdown.COUNTER: NOT_CALLED_EN if english else NOT_CALLED,
+                Breakdown.OFFICER: UNKNOWN_OFFICER_EN if english else UNKNOWN_OFFICER,
+                Breakdown.FIELD: UNKNOWN_FIELD_EN if english else UNKNOWN_FIELD,
+                }.get(breakdown, NOT_CALLED_EN if english else NOT_CALLED)
     if site is None:
         return str(key)
     if breakdown is Breakdown.SERVICE:
         service = site.service(key)
-        return service.name_vi if service else str(key)
+        return _name(service, english) if service else str(key)
     if breakdown is Breakdown.FIELD:
         field = next((item for item in site.fields if item.code == key), None)
-        return field.name_vi if field else str(key)
+        return _name(field, english) if field else str(key)
     if breakdown is Breakdown.COUNTER:
         counter = site.counter(key)
         return counter.name if counter else str(key)

@@ -1,6 +1,9 @@
-"""Vietnamese words and formats the reports print: dates dd/mm/yyyy, minutes, shares.
+"""Words and formats the reports print: dates dd/mm/yyyy, minutes, shares; in Vietnamese,
+and in English for the pages' English switch (``english=True``).
 
-The writers (XLSX, CSV, the pages) share these so a figure reads the same everywhere.
+The writers (XLSX, CSV, the pages) share these so a figure reads the same everywhere. The
+files are Vietnamese; a page in English writes its numbers the English way (``1,234``,
+``12.5 min``, ``92.5 %``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from datetime import date, datetime
 from server.domain.model import TicketStatus
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 STATUS_NAMES = {
     TicketStatus.WAITING.value: "Đang chờ",
@@ -26,6 +30,9 @@ SOURCE_NAMES = {"counter": "Tại quầy", "kiosk": "Ki-ốt", "web": "Mã QR", 
 NOT_CALLED = "(chưa gọi)"
 UNKNOWN_OFFICER = "(không đăng nhập)"
 UNKNOWN_FIELD = "(không rõ lĩnh vực)"
+NOT_CALLED_EN = "(not called)"
+UNKNOWN_OFFICER_EN = "(no officer signed in)"
+UNKNOWN_FIELD_EN = "(field unknown)"
 
 
 def day_text(value: date) -> str:
@@ -38,9 +45,9 @@ def moment_text(value: datetime) -> str:
     return f"{value:%d/%m/%Y %H:%M}"
 
 
-def day_label(value: date) -> str:
-    """``Thứ Hai 02/11/2026``."""
-    return f"{WEEKDAYS[value.weekday()]} {day_text(value)}"
+def day_label(value: date, english: bool = False) -> str:
+    """``Thứ Hai 02/11/2026`` (``Monday 02/11/2026``)."""
+    return f"{(WEEKDAYS_EN if english else WEEKDAYS)[value.weekday()]} {day_text(value)}"
 
 
 def hour_label(hour: int) -> str:
@@ -63,18 +70,26 @@ def percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
-def percent_text(share: float | None) -> str:
-    """``92,5 %`` (a Vietnamese decimal comma), or an en dash for no figure."""
+def decimal_text(value: float, english: bool = False) -> str:
+    """One decimal: ``12,5`` (a Vietnamese decimal comma), ``12.5`` in English."""
+    text = f"{value:.1f}"
+    return text if english else text.replace(".", ",")
+
+
+def percent_text(share: float | None, english: bool = False) -> str:
+    """``92,5 %`` (``92.5 %``), or an en dash for no figure."""
     value = percent(share)
-    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+    return "–" if value is None else decimal_text(value, english) + " %"
 
 
-def minutes_text(seconds: float | None) -> str:
-    """``12,5 phút``, or an en dash."""
+def minutes_text(seconds: float | None, english: bool = False) -> str:
+    """``12,5 phút`` (``12.5 min``), or an en dash."""
     value = minutes(seconds)
-    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " phút"
+    return "–" if value is None else decimal_text(value, english) + (" min" if english
+                                                                      else " phút")
 
 
-def count_text(value: int) -> str:
-    """``1.234`` (Vietnamese thousands separator)."""
-    return f"{value:,}".replace(",", ".")
+def count_text(value: int, english: bool = False) -> str:
+    """``1.234`` (Vietnamese thousands separator; ``1,234`` in English)."""
+    text = f"{value:,}"
+    return text if english else text.replace(",", ".")

@@ -29,8 +29,22 @@ from server.reports.errors import ReportAccessError, ReportDataError, ReportErro
 from server.reports.model import Report
 from server.reports.request import Breakdown, ReportRequest, build_request, month_range
 from server.reports.svg import hourly_chart_svg, satisfaction_chart_svg, waiting_chart_svg
-from server.reports.table import Kind, body, figure_columns, headers, key_headers
-from server.reports.texts import count_text, minutes_text, percent_text, range_text
+from server.reports.table import (
+    TOTAL_LABEL,
+    TOTAL_LABEL_EN,
+    Kind,
+    body,
+    figure_columns,
+    headers,
+    key_headers,
+)
+from server.reports.texts import (
+    count_text,
+    decimal_text,
+    minutes_text,
+    percent_text,
+    range_text,
+)
 from server.web.access import visible_sites
 from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.templating import page
@@ -92,7 +106,7 @@ def report_routes(service: QueueService) -> list[Route]:
         form.update({"from": report_request.first.isoformat(),
                      "to": report_request.last.isoformat()})
         return page("reports.html", **context, form=form, report=report,
-                    view=_view(report), breakdowns=list(Breakdown),
+                    view=_view(report, english), breakdowns=list(Breakdown),
                     query=_query(report_request), error=None, error_field=None)
 
     async def download(request: Request, who: SignedIn) -> Response:
@@ -161,7 +175,8 @@ def report_routes(service: QueueService) -> list[Route]:
         previous = (year, month - 1) if month > 1 else (year - 1, 12)
         following = (year, month + 1) if month < 12 else (year + 1, 1)
         return page("report_monthly.html", **_common(request, who), report=report,
-                    view=_view(report), compact=_compact(report), site=site, year=year,
+                    view=_view(report, english), compact=_compact(report, english),
+                    site=site, year=year,
                     month=month, made=made, previous=f"{previous[0]}-{previous[1]:02d}",
                     following=f"{following[0]}-{following[1]:02d}")
 
@@ -211,58 +226,68 @@ def _remove(path: Path) -> None:
         path.parent.rmdir()
 
 
-def _cell(value: Any, kind: Kind) -> str:
+def _cell(value: Any, kind: Kind, english: bool) -> str:
     if value is None or value == "":
         return "—" if kind is not Kind.TEXT else ""
     if kind is Kind.COUNT:
-        return count_text(int(value))
+        return count_text(int(value), english)
     if kind is Kind.SHARE:
-        return percent_text(float(value))
+        return percent_text(float(value), english)
     if kind in (Kind.MINUTES, Kind.HOURS, Kind.RATE):
         # The header says the unit: "Chờ: trung vị (phút)".
-        return f"{float(value):.1f}".replace(".", ",")
+        return decimal_text(float(value), english)
     return str(value)
 
 
-def _view(report: Report) -> dict[str, Any]:
-    """What the templates draw: headers, rows of formatted cells (numbers right-aligned),
-    the key figures of the total, and the charts."""
+def _view(report: Report, english: bool) -> dict[str, Any]:
+    """What the templates draw, in the page's language: headers, rows of formatted cells
+    (numbers right-aligned), the key figures of the total, and the charts."""
     columns = figure_columns(report)
     keys = len(key_headers(report))
     kinds = [Kind.TEXT] * keys + [column.kind for column in columns]
-    rows = [[(_cell(value, kind), kind is not Kind.TEXT) for value, kind in zip(row, kinds,
-                                                                                  strict=True)]
-            for row in body(report)]
+    rows = [[(_cell(value, kind, english), kind is not Kind.TEXT)
+             for value, kind in zip(row, kinds, strict=True)]
+            for row in body(report, english)]
     total = report.total
+
+    def count(value: int) -> str:
+        return count_text(value, english)
+
+    def percent(share: float | None) -> str:
+        return percent_text(share, english)
+
     return {
         "headers": [(header, kind is not Kind.TEXT)
-                    for header, kind in zip(headers(report), kinds, strict=True)],
+                    for header, kind in zip(headers(report, english), kinds, strict=True)],
         "rows": rows[:-1], "total": rows[-1],
-        "key": [("issued", count_text(total.issued)), ("served", count_text(total.served)),
-                ("median_wait", minutes_text(total.waiting.median)),
-                ("within_target", percent_text(total.within_target_share)),
-                ("satisfaction", percent_text(total.satisfaction_rate)),
-                ("rated_share", percent_text(total.rated_share))],
-        "cases": (count_text(total.cases_served), count_text(total.cases_dissatisfied)),
-        "charts": [("chart_hours", Markup(hourly_chart_svg(report.charts.hours))),
+        "key": [("issued", count(total.issued)), ("served", count(total.served)),
+                ("median_wait", minutes_text(total.waiting.median, english)),
+                ("within_target", percent(total.within_target_share)),
+                ("satisfaction", percent(total.satisfaction_rate)),
+                ("rated_share", percent(total.rated_share))],
+        "cases": (count(total.cases_served), count(total.cases_dissatisfied)),
+        "charts": [("chart_hours",
+                    Markup(hourly_chart_svg(report.charts.hours, english=english))),
                    ("chart_waiting",
-                    Markup(waiting_chart_svg(report.charts.waiting))),
+                    Markup(waiting_chart_svg(report.charts.waiting, english=english))),
                    ("chart_weeks",
-                    Markup(satisfaction_chart_svg(report.charts.weeks)))],
+                    Markup(satisfaction_chart_svg(report.charts.weeks, english=english)))],
         "range": range_text(report.request.first, report.request.last),
-        "site_names": [site.name_vi for site in report.sites],
+        "site_names": [(english and site.name_en) or site.name_vi for site in report.sites],
     }
 
 
-def _compact(report: Report) -> dict[str, Any]:
+def _compact(report: Report, english: bool) -> dict[str, Any]:
     """The monthly report's table: a row per service with the figures a director signs
     for (the full table is the workbook's)."""
     def cells(label: str, figures: Any) -> list[str]:
-        return [label, count_text(figures.issued), count_text(figures.served),
-                count_text(figures.no_show), minutes_text(figures.waiting.median),
-                percent_text(figures.within_target_share), count_text(figures.rated),
-                percent_text(figures.satisfaction_rate)]
+        return [label, count_text(figures.issued, english),
+                count_text(figures.served, english), count_text(figures.no_show, english),
+                minutes_text(figures.waiting.median, english),
+                percent_text(figures.within_target_share, english),
+                count_text(figures.rated, english),
+                percent_text(figures.satisfaction_rate, english)]
 
-    return {"rows": [cells(row.label, row.figures) for row in report.rows
-                     if row.figures.issued],
-            "total": cells("Tổng cộng", report.total)}
+    return {"rows": [cells(row.label_en if english else row.label, row.figures)
+                     for row in report.rows if row.figures.issued],
+            "total": cells(TOTAL_LABEL_EN if english else TOTAL_LABEL, report.total)}

@@ -18,6 +18,7 @@ from server.reports.model import Figures, Report
 from server.reports.request import Breakdown, build_request
 from server.reports.run import iter_cases, run_report, run_reports
 from server.reports.source import open_report_engine
+from server.reports.table import body, headers
 
 NOW = datetime(2026, 11, 10, 3, 0)
 
@@ -144,6 +145,34 @@ def test_by_field_and_by_site(report_database: str, report_settings: Settings) -
     assert sites.total.issued == 10
     # p1's ticket has no case code: one more case, dissatisfied (rated 1).
     assert (sites.total.cases_served, sites.total.cases_dissatisfied) == (6, 3)
+
+
+def test_rows_and_headers_are_named_in_english_too(report_database: str,
+                                                   report_settings: Settings) -> None:
+    """For the pages' English switch: the configuration's English names where it has them
+    (the site's), its Vietnamese ones where not (these services), English words for the
+    rest; the files keep the Vietnamese."""
+    counters = report(report_database, report_settings, "counter")
+    assert [row.label_en for row in counters.rows] == ["Quầy 1", "Quầy 2", "(not called)"]
+    assert headers(counters, english=True)[:4] == ["Counter code", "Counter",
+                                                   "Tickets issued", "Served"]
+    assert headers(counters)[:4] == ["Mã quầy", "Quầy", "Số phiếu đã cấp", "Đã phục vụ"]
+    assert list(body(counters, english=True))[-1][1] == "Total"
+    officers = report(report_database, report_settings, "officer")
+    assert officers.rows[-1].label_en == "(no officer signed in)"
+    assert headers(officers, english=True)[-2:] == ["Hours on duty", "Tickets served per hour"]
+    days = report(report_database, report_settings, "day")
+    assert [row.label_en for row in days.rows] == ["Monday 02/11/2026", "Tuesday 03/11/2026"]
+    services = report(report_database, report_settings, "service", sites="all")
+    assert [(row.label_en, row.site_name_en) for row in services.rows][:1] == [
+        ("Nộp hồ sơ đất đai", "Test centre")]
+    english = headers(services, english=True)
+    assert english[:3] == ["Site", "Service code", "Service"]
+    assert [step.label_en for step in services.scale] == [
+        "Very satisfied", "Satisfied", "Neutral", "Dissatisfied"]
+    assert all(header.replace("QĐ", "").isascii() for header in english)
+    assert list(body(services, english=True))[0][0] == "Test centre"
+    assert list(body(services))[0][0] == "Trung tâm thử nghiệm"
 
 
 def test_charts(report_database: str, report_settings: Settings) -> None:

@@ -136,3 +136,15 @@ def test_charts_as_svg() -> None:
                                         WeekSatisfaction(datetime(2026, 11, 9).date(), 4, 0, 3)])
     assert "60,0 %" in weeks and "100,0 %" in weeks and "<polyline" in weeks
     assert "Chưa có số liệu" in svg.hourly_chart_svg([])
+    # In English (the pages' switch): every word, and the numbers written the English way.
+    english = svg.hourly_chart_svg([HourCount(8, 1250, 20)], english=True)
+    assert 'aria-label="Arrivals and calls by hour"' in english
+    assert "08:00 arrivals: 1,250" in english and "Hour of day" in english
+    assert "Calls" in english and "Lấy số" not in english
+    waiting = svg.waiting_chart_svg([WaitBucket(0, 5, 3)], english=True)
+    assert "Waiting-time distribution" in waiting and "0-5 min: 3" in waiting
+    weeks = svg.satisfaction_chart_svg([WeekSatisfaction(datetime(2026, 11, 2).date(), 8, 1,
+                                                         6)], english=True)
+    assert "87.5 %" in weeks and "Week of 02/11/2026" in weeks
+    assert "Satisfaction by week (QĐ 766)" in weeks
+    assert "No figures yet" in svg.waiting_chart_svg([], english=True)

@@ -98,11 +98,53 @@ async def test_a_month_of_one_centre_with_its_charts_and_table(
     image = tmp_path / "report-page.png"
     await page.screenshot(path=str(image), full_page=True)
     keep(image)
-    # The English switch keeps the report asked for.
+    # The English switch keeps the report asked for, and says all of it in English.
     await page.click("a.lang")
     await page.wait_for_selector("text=Satisfaction rate (QĐ 766)")
     assert await page.input_value("#report-from") == "2026-11-01"
+    headers = await page.locator("table.report-table thead th").all_inner_texts()
+    assert headers[:8] == ["Service code", "Service", "Tickets issued", "Served", "No-shows",
+                           "Cancelled", "In progress", "Transferred"]
+    assert {"Wait: median (min)", "Service: 90% (min)", "Served within the target wait",
+            "Very satisfied", "Dissatisfied", "Cases served",
+            "Satisfaction rate (QĐ 766)"} <= set(headers)
+    assert [header for header in headers if not english_only(header)] == []
+    labels = await page.locator(".report-totals .label").all_inner_texts()
+    assert labels == ["Tickets issued", "Served", "Waiting time (median)",
+                      "Served within the target wait", "Satisfaction rate (QĐ 766)",
+                      "Share rated"]
+    assert await page.inner_text("#report-issued") == f"{issued:,}"
+    titles = await page.locator("figure.chart svg > title").all_text_contents()
+    assert titles == ["Arrivals and calls by hour", "Waiting-time distribution",
+                      "Satisfaction by week (QĐ 766)"]
+    drawn = await page.locator("figure.chart svg text, figure.chart svg rect > title") \
+        .all_text_contents()
+    assert [text for text in drawn if not english_only(text)] == []
+    options = await page.locator("#report-by option").all_inner_texts()
+    assert options == ["Service (procedure)", "Field", "Counter", "Officer", "Hour of day",
+                       "Day", "Site"]
+    centre = load_settings(None).site(SITE)
+    assert centre is not None
+    named = await page.locator("table.report-table tbody td:nth-child(2)").all_inner_texts()
+    assert named[0] == (centre.services[0].name_en or centre.services[0].name_vi)
+    total = await page.locator("table.report-table tfoot td").all_inner_texts()
+    assert "Total" in total and "Tổng cộng" not in total
+    image = tmp_path / "report-page-en.png"
+    await page.screenshot(path=str(image), full_page=True)
+    keep(image)
+    # By day, the days are named in English too.
+    await page.select_option("#report-by", "day")
+    await page.click(".report-form button[type=submit]")
+    await page.wait_for_selector("table.report-table td:text-is('Monday 09/11/2026')")
+    assert (await page.locator("table.report-table thead th").all_inner_texts())[:2] == [
+        "Date", "Day"]
     assert problems == []
+
+
+def english_only(text: str) -> bool:
+    """No Vietnamese letter in ``text`` but those of "QĐ 766" (a decision's name); signs
+    (≥, dashes) are no language."""
+    return text.replace("QĐ", "").translate({ord(sign): None for sign in "≥–—"}).isascii()
 
 
 async def test_a_report_downloads_as_excel_and_csv(browser: Browser,
@@ -154,6 +196,18 @@ async def test_the_printable_monthly_report(browser: Browser, demo_server: Runni
     # Month to month.
     await page.click("text=Tháng trước")
     await page.wait_for_selector("text=Tháng 10 năm 2026")
+    # In English, the table and the charts too.
+    await page.goto(f"{demo_server.http_url}/manage/reports/monthly?site={SITE}"
+                    "&month=2026-11&lang=en")
+    headers = await page.locator("#monthly-table thead th").all_inner_texts()
+    assert headers == ["Service", "Tickets issued", "Served", "No-shows",
+                       "Waiting time (median)", "Served within the target wait", "Ratings",
+                       "Satisfaction rate (QĐ 766)"]
+    assert (await page.locator("#monthly-table tfoot td").all_inner_texts())[0] == "Total"
+    assert (await page.locator("#monthly-table tbody td").first.inner_text()).isascii()
+    assert await page.locator("figure.chart svg > title").all_text_contents() == [
+        "Arrivals and calls by hour", "Waiting-time distribution",
+        "Satisfaction by week (QĐ 766)"]
     assert problems == []
 
 
