@@ -184,8 +184,8 @@ def booking_routes(service: QueueService) -> list[Route]:
                        day == chosen_day)
                 for day in days if slots_on(site, code, day)]
         places = await desk.places(site, code, open_slots(site, code, chosen_day, now))
-        slots = [SlotOption(item.slot.start.isoformat(), f"{item.slot.start:%H:%M}–"
-                            f"{item.slot.end:%H:%M}", item.left) for item in places]
+        slots = [SlotOption(item.slot.start.isoformat(), f"{item.slot.start:%H:%M}", item.left)
+                 for item in places]
         until = number_now_until(site, code, now)
         now_offer = None
         if until is not None:
@@ -208,6 +208,7 @@ def booking_routes(service: QueueService) -> list[Route]:
             chosen_day=chosen_day, day_label=_day_label(chosen_day, bookable_days(
                 site, now)[0], lang), slots=slots, now_offer=now_offer, values=values,
             errors=errors or {}, note=note, action=base + common["suffix"],
+            slot_minutes=site.booking.slot_minutes,
             days=site.booking.personal_data_days,
             back=f"{HOME}/{site.code}{common['suffix']}"))
 
