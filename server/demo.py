@@ -234,6 +234,11 @@ def connection_help(settings: Settings, running: RunningServer, lan: str | None)
         lines.append(f"  reports: {running.http_url}/manage/reports (a month of history: "
                      "Excel, CSV, the printable monthly report); administration: "
                      f"{running.http_url}/admin (quantri)")
+    if any(site.booking.enabled for site in settings.sites):
+        # The citizens' booking pages; the log sender prints each one-time code in this log.
+        lines.append(f"  booking: {running.http_url}/dat-lich (numbers from the phone and "
+                     "visits; one-time codes and reminders appear in this log as "
+                     "\"SMS to 09x****xxx: ...\")")
     lines.append(f"  printed tickets: {tickets_directory(settings.server.data_dir)}/"
                  "job-NNNNNN.png")
     lines.extend(qr_help(running.service.server.public_url, lan))

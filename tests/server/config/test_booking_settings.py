@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from support.servers import SITE, site_config
 
-from server.config import ConfigError, Settings, parse_settings, parse_site
+from server.config import ConfigError, Settings, load_settings, parse_settings, parse_site
 from server.config.document import settings_document, site_document
 from server.config.hours import Session
 from server.config.settings import AgeRule, BookingPolicy, BookingSettings
@@ -114,6 +114,16 @@ def test_a_wrong_booking_key_is_refused_by_name(change: dict[str, Any], reason: 
 ])
 def test_a_wrong_age_rule_is_refused_by_name(age: dict[str, Any], reason: str) -> None:
     assert reason in refusal(age=age)
+
+
+def test_the_demo_takes_bookings_at_the_province_only() -> None:
+    demo = load_settings(None)
+    province, ward = demo.sites[0], demo.sites[1]
+    assert province.booking.enabled and not ward.booking.enabled
+    assert province.booking.policy is BookingPolicy.FROM_BOOKING
+    assert province.booking.hours is not None and province.booking.hours.week[6]
+    assert province.priority_by_age == AgeRule("cao-tuoi", 60)
+    assert demo.server.sms.kind.value == "log"
 
 
 @pytest.fixture
