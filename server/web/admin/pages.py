@@ -110,7 +110,8 @@ def admin_routes(service: QueueService) -> list[Route]:
         if section is None:
             return _not_found(request, who)
         if section.single:
-            return await _edit(request, who, code, section, None)
+            return await _edit(request, who, code, section, None,
+                               saved=request.query_params.get("saved"))
         _, site = _site_document(code)
         return _page(request, who, "admin_list.html", code=code, site=site, section=section,
                      items=site.get(section.key, []),
@@ -123,7 +124,7 @@ def admin_routes(service: QueueService) -> list[Route]:
         return await _edit(request, who, code, section, request.path_params["item"])
 
     async def _edit(request: Request, who: SignedIn, code: str, section: Section,
-                    identity: str | None) -> Response:
+                    identity: str | None, saved: str | None = None) -> Response:
         _, site = _site_document(code)
         if section.single:
             item: dict[str, Any] | None = site
@@ -138,7 +139,8 @@ def admin_routes(service: QueueService) -> list[Route]:
             values[SERVED_BY] = ", ".join(served_by(site, str(item.get("code"))))
         return _page(request, who, "admin_form.html", code=code, site=site, section=section,
                      identity=identity, values=values,
-                     is_new=item is None, errors={}, problems=[], impacts=[])
+                     is_new=item is None, errors={}, problems=[], impacts=[],
+                     saved=saved if saved is not None and saved.isdigit() else None)
 
     async def save(request: Request, who: SignedIn) -> Response:
         code, section = request.path_params["code"], _section(request)

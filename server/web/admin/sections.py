@@ -146,7 +146,7 @@ def _hours_fields(for_service: bool) -> tuple[Field, ...]:
         for key, vietnamese, english in WEEKDAYS)
     return (*days,
             Field("closed", Kind.LINES, prefix_vi + "Ngày nghỉ (lễ, Tết)",
-                  prefix_en + "Days closed (holidays, Tết)", table=HOURS_TABLE,
+                  prefix_en + "Days closed (public holidays)", table=HOURS_TABLE,
                   help_vi="Mỗi dòng một ngày (2027-04-30) hoặc một khoảng ngày "
                           "(2027-02-04..2027-02-10).",
                   help_en="One a line: a day (2027-04-30) or a range of days "
@@ -260,6 +260,29 @@ PRIORITY_GROUPS = Section("priority-groups", "priority_groups", "Đối tượng
                           "Priority groups", (CODE, NAME_VI, NAME_EN),
                           columns=("code", "name_vi", "name_en"))
 
+def _read_whole(text: str) -> int | str:
+    """A whole number as typed; anything else stays text, for the rules to refuse it."""
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+
+
+POLICY_TABLE = "priority_policy"
+PRIORITY_POLICY = Section("priority-policy", "", "Cách gọi ưu tiên", "Priority policy", (
+    Field("kind", Kind.CHOICE, "Cách gọi", "Policy", required=True, table=POLICY_TABLE,
+          choices=_fixed(("strict", "Gọi hết phiếu ưu tiên trước / strict: priority first"),
+                         ("interleave", "Xen kẽ / interleave")),
+          help_vi="Xen kẽ: không ai phải chờ mãi khi phiếu ưu tiên đông.",
+          help_en="Interleave: nobody waits for ever when priority tickets are many."),
+    Field("priority", Kind.WHOLE, "Số phiếu ưu tiên mỗi lượt", "Priority tickets a round",
+          table=POLICY_TABLE, read=_read_whole,
+          help_vi="Khi xen kẽ; để trống: 1.", help_en="When interleaving; empty: 1."),
+    Field("normal", Kind.WHOLE, "Số phiếu thường mỗi lượt", "Ordinary tickets a round",
+          table=POLICY_TABLE, read=_read_whole,
+          help_vi="Khi xen kẽ; để trống: 2. Ví dụ 1 : 2 gọi một phiếu ưu tiên rồi hai phiếu "
+                  "thường.",
+          help_en="When interleaving; empty: 2. For example 1 : 2 calls one priority ticket, "
+                  "then two ordinary ones."),
+))
+
 RATING_SCALE = Section("rating-scale", "rating_scale", "Thang đánh giá", "Rating scale", (
     Field("score", Kind.WHOLE, "Điểm", "Score", required=True, fixed_once_made=True,
           help_vi="Điểm cao hơn là hài lòng hơn; điểm thấp nhất là 'không hài lòng' (QĐ 766).",
@@ -302,7 +325,8 @@ SITE_HOURS = Section("opening-hours", "", "Giờ làm việc", "Opening hours",
                      _hours_fields(for_service=False))
 
 SECTIONS: tuple[Section, ...] = (SITE, SITE_HOURS, FIELDS, SERVICES, NUMBER_GROUPS, ZONES,
-                                 COUNTERS, OFFICERS, PRIORITY_GROUPS, RATING_SCALE, TOKENS)
+                                 COUNTERS, OFFICERS, PRIORITY_GROUPS, PRIORITY_POLICY,
+                                 RATING_SCALE, TOKENS)
 BY_SLUG = {section.slug: section for section in SECTIONS}
 
 _KEY = re.compile(r"^sites\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?(?:\.(\w+))?)?")
@@ -447,6 +471,8 @@ def item_values(section: Section, item: Mapping[str, Any]) -> dict[str, str]:
             values[spec.name] = ", ".join(str(part) for part in value)
         elif spec.kind is Kind.YES_NO:
             values[spec.name] = "1" if value else ""
+        elif isinstance(value, float) and value.is_integer():
+            values[spec.name] = str(int(value))  # 30, as typed, not the document's 30.0
         else:
             values[spec.name] = str(value)
     return values

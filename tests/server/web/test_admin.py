@@ -309,3 +309,62 @@ async def test_a_service_keeps_hours_of_its_own(server: RunningServer, connect: 
     wrong = await client.post(f"/admin/site/{SITE}/services/DD-NOP", {
         "csrf": form_token(page.body), **fields, "tuesday": "11:30-07:30"})
     assert "giờ đóng phải sau giờ mở" in field_error(wrong.body, "tuesday")
+
+
+# --- priority policy -------------------------------------------------------------------------
+
+
+async def test_the_priority_policy_changes_the_calling_order_live(
+        server: RunningServer, connect: Any) -> None:
+    kiosk = await connect("kiosk")
+    officer = await connect("admin")
+    await officer.request("login", counter="3")
+    for press, priority in enumerate([None, None, "NCT", "NCT", None]):
+        await kiosk.request("issue", service="HT", priority=priority, request_key=f"p{press}")
+    client = await admin(server)
+    home = await client.get(f"/admin/site/{SITE}")
+    assert 'data-section="priority-policy"' in home.body and "Cách gọi ưu tiên" in home.body
+    # The test site's file has no table: the form shows the defaults, strict (1 : 2).
+    page = await client.get(f"/admin/site/{SITE}/priority-policy")
+    assert '<option value="strict" selected>' in page.body
+    assert 'name="priority" value="1"' in page.body and 'name="normal" value="2"' in page.body
+    saved = await client.post(f"/admin/site/{SITE}/priority-policy", {
+        "csrf": form_token(page.body), "kind": "interleave", "priority": "1", "normal": "1"})
+    assert "saved=2" in saved.url, saved.body[:800]
+    site = next(item for item in server.service.configuration.document["sites"]
+                if item["code"] == SITE)
+    assert site["priority_policy"] == {"kind": "interleave", "priority": 1, "normal": 1}
+    # Applied at once to the queue of the day: one priority, one ordinary, in turn.
+    called = [(await officer.request("call_next", as_counter="3"))["ticket"]["number"]
+              for _ in range(5)]
+    assert called == ["A003", "A001", "A004", "A002", "A005"]
+    page = await client.get(f"/admin/site/{SITE}/priority-policy")
+    assert '<option value="interleave" selected>' in page.body
+    assert 'name="normal" value="1"' in page.body
+
+
+async def test_a_wrong_priority_policy_is_shown_beside_its_inputs(server: RunningServer) -> None:
+    client = await admin(server)
+    answer = await post_form(client, f"/admin/site/{SITE}/priority-policy",
+                             {"kind": "interleave", "priority": "0", "normal": "hai"})
+    assert answer.status == 400
+    assert field_error(answer.body, "priority") == "phải từ 1 trở lên (đang là 0)"
+    assert "hai" in field_error(answer.body, "normal")
+    assert server.service.configuration.version == 1  # nothing saved
+    english = await client.get(f"/admin/site/{SITE}/priority-policy?lang=en")
+    answer = await client.post(f"/admin/site/{SITE}/priority-policy", {
+        "csrf": form_token(english.body), "kind": "sometimes", "priority": "1", "normal": "2"})
+    assert answer.status == 400
+    assert "sometimes" in field_error(answer.body, "kind")
+
+
+async def test_an_emptied_list_says_so_and_how_to_add(server: RunningServer) -> None:
+    client = await admin(server)
+    page = await client.get(f"/admin/site/{SITE}/priority-groups/NCT")
+    removed = await client.post(f"/admin/site/{SITE}/priority-groups/NCT/delete",
+                                {"csrf": form_token(page.body)})
+    assert "saved=2" in removed.url, removed.body[:800]
+    assert 'data-item="NCT"' not in removed.body
+    assert "Chưa có mục nào: bấm “Thêm mới” để tạo mục đầu tiên." in removed.body
+    english = await client.get(f"/admin/site/{SITE}/priority-groups?lang=en")
+    assert "Nothing here yet: “Add” makes the first." in english.body

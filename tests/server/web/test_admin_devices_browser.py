@@ -65,7 +65,8 @@ async def test_the_device_list_and_an_enrolment_code(server: RunningServer, brow
         await kiosk.request("device_status", device="kiosk/printer", kind="printer",
                             status="paper_near_end", message="Sắp hết giấy")
         page, problems = await admin_page(browser, server.http_url,
-                                          f"/admin/site/{SITE}/devices", width=1366)
+                                          f"/admin/site/{SITE}/devices", width=1366,
+                                          height=768)
         rows = page.locator("tr.device")
         assert await rows.count() == 5
         kiosk_row = page.locator('tr[data-device="kiosk"]')
