@@ -337,3 +337,28 @@ async def test_fifty_at_once_never_overbook_a_slot_on_postgresql(roomy: Settings
             await running.stop()
     assert sorted(statuses) == [303] * 5 + [409] * 45
     assert [item.left for item in held] == [0]
+
+
+async def test_unknown_centres_procedures_and_codes_are_not_found(
+    server: RunningServer, database_path: Path
+) -> None:
+    citizen = WebClient(server.http_url)
+    for path in ("/dat-lich/xa-khac", "/dat-lich/xa-khac/HT", f"/dat-lich/{SITE}/KHAC",
+                 "/dat-lich/ma/ABCD2345?k=0123456789abcdef", "/dat-lich/ma/%3Cscript%3E",
+                 "/dat-lich/ma/" + "A" * 500, f"/dat-lich/{SITE}/%3Cb%3Ex%3C%2Fb%3E"):
+        answer = await citizen.get(path)
+        assert answer.status == 404, path
+        assert "<script>" not in answer.body and "<b>x</b>" not in answer.body
+    posted = await post(citizen, path="/dat-lich/xa-khac/HT")
+    assert posted.status == 404
+    # A day that is not bookable is not shown; the page falls back to one that is.
+    page = await citizen.get(f"{CHOOSE}?day=2030-01-01")
+    assert page.status == 200 and 'class="chosen" aria-current="date">Hôm nay 23/11<' in page.body
+    assert rows(database_path) == []
+
+
+def test_every_word_is_in_both_languages() -> None:
+    from server.booking.texts import BOOKING_TEXTS
+    from server.web.texts import Language
+
+    assert set(BOOKING_TEXTS[Language.VIETNAMESE]) == set(BOOKING_TEXTS[Language.ENGLISH])
