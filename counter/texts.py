@@ -143,6 +143,7 @@ class Phrase(StrEnum):
     ERROR_LOG_IN_FIRST = "error_log_in_first"
     ERROR_RATE_LIMITED = "error_rate_limited"
     ERROR_INTERNAL = "error_internal"
+    ERROR_MOVED = "error_moved"
     ERROR_CLOSED = "error_closed"
     ERROR_NOT_FOUND = "error_not_found"
     ERROR_CONFLICT = "error_conflict"
@@ -346,6 +347,10 @@ PHRASES: dict[Phrase, tuple[str, str]] = {
                                 "Too many requests; wait a moment and try again"),
     Phrase.ERROR_INTERNAL: ("Máy chủ chưa lưu được thay đổi; chưa có gì thay đổi, hãy thử lại",
                             "The server could not save the change; nothing changed, try again"),
+    Phrase.ERROR_MOVED: ("Trung tâm vừa chuyển sang máy chủ khác; chưa có gì thay đổi, đang "
+                         "kết nối lại, hãy thử lại",
+                         "The centre just moved to another server; nothing changed, "
+                         "reconnecting: try again"),
     Phrase.ERROR_CLOSED: ("Ngoài giờ cấp số hoặc đã hết số trong ngày",
                           "Outside issuing hours, or the day's numbers are used up"),
     Phrase.ERROR_NOT_FOUND: ("Không tìm thấy", "Not found"),
@@ -470,6 +475,7 @@ _CODE_PHRASES: dict[str, Phrase] = {
     "bad_request": Phrase.ERROR_BAD_REQUEST,
     "rate_limited": Phrase.ERROR_RATE_LIMITED,
     "internal": Phrase.ERROR_INTERNAL,
+    "moved": Phrase.ERROR_MOVED,
     "closed": Phrase.ERROR_CLOSED,
     "connection_lost": Phrase.ERROR_CONNECTION_LOST,
     "not_connected": Phrase.NOT_CONNECTED,

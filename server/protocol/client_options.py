@@ -1,5 +1,6 @@
-"""Command-line values every client app reads the same way: the server's address and where a
-window goes. Qt-free and server-free, like the rest of this package.
+"""Command-line values every client app reads the same way: the server's address (or the
+addresses of a deployment's server processes: ``--server`` repeated, or separated by commas)
+and where a window goes. Qt-free and server-free, like the rest of this package.
 
 Each function raises :class:`OptionError` (a ``ValueError``) naming the option and why; the
 apps turn it into their own settings error.
@@ -8,11 +9,15 @@ apps turn it into their own settings error.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 _POSITION = re.compile(r"^\s*(-?\d{1,5})\s*,\s*(-?\d{1,5})\s*$")
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
 SMALLEST_WINDOW = 200
+# Said in every app's --help for --server.
+SERVER_LIST_HELP = ("several server processes of one deployment: repeat --server or separate "
+                    "the addresses with commas")
 
 
 class OptionError(ValueError):
@@ -31,6 +36,34 @@ def websocket_url(text: str) -> str:
         raise OptionError(f"--server: not a server address: {text!r}")
     path = parts.path if parts.path not in ("", "/") else "/ws"
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def joined(values: Sequence[str] | None) -> str | None:
+    """``--server`` given several times (``action="append"``) as one text, the addresses
+    separated by commas (how they are kept and how :class:`ProtocolClient` takes them);
+    ``None`` when not given."""
+    if not values:
+        return None
+    return ",".join(value.strip() for value in values if value.strip()) or None
+
+
+def addresses(text: str) -> list[str]:
+    """The addresses of a ``--server`` text: one, or several separated by commas."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def websocket_urls(text: str) -> str:
+    """Each address of ``text`` (one, or the server processes of one deployment separated by
+    commas) made a protocol endpoint by :func:`websocket_url`, in order, each once, joined by
+    commas again."""
+    found: list[str] = []
+    for item in addresses(text):
+        url = websocket_url(item)
+        if url not in found:
+            found.append(url)
+    if not found:
+        raise OptionError(f"--server: not a server address: {text!r}")
+    return ",".join(found)
 
 
 def window_size(text: str) -> tuple[int, int]:

@@ -6,7 +6,9 @@ import pytest
 
 from server.protocol.client_options import (
     OptionError,
+    joined,
     websocket_url,
+    websocket_urls,
     window_position,
     window_size,
 )
@@ -26,6 +28,21 @@ def test_a_server_address_becomes_the_protocol_endpoint(text: str, url: str) -> 
 def test_an_address_without_a_host_or_with_another_scheme_is_refused(text: str) -> None:
     with pytest.raises(OptionError, match="--server"):
         websocket_url(text)
+
+
+def test_several_server_addresses_repeated_or_with_commas() -> None:
+    assert joined(None) is None and joined([]) is None
+    assert joined(["10.0.0.5:8765", " 10.0.0.6:8765,10.0.0.7:8765 "]) == \
+        "10.0.0.5:8765,10.0.0.6:8765,10.0.0.7:8765"
+    assert websocket_urls("10.0.0.5:8765, http://10.0.0.6:8765,,ws://10.0.0.5:8765/ws") == \
+        "ws://10.0.0.5:8765/ws,ws://10.0.0.6:8765/ws"
+    assert websocket_urls("ws://127.0.0.1:8765/ws") == "ws://127.0.0.1:8765/ws"
+
+
+@pytest.mark.parametrize("text", ["10.0.0.5:8765,ftp://x", ",", " "])
+def test_a_list_with_a_bad_address_is_refused_naming_it(text: str) -> None:
+    with pytest.raises(OptionError, match="--server: not a server address"):
+        websocket_urls(text)
 
 
 def test_window_position_and_size() -> None:
