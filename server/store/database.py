@@ -229,19 +229,42 @@ def _schema_status(connection: Connection, script: ScriptDirectory) -> SchemaSta
     return SchemaStatus(current, heads, pending, ())
 
 
+# The key of the advisory lock that lets one process at a time migrate a PostgreSQL database
+# (several server processes may start together).
+MIGRATION_LOCK_KEY = 0x716D735F6D6967
+
+
 def _migrate(engines: Engines) -> None:
     config = _migration_config(engines.url)
     with engines.writer.connect() as connection:
-        status = _schema_status(connection, ScriptDirectory.from_config(config))
-        if status.unknown:
-            # Alembic would stop on an unknown revision with a bare "Can't locate revision";
-            # say what it means and what to do instead.
-            raise StoreError(status.newer_message(describe_database(engines.url)))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        if connection.in_transaction():
+        locked = not engines.is_sqlite
+        if locked:
+            # The others wait here, then find the schema up to date. (SQLite's writes are
+            # serialised by the file itself.)
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
             connection.commit()
+        try:
+            status = _upgrade(engines, config, connection)
+        finally:
+            if locked:
+                if connection.in_transaction():
+                    connection.rollback()  # a failed step: its transaction is over
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                connection.commit()
     if status.pending:
         logger.info("database schema migrated: %s",
                     ", ".join(f"{revision} ({text})" for revision, text in status.pending))
     logger.info("database schema is up to date")
+
+
+def _upgrade(engines: Engines, config: Config, connection: Connection) -> SchemaStatus:
+    status = _schema_status(connection, ScriptDirectory.from_config(config))
+    if status.unknown:
+        # Alembic would stop on an unknown revision with a bare "Can't locate revision";
+        # say what it means and what to do instead.
+        raise StoreError(status.newer_message(describe_database(engines.url)))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    if connection.in_transaction():
+        connection.commit()
+    return status
