@@ -61,6 +61,9 @@ HANDOFF_SECONDS = 2.0
 FALLBACK_SECONDS = 2.0
 # A call on the ownership connection slower than this counts as a lost connection.
 CALL_SECONDS = 5.0
+# A process restarted at once after a crash may find its former session still holding its
+# member lock until the database notices that session gone: it waits this long for it.
+JOIN_WAIT_SECONDS = 15.0
 
 _Result = TypeVar("_Result")
 
@@ -101,6 +104,7 @@ class SiteOwnership:
         self.owners: dict[str, str | None] = {}
         self.view: OwnershipView | None = None
         self._ticked = asyncio.Event()
+        self._tick_ended = asyncio.Condition()
         self._live_since: dict[str, float] = {}
         self._free_since: dict[str, float] = {}
         self._releasing: set[asyncio.Task[None]] = set()
@@ -109,9 +113,19 @@ class SiteOwnership:
     # --- life ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Join (refused with :class:`JoinRefused` when another live process has this URL),
-        take this process's first sites, and keep ticking (a supervised task)."""
-        await self._open()
+        """Join (refused with :class:`JoinRefused` when another live process has this URL
+        for :data:`JOIN_WAIT_SECONDS`), take this process's first sites, and keep ticking (a
+        supervised task)."""
+        deadline = self._monotonic() + JOIN_WAIT_SECONDS
+        while True:
+            try:
+                await self._open()
+                break
+            except JoinRefused as refused:
+                if self._monotonic() >= deadline:
+                    raise
+                logger.warning("%s; waiting for it to go", refused)
+                await asyncio.sleep(TICK_SECONDS)
         await self._tick()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ownership")
         self.service.supervise(self._task)
@@ -230,6 +244,13 @@ class SiteOwnership:
                     now - free_since >= FALLBACK_SECONDS:
                 await self._take(connection, code)
         self._ticked.set()
+        async with self._tick_ended:
+            self._tick_ended.notify_all()
+
+    async def next_tick(self) -> None:
+        """Return once the next look at the database is done (tests wait on it)."""
+        async with self._tick_ended:
+            await self._tick_ended.wait()
 
     async def _take(self, connection: OwnershipConnection, code: str) -> None:
         settings = self.service.site_settings.get(code)

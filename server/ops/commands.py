@@ -7,10 +7,12 @@
     qms backup --config /etc/qms/centre.toml --out /srv/qms-backup.sqlite3
     qms backup --config /etc/qms/centre.toml --out-dir /var/lib/qms/backups --keep 14
     qms restore /srv/qms-backup.sqlite3 --config /etc/qms/centre.toml
+    qms status --config /etc/qms/centre.toml [--json]
 
 :mod:`server.cli` adds them to its parser (:func:`add_commands`) and hands their parsed
 arguments to :func:`run`, which returns the exit status: 0 done, 1 ``migrate --check``
-found migrations waiting, 2 refused or failed (the message says why, on stderr).
+found migrations waiting or ``status`` found a site with no live server process, 2 refused or
+failed (the message says why, on stderr).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from server.protocol.enrolment_client import settings_path
 
 __all__ = ["COMMANDS", "add_commands", "database_location", "database_options", "run"]
 
-COMMANDS = frozenset({"install-service", "uninstall-service", "migrate", "backup", "restore"})
+COMMANDS = frozenset({"install-service", "uninstall-service", "migrate", "backup", "restore",
+                      "status"})
 ROLES = ("server", "kiosk", "counter", "display", "bridge")
 _TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -87,6 +90,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     restore.add_argument("file", type=Path, help="a file made by qms backup")
     database_options(restore)
 
+    status = commands.add_parser(
+        "status", help="which server process serves which site (several processes on "
+                       "PostgreSQL); exit 1 when a site has none")
+    database_options(status)
+    status.add_argument("--json", action="store_true", help="print it as JSON")
+
 
 def database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path,
@@ -117,6 +126,8 @@ def run(arguments: argparse.Namespace) -> int:
                 return _migrate(arguments)
             if arguments.command == "backup":
                 return _backup(arguments)
+            if arguments.command == "status":
+                return _status(arguments)
             return _restore(arguments)
         except ModuleNotFoundError as error:
             # A kiosk's or a counter's installation has no database stack (its extra).
@@ -154,6 +165,15 @@ def _migrate(arguments: argparse.Namespace) -> int:
     url, _data_directory = database_location(arguments)
     report = check_schema(url) if arguments.check else apply_migrations(url)
     print(report.text, file=sys.stdout if report.status != 2 else sys.stderr)
+    return report.status
+
+
+def _status(arguments: argparse.Namespace) -> int:
+    from server.ops.status import as_json, ownership_status
+
+    url, _data_directory = database_location(arguments)
+    report = ownership_status(url)
+    print(as_json(report) if arguments.json else report.text)
     return report.status
 
 
