@@ -224,6 +224,8 @@ EVERY_REQUEST: dict[str, dict[str, Any]] = {
     "call_next": {}, "call": {"number": "A001"}, "recall": {}, "start": {}, "no_show": {},
     "finish": {}, "transfer": {"service": "HT"}, "pause": {}, "resume_counter": {},
     "change_password": {"current_password": PASSWORD, "new_password": "mat-khau-moi-2"},
+    "check_in": {"code": "ABCD-2345", "request_key": "k"},
+    "bookings": {"id_number": "001051012345"},
 }
 
 
