@@ -168,7 +168,9 @@ class ProtocolClient:
         raised (a connection error, or :class:`SiteMoved`). Any other refusal of the hello
         (:class:`RequestFailed`) and :class:`TlsFailed` are raised at once.
         """
+        # The address that served last (or that ``moved`` named) first, then the given ones.
         candidates = [self.url, *(url for url in self.urls if url != self.url)]
+        choice = len(candidates) > 1
         tried: set[str] = set()
         redirects = 0
         failure: ClientError | OSError | TimeoutError | WebSocketException | None = None
@@ -177,7 +179,7 @@ class ProtocolClient:
             if url in tried:
                 continue
             tried.add(url)
-            several = len(self.urls) > 1 or redirects > 0
+            several = choice or redirects > 0
             try:
                 result = await self._connect_to(url, after, several)
             except RequestFailed as refusal:
