@@ -53,6 +53,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
      r"'07:30-11:30, 13:30-17:00', hoặc để trống nếu nghỉ)"),
     (r"give either issue_hours or opening_hours, not both.*",
      "chỉ dùng một: issue_hours hoặc opening_hours (giờ làm việc thay cho issue_hours)"),
+    (r"(\d+) is more than per_person_per_day \((\d+)\): a person could never use it",
+     r"\1 nhiều hơn số lượt mỗi người mỗi ngày (\2): không ai dùng hết được"),
+    (r"takes bookings on no day of the week.*",
+     "không nhận đặt lịch ngày nào trong tuần: điền giờ các ngày nhận đặt lịch, hoặc bỏ "
+     "trống để theo giờ làm việc"),
     (r"opens on no day of the week.*",
      "không mở ngày nào trong tuần: điền giờ các ngày làm việc, hoặc bỏ giờ làm việc để "
      "cấp số bất cứ lúc nào"),

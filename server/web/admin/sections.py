@@ -283,6 +283,91 @@ PRIORITY_POLICY = Section("priority-policy", "", "Cách gọi ưu tiên", "Prior
                   "then two ordinary ones."),
 ))
 
+# --- bookings: [sites.booking] and [sites.priority_by_age] (docs/booking.md) ---------------------
+
+BOOKING_TABLE = "booking"
+AGE_TABLE = "priority_by_age"
+_YES_NO = _fixed(("1", "Có / yes"), ("0", "Không / no"))
+
+
+def _read_yes(text: str) -> bool:
+    return text == "1"
+
+
+def _show_yes(value: Any) -> str:
+    return "1" if value is True else "0"
+
+
+def _read_codes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _show_codes(value: Any) -> str:
+    return ", ".join(str(part) for part in value) if isinstance(value, list) else str(value)
+
+
+def _booking_whole(name: str, label_vi: str, label_en: str, help_vi: str,
+                   help_en: str) -> Field:
+    return Field(name, Kind.WHOLE, label_vi, label_en, table=BOOKING_TABLE, read=_read_whole,
+                 help_vi=help_vi, help_en=help_en)
+
+
+BOOKING = Section("booking", "", "Đặt lịch, lấy số từ xa", "Booking from the phone", (
+    Field("enabled", Kind.CHOICE, "Nhận đặt lịch", "Takes bookings", table=BOOKING_TABLE,
+          choices=_YES_NO, read=_read_yes, show=_show_yes,
+          help_vi="Trang /dat-lich và mục \"Tôi đã đặt lịch\" trên ki-ốt. Để trống: không.",
+          help_en="The /dat-lich pages and the kiosk's \"I have a booking\". Empty: no."),
+    Field("number_now", Kind.CHOICE, "Lấy số ngay", "A number now", table=BOOKING_TABLE,
+          choices=_YES_NO, read=_read_yes, show=_show_yes,
+          help_vi="Để trống: có.", help_en="Empty: yes."),
+    Field("policy", Kind.CHOICE, "Số từ xa vào hàng", "A remote number joins the queue",
+          table=BOOKING_TABLE,
+          choices=_fixed(("from_booking", "Tính từ lúc đặt / from booking time (iHanoi)"),
+                         ("at_check_in", "Khi nhận số tại ki-ốt / when checked in at the "
+                                         "kiosk")),
+          help_vi="Để trống: tính từ lúc đặt.", help_en="Empty: from booking time."),
+    Field("services", Kind.ORDERED_CHOICES, "Thủ tục nhận đặt lịch",
+          "Procedures taking bookings", table=BOOKING_TABLE, choices=_codes("services"), read=_read_codes, show=_show_codes,
+          help_vi="Mã thủ tục, cách nhau bằng dấu phẩy. Để trống: mọi thủ tục.",
+          help_en="Procedure codes, separated by commas. Empty: every procedure."),
+    _booking_whole("days_ahead", "Số ngày đặt trước", "Days ahead",
+                   "Hôm nay và số ngày tới. Để trống: 6.", "Today and this many days. "
+                   "Empty: 6."),
+    _booking_whole("slot_minutes", "Độ dài khung giờ (phút)", "Slot length (minutes)",
+                   "Để trống: 30.", "Empty: 30."),
+    _booking_whole("capacity", "Số người mỗi khung giờ", "People per slot",
+                   "Mỗi thủ tục. Để trống: 5.", "Per procedure. Empty: 5."),
+    _booking_whole("check_in_early_minutes", "Nhận số sớm (phút)", "Check in early (minutes)",
+                   "Trước giờ hẹn. Để trống: 30.", "Before the slot. Empty: 30."),
+    _booking_whole("check_in_late_minutes", "Nhận số muộn (phút)", "Check in late (minutes)",
+                   "Sau giờ hẹn; quá thì lịch hết hạn. Để trống: 15.",
+                   "After the slot's start; then it expires. Empty: 15."),
+    _booking_whole("per_person_per_day", "Lượt mỗi người mỗi ngày", "Per person a day",
+                   "Để trống: 2.", "Empty: 2."),
+    _booking_whole("per_person_per_field_per_day", "Lượt mỗi người mỗi lĩnh vực mỗi ngày",
+                   "Per person, field and day", "Để trống: 1.", "Empty: 1."),
+    _booking_whole("open_per_person", "Lịch hẹn chưa dùng mỗi người", "Unused per person",
+                   "Để trống: 3.", "Empty: 3."),
+    _booking_whole("per_address_per_hour", "Lượt mỗi địa chỉ mạng mỗi giờ",
+                   "Per network address an hour", "Để trống: 10.", "Empty: 10."),
+    _booking_whole("reminder_minutes_before", "Nhắc lịch qua SMS trước (phút)",
+                   "SMS reminder before (minutes)", "0: không nhắc. Để trống: 60.",
+                   "0: none. Empty: 60."),
+    _booking_whole("personal_data_days", "Giữ dữ liệu cá nhân (ngày)",
+                   "Keep personal data (days)", "Sau ngày hẹn. Để trống: 30.",
+                   "After the day of the visit. Empty: 30."),
+))
+
+AGE_PRIORITY = Section("age-priority", "", "Ưu tiên theo tuổi", "Priority by age", (
+    Field("group", Kind.CHOICE, "Đối tượng ưu tiên", "Priority group", table=AGE_TABLE,
+          choices=_codes("priority_groups"),
+          help_vi="Ki-ốt đọc ngày sinh trên mã QR thẻ căn cước. Để trống cả hai: không dùng.",
+          help_en="The kiosk reads the birth date on the ID card's QR. Both empty: none."),
+    Field("age", Kind.WHOLE, "Từ tuổi", "From the age of", table=AGE_TABLE, read=_read_whole,
+          help_vi="Ví dụ 60 (Luật Người cao tuổi) hoặc 75 (Hà Nội).",
+          help_en="For example 60 (the law's elderly) or 75 (Hà Nội)."),
+))
+
 RATING_SCALE = Section("rating-scale", "rating_scale", "Thang đánh giá", "Rating scale", (
     Field("score", Kind.WHOLE, "Điểm", "Score", required=True, fixed_once_made=True,
           help_vi="Điểm cao hơn là hài lòng hơn; điểm thấp nhất là 'không hài lòng' (QĐ 766).",
@@ -326,7 +411,7 @@ SITE_HOURS = Section("opening-hours", "", "Giờ làm việc", "Opening hours",
 
 SECTIONS: tuple[Section, ...] = (SITE, SITE_HOURS, FIELDS, SERVICES, NUMBER_GROUPS, ZONES,
                                  COUNTERS, OFFICERS, PRIORITY_GROUPS, PRIORITY_POLICY,
-                                 RATING_SCALE, TOKENS)
+                                 AGE_PRIORITY, BOOKING, RATING_SCALE, TOKENS)
 BY_SLUG = {section.slug: section for section in SECTIONS}
 
 _KEY = re.compile(r"^sites\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?(?:\.(\w+))?)?")
