@@ -24,6 +24,7 @@ threads; the event loop never waits on the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import weakref
@@ -66,6 +67,7 @@ from server.domain.commands import CancelTicket, IssueTicket
 from server.domain.errors import Closed, Conflict, DomainError, InvalidCommand, NotFound
 from server.domain.model import Ticket
 from server.feedback.limits import AddressBuckets, BucketPolicy
+from server.store.database import StoreError
 
 if TYPE_CHECKING:  # the runtime makes the desk: a type-only import keeps the cycle out
     from server.app.runtime import QueueService, SiteRuntime
@@ -271,6 +273,12 @@ class BookingDesk:
             await self.service.writer.write(self.store.close_plan(
                 booking.code_hash, BookingStatus.BOOKED, BookingStatus.CANCELLED, now))
             raise BookingRefused("err_issue_refused", reason=error.message) from None
+        except StoreError:
+            # No ticket was saved: the booking must not hold the person's turn either.
+            with contextlib.suppress(StoreError):
+                await self.service.writer.write(self.store.close_plan(
+                    booking.code_hash, BookingStatus.BOOKED, BookingStatus.CANCELLED, now))
+            raise
         ticket = outcome.result
         assert isinstance(ticket, Ticket)
         await self.service.writer.write(self.store.check_in_plan(

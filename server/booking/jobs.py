@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from server.booking.model import Booking, shown_code
 from server.booking.sms import SmsError
 from server.booking.texts import translator
-from server.config.settings import SiteSettings
+from server.config.settings import BookingSettings
 from server.store.database import StoreError
 from server.web.texts import Language, language_of
 
@@ -93,17 +93,27 @@ class BookingJobs:
             await self.erase(now)
 
     async def erase(self, now: datetime) -> int:
-        """Erase the personal data of every site's bookings past their days; how many."""
+        """Erase the personal data of every site's bookings past their days; how many. A
+        site no longer configured keeps the default days (its data is not kept for ever)."""
         service = self.desk.service
         erased = 0
-        for runtime in list(service.sites.values()):
-            before = erase_before(runtime.settings, now)
+        try:
+            sites = await self.desk.read(self.desk.store.sites_with_personal_data)
+        except StoreError as error:
+            logger.error("reading the sites of bookings failed (tried again later): %s", error)
+            return 0
+        for code in sites:
+            runtime = service.sites.get(code)
+            days = (runtime.settings.booking.personal_data_days if runtime is not None
+                    else BookingSettings().personal_data_days)
+            zone = runtime.settings.timezone if runtime is not None else UTC
+            before = now.astimezone(zone).date() - timedelta(days=days)
             try:
                 erased += (await service.writer.write(
-                    self.desk.store.erase_plan(runtime.settings.code, before, now)))[0]
+                    self.desk.store.erase_plan(code, before, now)))[0]
             except StoreError as error:
                 logger.error("erasing booking data of %s failed (tried again later): %s",
-                             runtime.settings.code, error)
+                             code, error)
                 return erased
         self._erased_at = now
         if erased:
@@ -158,9 +168,3 @@ class BookingJobs:
                  url=f"{service.server.public_url}{BOOKING_PAGE}/{code}"
                      f"?k={self.desk.page_key(code)}")
 
-
-def erase_before(site: SiteSettings, now: datetime) -> date:
-    """The first day whose bookings at ``site`` keep their personal data at ``now``:
-    ``personal_data_days`` before the site's today."""
-    return now.astimezone(site.timezone).date() - timedelta(
-        days=site.booking.personal_data_days)

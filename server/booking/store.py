@@ -253,6 +253,13 @@ class BookingStore:
                                       BookingRow.status == BookingStatus.BOOKED.value))
                           .order_by(BookingRow.slot_start, BookingRow.id))
 
+    def sites_with_personal_data(self) -> list[str]:
+        """The sites some of whose bookings still hold personal data."""
+        with self._reading() as connection:
+            return [str(row[0]) for row in connection.execute(
+                select(BookingRow.site).where(BookingRow.personal_erased_at.is_(None))
+                .distinct())]
+
     def reminders_due(self, now: datetime) -> list[Booking]:
         """Booked bookings whose reminder is due and not sent, with a phone to send it to."""
         return self._rows(select(BookingRow)

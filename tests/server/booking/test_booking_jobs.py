@@ -6,6 +6,7 @@ phone as soon as a booking closes), and nothing else is touched."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,9 @@ async def test_personal_data_goes_after_its_days_and_nothing_else(
     await book(server, at(9, 0), identity=PHONE, kind=IdentityKind.PHONE)  # Monday 23/11
     await book(server, at(9, 0, days=1))  # Tuesday 24/11
     used = await book(server, at(9, 30), identity="079090004321", service="DD-NOP")
+    # A booking of a site since removed from the configuration keeps the default 30 days.
+    gone = replace(used.booking, site="xa-da-bo", code_hash="f" * 64)
+    await server.service.writer.write(desk.store.insert_plan(gone, 9, 9, 9, 9))
     server_clock.now = at(9, 10)
     kiosk = await connect("kiosk")
     await kiosk.request("check_in", code=used.code, request_key="k")
@@ -111,12 +115,13 @@ async def test_personal_data_goes_after_its_days_and_nothing_else(
     server_clock.now = at(9, 0, days=30)
     await desk.jobs.pass_now()
     after_30 = rows(database_path)
-    assert [row["identity_hash"] is not None for row in after_30] == [True, True, True]
+    assert [row["identity_hash"] is not None for row in after_30] == [True, True, True, True]
     server_clock.now = at(9, 0, days=31)
     await desk.jobs.pass_now()
     after_31 = rows(database_path)
-    assert [row["identity_hash"] is None for row in after_31] == [True, False, True]
-    assert [row["personal_erased_at"] is not None for row in after_31] == [True, False, True]
+    assert [row["identity_hash"] is None for row in after_31] == [True, False, True, True]
+    assert [row["personal_erased_at"] is not None for row in after_31] == [
+        True, False, True, True]
     assert all(row["phone"] is None for row in after_31)
     # Nothing else changed: statuses as the expiry left them, codes, tickets, times.
     for old, new in zip(after_30, after_31, strict=True):
