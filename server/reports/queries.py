@@ -299,7 +299,12 @@ def figures_statement(scope: Scope, base: FromClause, breakdown: Breakdown | Non
         .label("cases_dissatisfied"),
         *(_ordered_percentiles(base) if scope.dialect == "postgresql" else ()),
     ).select_from(source)
-    return statement.group_by(*(key.element for key in keys)) if keys else statement
+    if not keys:
+        return statement
+    # Ordered as the groups sort: SQLite's percentiles count each group's first sorted row
+    # from the groups before it (server.reports.percentiles.by_sorting).
+    grouped = [key.element for key in keys]
+    return statement.group_by(*grouped).order_by(*grouped)
 
 
 def _ordered_percentiles(base: FromClause) -> list[ColumnElement[Any]]:
@@ -376,21 +381,17 @@ def on_duty_statement(base: FromClause) -> Select[Any]:
         .group_by(ordered.c.site, ordered.c.officer)
 
 
-def hourly_statement(base: FromClause, calls: bool) -> Select[Any]:
-    """Tickets per local hour of issue (arrivals), or of first call (``calls``)."""
-    hour = base.c.call_hour if calls else base.c.arrival_hour
-    return select(hour.label("hour"), func.count().label("tickets")) \
-        .where(hour.is_not(None)).group_by(hour)
-
-
-def waiting_histogram_statement(base: FromClause) -> Select[Any]:
-    """Timed served tickets per bucket of :data:`WAIT_BUCKETS` (the bucket's index)."""
+def hour_and_wait_statement(base: FromClause) -> Select[Any]:
+    """Tickets per (local hour of issue, local hour of first call, waiting bucket): the
+    charts' three series in one grouping (the bucket, an index of :data:`WAIT_BUCKETS`, of
+    timed served tickets only; ``NULL`` for the rest)."""
     waiting = base.c.waiting
     bucket = case(*((waiting < high * 60.0, literal(index, Integer))
                     for index, high in enumerate(WAIT_BUCKETS[1:])),
-                  else_=literal(len(WAIT_BUCKETS) - 1, Integer))
-    inner = select(bucket.label("bucket")).where(waiting.is_not(None)).subquery()
-    return select(inner.c.bucket, func.count().label("tickets")).group_by(inner.c.bucket)
+                  (waiting.is_not(None), literal(len(WAIT_BUCKETS) - 1, Integer)))
+    inner = select(base.c.arrival_hour, base.c.call_hour, bucket.label("bucket")).subquery()
+    groups = [inner.c.arrival_hour, inner.c.call_hour, inner.c.bucket]
+    return select(*groups, func.count().label("tickets")).group_by(*groups)
 
 
 def weekly_statement(scope: Scope, base: FromClause) -> Select[Any]:

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, FromClause, Row, insert
 
 from server.config.settings import Settings, SiteSettings
-from server.reports import percentiles, queries
+from server.reports import percentiles as percentiles_of
+from server.reports import queries
 from server.reports.errors import ReportError
 from server.reports.model import (
     CaseRow,
@@ -146,8 +147,12 @@ class ReportSession:
                 queries.figures_statement(self.scope, base, None, self.scores)))
         timed = sum(_int(row.timed) for row in sums)
         cases = connection.execute(queries.total_cases_statement(self.scope, base)).one()
-        percentiles = self._percentiles(None, {(None, None): timed}, [cases]) \
-            .get((None, None))
+        if self.sqlite:
+            percentiles: Percentiles | None = percentiles_of.by_bracketing(
+                connection, self.scope, base, timed)
+        else:
+            percentiles = self._percentiles(None, {(None, None): timed}, [cases]) \
+                .get((None, None))
         return _figures_of(_Totals(sums, self.scores, cases), percentiles, self.scores, None)
 
     def _grouped(self, breakdown: Breakdown) -> dict[GroupKey, Figures]:
@@ -176,22 +181,28 @@ class ReportSession:
                 _float(row.waiting_median), _float(row.waiting_p90),
                 _float(row.service_median), _float(row.service_p90)) for row in rows}
         if self.sqlite:
-            return percentiles.by_sorting(self.connection, self.scope, self.base, breakdown,
-                                          counts)
-        return percentiles.by_windows(self.connection, self.scope, self.base, breakdown)
+            # The figures' rows come in the order SQLite sorts the groups (their ORDER BY).
+            return percentiles_of.by_sorting(self.connection, self.scope, self.base,
+                                             breakdown, counts, in_sort_order=bool(rows))
+        return percentiles_of.by_windows(self.connection, self.scope, self.base, breakdown)
 
     def charts(self) -> Charts:
         """The chart series: arrivals and calls by hour, waiting times, weeks."""
         connection, base = self.connection, self.base
-        arrivals = {int(row.hour): int(row.tickets)
-                    for row in connection.execute(queries.hourly_statement(base, calls=False))}
-        calls = {int(row.hour): int(row.tickets)
-                 for row in connection.execute(queries.hourly_statement(base, calls=True))}
+        # Arrivals by hour, calls by hour and waits by bucket from one grouping (a few
+        # hundred combinations), each added up here.
+        arrivals: dict[int, int] = {}
+        calls: dict[int, int] = {}
+        counts: dict[int, int] = {}
+        for row in connection.execute(queries.hour_and_wait_statement(base)):
+            tickets = int(row.tickets)
+            for series, value in ((arrivals, row.arrival_hour), (calls, row.call_hour),
+                                  (counts, row.bucket)):
+                if value is not None:
+                    series[int(value)] = series.get(int(value), 0) + tickets
         known = sorted({*arrivals, *calls})
         hours = tuple(HourCount(hour, arrivals.get(hour, 0), calls.get(hour, 0))
                       for hour in range(known[0], known[-1] + 1)) if known else ()
-        counts = {int(row.bucket): int(row.tickets)
-                  for row in connection.execute(queries.waiting_histogram_statement(base))}
         bounds = queries.WAIT_BUCKETS
         waiting = tuple(WaitBucket(low, bounds[index + 1] if index + 1 < len(bounds) else None,
                                    counts.get(index, 0)) for index, low in enumerate(bounds))
