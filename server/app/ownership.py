@@ -43,6 +43,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from server import __version__
 from server.domain.rules import local_date
 from server.store.errors import StoreError
@@ -173,6 +175,11 @@ class SiteOwnership:
             except JoinRefused as error:
                 # Our old session may still hold the member lock for a moment.
                 logger.warning("%s; trying again", error)
+            except (StoreError, SQLAlchemyError) as error:
+                # The database on the other connections (reading a site back, the
+                # configuration): tried again at the next look; a lock taken for a site not
+                # served is given up then.
+                logger.error("site ownership: %s; trying again", error)
 
     # --- what clients ask ----------------------------------------------------------------
 
@@ -263,7 +270,7 @@ class SiteOwnership:
             return  # another process was quicker
         try:
             await self.service.take_site(settings, epoch)
-        except StoreError as error:
+        except (StoreError, SQLAlchemyError) as error:
             logger.error("site %s: could not be read back (%s); giving it up", code, error)
             await self._call(functools.partial(connection.release, code))
             return
