@@ -93,8 +93,11 @@ def explain_failure(error: ssl.SSLError, url: str, ca_file: str | Path | None) -
         return (f"the certificate of {where} cannot be trusted: {detail} "
                 f"(trusting {trust_described(ca_file)}); {hint}")
     reason = getattr(error, "reason", None) or str(error)
-    if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNEXPECTED_EOF_WHILE_READING",
-                  "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"):
+    if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"):
         return (f"{where} did not answer with TLS ({reason}): if its server runs without a "
                 "certificate, use ws:// or http://")
+    if reason in ("UNEXPECTED_EOF_WHILE_READING", "TLSV1_ALERT_PROTOCOL_VERSION",
+                  "UNSUPPORTED_PROTOCOL"):
+        return (f"{where} ended the TLS handshake ({reason}): it may ask for a newer TLS "
+                "version than this machine offers (its tls_minimum_version)")
     return f"TLS with {where} failed: {reason}"

@@ -25,7 +25,7 @@ from server.app.serve import RunningServer, start_server
 from server.config import ConfigError, parse_settings
 from server.protocol.client import ProtocolClient, TlsFailed
 from server.protocol.enrolment_client import EnrolmentError, enrol
-from server.protocol.tls import client_context
+from server.protocol.tls import client_context, explain_failure
 from server.web.sessions import SESSION_COOKIE
 
 
@@ -176,8 +176,13 @@ async def test_a_minimum_of_tls_1_3_refuses_1_2(tls: TlsSetup, tmp_path: Path) -
     try:
         old = client_context(tls.authority.certificate_path)
         old.maximum_version = ssl.TLSVersion.TLSv1_2
-        with pytest.raises(urllib.error.URLError, match="UNEXPECTED_EOF"):
+        with pytest.raises(urllib.error.URLError, match="UNEXPECTED_EOF") as refused:
             await asyncio.to_thread(fetch, f"{running.http_url}/health", old)
+        assert isinstance(refused.value.reason, ssl.SSLError)
+        assert explain_failure(refused.value.reason, running.http_url, None) == (
+            f"127.0.0.1:{running.port} ended the TLS handshake (UNEXPECTED_EOF_WHILE_READING): "
+            "it may ask for a newer TLS version than this machine offers (its "
+            "tls_minimum_version)")
 
         status, _, _ = await asyncio.to_thread(
             fetch, f"{running.http_url}/health", client_context(tls.authority.certificate_path))
