@@ -36,8 +36,8 @@ pytestmark = pytest.mark.skipif(
 WAIT_MS = 15_000
 # The back-off between attempts grows to 30 s; the server is back within a few.
 RECONNECT_MS = 45_000
-PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "is_mobile": True,
+                         "has_touch": True, "device_scale_factor": 2}
 ADMIN_TOKEN = "admin-token-00001"
 
 
