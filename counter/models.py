@@ -383,6 +383,9 @@ class CounterScreenModel:
         self._own = (language, preferred_counter)
         self._overridden = overridden
         self._profile_applied: dict[str, Any] = {}  # none yet: the own values are in force
+        # The server's latest ``device`` (with its profile), kept while an officer works so
+        # the login screen takes it when they leave.
+        self._device_received: dict[str, Any] | None = None
         self.connection = ConnectionStatus.CONNECTING
         self.site: SiteInfo | None = None
         self.page = Page.LOGIN
@@ -436,8 +439,10 @@ class CounterScreenModel:
 
     def _session_started(self, update: SessionStarted) -> None:
         self.site = SiteInfo.from_snapshot(update.state)
-        if update.device is not None and self.user is None:
-            self._follow_profile(update.device)
+        if update.device is not None:
+            self._device_received = update.device
+            if self.user is None:
+                self._follow_profile(update.device)
         if self.counter is not None:
             fresh = self.site.counter(self.counter.code)
             if fresh is not None:
@@ -611,6 +616,9 @@ class CounterScreenModel:
         self.waiting = ()
         self.figures = CounterFigures()
         self.rating = None
+        if self._device_received is not None:
+            # A profile saved while the officer worked: the login screen takes it now.
+            self._follow_profile(self._device_received)
 
     def _inform(self, text: str) -> None:
         self.notice = Notice(NoticeKind.INFO, text)

@@ -181,6 +181,9 @@ class CounterWindow(QMainWindow):
         form = QFormLayout()
         form.setVerticalSpacing(12)
         self.counter_choice = QComboBox()
+        # The preferred counter (the profile's, else the PC's own) the choice last followed:
+        # a new one is selected, else what the officer picked stays.
+        self._followed_preference: str | None = None
         self.user_field = QLineEdit()
         self.password_field = QLineEdit()
         self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -498,15 +501,23 @@ class CounterWindow(QMainWindow):
         choices = model.counter_choices()
         current = [(str(self.counter_choice.itemData(index)), self.counter_choice.itemText(index))
                    for index in range(self.counter_choice.count())]
+        preference = model.preferred_counter
+        # A new preference (the profile changed on the server) is selected at once; otherwise
+        # the counter the officer picked stays picked.
+        newly_preferred = preference if preference != self._followed_preference else None
         if list(choices) != current:
-            selected = self.counter_choice.currentData() or model.preferred_counter or (
+            selected = newly_preferred or self.counter_choice.currentData() or preference or (
                 model.counter.code if model.counter is not None else None)
             self.counter_choice.clear()
             for code, name in choices:
                 self.counter_choice.addItem(name, code)
-            index = self.counter_choice.findData(selected)
-            if index >= 0:
-                self.counter_choice.setCurrentIndex(index)
+        else:
+            selected = newly_preferred
+        index = self.counter_choice.findData(selected) if selected is not None else -1
+        if index >= 0:
+            self.counter_choice.setCurrentIndex(index)
+        if choices:  # with no list yet, the preference is followed once there is one
+            self._followed_preference = preference
 
     def _render_work(self, now: datetime) -> None:
         model = self.model

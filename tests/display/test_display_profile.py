@@ -1,11 +1,14 @@
 """A running Qt display follows its profile on the server (offscreen, a real server): a zone
-and a voice pack set on its device token are applied at once without a restart, a zone
-given on the command line is kept, and taking the profile back restores the display's own."""
+and a voice pack set on its device token are applied at once without a restart (the next
+call is read out with the new pack: here a silent copy of the default, so its audio is
+silence), a zone given on the command line is kept, and taking the profile back restores the
+display's own."""
 
 from __future__ import annotations
 
 import copy
 import shutil
+import wave
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,33 @@ def set_profile(server_thread: ServerThread, **profile: str) -> None:
                                             confirmed=True))
 
 
+def silent_copy(pack: Path, target: Path) -> Path:
+    """``pack`` copied to ``target`` with every clip's samples made silence (same names,
+    formats and lengths): a pack that is loaded and read like the default, but says
+    nothing."""
+    shutil.copytree(pack, target)
+    for clip in target.rglob("*.wav"):
+        with wave.open(str(clip), "rb") as source:
+            parameters = source.getparams()
+            length = len(source.readframes(source.getnframes()))
+        with wave.open(str(clip), "wb") as silent:
+            silent.setparams(parameters)
+            silent.writeframes(bytes(length))
+    return target
+
+
+def frames_from(path: Path, start: int) -> bytes:
+    """The PCM of ``path`` from frame ``start`` on."""
+    with wave.open(str(path), "rb") as recording:
+        recording.setpos(start)
+        return recording.readframes(recording.getnframes() - start)
+
+
+def frame_count(path: Path) -> int:
+    with wave.open(str(path), "rb") as recording:
+        return recording.getnframes()
+
+
 def open_display(qtbot: QtBot, server_thread: ServerThread, clock: FakeClock, tmp_path: Path,
                  profile: DisplayProfile) -> DisplayController:
     load_fonts()
@@ -76,19 +106,35 @@ def open_display(qtbot: QtBot, server_thread: ServerThread, clock: FakeClock, tm
 
 def test_a_running_display_follows_its_zone_and_voice_pack(
         qtbot: QtBot, server_thread: ServerThread, clock: FakeClock, tmp_path: Path) -> None:
-    other_pack = tmp_path / "giong-nam"
-    shutil.copytree(DEFAULT_PACK_DIRECTORY, other_pack)
+    other_pack = silent_copy(DEFAULT_PACK_DIRECTORY, tmp_path / "giong-nam")
+    recording = tmp_path / "calls.wav"
     controller = open_display(qtbot, server_thread, clock, tmp_path,
                               DisplayProfile(None, DEFAULT_PACK_DIRECTORY))
+    announcer = controller.announcer
+    assert announcer is not None
+    admin = server_thread.admin()
     try:
         board = controller.board
         assert board.settings.zone is None
         assert {panel.code for panel in board.counters} == {"1", "2", "3", "4"}
+        # A call read out with the display's own pack: heard.
+        admin.issue("HT")
+        admin.call_next("3")
+        qtbot.waitUntil(lambda: announcer.statistics.finished == 1, timeout=WAIT_MS)
+        heard = frame_count(recording)
+        assert heard > 0 and any(frames_from(recording, 0))
+
         set_profile(server_thread, zone="T2", voice=str(other_pack))
         qtbot.waitUntil(lambda: board.settings.zone == "T2"
                         and {panel.code for panel in board.counters} == {"4"},
                         timeout=WAIT_MS)
         assert controller.pack == other_pack
+        # The next call, at the zone's counter, is read out with the new pack: silence.
+        admin.issue("HT")
+        admin.call_next("4")
+        qtbot.waitUntil(lambda: announcer.statistics.finished == 2, timeout=WAIT_MS)
+        second = frames_from(recording, heard)
+        assert second and not any(second)
         # Taken back: every zone again, and the display's own pack.
         set_profile(server_thread)
         qtbot.waitUntil(lambda: board.settings.zone is None
