@@ -140,6 +140,8 @@ async def test_every_administration_page(browser: Browser, demo_server: RunningS
     await page.goto(f"{server.http_url}/admin/site/{SITE}/priority-policy")
     assert await page.input_value("#field-kind") == "interleave"
     await shot(page, tmp_path, "priority-policy")
+    await page.goto(f"{server.http_url}/admin/site/{SITE}/age-priority")
+    await shot(page, tmp_path, "age-priority")
     await page.goto(f"{server.http_url}/admin/site/{SITE}/officers")
     await shot(page, tmp_path, "officers", full_page=False)
     await page.goto(f"{server.http_url}/admin/site/{SITE}/officers/nguyenvana")
@@ -179,8 +181,8 @@ async def test_every_administration_page(browser: Browser, demo_server: RunningS
     wrong: dict[str, list[str]] = {}
     names = {server.service.sites[SITE].settings.name_en}
     for path in ("", "/site", "/opening-hours", "/services", "/services/new", "/counters/Q01",
-                 "/officers/nguyenvana", "/priority-policy", "/rating-scale", "/tokens/new",
-                 "/devices"):
+                 "/officers/nguyenvana", "/priority-policy", "/age-priority", "/booking",
+                 "/rating-scale", "/tokens/new", "/devices"):
         await page.goto(f"{server.http_url}/admin/site/{SITE}{path}?lang=en")
         if found := await english_labels(page, names):
             wrong[path] = found
