@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from server.config.hours import MINUTES_PER_DAY, Sessions, intersect
+from server.config.hours import HORIZON_DAYS, MINUTES_PER_DAY, Sessions, intersect
 from server.config.settings import SiteSettings
 
 
@@ -95,6 +95,22 @@ def number_now_until(site: SiteSettings, service: str, now: datetime) -> datetim
     for session in bookable_sessions(site, service, day):
         if session.start <= minute < session.end:
             return local_moment(site, day, session.end)
+    return None
+
+
+def number_now_reopens(site: SiteSettings, service: str, now: datetime) -> datetime | None:
+    """While "a number now" cannot be taken for ``service`` at ``now``, the next moment it
+    can (the start of the next bookable session, today or a later day); ``None`` when the
+    site offers none, or no session opens within a year."""
+    if not site.booking.number_now:
+        return None
+    local = now.astimezone(site.timezone)
+    minute = local.hour * 60 + local.minute
+    for offset in range(HORIZON_DAYS + 1):
+        day = local.date() + timedelta(days=offset)
+        for session in bookable_sessions(site, service, day):
+            if offset > 0 or session.start > minute:
+                return local_moment(site, day, session.start)
     return None
 
 

@@ -32,6 +32,7 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
         "bk_now_hint_check_in": "Giữ lượt hôm nay; khi đến trung tâm, quét mã tại kiosk để "
                                 "nhận số (số được tính từ lúc nhận tại kiosk), trước {until}.",
         "bk_now_closed": "Hiện không lấy số từ xa được (ngoài giờ nhận).",
+        "bk_now_reopens": "Hiện không lấy số từ xa được (ngoài giờ nhận); lấy số lại {when}.",
         "bk_ahead": "Đang có {count} người chờ trước",
         "bk_ahead_unknown": "Đang có {count} người chờ; chưa có quầy mở cho thủ tục này",
         "bk_wait": "thời gian chờ dự kiến khoảng {minutes} phút",
@@ -163,6 +164,8 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
                                 "kiosk to get your number (your place counts from then), "
                                 "before {until}.",
         "bk_now_closed": "Numbers cannot be taken remotely now (outside the hours).",
+        "bk_now_reopens": "Numbers cannot be taken remotely now (outside the hours); they "
+                          "can again {when}.",
         "bk_ahead": "{count} people waiting ahead",
         "bk_ahead_unknown": "{count} people waiting; no counter open for this procedure yet",
         "bk_wait": "an expected wait of about {minutes} minutes",

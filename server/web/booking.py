@@ -47,10 +47,16 @@ from server.booking.model import (
 )
 from server.booking.otp import OtpRefused
 from server.booking.phone import mask_phone
-from server.booking.slots import bookable_days, number_now_until, open_slots, slots_on
+from server.booking.slots import (
+    bookable_days,
+    number_now_reopens,
+    number_now_until,
+    open_slots,
+    slots_on,
+)
 from server.booking.sms import SmsError, code_message
 from server.booking.texts import translator
-from server.config.hours import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS
+from server.config.hours import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS, moment_words
 from server.config.settings import (
     BookingPolicy,
     FieldSettings,
@@ -201,16 +207,30 @@ def booking_routes(service: QueueService) -> list[Route]:
                 "ahead": t("bk_ahead", count=ahead) if known
                 else t("bk_ahead_unknown", count=waiting),
                 "wait": t("bk_wait", minutes=eta) if known and eta is not None else None}
+        now_closed = None if until is not None or not site.booking.number_now \
+            else _reopening_text(site, code, now, lang)
         return finish(service, request, page(
             "booking_choose.html", status_code, **common, site=site,
             procedure=_service_name(procedure, lang), service_code=code,
             field_name=_field_of(site, procedure.field, lang), tabs=tabs,
             chosen_day=chosen_day, day_label=_day_label(chosen_day, bookable_days(
-                site, now)[0], lang), slots=slots, now_offer=now_offer, values=values,
+                site, now)[0], lang), slots=slots, now_offer=now_offer,
+            now_closed=now_closed, values=values,
             errors=errors or {}, note=note, action=base + common["suffix"],
             slot_minutes=site.booking.slot_minutes,
             days=site.booking.personal_data_days,
             back=f"{HOME}/{site.code}{common['suffix']}"))
+
+    def _reopening_text(site: SiteSettings, code: str, now: datetime, lang: Language) -> str:
+        """Why "a number now" is not offered, and when it is again (as the kiosk says it)."""
+        t = translator(lang)
+        reopens = number_now_reopens(site, code, now)
+        if reopens is None:
+            return str(t("bk_now_closed"))
+        local = now.astimezone(site.timezone)
+        vietnamese, english = moment_words(reopens.astimezone(site.timezone), local.date())
+        return str(t("bk_now_reopens",
+                     when=english if lang is Language.ENGLISH else vietnamese))
 
     def _problem_text(lang: Language, problem: Problem) -> str:
         t = translator(lang)

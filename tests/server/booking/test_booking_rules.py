@@ -27,6 +27,7 @@ from server.booking.slots import (
     bookable_days,
     check_in_window,
     find_slot,
+    number_now_reopens,
     number_now_until,
     open_slots,
     reminder_at,
@@ -168,6 +169,16 @@ def test_days_slots_left_and_a_number_now() -> None:
     assert number_now_until(site, "DD-NOP", now) == local(23, 11, 30)
     assert number_now_until(site, "DD-NOP", local(23, 12, 0)) is None  # lunch
     assert number_now_until(site_with(number_now=False), "DD-NOP", now) is None
+    # While it cannot, when it can again: the afternoon session, the next open day.
+    assert number_now_reopens(site, "DD-NOP", local(23, 12, 0)) == local(23, 13, 30)
+    assert number_now_reopens(site, "DD-NOP", local(23, 7, 0)) == local(23, 7, 30)
+    assert number_now_reopens(site, "DD-NOP", local(23, 17, 0)) == local(24, 7, 30)
+    # Wednesday 25 is closed, Thursday and Friday have no hours: Saturday morning.
+    assert number_now_reopens(site, "DD-NOP", local(24, 17, 30)) == local(28, 7, 30)
+    # HT's own hours end Monday at 10:00; its Tuesday follows the centre's.
+    assert number_now_reopens(site, "HT", local(23, 10, 0)) == local(24, 7, 30)
+    assert number_now_reopens(site_with(number_now=False), "DD-NOP", local(23, 12)) is None
+    assert number_now_reopens(site_with(services=["HT"]), "DD-NOP", local(23, 12)) is None
     slot = today[0]
     assert check_in_window(site, slot) == (local(23, 9), local(23, 9, 45))
     assert reminder_at(site, slot, now) is None  # 08:30 has passed

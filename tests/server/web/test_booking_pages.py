@@ -127,6 +127,37 @@ async def test_a_number_now_then_its_live_status_page(server: RunningServer) -> 
     assert ticket.status.value == "cancelled" and ticket.remote
 
 
+async def test_outside_the_hours_the_page_says_when_numbers_can_be_taken_again(
+        server: RunningServer, server_clock: ManualClock) -> None:
+    config = booking_config()
+    config["sites"][0]["opening_hours"] = {"monday": "07:30-11:30, 13:30-17:00",
+                                           "tuesday": "07:30-11:30"}
+    await server.service.configuration.change(
+        {"sites": config["sites"], "accounts": []}, "test", "hours")
+    citizen = WebClient(server.http_url)
+
+    def closed_line(body: str) -> str:
+        found = re.search(r'<p class="hint" id="now-closed">([^<]*)</p>', body)
+        assert found, body[:3000]
+        assert 'id="choice-now"' not in body
+        return unescape(found.group(1))
+
+    server_clock.now = at(12)  # the lunch break
+    assert closed_line((await citizen.get(CHOOSE)).body) == (
+        "Hiện không lấy số từ xa được (ngoài giờ nhận); lấy số lại lúc 13:30.")
+    assert closed_line((await citizen.get(CHOOSE + "?lang=en")).body) == (
+        "Numbers cannot be taken remotely now (outside the hours); they can again at 13:30.")
+    server_clock.now = at(12, days=1)  # Tuesday afternoon: next Monday morning
+    assert closed_line((await citizen.get(CHOOSE + "?lang=vi")).body) == (
+        "Hiện không lấy số từ xa được (ngoài giờ nhận); lấy số lại lúc 07:30 thứ Hai 30/11.")
+    # A number asked for all the same is refused, the reopening said beside the choice.
+    answer = await post(citizen, when="now")
+    assert answer.status == 409
+    assert "lấy số lại lúc 07:30 thứ Hai 30/11" in answer.body
+    server_clock.now = at(14)
+    assert 'id="choice-now"' in (await citizen.get(CHOOSE)).body
+
+
 @pytest.mark.parametrize(("fields", "field", "message"), [
     ({"when": ""}, "when", "Thời gian: vui lòng chọn lấy số ngay hoặc một khung giờ."),
     ({"when": "tomorrow"}, "when", "Thời gian: lựa chọn không hợp lệ, vui lòng chọn lại."),
