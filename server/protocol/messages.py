@@ -484,8 +484,12 @@ def encode_reply(request_id: int | str | None, result: dict[str, Any]) -> str:
 def encode_error(request_id: int | str | None, code: ErrorCode, message: str,
                  url: str | None = None) -> str:
     """``{"type":"reply","id":...,"ok":false,"error":{"code":...,"message":...}}``; with
-    ``url`` (``moved``: the server that serves the site), ``"url"`` in the error too."""
-    error: dict[str, Any] = {"code": code.value, "message": message}
+    ``url`` (``moved``: the server that serves the site), ``"url"`` in the error too.
+
+    The message is cut to :data:`MAX_MESSAGE_CHARACTERS`: the rules quote the client's own
+    values (``no ticket '...' today``), and 80 characters of a key written with escapes
+    made a message of over 500."""
+    error: dict[str, Any] = {"code": code.value, "message": _clip(message)}
     if url is not None:
         error["url"] = url
     return _dump({"type": "reply", "id": request_id, "ok": False, "error": error})
