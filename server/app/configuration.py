@@ -10,7 +10,9 @@ administration pages (or ``qms config import``, at the next start). A change is:
 2. weighed against today's queue (server.domain.impact): refused while it would break it
    (:class:`ChangeRefused`), or held until the administrator confirms what it does
    (:class:`ConfirmationNeeded`);
-3. saved as a new version (who, when, why, the whole document), through the writer process;
+3. saved as a new version (who, when, why, the whole document), through the writer process,
+   with its audit log entry (who, from where, each changed path before and after, no
+   secret: server.audit.redaction) in the same transaction;
 4. applied at once: each site's rules, views and names follow the new settings, a
    ``config.changed`` event tells every client to take a fresh snapshot, a new site starts,
    a removed site's connections close, and every connection whose token (or manager) the new
@@ -29,6 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from server.audit.model import Action, Actor, AuditEntry
+from server.audit.redaction import configuration_changes
 from server.config import ConfigError, Settings, parse_settings
 from server.domain.impact import Impact, ImpactLevel, removed_site_impacts, site_change_impacts
 from server.store.configuration import ConfigurationStore, ConfigurationVersion
@@ -63,6 +67,16 @@ class ChangeRefused(ConfigurationChangeError):
 
 class ConfirmationNeeded(ConfigurationChangeError):
     """The change does what ``impacts`` say; it is made when asked again with confirmation."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """How the audit log records a change: who made it and from where (``actor``), as
+    which action, and its target (``site/section/item``; the version's number without)."""
+
+    actor: Actor
+    action: Action = Action.CONFIG_CHANGE
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,31 +146,33 @@ class Configuration:
         return found
 
     async def change(self, document: dict[str, Any], author: str, comment: str,
-                     confirmed: bool = False, based_on: int | None = None) -> int:
+                     confirmed: bool = False, based_on: int | None = None,
+                     record: ChangeRecord | None = None) -> int:
         """Make ``document`` the configuration; returns its version.
 
         ``based_on``: the version ``document`` was made from; if another change came in
         since, nothing is changed (:class:`ChangedMeanwhile`), so no change is lost.
+        ``record``: the audit log's entry of it, written with the version.
         Raises :class:`ConfigError` (invalid), :class:`ChangeRefused`,
         :class:`ConfirmationNeeded` (nothing changed), or StoreError (not saved; nothing
         changed)."""
         async with self._lock:
             if based_on is not None and based_on != self.version:
                 raise ChangedMeanwhile(based_on, self.version)
-            return await self._change(document, author, comment, confirmed)
+            return await self._change(document, author, comment, confirmed, record)
 
     async def edit(self, change: Callable[[dict[str, Any]], None], author: str, comment: str,
-                   confirmed: bool = False) -> int:
+                   confirmed: bool = False, record: ChangeRecord | None = None) -> int:
         """Apply ``change`` (it edits a copy of the document in force in place) and make the
         result the configuration, with no other change in between; as :meth:`change`
         otherwise (``change`` may raise ConfigError too)."""
         async with self._lock:
             document = copy.deepcopy(self.document)
             change(document)
-            return await self._change(document, author, comment, confirmed)
+            return await self._change(document, author, comment, confirmed, record)
 
     async def _change(self, document: dict[str, Any], author: str, comment: str,
-                      confirmed: bool) -> int:
+                      confirmed: bool, record: ChangeRecord | None) -> int:
         """:meth:`change` with the lock held."""
         assert self.settings is not None
         settings = settings_from_document(self.settings, document)
@@ -168,20 +184,34 @@ class Configuration:
             raise ConfirmationNeeded(impacts)
         version = ConfigurationVersion(self.version + 1, self.service.clock(), author,
                                        comment, document)
-        await self.service.writer.write(self.store.insert_plan(version))
+        plan = self.store.insert_plan(version)
+        if record is not None:
+            plan += self.service.audit.plan([self._entry(record, document, version.version)])
+        await self.service.writer.write(plan)
         self._set(version, settings)
         await self.service.apply_settings(settings, version.version)
         logger.info("configuration version %d by %s: %s", version.version, author,
                     comment or "(no comment)")
         return version.version
 
-    async def restore(self, number: int, author: str, confirmed: bool = False) -> int:
+    def _entry(self, record: ChangeRecord, document: dict[str, Any],
+               version: int) -> AuditEntry:
+        """The audit entry of the change from the document in force to ``document`` (made
+        version ``version``): each changed path before and after, secrets hidden."""
+        before, after, sites = configuration_changes(self.document, document)
+        before["version"], after["version"] = self.version, version
+        return self.service.audit.entry(record.actor, record.action,
+                                        next(iter(sites)) if len(sites) == 1 else None,
+                                        record.target or f"version/{version}", before, after)
+
+    async def restore(self, number: int, author: str, confirmed: bool = False,
+                      record: ChangeRecord | None = None) -> int:
         """Make version ``number`` the configuration again, as a new version."""
         old = await asyncio.to_thread(self.store.version, number)
         if old is None:
             raise ConfigError("version", f"there is no version {number}")
         return await self.change(old.document, author, f"restored version {number}",
-                                 confirmed)
+                                 confirmed, record=record)
 
     async def follow(self) -> None:
         """Run on the newest version in the database when another server process saved it

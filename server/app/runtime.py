@@ -40,6 +40,8 @@ from server.app.configuration import Configuration
 from server.app.device_registry import DeviceRegistry
 from server.app.ownership import SiteOwnership
 from server.app.throttle import SignInThrottle
+from server.audit.journal import AuditLog
+from server.audit.model import AuditEntry
 from server.booking.desk import BookingDesk
 from server.config import settings_document
 from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
@@ -65,6 +67,11 @@ logger = logging.getLogger(__name__)
 RECENT_EVENTS_KEPT = 5000
 # A hello for a site being taken over waits this long for its new owner.
 HELLO_OWNER_WAIT_SECONDS = 2.0
+
+
+# What the audit log records of a command: made from the site's state before it and its
+# outcome (server.app.session builds these for officers' and administrators' actions).
+AuditMaker = Callable[[SiteState, rules.Outcome], AuditEntry | None]
 
 
 class Clock(Protocol):
@@ -196,7 +203,7 @@ class Committer:
                     # Nothing was written: the rest is written without the lost site.
                     live = self._fence_off(fenced.site, live)
                     plan = self.repository.plan([item.changes for item in live
-                                                 if item.changes.events])
+                                                 if item.changes.persisted()])
         except StoreError as error:
             self._refuse_all(live, error)
             for runtime in {item.runtime for item in refused}:
@@ -219,7 +226,7 @@ class Committer:
         cannot be prepared, each with the changes of its site that came after it."""
         try:
             return self.repository.plan([item.changes for item in live
-                                         if item.changes.events]), {}
+                                         if item.changes.persisted()]), {}
         except Exception as failure:  # noqa: BLE001 - narrowed down (and logged) below
             logger.warning("preparing a batch of %d changes failed (%s); finding which",
                            len(live), failure)
@@ -238,7 +245,7 @@ class Committer:
                                  item.runtime.settings.code)
                 refused[item] = StoreError(f"the change could not be saved: {error}")
                 broken_sites.add(item.runtime)
-        good = [item.changes for item in live if item not in refused and item.changes.events]
+        good = [item.changes for item in live if item not in refused and item.changes.persisted()]
         return self.repository.plan(good), refused
 
     def _fence_off(self, site: str, live: list[_Pending]) -> list[_Pending]:
@@ -329,19 +336,25 @@ class SiteRuntime:
                                 reason)
                 await session.close_for(reason, moved)
 
-    async def execute(self, command: Command) -> rules.Outcome:
+    async def execute(self, command: Command, audit: AuditMaker | None = None
+                      ) -> rules.Outcome:
         """Apply ``command``; returns its outcome once committed and its events published.
 
         The outcome's state is the site right after this command: replies describe the
         ticket as the command left it (a printed ticket shows who was ahead *then*).
+        ``audit``: what the audit log records of it, made from the state before and the
+        outcome, and written in the same transaction as its events (a kiosk's ``issue``
+        passes none: its events are its record).
         Raises :class:`~server.domain.errors.DomainError` (nothing changed) or
         :class:`StoreError` (nothing saved; :class:`NotOwner` when another process serves
         the site now).
         """
         if self.gone is not None:
             raise self.not_owner()
-        outcome = rules.apply(self.settings, self.working, command, self.clock())
-        await self._commit(outcome)
+        before = self.working
+        outcome = rules.apply(self.settings, before, command, self.clock())
+        entry = None if audit is None else audit(before, outcome)
+        await self._commit(outcome, () if entry is None else (entry,))
         return outcome
 
     async def roll_over(self) -> None:
@@ -352,7 +365,8 @@ class SiteRuntime:
         if outcome.events:
             await self._commit(outcome)
 
-    async def _commit(self, outcome: rules.Outcome) -> None:
+    async def _commit(self, outcome: rules.Outcome, audit: tuple[AuditEntry, ...] = ()
+                      ) -> None:
         self.working = outcome.state
         wire: list[StoredEvent] = []
         public: list[str | None] = []
@@ -363,7 +377,7 @@ class SiteRuntime:
             shown = public_event_data(event.name.value, data)
             public.append(None if shown is None else encode_data(shown))
         item = _Pending(self, SiteChanges(outcome.state, outcome.events, tuple(wire),
-                                          self.fence), self.epoch, tuple(public))
+                                          self.fence, audit), self.epoch, tuple(public))
         self.committer.submit(item)
         self._in_flight.add(item.done)
         try:
@@ -462,6 +476,8 @@ class QueueService:
         self.configuration = Configuration(self, ConfigurationStore(repository.engines))
         self.repository = repository
         self.clock = clock
+        # Who did what (server.audit): officers', administrators' and managers' actions.
+        self.audit = AuditLog(self)
         self.writer = WriterProcess(writer_recipe(repository.engines), self._writer_lost)
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
@@ -701,7 +717,8 @@ class QueueService:
 
     async def purge_old_events(self) -> int:
         """Delete stored events older than ``event_retention_days`` (once a day and at start),
-        and erase feedback contacts older than ``feedback_contact_days``.
+        erase feedback contacts older than ``feedback_contact_days``, and delete audit
+        entries older than ``audit_retention_days``.
 
         Runs in the writer process, between commits. Resume beyond what is kept answers
         ``gap``; each site's ``seq`` lives in its own row, so it never goes back.
@@ -717,8 +734,10 @@ class QueueService:
             return 0
         if purged:
             logger.info("purged %d events older than %s", purged, cutoff.isoformat())
-        # Feedback contacts past feedback_contact_days go in the same daily pass.
+        # Feedback contacts past feedback_contact_days go in the same daily pass, and audit
+        # entries past audit_retention_days.
         await self.feedback.erase_old_contacts()
+        await self.audit.purge_old()
         return purged
 
     def find_track(self, track: str) -> tuple[SiteRuntime, Ticket] | None:

@@ -25,8 +25,9 @@ from server.app.audience import (
     public_ticket,
 )
 from server.app.citizens import view_of
-from server.app.configuration import ConfigurationChangeError
+from server.app.configuration import ChangeRecord, ConfigurationChangeError
 from server.app.frames import FrameSender, PeerGone
+from server.audit.model import UNKNOWN_USER, Action, Actor, ActorKind, AuditEntry, Channel
 from server.booking.desk import age_priority, booking_object
 from server.config import ConfigError
 from server.config.settings import Role, SiteSettings, TokenSettings
@@ -61,7 +62,7 @@ from server.store.repository import StoredEvent
 
 if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle harmless
     from server.app.device_registry import DeviceContact
-    from server.app.runtime import SiteRuntime
+    from server.app.runtime import AuditMaker, SiteRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,54 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
         "login", "logout", "call_next", "call", "recall", "start", "no_show", "finish",
         "transfer", "pause", "resume_counter")},
 }
+
+# The requests the audit log records (server.audit), each as its action: done (with the
+# queue command, in its transaction) or refused as forbidden. A kiosk's own ``issue``,
+# ``check_in`` and ``rate`` are the citizen's, kept by the events: not recorded.
+REQUEST_ACTIONS: dict[str, Action] = {
+    "issue": Action.TICKET_ISSUE, "call_next": Action.TICKET_CALL_NEXT,
+    "call": Action.TICKET_CALL, "recall": Action.TICKET_RECALL,
+    "start": Action.TICKET_START, "no_show": Action.TICKET_NO_SHOW,
+    "finish": Action.TICKET_FINISH, "transfer": Action.TICKET_TRANSFER,
+    "cancel": Action.TICKET_CANCEL, "rate": Action.TICKET_RATE,
+    "login": Action.COUNTER_LOGIN, "logout": Action.COUNTER_LOGOUT,
+    "pause": Action.COUNTER_PAUSE, "resume_counter": Action.COUNTER_RESUME,
+    "change_password": Action.PASSWORD_CHANGE,
+}
+# What a refused hello records as its actor: the token is never written.
+BAD_TOKEN = "(mã thiết bị không hợp lệ / invalid token)"
+SERVER_ADMIN_TOKEN = "(mã quản trị máy chủ / server admin token)"
+
+
+def _channel(role: Role) -> Channel:
+    """The audit log's channel of a connection of ``role``."""
+    try:
+        return Channel(role.value)
+    except ValueError:
+        return Channel.WEB  # a manager's page, a citizen's
+
+
+def _ticket_summary(ticket: Ticket | None) -> dict[str, Any] | None:
+    """What the audit log keeps of a ticket before and after an action."""
+    if ticket is None:
+        return None
+    summary: dict[str, Any] = {"number": ticket.number, "service": ticket.service,
+                               "status": ticket.status.value, "counter": ticket.counter}
+    if ticket.priority is not None:
+        summary["priority"] = ticket.priority
+    if ticket.target_counter is not None:
+        summary["target_counter"] = ticket.target_counter
+    if ticket.case_code is not None:
+        summary["case_code"] = ticket.case_code
+    return summary
+
+
+def _counter_summary(counter: CounterState) -> dict[str, Any]:
+    """What the audit log keeps of a counter before and after an action."""
+    summary: dict[str, Any] = {"status": counter.status.value, "officer": counter.officer}
+    if counter.pause_reason is not None:
+        summary["pause_reason"] = counter.pause_reason
+    return summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +239,8 @@ class Session:
         self.devices: set[str] = set()
         # The device token's contact on the administration's device list (device roles).
         self.contact: DeviceContact | None = None
+        # The device token's label (None: a server-wide admin token), for the audit log.
+        self.device_name: str | None = None
         # A connection that never says hello is closed, not kept open forever.
         self._timers: list[asyncio.TimerHandle] = [self._loop.call_later(
             self.settings.hello_timeout_seconds, self._hello_overdue)]
@@ -385,6 +436,11 @@ class Session:
         try:
             self._reply(request.id, await self._dispatch(request))
         except ProtocolError as error:
+            if error.code is ErrorCode.FORBIDDEN and request.type in REQUEST_ACTIONS:
+                # Recorded before the answer: whoever reads the log after it finds it.
+                await self._audit_refused(REQUEST_ACTIONS[request.type], error.code,
+                                          getattr(request, "as_counter", None)
+                                          or self.counter)
             self._error(request.id, error.code, error.message)
             if error.code in (ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED):
                 # A wrong password, or a sign-in while guessing is being slowed: a
@@ -443,15 +499,19 @@ class Session:
                 return
             granted = self._grant(runtime.settings, role, token)
         if runtime is None or granted is None:
+            logger.warning("refused a %s hello from %s: token not valid%s", role.value,
+                           self.address, f" at site {request.site!r}" if request.site else "")
+            self.service.devices.refused(token, self.address, self.service.clock())
+            await self.service.audit.refused(
+                Actor(ActorKind.DEVICE, BAD_TOKEN, _channel(role), self.address),
+                Action.DEVICE_CONNECT, ErrorCode.UNAUTHORIZED.value,
+                site=request.site if request.site in self.service.site_settings else None)
             # One message for both, so a token cannot be used to probe site codes.
             self._error(request.id, ErrorCode.UNAUTHORIZED,
                         "field 'token': not valid for this role at this site"
                         if request.site is not None else
                         "field 'token': not a device token of any site for this role "
                         "(a server-wide admin token needs field 'site')")
-            logger.warning("refused a %s hello from %s: token not valid%s", role.value,
-                           self.address, f" at site {request.site!r}" if request.site else "")
-            self.service.devices.refused(token, self.address, self.service.clock())
             await self._refuse(CLOSE_POLICY, "bad token")
             return
         self.role = role
@@ -471,6 +531,7 @@ class Session:
         }
         device = self._site_token(runtime.settings, role, token)
         if device is not None:
+            self.device_name = device.name
             # The device's name and profile (zone, printer, ...): it applies them.
             result["device"] = _device(device)
             self.contact = self.service.devices.opened(runtime.settings.code, device,
@@ -760,7 +821,10 @@ class Session:
                                     self._birth_date(request.birth_date), self._today())
         command = commands.IssueTicket(request.service, priority, request.request_key,
                                        request.appointment_at)
-        result = await self._ticket_result(command)
+        # A kiosk's press is the citizen's (its events keep it); an admin connection's
+        # ticket (the centre's booking system) is recorded.
+        result = await self._ticket_result(
+            command, Action.TICKET_ISSUE if self.role is Role.ADMIN else None)
         # Only the press that took the number learns the link with the rating key: it goes
         # into the QR printed on the ticket and into no event (server.app.audience).
         assert self.runtime is not None
@@ -811,7 +875,8 @@ class Session:
                              for booking in found]}
 
     async def _do_cancel(self, request: wire.CancelRequest) -> dict[str, Any]:
-        return await self._ticket_result(commands.CancelTicket(request.ticket_id))
+        return await self._ticket_result(commands.CancelTicket(request.ticket_id),
+                                         Action.TICKET_CANCEL)
 
     async def _do_login(self, request: wire.LoginRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -823,23 +888,34 @@ class Session:
                 raise ProtocolError(ErrorCode.BAD_REQUEST,
                                     "fields 'user' and 'password': both are required")
             await self._check_password(site, request.counter, request.user, request.password)
-        outcome = await self.runtime.execute(commands.Login(request.counter, request.user))
+        outcome = await self.runtime.execute(
+            commands.Login(request.counter, request.user),
+            self._audit_counter(Action.COUNTER_LOGIN, request.counter,
+                                request.user if self.role is Role.COUNTER else None))
         self.counter = request.counter
         self.user = request.user
         return self._counter_result(outcome)
 
     async def _check_password(self, site: SiteSettings, counter: str, user: str,
-                              password: str) -> None:
-        """Refuse a wrong password, slowing guessing down (server.app.throttle)."""
+                              password: str, action: Action = Action.SIGN_IN_FAILED) -> None:
+        """Refuse a wrong password, slowing guessing down (server.app.throttle); each
+        refusal is recorded in the audit log as ``action``."""
         throttle = self.service.sign_ins
         account = f"{site.code}/{user}"
+        officer = site.officer(user)
+        # A name that is no officer's is not kept: it may be a password typed in the wrong
+        # field.
+        actor = Actor(ActorKind.OFFICER, user if officer is not None else UNKNOWN_USER,
+                      _channel(self.role or Role.COUNTER), self.address, self.device_name,
+                      counter)
         wait = throttle.wait_seconds(account, self.address)
         if wait > 0:
+            await self.service.audit.refused(actor, action, ErrorCode.RATE_LIMITED.value,
+                                             site.code, f"counter/{counter}")
             # Refused unchecked: a guesser learns nothing and costs no hashing.
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many failed sign-ins for {user!r} from this machine; "
                                 f"try again in {math.ceil(wait)} s")
-        officer = site.officer(user)
         # Hash even for an unknown user so timing does not tell which users exist.
         stored = officer.password_hash if officer else site.officers[0].password_hash \
             if site.officers else None
@@ -854,12 +930,16 @@ class Session:
             failures = throttle.failed(account, self.address)
             logger.warning("failed sign-in of %r at counter %s of %s from %s (%d in a row)",
                            user, counter, site.code, self.address, failures)
+            await self.service.audit.refused(actor, action, ErrorCode.UNAUTHORIZED.value,
+                                             site.code, f"counter/{counter}")
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "user or password is wrong")
         throttle.succeeded(account, self.address)
         if not officer.active:
             # Said only to whoever knows the password: they need to know to ask.
             logger.warning("disabled officer %r tried to log in at counter %s of %s from %s",
                            user, counter, site.code, self.address)
+            await self.service.audit.refused(actor, action, "disabled", site.code,
+                                             f"counter/{counter}")
             raise ProtocolError(ErrorCode.UNAUTHORIZED,
                                 f"officer {user!r} is disabled; ask the centre's administrator")
 
@@ -884,7 +964,8 @@ class Session:
         if problem is not None:
             raise ProtocolError(ErrorCode.BAD_REQUEST, f"field 'new_password': {problem}")
         try:
-            await self._check_password(site, counter, user, request.current_password)
+            await self._check_password(site, counter, user, request.current_password,
+                                       Action.PASSWORD_CHANGE)
         except ProtocolError as error:
             if error.code is not ErrorCode.UNAUTHORIZED:
                 raise  # slowed down: the message says when to try again
@@ -906,7 +987,9 @@ class Session:
         try:
             version = await self.service.configuration.edit(
                 new_password, author=f"{site.code}/{user}",
-                comment=f"changed own password at counter {counter}", confirmed=True)
+                comment=f"changed own password at counter {counter}", confirmed=True,
+                record=ChangeRecord(self._actor(counter), Action.PASSWORD_CHANGE,
+                                    f"{site.code}/officers/{user}"))
         except (ConfigError, ConfigurationChangeError) as error:
             logger.warning("the password change of %s at %s was refused by the "
                            "configuration: %s", user, site.code, error)
@@ -920,46 +1003,57 @@ class Session:
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None
         code = self._acting_counter(request)
-        outcome = await self.runtime.execute(commands.Logout(code))
+        outcome = await self.runtime.execute(commands.Logout(code),
+                                             self._audit_counter(Action.COUNTER_LOGOUT, code))
         if code == self.counter:
             self.counter = None
             self.user = None
         return self._counter_result(outcome)
 
     async def _do_call_next(self, request: wire.CallNextRequest) -> dict[str, Any]:
-        return await self._ticket_result(commands.CallNext(self._acting_counter(request)))
+        return await self._ticket_result(commands.CallNext(self._acting_counter(request)),
+                                         Action.TICKET_CALL_NEXT)
 
     async def _do_call(self, request: wire.CallRequest) -> dict[str, Any]:
         return await self._ticket_result(
-            commands.CallNumber(self._acting_counter(request), request.number))
+            commands.CallNumber(self._acting_counter(request), request.number),
+            Action.TICKET_CALL)
 
     async def _do_recall(self, request: wire.RecallRequest) -> dict[str, Any]:
-        return await self._ticket_result(commands.Recall(self._acting_counter(request)))
+        return await self._ticket_result(commands.Recall(self._acting_counter(request)),
+                                         Action.TICKET_RECALL)
 
     async def _do_start(self, request: wire.StartRequest) -> dict[str, Any]:
-        return await self._ticket_result(commands.StartService(self._acting_counter(request)))
+        return await self._ticket_result(
+            commands.StartService(self._acting_counter(request)), Action.TICKET_START)
 
     async def _do_no_show(self, request: wire.NoShowRequest) -> dict[str, Any]:
         return await self._ticket_result(
-            commands.MarkNoShow(self._acting_counter(request), request.requeue))
+            commands.MarkNoShow(self._acting_counter(request), request.requeue),
+            Action.TICKET_NO_SHOW)
 
     async def _do_finish(self, request: wire.FinishRequest) -> dict[str, Any]:
         return await self._ticket_result(
-            commands.Finish(self._acting_counter(request), request.case_code))
+            commands.Finish(self._acting_counter(request), request.case_code),
+            Action.TICKET_FINISH)
 
     async def _do_transfer(self, request: wire.TransferRequest) -> dict[str, Any]:
         return await self._ticket_result(
-            commands.Transfer(self._acting_counter(request), request.service, request.counter))
+            commands.Transfer(self._acting_counter(request), request.service, request.counter),
+            Action.TICKET_TRANSFER)
 
     async def _do_pause(self, request: wire.PauseRequest) -> dict[str, Any]:
         assert self.runtime is not None
+        code = self._acting_counter(request)
         return self._counter_result(await self.runtime.execute(
-            commands.Pause(self._acting_counter(request), request.reason)))
+            commands.Pause(code, request.reason),
+            self._audit_counter(Action.COUNTER_PAUSE, code)))
 
     async def _do_resume_counter(self, request: wire.ResumeCounterRequest) -> dict[str, Any]:
         assert self.runtime is not None
+        code = self._acting_counter(request)
         return self._counter_result(await self.runtime.execute(
-            commands.ResumeCounter(self._acting_counter(request))))
+            commands.ResumeCounter(code), self._audit_counter(Action.COUNTER_RESUME, code)))
 
     async def _do_rate(self, request: wire.RateRequest) -> dict[str, Any]:
         assert self.runtime is not None
@@ -971,8 +1065,11 @@ class Session:
             counter = self._acting_counter(request)
         else:
             source = RatingSource.ADMIN
+        # A rating entered for the citizen at a counter (or by an admin connection) is
+        # recorded; the citizen's own at a kiosk is not.
         outcome = await self.runtime.execute(
-            commands.Rate(request.ticket_id, request.score, source, counter))
+            commands.Rate(request.ticket_id, request.score, source, counter),
+            None if source is RatingSource.KIOSK else self._audit_rating(counter))
         rating = outcome.result
         assert isinstance(rating, Rating)
         return {"rating": self.runtime.views.rating(rating)}
@@ -1067,9 +1164,13 @@ class Session:
                                 f"field 'as_counter': this token may act only for counters "
                                 f"{', '.join(sorted(self.allowed_counters))}")
 
-    async def _ticket_result(self, command: commands.Command) -> dict[str, Any]:
+    async def _ticket_result(self, command: commands.Command,
+                             action: Action | None = None) -> dict[str, Any]:
+        """Run a ticket command (recorded in the audit log as ``action``); its reply."""
         assert self.runtime is not None
-        outcome = await self.runtime.execute(command)
+        audit = None if action is None else self._audit_ticket(
+            action, getattr(command, "counter", None))
+        outcome = await self.runtime.execute(command, audit)
         ticket = outcome.result
         assert isinstance(ticket, Ticket)
         state = outcome.state
@@ -1079,6 +1180,68 @@ class Session:
         assert self.runtime is not None and isinstance(outcome.result, CounterState)
         state = outcome.state
         return {"counter": self.runtime.views.counter(state, state.counter(outcome.result.code))}
+
+    # --- the audit log --------------------------------------------------------------------
+
+    def _actor(self, counter: str | None = None, officer: str | None = None) -> Actor:
+        """Who acts on this connection: its officer (logged in here, or ``officer``, the
+        one at the counter a bridge acts for), an admin token, or the device itself."""
+        role = self.role or Role.COUNTER
+        name = officer or (self.user if role is Role.COUNTER else None)
+        if role is Role.ADMIN:
+            kind, name = ActorKind.ADMINISTRATOR, self.device_name or SERVER_ADMIN_TOKEN
+        elif name is not None:
+            kind = ActorKind.OFFICER
+        else:
+            kind, name = ActorKind.DEVICE, self.device_name or role.value
+        return Actor(kind, name, _channel(role), self.address, self.device_name, counter)
+
+    def _audit_ticket(self, action: Action, counter: str | None) -> AuditMaker:
+        """The audit entry of a ticket command at ``counter``: the ticket before and after."""
+        def make(before: SiteState, outcome: Outcome) -> AuditEntry | None:
+            ticket = outcome.result
+            if not isinstance(ticket, Ticket):
+                return None
+            after = outcome.state.tickets.get(ticket.id, ticket)
+            officer = before.counter(counter).officer if counter is not None else None
+            return self.service.audit.entry(
+                self._actor(counter, officer), action, outcome.state.site, ticket.id,
+                _ticket_summary(before.tickets.get(ticket.id)), _ticket_summary(after))
+        return make
+
+    def _audit_counter(self, action: Action, counter: str,
+                       officer: str | None = None) -> AuditMaker:
+        """The audit entry of a counter command: the counter before and after."""
+        def make(before: SiteState, outcome: Outcome) -> AuditEntry:
+            return self.service.audit.entry(
+                self._actor(counter, officer or before.counter(counter).officer), action,
+                outcome.state.site, f"counter/{counter}",
+                _counter_summary(before.counter(counter)),
+                _counter_summary(outcome.state.counter(counter)))
+        return make
+
+    def _audit_rating(self, counter: str | None) -> AuditMaker:
+        """The audit entry of a rating entered at ``counter`` (or by an admin connection)."""
+        def make(before: SiteState, outcome: Outcome) -> AuditEntry | None:
+            rating = outcome.result
+            if not isinstance(rating, Rating):
+                return None
+            officer = before.counter(counter).officer if counter is not None else None
+            return self.service.audit.entry(
+                self._actor(counter, officer), Action.TICKET_RATE, outcome.state.site,
+                rating.ticket_id, None, {"score": rating.score,
+                                         "source": rating.source.value})
+        return make
+
+    async def _audit_refused(self, action: Action, code: ErrorCode,
+                             counter: str | None) -> None:
+        """Record a request of this connection refused as ``code``."""
+        site = self.runtime.settings.code if self.runtime is not None else None
+        officer = None
+        if counter is not None and self.runtime is not None and self.role is Role.BRIDGE:
+            officer = self.runtime.working.counter(str(counter)).officer
+        await self.service.audit.refused(self._actor(counter and str(counter), officer),
+                                         action, code.value, site)
 
 
 def _device(token: TokenSettings) -> dict[str, Any]:

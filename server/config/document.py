@@ -68,6 +68,7 @@ def server_document(server: ServerSettings) -> Document:
         event_retention_days=server.event_retention_days,
         enrolment_code_hours=server.enrolment_code_hours,
         feedback_contact_days=server.feedback_contact_days,
+        audit_retention_days=server.audit_retention_days,
         sms=sms_document(server.sms),
     )
     if server.tls_certificate is not None and server.tls_key is not None:

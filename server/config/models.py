@@ -769,6 +769,7 @@ class ServerModel(_Table):
     event_retention_days: Annotated[int, whole(1)] = 90
     enrolment_code_hours: Positive = 24.0
     feedback_contact_days: Annotated[int, whole(1, 3650)] = 90
+    audit_retention_days: Annotated[int, whole(1, 36500)] = 365
     sms: SmsModel = Field(default_factory=SmsModel)
     # TLS: the server's certificate (then any intermediate CAs) and its unencrypted key.
     tls_certificate: Text | None = None
@@ -841,6 +842,7 @@ class ServerModel(_Table):
             event_retention_days=self.event_retention_days,
             enrolment_code_hours=float(self.enrolment_code_hours),
             feedback_contact_days=self.feedback_contact_days,
+            audit_retention_days=self.audit_retention_days,
             sms=self.sms.settings(),
             tls_certificate=None if self.tls_certificate is None else Path(self.tls_certificate),
             tls_key=None if self.tls_key is None else Path(self.tls_key),

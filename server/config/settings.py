@@ -472,6 +472,8 @@ class ServerSettings:
     enrolment_code_hours: float = 24.0
     # Days a feedback's contact (phone, e-mail) is kept before it is erased (server.feedback).
     feedback_contact_days: int = 90
+    # Days an audit log entry is kept before the daily purge deletes it (server.audit).
+    audit_retention_days: int = 365
     # How text messages are sent ([server.sms]).
     sms: SmsSettings = field(default_factory=SmsSettings)
     # TLS on the one port: https:// and wss:// (PEM files, both or neither; None: plain).

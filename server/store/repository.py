@@ -19,6 +19,9 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.audit.model import AuditEntry
+from server.audit.store import entry_row
+from server.audit.store import insert_statement as audit_insert_statement
 from server.config.settings import SiteSettings
 from server.domain.calling import RECENT_SERVICE_TIMES
 from server.domain.model import (
@@ -76,6 +79,13 @@ class SiteChanges:
     events: tuple[Event, ...]
     wire: tuple[StoredEvent, ...]
     fence: int = 0
+    # What the audit log records of the command (an officer's call, say), written in the
+    # same transaction as its events (server.audit).
+    audit: tuple[AuditEntry, ...] = ()
+
+    def persisted(self) -> bool:
+        """Whether there is anything to write (events, or an audit entry)."""
+        return bool(self.events or self.audit)
 
 
 class Repository:
@@ -98,6 +108,7 @@ class Repository:
         self._site_upsert = DriverStatement(self._site_statement(), dialect)
         self._rating_insert = DriverStatement(self._insert(RatingRow), dialect)
         self._event_insert = DriverStatement(self._insert(EventRow), dialect)
+        self._audit_insert = audit_insert_statement(dialect)
         self._ticket_cancel = DriverStatement(
             update(TicketRow).where(TicketRow.id == bindparam("ticket_id"))
             .values(status=bindparam("cancelled_status")), dialect)
@@ -158,11 +169,13 @@ class Repository:
         fences: dict[str, int] = {}
         sequences: dict[tuple[str, str, date], int] = {}
         wire: list[StoredEvent] = []
+        audit: list[AuditEntry] = []
         for changes in batch:
             site = changes.state.site
             sites[site] = changes.state
             fences[site] = changes.fence
             wire.extend(changes.wire)
+            audit.extend(changes.audit)
             for event in changes.events:
                 subject = event.subject
                 if isinstance(subject, Ticket):
@@ -211,6 +224,8 @@ class Repository:
             statements.append(self._event_insert.bind(
                 [{"site": item.site, "seq": item.seq, "name": item.name, "at": item.at,
                   "data": item.data} for item in wire]))
+        if audit:
+            statements.append(self._audit_insert.bind([entry_row(entry) for entry in audit]))
         return tuple(statements)
 
     def _site_statement(self) -> Any:

@@ -301,3 +301,32 @@ class BookingRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     personal_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """One line of the audit log (server.audit): who (the kind of actor, the user or device
+    label, the device token's label and channel, the address, the counter), what (a stable
+    action code, its target, the values before and after as JSON with no secret in them),
+    when, at which site (none for what belongs to no one site), and whether it was done or
+    refused (with the error code). Rows are only ever added; the daily purge deletes those
+    older than ``[server] audit_retention_days``."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_site_at", "site", "at"),
+                      Index("ix_audit_log_at", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    site: Mapped[str | None] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+    counter: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(32))
