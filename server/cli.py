@@ -45,10 +45,11 @@ APPS = {
     "bridge": "join the serial bus of keypads, LED boards and rating pads to the server",
     "report": "write a report (XLSX or CSV) from the database, while the server runs or not",
     "config": "export the configuration as TOML, or import one (used at the next start)",
+    "audit": "export the audit log (who did what, from where, when) as CSV",
 }
 APP_MODULES = {"kiosk": "kiosk.main", "counter": "counter.main", "display": "display.main",
                "bridge": "hardware.bridge.main", "report": "server.reports.command",
-               "config": "server.ops.configuration"}
+               "config": "server.ops.configuration", "audit": "server.audit.command"}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 

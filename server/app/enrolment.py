@@ -37,6 +37,7 @@ from starlette.routing import Route
 
 from server.app.device_registry import token_fingerprint
 from server.app.throttle import SignInThrottle
+from server.audit.model import Action, Actor, ActorKind, Channel
 from server.config.settings import TokenSettings
 from server.protocol.client_options import OptionError, websocket_url
 from server.store.database import StoreError
@@ -54,6 +55,8 @@ BODY_LIMIT = 1024
 # The throttle's "account": every enrolment attempt counts against the address it comes from.
 _THROTTLE_KEY = "enrolment"
 DEVICE_ROLES = ("kiosk", "counter", "display", "bridge")
+# The audit log's actor of a refused enrolment: the code typed is never kept.
+UNKNOWN_DEVICE = "(mã đăng ký không hợp lệ / invalid code)"
 _Read = TypeVar("_Read")
 
 
@@ -172,9 +175,13 @@ class Enrolment:
         the app asking; a code for another role is refused and stays good).
 
         Raises :class:`EnrolmentRefused` (nothing used) or StoreError."""
+        channel = Channel(role) if role in DEVICE_ROLES else Channel.WEB
+        # The audit log never holds the code: a refusal is recorded with its reason.
+        unknown = Actor(ActorKind.DEVICE, UNKNOWN_DEVICE, channel, address)
         wait = self.throttle.wait_seconds(_THROTTLE_KEY, address)
         if wait > 0:
             seconds = math.ceil(wait)
+            await self.service.audit.refused(unknown, Action.DEVICE_ENROL, "slowed")
             raise EnrolmentRefused(
                 "slowed", f"too many wrong codes from this address; try again in {seconds} s",
                 429, seconds)
@@ -184,8 +191,13 @@ class Enrolment:
             failures = self.throttle.failed(_THROTTLE_KEY, address)
             logger.warning("refused an enrolment from %s: %s (%d in a row)", address,
                            refused.reason, failures)
+            await self.service.audit.refused(unknown, Action.DEVICE_ENROL, refused.reason)
             raise
         self.throttle.succeeded(_THROTTLE_KEY, address)
+        audit = self.service.audit
+        await audit.record(audit.entry(
+            Actor(ActorKind.DEVICE, found.name, Channel(found.role), address, found.name),
+            Action.DEVICE_ENROL, found.site, f"{found.site}/tokens/{found.name}"))
         return found
 
     async def _check(self, text: str, address: str, role: str | None) -> Enrolled:

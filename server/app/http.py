@@ -38,6 +38,7 @@ from server.app.voice_routes import voice_routes
 from server.web.admin.devices import device_routes
 from server.web.admin.feedback_poster import feedback_poster_routes
 from server.web.admin.pages import admin_routes
+from server.web.audit import audit_routes
 from server.web.auth import auth_routes
 from server.web.booking import booking_routes
 from server.web.feedback import feedback_routes
@@ -127,6 +128,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *feedback_routes(service),
         *booking_routes(service),
         *feedback_inbox_routes(service),
+        *audit_routes(service),
         *enrol_routes(service, enrolment),
         *device_routes(service, enrolment),  # before the sections' /admin/site/{code}/...
         *feedback_poster_routes(service),  # so too

@@ -195,14 +195,31 @@ def _import(arguments: argparse.Namespace) -> int:
                   "changes", file=sys.stderr)
             return 1
         number = 1 if latest is None else latest.version + 1
-        author = f"import by {getpass.getuser()}@{socket.gethostname()}"
+        user = f"{getpass.getuser()}@{socket.gethostname()}"
+        author = f"import by {user}"
         comment = arguments.comment or f"imported from {arguments.file.name}"
-        store.insert(ConfigurationVersion(number, datetime.now(UTC), author, comment, kept))
+        now = datetime.now(UTC)
+        store.insert(ConfigurationVersion(number, now, author, comment, kept),
+                     [_audit_entry(now, user, arguments.file.name, latest, kept, number)])
     finally:
         engines.dispose()
     print(f"imported {arguments.file} as configuration version {number}; the server runs on "
           "it when it next starts")
     return 0
+
+
+def _audit_entry(now: datetime, user: str, file_name: str, latest: Any,
+                 kept: dict[str, Any], number: int) -> Any:
+    """The audit log's entry of an import: each changed path before and after."""
+    from server.audit.model import Action, Actor, ActorKind, AuditEntry, Channel
+    from server.audit.redaction import configuration_changes, encoded
+
+    before, after, sites = configuration_changes(latest.document if latest else {}, kept)
+    before["version"], after["version"] = number - 1, number
+    return AuditEntry(now, next(iter(sites)) if len(sites) == 1 else None,
+                      Actor(ActorKind.SYSTEM, user, Channel.CLI),
+                      Action.CONFIG_IMPORT.value, file_name[:200], encoded(before),
+                      encoded(after))
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ adds versions through its writer process (:meth:`ConfigurationStore.insert_plan`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,13 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.audit.model import AuditEntry
+from server.audit.store import entry_row
 from server.store.bulk import DriverStatement
 from server.store.database import Engines, StoreError
 from server.store.errors import describe_error
 from server.store.plan import WritePlan
-from server.store.tables import ConfigurationRow
+from server.store.tables import AuditRow, ConfigurationRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,14 @@ class ConfigurationStore:
         """Adding ``version``, for the server's writer process."""
         return (self._insert.bind([_row(version)]),)
 
-    def insert(self, version: ConfigurationVersion) -> None:
-        """Add ``version`` here and now (no server running: ``qms config import``)."""
+    def insert(self, version: ConfigurationVersion, audit: Sequence[AuditEntry] = ()) -> None:
+        """Add ``version`` here and now (no server running: ``qms config import``), with the
+        audit log's ``audit`` entries of it in the same transaction."""
         try:
             with self.engines.writer.begin() as connection:
                 connection.execute(insert(ConfigurationRow), [_row(version)])
+                if audit:
+                    connection.execute(insert(AuditRow), [entry_row(entry) for entry in audit])
         except SQLAlchemyError as error:
             raise StoreError(f"cannot save configuration version {version.version}: "
                              f"{describe_error(error)}") from error

@@ -4,7 +4,9 @@ One module decides who the request is (:func:`signed_in`), and :mod:`server.web.
 which sites they may see. Sign-in is slowed per account and address like an officer's at a
 counter (:class:`server.app.throttle.SignInThrottle`, shared), each failure logged with the
 address. The sign-in form is protected by a double-submit token; every form after it by the
-session's CSRF token (:mod:`server.web.sessions`).
+session's CSRF token (:mod:`server.web.sessions`). Each sign-in, failed sign-in and sign-out
+is recorded in the audit log with the address (server.audit); :func:`web_actor` is who every
+other page's recorded action comes from.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.app.runtime import QueueService
-from server.config.settings import AccountSettings
+from server.audit.model import UNKNOWN_USER, Action, Actor, ActorKind, Channel
+from server.config.settings import AccountRole, AccountSettings
 from server.security import PasswordHashError, verify_password
 from server.web.forms import FormRefused, read_form
 from server.web.sessions import SESSION_COOKIE, SIGN_IN_COOKIE, WebSession
@@ -44,6 +47,23 @@ class SignedIn:
     session: WebSession
     account: AccountSettings
     renewed: WebSession | None
+
+
+def client_address(request: Request) -> str:
+    """The peer's IP address (a proxy's, behind one)."""
+    return request.client.host if request.client else "unknown"
+
+
+def web_actor(request: Request, account: AccountSettings | None) -> Actor:
+    """Who acts on a web page: ``account`` (an administrator when it administers, else a
+    manager), from the request's address. ``None`` (a sign-in with a name that is no
+    account's): :data:`UNKNOWN_USER`, since the name typed may be a password typed in the
+    wrong field."""
+    if account is None:
+        return Actor(ActorKind.MANAGER, UNKNOWN_USER, Channel.WEB, client_address(request))
+    kind = ActorKind.MANAGER if account.role is AccountRole.MANAGER else \
+        ActorKind.ADMINISTRATOR
+    return Actor(kind, account.user, Channel.WEB, client_address(request))
 
 
 def language(request: Request) -> Language:
@@ -126,22 +146,28 @@ def auth_routes(service: QueueService) -> list[Route]:
                                                    expected.encode()):
             return _sign_in_form(service, request, "form_expired", status_code=403)
         user, password = form.get("user", "").strip()[:64], form.get("password", "")[:200]
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         throttle = service.sign_ins
         key = f"web/{user}"
+        account = service.accounts.get(user)
         wait = throttle.wait_seconds(key, address)
         if wait > 0:
+            await service.audit.refused(web_actor(request, account), Action.SIGN_IN_FAILED,
+                                        "rate_limited")
             return _sign_in_form(service, request, None,
                                  t("slowed", seconds=math.ceil(wait)), 429)
-        account = service.accounts.get(user)
         if not await _password_matches(service, account, password):
             failures = throttle.failed(key, address)
             logger.warning("failed web sign-in of %r from %s (%d in a row)", user, address,
                            failures)
+            await service.audit.refused(web_actor(request, account), Action.SIGN_IN_FAILED,
+                                        "unauthorized")
             return _sign_in_form(service, request, "wrong_password", status_code=401)
         assert account is not None
         throttle.succeeded(key, address)
         logger.info("web sign-in of %r from %s", user, address)
+        await service.audit.record(service.audit.entry(web_actor(request, account),
+                                                       Action.SIGN_IN_OK))
         response = RedirectResponse(_next_page(form.get("next")), status_code=303)
         _set_session_cookie(service, request, response, service.web_sessions.start(user))
         response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
@@ -159,6 +185,8 @@ def auth_routes(service: QueueService) -> list[Route]:
             return _refused(request, translator(language(request))("form_expired"), 403)
         service.web_sessions.sign_out(who.session)
         logger.info("web sign-out of %r", who.account.user)
+        await service.audit.record(service.audit.entry(web_actor(request, who.account),
+                                                       Action.SIGN_OUT))
         response = RedirectResponse(SIGN_IN_PATH, status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -27,13 +27,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.app.runtime import QueueService
+from server.audit.model import Action
 from server.config.settings import SiteSettings
 from server.feedback.desk import PAGE_SIZE
 from server.feedback.model import ANSWER_LIMIT, Feedback, State, read_answer
 from server.feedback.texts import category_name, state_name, translator
 from server.store.database import StoreError
 from server.web.access import visible_sites
-from server.web.auth import SignedIn, language, signed_in_endpoint
+from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.feedback import problem_text, site_name
 from server.web.forms import FormRefused, read_form
 from server.web.templating import page
@@ -161,6 +162,10 @@ def feedback_inbox_routes(service: QueueService) -> list[Route]:
             fresh = await desk.item(found.id)
             return _item_page(request, who, fresh or found, status_code=409,
                               note=t("fb_changed_meanwhile"), values=values)
+        await service.audit.record(service.audit.entry(
+            web_actor(request, who.account), Action.FEEDBACK_ANSWER, found.site,
+            f"feedback/{found.id}", {"state": found.state.value, "answer": found.answer},
+            {"state": changed.state.value, "answer": changed.answer}))
         suffix = "&lang=en" if language(request).value == "en" else ""
         return RedirectResponse(f"{INBOX_PATH}/{found.id}?saved=1{suffix}", 303)
 
@@ -196,6 +201,11 @@ def feedback_inbox_routes(service: QueueService) -> list[Route]:
         name = (f"gop-y-{query.get('site') or 'nhieu-trung-tam'}-{days['from']:%Y%m%d}-"
                 f"{days['to']:%Y%m%d}.csv")
         logger.info("feedback CSV %s for %s", name, who.account.user)
+        await service.audit.record(service.audit.entry(
+            web_actor(request, who.account), Action.FEEDBACK_EXPORT,
+            query.get("site") or None, name,
+            after={"sites": [site.code for site in sites], "from": days["from"].isoformat(),
+                   "to": days["to"].isoformat()}))
         return Response(content, media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}"',
                                  "cache-control": "no-store"})

@@ -25,6 +25,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.app.runtime import QueueService
+from server.audit.model import Action
 from server.reports.errors import ReportAccessError, ReportDataError, ReportError
 from server.reports.model import Report
 from server.reports.request import Breakdown, ReportRequest, build_request, month_range
@@ -46,7 +47,7 @@ from server.reports.texts import (
     range_text,
 )
 from server.web.access import visible_sites
-from server.web.auth import SignedIn, language, signed_in_endpoint
+from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.templating import page
 from server.web.texts import translator
 
@@ -139,6 +140,14 @@ def report_routes(service: QueueService) -> list[Route]:
         logger.info("report file %s (%s, %s) for %s", file_format,
                     report_request.breakdown.value,
                     range_text(report_request.first, report_request.last), who.account.user)
+        await service.audit.record(service.audit.entry(
+            web_actor(request, who.account), Action.REPORT_DOWNLOAD,
+            report_request.sites[0] if len(report_request.sites) == 1 else None,
+            _file_name(report_request, file_format),
+            after={"sites": list(report_request.sites), "format": file_format,
+                   "by": report_request.breakdown.value,
+                   "from": report_request.first.isoformat(),
+                   "to": report_request.last.isoformat()}))
         return FileResponse(made, media_type=MEDIA_TYPES[file_format],
                             filename=_file_name(report_request, file_format),
                             background=BackgroundTask(_remove, made))

@@ -33,12 +33,13 @@ from starlette.routing import Route
 from server.app.device_registry import DeviceContact
 from server.app.enrolment import Enrolment
 from server.app.runtime import QueueService
+from server.audit.model import Action
 from server.config.settings import TokenSettings
 from server.domain.model import DeviceReport
 from server.store.database import StoreError
 from server.store.enrolments import EnrolmentCode
 from server.web.admin.sections import SECTIONS
-from server.web.auth import SignedIn, language, signed_in_endpoint
+from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.forms import FormRefused, read_form
 from server.web.manage import figures_of
 from server.web.templating import page
@@ -195,6 +196,13 @@ def device_routes(service: QueueService, enrolment: Enrolment) -> list[Route]:
         except StoreError as error:
             logger.error("enrolment code for %r of %s not saved: %s", name, code, error)
             return _page(request, who, "message.html", 503, message=t("not_saved"))
+        # The code itself is never recorded: only that one was made, for which device, and
+        # until when.
+        await service.audit.record(service.audit.entry(
+            web_actor(request, who.account), Action.DEVICE_ENROL_CODE, code,
+            f"{code}/tokens/{token.name}",
+            after={"role": token.role.value,
+                   "expires_at": made.expires_at.isoformat(timespec="seconds")}))
         # Shown once, on this answer only; never in an address (the QR's is the server's).
         return _page(request, who, "admin_enrol.html", code=code, site=runtime.settings,
                      token=token, made=made, qr=qr_svg(made.url),

@@ -27,12 +27,14 @@ from starlette.routing import Route
 
 from server.app.configuration import (
     ChangedMeanwhile,
+    ChangeRecord,
     ChangeRefused,
     ConfigurationChangeError,
     ConfirmationNeeded,
     settings_from_document,
 )
 from server.app.runtime import QueueService
+from server.audit.model import Action
 from server.config import ConfigError
 from server.security import hash_password, password_problem
 from server.store.database import StoreError
@@ -49,7 +51,7 @@ from server.web.admin.sections import (
     serve_by,
     served_by,
 )
-from server.web.auth import SignedIn, language, signed_in_endpoint
+from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.forms import FormRefused, read_form
 from server.web.templating import page
 from server.web.texts import translator
@@ -215,8 +217,12 @@ def admin_routes(service: QueueService) -> list[Route]:
             return _form_again(request, who, code, section, identity, form, errors, others, [])
         comment = form.get("comment", "").strip()[:200] or (
             f"{section.title_vi}: {'thêm' if identity == NEW else 'sửa'} {name}")
+        action = Action.DEVICE_ADD if section.slug == "tokens" and identity == NEW \
+            else Action.CONFIG_CHANGE
+        record = ChangeRecord(web_actor(request, who.account), action,
+                              f"{code}/{section.slug}" + ("" if section.single else f"/{name}"))
         return await _change(request, who, code, section, identity, form, document,
-                             comment, site_index, item_index, made_token, based_on)
+                             comment, site_index, item_index, made_token, based_on, record)
 
     async def delete(request: Request, who: SignedIn) -> Response:
         code, section = request.path_params["code"], _section(request)
@@ -238,19 +244,23 @@ def admin_routes(service: QueueService) -> list[Route]:
             serve_by(site, identity, [])  # no counter's list may name a service that is gone
         form = form_or_refusal
         comment = form.get("comment", "").strip()[:200] or f"{section.title_vi}: xóa {identity}"
+        record = ChangeRecord(web_actor(request, who.account),
+                              Action.DEVICE_REVOKE if section.slug == "tokens"
+                              else Action.CONFIG_CHANGE, f"{code}/{section.slug}/{identity}")
         return await _change(request, who, code, section, identity, form, document,
-                             comment, site_index, None, None, based_on)
+                             comment, site_index, None, None, based_on, record)
 
     async def _change(request: Request, who: SignedIn, code: str, section: Section,
                       identity: str | None, form: dict[str, str], document: dict[str, Any],
                       comment: str, site_index: int, item_index: int | None,
-                      made_token: str | None, based_on: int) -> Response:
+                      made_token: str | None, based_on: int, record: ChangeRecord
+                      ) -> Response:
         try:
             # Based on the version read above: a change saved meanwhile (another
             # administrator, an officer's new password) is never overwritten.
             version = await service.configuration.change(
                 document, who.account.user, comment, confirmed=form.get("confirmed") == "1",
-                based_on=based_on)
+                based_on=based_on, record=record)
         except ChangedMeanwhile:
             return _form_again(request, who, code, section, identity, form, {},
                                [translator(language(request))("changed_meanwhile")], [],
@@ -323,7 +333,9 @@ def admin_routes(service: QueueService) -> list[Route]:
         number = int(number_text) if number_text.isdigit() and len(number_text) < 10 else -1
         try:
             made = await service.configuration.restore(
-                number, who.account.user, confirmed=form_or_refusal.get("confirmed") == "1")
+                number, who.account.user, confirmed=form_or_refusal.get("confirmed") == "1",
+                record=ChangeRecord(web_actor(request, who.account), Action.CONFIG_RESTORE,
+                                    f"version/{number}"))
         except ConfirmationNeeded as needed:
             return _page(request, who, "admin_confirm.html", code=None, section=None,
                          identity=None, form=form_or_refusal, impacts=needed.impacts,
