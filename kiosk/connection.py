@@ -14,13 +14,17 @@ What it guarantees:
 - Every (re)connection starts from the ``hello`` snapshot, so the menu is whole again at once.
   It does not replay missed events (``after``): the kiosk keeps no state that events build up,
   and a long outage would replay thousands of events only to take a snapshot anyway.
-- An ``issue`` stays pending until the server answers it. If the connection is lost, or the
-  reply takes longer than ``request_timeout_seconds`` (the connection is then dropped), the
+- An ``issue`` (or a ``check_in``: a press too) stays pending until the server answers it.
+  If the connection is lost, or the reply takes longer than ``request_timeout_seconds`` (the
+  connection is then dropped), the
   same request — same ``request_key`` — is sent again after reconnecting; the server returns
   the same ticket for it. Each pending press is answered to the listener exactly once.
 - Retry-able refusals (``internal``: nothing was saved; ``rate_limited``; ``moved``: the site
   went to another server process, nothing was saved, and the press goes to that process once
   reconnected) are retried with back-off; any other refusal is final and reported.
+- A ``bookings`` lookup (an ID card's number) is asked once: its answer, refusal or a lost
+  connection is reported, never retried (the citizen scans again). The number is held only
+  while the request is out and never logged.
 - Device reports keep the latest status per device and are re-sent after every reconnect, so a
   fault seen while the server was down still reaches it.
 - Events (``ticket.``, ``counter.``, ``day.``) trigger a ``snapshot`` refresh, at most one per
@@ -45,6 +49,7 @@ from server.protocol.supervisor import (
     ClientSupervisor,
     LinkChange,
     LinkState,
+    NotSent,
     SessionOpened,
     SnapshotTaken,
     SupervisorListener,
@@ -88,10 +93,14 @@ class ConnectionListener(Protocol):
         """A fresh ``state`` after events."""
 
     def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
-        """The server issued (or, on a retry, returned) the ticket for ``request_key``."""
+        """The server issued (or, on a retry, returned) the ticket for ``request_key`` (an
+        ``issue`` or a ``check_in``)."""
 
     def issue_refused(self, request_key: str, code: str, message: str) -> None:
         """The server refused ``request_key`` for good (``closed``, ``bad_request`` ...)."""
+
+    # Optional (a listener without them is not told): ``bookings_found(lookup_id, bookings)``
+    # with the ``bookings`` list, and ``bookings_failed(lookup_id, code, message)``.
 
     # Optional (a listener without it is not told): ``profile_received(device)`` with the
     # ``device`` object (``name``, ``profile``) of every hello and snapshot that has one.
@@ -99,9 +108,36 @@ class ConnectionListener(Protocol):
 
 @dataclass(frozen=True)
 class _IssueRequest:
+    """A press: ``issue`` of ``service``, or ``check_in`` of the booking ``code``."""
+
     request_key: str
     service: str
     priority: str | None
+    birth_date: str | None = None
+    code: str | None = None
+
+    @property
+    def request_type(self) -> str:
+        return "issue" if self.code is None else "check_in"
+
+    def fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"request_key": self.request_key}
+        if self.code is None:
+            fields.update(service=self.service, priority=self.priority)
+        else:
+            fields["code"] = self.code
+        if self.birth_date is not None:
+            fields["birth_date"] = self.birth_date
+        return fields
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    lookup_id: str
+    id_number: str
+
+    def __repr__(self) -> str:  # the number is personal data
+        return f"_Lookup({self.lookup_id})"
 
 
 class ServerConnection(SupervisorListener):
@@ -131,9 +167,21 @@ class ServerConnection(SupervisorListener):
         """Close the connection and end the thread (waits at most ``timeout`` seconds)."""
         self._supervisor.stop(timeout)
 
-    def issue(self, request_key: str, service: str, priority: str | None) -> None:
-        """Take a number; keeps trying with ``request_key`` until the server answers."""
-        self._call(self._add_issue, _IssueRequest(request_key, service, priority))
+    def issue(self, request_key: str, service: str, priority: str | None,
+              birth_date: str | None = None) -> None:
+        """Take a number; keeps trying with ``request_key`` until the server answers.
+        ``birth_date`` (``YYYY-MM-DD``, from an ID card) lets the server apply its age rule."""
+        self._call(self._add_issue, _IssueRequest(request_key, service, priority, birth_date))
+
+    def check_in(self, request_key: str, code: str, birth_date: str | None = None) -> None:
+        """Check the booking ``code`` in; a press like :meth:`issue` (same key on every try,
+        answered once to ``issue_confirmed`` / ``issue_refused``)."""
+        self._call(self._add_issue, _IssueRequest(request_key, "", None, birth_date, code))
+
+    def find_bookings(self, lookup_id: str, id_number: str) -> None:
+        """Ask once for the bookings of an ID number; the answer goes to the listener's
+        ``bookings_found`` or ``bookings_failed`` with ``lookup_id``."""
+        self._call(self._add_lookup, _Lookup(lookup_id, id_number))
 
     def report_device(self, report: DeviceReport) -> None:
         """Tell the server a device's status (sent now, and again after each reconnect)."""
@@ -216,9 +264,8 @@ class ServerConnection(SupervisorListener):
         try:
             while request.request_key in self._pending:
                 try:
-                    result = await self._supervisor.request(
-                        "issue", service=request.service, priority=request.priority,
-                        request_key=request.request_key)
+                    result = await self._supervisor.request(request.request_type,
+                                                            **request.fields())
                 except RequestFailed as failure:
                     if failure.code in RETRYABLE_CODES:
                         logger.warning("issue %s: %s; retrying", request.request_key, failure)
@@ -238,6 +285,39 @@ class ServerConnection(SupervisorListener):
                 return
         finally:
             self._in_flight.discard(request.request_key)
+
+    # bookings lookup --------------------------------------------------------------------------
+
+    def _add_lookup(self, lookup: _Lookup) -> None:
+        if self._supervisor.connected:
+            self._supervisor.spawn(self._lookup(lookup))
+        else:
+            self._tell_lookup_failed(lookup.lookup_id, "offline", "not connected")
+
+    async def _lookup(self, lookup: _Lookup) -> None:
+        """Once; whatever ends it (a refusal, a lost connection, the session's end cancelling
+        this task) is reported, so the kiosk never waits forever."""
+        told = False
+        try:
+            result = await self._supervisor.request("bookings", id_number=lookup.id_number)
+            found = getattr(self._listener, "bookings_found", None)
+            told = True
+            if found is not None:
+                found(lookup.lookup_id, result.get("bookings"))
+        except RequestFailed as failure:
+            logger.warning("bookings lookup %s refused: %s", lookup.lookup_id, failure.code)
+            told = True
+            self._tell_lookup_failed(lookup.lookup_id, failure.code, failure.message)
+        except (ConnectionLost, NotSent) as lost:
+            logger.info("bookings lookup %s: %s", lookup.lookup_id, lost)
+        finally:
+            if not told:
+                self._tell_lookup_failed(lookup.lookup_id, "offline", "the connection ended")
+
+    def _tell_lookup_failed(self, lookup_id: str, code: str, message: str) -> None:
+        failed = getattr(self._listener, "bookings_failed", None)
+        if failed is not None:
+            failed(lookup_id, code, message)
 
     # device reports -------------------------------------------------------------------------
 

@@ -12,10 +12,19 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from hardware.printer import PaperWidth
+from hardware.scanner import ScannerReport, ScannerState
 from kiosk.connection import DeviceReport
 from kiosk.errors import CatalogueError, KioskError
+from kiosk.models.booking import read_bookings
 from kiosk.models.catalogue import Catalogue
-from kiosk.models.screens import Effect, KioskModel, PrintTicket, SendIssue
+from kiosk.models.screens import (
+    Effect,
+    KioskModel,
+    LookUpBookings,
+    PrintTicket,
+    SendCheckIn,
+    SendIssue,
+)
 from kiosk.models.status import ConnectionState, PrinterCondition
 from kiosk.models.texts import Language, printer_message
 from kiosk.models.ticket import IssuedTicket, ticket_content
@@ -28,7 +37,12 @@ logger = logging.getLogger(__name__)
 class ServerPort(Protocol):
     """What the controller needs of the server connection (:class:`ServerConnection`)."""
 
-    def issue(self, request_key: str, service: str, priority: str | None) -> None: ...
+    def issue(self, request_key: str, service: str, priority: str | None,
+              birth_date: str | None = None) -> None: ...
+
+    def check_in(self, request_key: str, code: str, birth_date: str | None = None) -> None: ...
+
+    def find_bookings(self, lookup_id: str, id_number: str) -> None: ...
 
     def report_device(self, report: DeviceReport) -> None: ...
 
@@ -93,6 +107,62 @@ class KioskController:
 
     def reprint(self) -> None:
         self._run(self.model.reprint())
+
+    # --- check-in and scans --------------------------------------------------------------------
+
+    def open_check_in(self) -> None:
+        self.model.open_check_in()
+        self._changed()
+
+    def type_code(self, character: str) -> None:
+        self.model.type_code(character)
+        self._changed()
+
+    def erase_code(self) -> None:
+        self.model.erase_code()
+        self._changed()
+
+    def clear_code(self) -> None:
+        self.model.clear_code()
+        self._changed()
+
+    def submit_code(self) -> None:
+        self._run(self.model.submit_code())
+
+    def choose_booking(self, code: str) -> None:
+        self._run(self.model.choose_booking(code))
+
+    def try_again(self) -> None:
+        self.model.try_again()
+        self._changed()
+
+    def scan(self, text: str) -> None:
+        """A scanner (keyboard or serial) read ``text``. Never logged: it may be an ID card."""
+        self._run(self.model.scan(text))
+
+    def bookings_found(self, lookup_id: str, bookings: object) -> None:
+        try:
+            found = read_bookings(bookings)
+        except KioskError as error:
+            logger.error("the server's bookings cannot be read: %s", error)
+            self.model.bookings_failed(lookup_id, "internal")
+            self._changed()
+            return
+        logger.info("lookup %s: %d booking(s) today", lookup_id, len(found))
+        self._run(self.model.bookings_found(lookup_id, found))
+
+    def bookings_failed(self, lookup_id: str, code: str, message: str) -> None:
+        logger.warning("lookup %s failed: %s %s", lookup_id, code, message)
+        self.model.bookings_failed(lookup_id, code)
+        self._changed()
+
+    def scanner_changed(self, report: ScannerReport) -> None:
+        """Tell the server the serial scanner's condition (``device_status``)."""
+        message = ("Máy quét mã hoạt động bình thường." if report.state is ScannerState.OK
+                   else "Máy quét mã không phản hồi. Vui lòng kiểm tra cáp nối.")
+        self._server.report_device(DeviceReport(
+            device=self.settings.scanner_device, kind="other", status=report.state.value,
+            message=message))
 
     def tick(self) -> None:
         """Called by a timer: applies idle timeouts, and takes a fresh snapshot when the
@@ -165,7 +235,7 @@ class KioskController:
 
     def issue_refused(self, request_key: str, code: str, message: str) -> None:
         logger.warning("request %s refused: %s %s", request_key, code, message)
-        self.model.issue_refused(request_key, code)
+        self.model.issue_refused(request_key, code, message)
         self._changed()
 
     # --- results from the print worker (delivered on the GUI thread) -----------------------
@@ -223,7 +293,21 @@ class KioskController:
         for effect in effects:
             if isinstance(effect, SendIssue):
                 pending = effect.pending
-                self._server.issue(pending.request_key, pending.service, pending.priority)
+                if pending.birth_date is None:
+                    self._server.issue(pending.request_key, pending.service, pending.priority)
+                else:
+                    self._server.issue(pending.request_key, pending.service, pending.priority,
+                                       birth_date=pending.birth_date.isoformat())
+            elif isinstance(effect, SendCheckIn):
+                check_in = effect.pending
+                logger.info("check-in %s of booking %s", check_in.request_key, check_in.code)
+                self._server.check_in(check_in.request_key, check_in.code,
+                                      birth_date=None if check_in.birth_date is None
+                                      else check_in.birth_date.isoformat())
+            elif isinstance(effect, LookUpBookings):
+                logger.info("looking up the bookings of an ID card (lookup %s)",
+                            effect.lookup_id)
+                self._server.find_bookings(effect.lookup_id, effect.id_number)
             elif isinstance(effect, PrintTicket):
                 self._print(effect)
         self._changed()

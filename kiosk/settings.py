@@ -63,6 +63,13 @@ class KioskSettings:
             0 asks only when printing (and every 2 s while it has a fault).
         exit_when_ready: print the start-up time and quit once the menu shows (benchmark).
         zone: show only the services the counters of this zone serve (None: every one).
+        scanner_url: the serial barcode scanner's port, any ``serial.serial_for_url`` URL
+            (``/dev/ttyACM0``, ``COM5``, ``socket://host:port``); None: no serial scanner.
+        scanner_baudrate: its line speed (a USB virtual COM port ignores it).
+        keyboard_scanner: read keyboard-emulating (USB HID) scanners: keystroke bursts typed
+            into the window.
+        scanner_key_gap_ms: the longest pause between a keyboard scanner's keystrokes; a
+            person types slower.
         overridden: the profile keys (``printer``, ``paper_width``, ``language``, ``zone``)
             given on the command line: the server's profile does not change them.
         ca_file: a ``wss://`` server's certificate is checked against this CA alone (a
@@ -89,6 +96,10 @@ class KioskSettings:
     printer_poll_seconds: float = 5.0
     exit_when_ready: bool = False
     zone: str | None = None
+    scanner_url: str | None = None
+    scanner_baudrate: int = 9600
+    keyboard_scanner: bool = True
+    scanner_key_gap_ms: float = 40.0
     overridden: frozenset[str] = frozenset()
     ca_file: str | None = None
 
@@ -117,6 +128,12 @@ class KioskSettings:
             raise SettingsError("--kiosk-name must have 1 to 56 characters")
         if min(self.window_size) < client_options.SMALLEST_WINDOW:
             raise SettingsError("--size must be at least 200x200")
+        if self.scanner_url is not None and not self.scanner_url.strip():
+            raise SettingsError("--scanner must not be empty")
+        if not 50 <= self.scanner_baudrate <= 4_000_000:
+            raise SettingsError("--scanner-baudrate must be between 50 and 4000000")
+        if not 1 <= self.scanner_key_gap_ms <= 500:
+            raise SettingsError("--scanner-key-gap-ms must be between 1 and 500")
 
     def supervisor_settings(self) -> SupervisorSettings:
         """How the kiosk's link is kept: a fresh snapshot on every connection (no resume)."""
@@ -128,6 +145,11 @@ class KioskSettings:
     def printer_device(self) -> str:
         """The printer's name in ``device_status`` reports."""
         return f"{self.kiosk_name}/printer"
+
+    @property
+    def scanner_device(self) -> str:
+        """The serial scanner's name in ``device_status`` reports."""
+        return f"{self.kiosk_name}/scanner"
 
 
 def build_parser(working_directory: Path) -> argparse.ArgumentParser:
@@ -173,6 +195,16 @@ def build_parser(working_directory: Path) -> argparse.ArgumentParser:
     parser.add_argument("--printer-poll-seconds", type=float, default=5.0,
                         help="ask the printer's status this often; 0: only when printing "
                              "and while it has a fault")
+    parser.add_argument("--scanner", metavar="PORT",
+                        help="a serial barcode scanner's port: /dev/ttyACM0, COM5, "
+                             "socket://HOST:PORT (default: none)")
+    parser.add_argument("--scanner-baudrate", type=int, default=9600,
+                        help="the serial scanner's speed (default 9600)")
+    parser.add_argument("--no-keyboard-scanner", action="store_true",
+                        help="ignore keyboard-emulating (USB HID) scanners")
+    parser.add_argument("--scanner-key-gap-ms", type=float, default=40.0,
+                        help="the longest pause between a keyboard scanner's keystrokes "
+                             "(default 40)")
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
@@ -238,6 +270,10 @@ def parse_arguments(
         printer_poll_seconds=arguments.printer_poll_seconds,
         exit_when_ready=arguments.exit_when_ready,
         zone=arguments.zone or str(profile.get("zone") or "") or None,
+        scanner_url=arguments.scanner,
+        scanner_baudrate=arguments.scanner_baudrate,
+        keyboard_scanner=not arguments.no_keyboard_scanner,
+        scanner_key_gap_ms=arguments.scanner_key_gap_ms,
         overridden=frozenset(key for key, value in given.items() if value is not None),
         ca_file=ca_file,
     )

@@ -9,13 +9,14 @@ BOOKING_QR_PREFIX = "QMSB:"
 
 
 def id_card_text(birth: date, *, female: bool = False, name: str = "Nguyễn Văn Thử",
-                 old_id_number: str = "", issued: date | None = None,
-                 extra_fields: tuple[str, ...] = ()) -> str:
-    """A chip ID card's QR text for a made-up person born on ``birth``: the number's 4th to
-    6th digits follow the card rules (century and sex, year of birth), its last six are
-    zeros; the dates are DDMMYYYY."""
-    century_code = {19: 0, 20: 2, 21: 4, 22: 6, 18: 8}.get(birth.year // 100, 0)
-    id_number = f"001{century_code + (1 if female else 0)}{birth.year % 100:02d}000000"
+                 id_number: str | None = None, old_id_number: str = "",
+                 issued: date | None = None, extra_fields: tuple[str, ...] = ()) -> str:
+    """A chip ID card's QR text for a made-up person born on ``birth``: unless given, the
+    number's 4th to 6th digits follow the card rules (century and sex, year of birth) and
+    its last six are zeros; the dates are DDMMYYYY."""
+    if id_number is None:
+        century_code = {19: 0, 20: 2, 21: 4, 22: 6, 18: 8}.get(birth.year // 100, 0)
+        id_number = f"001{century_code + (1 if female else 0)}{birth.year % 100:02d}000000"
     issue_day = issued or date(max(birth.year + 14, 2021), 5, 10)
     fields = [id_number, old_id_number, name, f"{birth:%d%m%Y}", "Nữ" if female else "Nam",
               "Số 1 Đường Mẫu, Phường Thử Nghiệm, Hà Nội", f"{issue_day:%d%m%Y}",

@@ -94,6 +94,14 @@ class Counter:
 @dataclass(frozen=True)
 class Site:
     """The centre: its name heads the screen and the ticket.
+@dataclass(frozen=True)
+class AgeRule:
+    """``priority_by_age``: people ``age`` or older get the priority group ``group``."""
+
+    group: str
+    age: int
+
+
 
     Attributes:
         now: the server's time when the snapshot was made.
@@ -102,6 +110,9 @@ class Site:
     """
 
     code: str
+        booking_enabled: the site takes bookings, so the kiosk offers check-in (False from
+            a server that does not say).
+        priority_by_age: the age rule an ID card's birth date is checked against.
     name: Name
     ticket_footer: str
     now: datetime | None = None
@@ -109,6 +120,8 @@ class Site:
 
 
 @dataclass(frozen=True)
+    booking_enabled: bool = False
+    priority_by_age: AgeRule | None = None
 class WaitSummary:
     """How many wait behind a menu choice and the range of estimated waits (minutes)."""
 
@@ -141,6 +154,8 @@ class Catalogue:
         services = tuple(
             Service(
                 code=item.text("code"),
+        booking = site.optional_mapping("booking")
+        age_rule = site.optional_mapping("priority_by_age")
                 name=Name(item.text("name"), item.optional_text("name_en")),
                 field=item.text("field"),
                 kind=item.kind("kind"),
@@ -188,6 +203,10 @@ class Catalogue:
             fields=tuple(field for field in fields if field.code in used_fields),
             services=ordered,
             priority_groups=groups,
+                booking_enabled=(booking is not None
+                                 and booking.optional_flag("enabled", default=False)),
+                priority_by_age=(None if age_rule is None else
+                                 AgeRule(age_rule.text("group"), age_rule.count("age"))),
             counters=counters,
         )
 
@@ -281,6 +300,12 @@ class _Reader:
         return value
 
     def optional_text(self, key: str) -> str:
+    def optional_mapping(self, key: str) -> _Reader | None:
+        """The object at ``key``; None when absent or null."""
+        if self._data.get(key) is None:
+            return None
+        return self.mapping(key)
+
         value = self._data.get(key)
         if value is None:
             return ""

@@ -12,6 +12,20 @@
 At most three touches from HOME to a ticket: field, service (two), or field, "Ưu tiên",
 group (three); with one level, one or two.
 
+Check-in (where the site takes bookings) and scans::
+
+    HOME ──"Tôi đã đặt lịch"──► CHECK_IN (keypad) ──"Nhận số"──► ISSUING (check_in) ──► PRINTING
+    any screen a citizen acts on ──scan──► booking QR: ISSUING (check_in)
+                                           ID card:    LOOKING_UP ──none──► HOME (age rule noted)
+                                                                  ──one───► ISSUING (check_in)
+                                                                  ──more──► BOOKINGS ──► ISSUING
+                                           unusable:   REFUSED (what was wrong)
+
+A check-in is a press like any other: one ``request_key``, re-sent until answered, printed
+once, and its ticket prints exactly as a walk-in's. From an ID card the model keeps only
+:class:`~kiosk.models.booking.Person` (birth date, masked number), until the citizen is done;
+the whole number leaves in the :class:`LookUpBookings` effect and is not kept.
+
 Never a wrong ticket:
 
 - A press makes exactly one ``request_key`` (:class:`PendingIssue`); it stays until the server
@@ -39,10 +53,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from kiosk.models.catalogue import Catalogue, Service, ServiceKind, first_reopening, summarise
+from kiosk.models.booking import Booking, Person, age_priority
+from kiosk.models.catalogue import (
+    AgeRule,
+    Catalogue,
+    Service,
+    ServiceKind,
+    first_reopening,
+    summarise,
+)
+from kiosk.models.cccd import IdCard
+from kiosk.models.check_in_texts import Refusal, RefusalKind, check_in_texts
+from kiosk.models.scan import CODE_ALPHABET, CODE_LENGTH, BookingCode, ScanError, read_scan
 from kiosk.models.status import ConnectionState, PrinterCondition
 from kiosk.models.texts import (
     Language,
@@ -72,11 +97,22 @@ class Screen(StrEnum):
     TICKET = "ticket"
     PRINT_FAULT = "print_fault"
     REFUSED = "refused"
+    CHECK_IN = "check_in"
+    """The keypad for a booking code."""
+    LOOKING_UP = "looking_up"
+    """Waiting for the server's list of an ID card's bookings."""
+    BOOKINGS = "bookings"
+    """Choosing one of several bookings."""
 
 
 MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.PRIORITY})
 """Screens where a citizen chooses; issuing can be disabled there."""
-_IDLE_SCREENS = frozenset({Screen.PROCEDURES, Screen.PRIORITY, Screen.REFUSED})
+CHECK_IN_SCREENS = frozenset({Screen.CHECK_IN, Screen.BOOKINGS})
+"""Screens where a citizen checks a booking in; the banner says why when they cannot."""
+SCAN_SCREENS = MENU_SCREENS | CHECK_IN_SCREENS | {Screen.TICKET, Screen.REFUSED}
+"""Screens a scan starts a check-in from (the ticket screen: the next citizen's)."""
+_IDLE_SCREENS = frozenset({Screen.PROCEDURES, Screen.PRIORITY, Screen.REFUSED,
+                           Screen.LOOKING_UP, *CHECK_IN_SCREENS})
 
 
 class ChoiceKind(StrEnum):
@@ -85,6 +121,13 @@ class ChoiceKind(StrEnum):
     FIELD = "field"
     SERVICE = "service"
     PRIORITY_GROUP = "priority_group"
+    BOOKING = "booking"
+    CHECK_IN = "check_in"
+    """HOME's "Tôi đã đặt lịch" tile (its code is :data:`CHECK_IN_CODE`)."""
+
+
+CHECK_IN_CODE = ":check-in"
+"""The code of HOME's check-in tile: no field or service code has a colon."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +140,7 @@ class Choice:
         badge: ``NỘP HỒ SƠ`` / ``NHẬN KẾT QUẢ`` / ``THỦ TỤC KHÁC`` where a menu mixes kinds.
         offers_priority: the choice has a "Ưu tiên" button beside it.
         enabled: issuing is possible now.
+        accent: drawn in the check-in colour (HOME's "Tôi đã đặt lịch").
     """
 
     kind: ChoiceKind
@@ -106,16 +150,35 @@ class Choice:
     badge: str | None
     offers_priority: bool
     enabled: bool
+    accent: bool = False
 
 
 @dataclass(frozen=True)
 class PendingIssue:
-    """A press waiting for the server: the key goes with every retry."""
+    """A press waiting for the server: the key goes with every retry. ``birth_date`` (from
+    an ID card, where the site has an age rule) lets the server apply the rule."""
 
     request_key: str
     service: str
     priority: str | None
     language: Language
+    birth_date: date | None = None
+
+
+@dataclass(frozen=True)
+class PendingCheckIn:
+    """A check-in waiting for the server, like a press: the key goes with every retry.
+
+    Attributes:
+        code: the booking code, normalised (8 characters).
+        typed: typed on the keypad (a refusal then offers to type it again).
+    """
+
+    request_key: str
+    code: str
+    birth_date: date | None
+    language: Language
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +189,25 @@ class SendIssue:
 
 
 @dataclass(frozen=True)
+class SendCheckIn:
+    """Effect: send (or keep re-sending) ``check_in`` with this key until answered."""
+
+    pending: PendingCheckIn
+
+
+@dataclass(frozen=True)
+class LookUpBookings:
+    """Effect: ask the server for the bookings of an ID number (once; the answer or failure
+    comes back with ``lookup_id``). Personal data: not kept after sending, never logged."""
+
+    lookup_id: str
+    id_number: str
+
+    def __repr__(self) -> str:
+        return f"LookUpBookings({self.lookup_id}, {self.id_number[:4]}****{self.id_number[-4:]})"
+
+
+@dataclass(frozen=True)
 class PrintTicket:
     """Effect: print this confirmed ticket, labels in ``language``."""
 
@@ -133,7 +215,7 @@ class PrintTicket:
     language: Language
 
 
-Effect = SendIssue | PrintTicket
+Effect = SendIssue | PrintTicket | SendCheckIn | LookUpBookings
 
 
 class KioskModel:
@@ -176,13 +258,21 @@ class KioskModel:
         self.printer_reports_status = True
         self.field_code: str | None = None
         self.service_code: str | None = None
-        self.pending: PendingIssue | None = None
+        self.pending: PendingIssue | PendingCheckIn | None = None
         self.ticket: IssuedTicket | None = None
         self.ticket_language = language
         self.refusal_code: str | None = None
+        self.refusal: Refusal | None = None
+        self.typed_code = ""
+        """The booking code typed so far on the keypad (normalised, at most 8)."""
+        self.person: Person | None = None
+        """The citizen an ID card identified, until they are done."""
+        self.bookings: tuple[Booking, ...] = ()
+        self.lookup_id: str | None = None
         self._last_touch = clock()
         self._shown_at = self._last_touch
         self._refresh_at: float | None = None
+        self._catalogue_at = self._last_touch
 
     # --- what the screens show -------------------------------------------------------------
 
@@ -211,6 +301,76 @@ class KioskModel:
             and self.pending is None
             and self.screen in MENU_SCREENS
         )
+
+    @property
+    def booking_enabled(self) -> bool:
+        """The site takes bookings, so HOME offers "Tôi đã đặt lịch"."""
+        return self.catalogue is not None and self.catalogue.site.booking_enabled
+
+    @property
+    def can_check_in(self) -> bool:
+        """A check-in would be sent now: as :attr:`can_issue`, on a screen a citizen acts
+        on, where the site takes bookings and some service is open."""
+        return (
+            self.booking_enabled
+            and self.connection is ConnectionState.ONLINE
+            and not self.printer.blocks_printing
+            and self.pending is None
+            and not self.site_closed
+            and self.screen in SCAN_SCREENS
+        )
+
+    @property
+    def code_complete(self) -> bool:
+        """The keypad holds a whole code: "Nhận số" works."""
+        return len(self.typed_code) == CODE_LENGTH and self.can_check_in
+
+    @property
+    def server_today(self) -> date | None:
+        """The server's date now: the last snapshot's ``now`` moved on by the kiosk's own
+        clock (None from a server that does not say)."""
+        now = None if self.catalogue is None else self.catalogue.site.now
+        if now is None:
+            return None
+        return (now + timedelta(seconds=self._clock() - self._catalogue_at)).date()
+
+    @property
+    def age_rule(self) -> AgeRule | None:
+        """The site's age rule when the identified citizen is old enough for it."""
+        return age_priority(self.person, self.catalogue, self.server_today)
+
+    def person_notice(self) -> tuple[str, ...]:
+        """The lines shown over the menus once an ID card was read: the masked number (and
+        that no booking was found), and the priority the age rule gives."""
+        person = self.person
+        if person is None or self.catalogue is None:
+            return ()
+        words = check_in_texts(self.language)
+        first = words.card_read.format(masked=person.masked_id)
+        if person.looked_up:
+            first = f"{first} {words.no_booking_today}"
+        lines = [first]
+        rule = self.age_rule
+        group = None if rule is None else self.catalogue.priority_group(rule.group)
+        if rule is not None and group is not None:
+            lines.append(words.age_priority.format(group=group.name.text(self.language),
+                                                   age=rule.age))
+        return tuple(lines)
+
+    def booking_choices(self) -> tuple[Choice, ...]:
+        """BOOKINGS' buttons: the citizen's bookings of today."""
+        words = check_in_texts(self.language)
+        enabled = self.can_check_in
+        choices = []
+        for booking in self.bookings:
+            service = None if self.catalogue is None else self.catalogue.service(booking.service)
+            title = service.name.text(self.language) if service is not None \
+                else booking.service_name
+            detail = words.booking_detail.format(slot=booking.slot_text or "—",
+                                                 code=booking.shown_code)
+            choices.append(Choice(ChoiceKind.BOOKING, booking.code, title, detail, None, False,
+                                  enabled))
+        return tuple(choices)
 
     @property
     def unavailable_reason(self) -> str | None:
@@ -254,7 +414,18 @@ class KioskModel:
         )
 
     def home_choices(self) -> tuple[Choice, ...]:
-        """HOME's buttons: the fields, or every service with one level."""
+        """HOME's buttons: the fields, or every service with one level; then, where the
+        site takes bookings, "Tôi đã đặt lịch" (a tile like the others, so the menu keeps
+        its size)."""
+        choices = self._home_menu()
+        if choices and self.booking_enabled:
+            words = check_in_texts(self.language)
+            choices += (Choice(ChoiceKind.CHECK_IN, CHECK_IN_CODE, words.have_booking,
+                               words.have_booking_detail, None, False, self.can_check_in,
+                               accent=True),)
+        return choices
+
+    def _home_menu(self) -> tuple[Choice, ...]:
         catalogue = self.catalogue
         if catalogue is None:
             return ()
@@ -304,7 +475,8 @@ class KioskModel:
 
     def service_title(self) -> str:
         """The service being chosen a priority group for, or being issued."""
-        code = self.pending.service if self.pending is not None else self.service_code
+        pending = self.pending
+        code = pending.service if isinstance(pending, PendingIssue) else self.service_code
         service = None if self.catalogue is None or code is None else self.catalogue.service(code)
         return "" if service is None else service.name.text(self.language)
 
@@ -312,10 +484,15 @@ class KioskModel:
 
     def set_catalogue(self, catalogue: Catalogue) -> None:
         """A fresh menu from the server; a chosen field or service that vanished goes home,
-        and so does every menu when the centre closes. A chosen service that closed goes
-        back to its field. The next refresh is due at the snapshot's next change."""
+        and so does every menu when the centre closes (check-in too, and when the site stops
+        taking bookings). A chosen service that closed goes back to its field. The next
+        refresh is due at the snapshot's next change."""
         self.catalogue = catalogue
         if self.screen in (Screen.PROCEDURES, Screen.PRIORITY) and catalogue.closed:
+        self._catalogue_at = self._clock()
+        if self.screen in CHECK_IN_SCREENS and (catalogue.closed
+                                                or not catalogue.site.booking_enabled):
+            self._go_home(reset_language=False)
             self._go_home(reset_language=False)
         if self.screen is Screen.PROCEDURES and (
             self.field_code is None or not catalogue.services_of(self.field_code)
@@ -397,12 +574,13 @@ class KioskModel:
         return self._start_issue(self.service_code, group_code)
 
     def back(self) -> None:
-        """One step back: PRIORITY -> PROCEDURES (or HOME), PROCEDURES -> HOME."""
+        """One step back: PRIORITY -> PROCEDURES (or HOME), PROCEDURES, CHECK_IN and
+        BOOKINGS -> HOME."""
         self.touch()
         if self.screen is Screen.PRIORITY:
             self.service_code = None
             self.screen = Screen.PROCEDURES if self.field_code is not None else Screen.HOME
-        elif self.screen is Screen.PROCEDURES:
+        elif self.screen in (Screen.PROCEDURES, *CHECK_IN_SCREENS):
             self._go_home(reset_language=False)
 
     def finish(self) -> None:
@@ -417,6 +595,111 @@ class KioskModel:
         self.language = self.language.other
 
     def reprint(self) -> list[Effect]:
+    # --- check-in ---------------------------------------------------------------------------
+
+    def open_check_in(self) -> None:
+        """"Tôi đã đặt lịch" on HOME: the keypad, empty."""
+        self.touch()
+        if self.screen is not Screen.HOME or not self.can_check_in:
+            logger.info("check-in ignored on %s", self.screen)
+            return
+        self.typed_code = ""
+        self.screen = Screen.CHECK_IN
+
+    def type_code(self, character: str) -> None:
+        """A keypad key: adds one character of the code alphabet (at most 8)."""
+        self.touch()
+        character = character.upper()
+        if (self.screen is Screen.CHECK_IN and len(character) == 1
+                and character in CODE_ALPHABET and len(self.typed_code) < CODE_LENGTH):
+            self.typed_code += character
+
+    def erase_code(self) -> None:
+        """"Xóa": the last character."""
+        self.touch()
+        if self.screen is Screen.CHECK_IN:
+            self.typed_code = self.typed_code[:-1]
+
+    def clear_code(self) -> None:
+        """"Xóa hết": the whole code."""
+        self.touch()
+        if self.screen is Screen.CHECK_IN:
+            self.typed_code = ""
+
+    def submit_code(self) -> list[Effect]:
+        """"Nhận số": check the typed code in."""
+        self.touch()
+        if self.screen is not Screen.CHECK_IN or not self.code_complete:
+            return []
+        return self._start_check_in(self.typed_code, typed=True)
+
+    def choose_booking(self, code: str) -> list[Effect]:
+        """One of the ID card's bookings: check it in."""
+        self.touch()
+        if self.screen is not Screen.BOOKINGS or not self.can_check_in \
+                or all(booking.code != code for booking in self.bookings):
+            return []
+        return self._start_check_in(code, typed=False)
+
+    def try_again(self) -> None:
+        """"Nhập lại mã" on a refused typed check-in: the keypad, the code still there."""
+        self.touch()
+        refusal = self.refusal
+        if self.screen is Screen.REFUSED and refusal is not None and refusal.typed:
+            self.screen = Screen.CHECK_IN
+
+    def scan(self, text: str) -> list[Effect]:
+        """A scanner read ``text`` (a booking's QR, an ID card, anything): start check-in,
+        look the card's bookings up, or say what is wrong. Ignored while a press is being
+        answered or printed, and where a check-in or a ticket could not follow (the
+        banner says why)."""
+        today = self.server_today
+        if self.screen not in SCAN_SCREENS or self.catalogue is None or today is None \
+                or self.pending is not None or self.connection is not ConnectionState.ONLINE \
+                or self.printer.blocks_printing or self.site_closed:
+            logger.info("a scan of %d characters ignored on %s", len(text), self.screen)
+            return []
+        self.touch()
+        if self.screen is Screen.TICKET:
+            self._go_home(reset_language=True)  # the next citizen
+        try:
+            scanned = read_scan(text, today)
+        except ScanError as error:
+            logger.info("scan refused: %s", error)  # names the field, never the text
+            self._refuse(Refusal(RefusalKind.SCAN, scan_error=error))
+            return []
+        if isinstance(scanned, BookingCode):
+            if not self.booking_enabled:
+                self._refuse(Refusal(RefusalKind.BOOKING_DISABLED))
+                return []
+            return self._start_check_in(scanned.code, typed=False)
+        return self._identified(scanned)
+
+    def bookings_found(self, lookup_id: str, bookings: Sequence[Booking]) -> list[Effect]:
+        """The server's list of the card's bookings: none goes to the menus (the age rule
+        noted), one is checked in at once, several are offered."""
+        if self.screen is not Screen.LOOKING_UP or lookup_id != self.lookup_id:
+            return []
+        self.lookup_id = None
+        if not bookings:
+            if self.person is not None:
+                self.person = Person(self.person.birth_date, self.person.masked_id,
+                                     looked_up=True)
+            self.screen = Screen.HOME
+            return []
+        if len(bookings) == 1:
+            self.screen = Screen.HOME  # the check-in starts from where a citizen acts
+            return self._start_check_in(bookings[0].code, typed=False)
+        self.bookings = tuple(bookings)
+        self.screen = Screen.BOOKINGS
+        return []
+
+    def bookings_failed(self, lookup_id: str, code: str) -> None:
+        """The lookup failed (refused, lost connection): say so; scanning again retries."""
+        if self.screen is Screen.LOOKING_UP and lookup_id == self.lookup_id:
+            self.lookup_id = None
+            self._refuse(Refusal(RefusalKind.LOOKUP, code=code))
+
         """"In lại phiếu": print the same confirmed ticket again (no new number)."""
         self.touch()
         if not self.reprint_enabled or self.ticket is None:
@@ -439,14 +722,19 @@ class KioskModel:
         self.screen = Screen.PRINTING
         return [PrintTicket(ticket, pending.language)]
 
-    def issue_refused(self, request_key: str, code: str) -> None:
-        """The server refused the pending press (wire error ``code``); nothing to print."""
-        if self.pending is None or self.pending.request_key != request_key:
+    def issue_refused(self, request_key: str, code: str, message: str = "") -> None:
+        """The server refused the pending press or check-in (wire error ``code``, its
+        ``message``); nothing to print."""
+        pending = self.pending
+        if pending is None or pending.request_key != request_key:
             return
         self.pending = None
         self.refusal_code = code
-        self.screen = Screen.REFUSED
-        self._shown_at = self._clock()
+        if isinstance(pending, PendingCheckIn):
+            self._refuse(Refusal(RefusalKind.CHECK_IN, code=code, message=message,
+                                 booking_code=pending.code, typed=pending.typed))
+        else:
+            self._refuse(Refusal(RefusalKind.ISSUE, code=code, message=message))
 
     def printed(self, ticket_id: str) -> None:
         """The ticket's bytes went to the printer."""
@@ -475,8 +763,8 @@ class KioskModel:
             self._go_home(reset_language=True)
             return True
         if (self.screen is Screen.HOME and idle >= self._idle_seconds
-                and self.language is not self._default_language):
-            self.language = self._default_language
+                and (self.language is not self._default_language or self.person is not None)):
+            self._go_home(reset_language=True)
             return True
         return False
 
@@ -496,7 +784,8 @@ class KioskModel:
         return self.screen is Screen.PROCEDURES and service.field == self.field_code
 
     def _start_issue(self, service: str, priority: str | None) -> list[Effect]:
-        pending = PendingIssue(self._new_request_key(), service, priority, self.language)
+        pending = PendingIssue(self._new_request_key(), service, priority, self.language,
+                               self._birth_date_to_send())
         self.pending = pending
         self.refusal_code = None
         self.screen = Screen.ISSUING
@@ -505,9 +794,52 @@ class KioskModel:
     def set_default_language(self, language: Language) -> None:
         """The language shown first from now on (the device's profile changed): at once on
         the home screen, else when the kiosk next goes home by itself."""
+        self.refusal = None
         self._default_language = language
         if self.screen is Screen.HOME:
             self.language = language
+    def _start_check_in(self, code: str, typed: bool) -> list[Effect]:
+        if not self.can_check_in:
+            logger.info("check-in ignored: not possible now")
+            return []
+        pending = PendingCheckIn(self._new_request_key(), code, self._birth_date_to_send(),
+                                 self.language, typed)
+        self.pending = pending
+        self.refusal_code = None
+        self.refusal = None
+        self.screen = Screen.ISSUING
+        return [SendCheckIn(pending)]
+
+    def _birth_date_to_send(self) -> date | None:
+        """The identified citizen's birth date, only where the site has an age rule (the
+        server has no other use for it)."""
+        catalogue = self.catalogue
+        if self.person is None or catalogue is None or catalogue.site.priority_by_age is None:
+            return None
+        return self.person.birth_date
+
+    def _identified(self, card: IdCard) -> list[Effect]:
+        """An ID card was read: keep the birth date and masked number; look the bookings up
+        where the site takes them, else straight to the menus with the age rule."""
+        self.person = Person.from_card(card)
+        self.bookings = ()
+        if self.booking_enabled:
+            self.lookup_id = self._new_request_key()
+            self.screen = Screen.LOOKING_UP
+            return [LookUpBookings(self.lookup_id, card.id_number)]
+        if self.catalogue is not None and self.catalogue.site.priority_by_age is not None:
+            self.screen = Screen.HOME
+            self.field_code = self.service_code = None
+            return []
+        self.person = None
+        self._refuse(Refusal(RefusalKind.CARD_NOT_USED))
+        return []
+
+    def _refuse(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.screen = Screen.REFUSED
+        self._shown_at = self._clock()
+
             self.ticket_language = language
 
     def _go_home(self, reset_language: bool) -> None:
@@ -517,11 +849,17 @@ class KioskModel:
         if reset_language:
             self.language = self._default_language
 
+        """HOME; ``reset_language``: for the next citizen (their language, their ID card's
+        details and their typed code forgotten)."""
     @property
     def _today(self) -> date | None:
         """The server's date of the last snapshot (a reopening today shows its time only)."""
-        now = None if self.catalogue is None else self.catalogue.site.now
+        self.bookings = ()
+        self.lookup_id = None
+        now: datetime | None = None if self.catalogue is None else self.catalogue.site.now
         return None if now is None else now.date()
+            self.person = None
+            self.typed_code = ""
 
     def _service_open(self, code: str | None) -> bool:
         service = None if self.catalogue is None or code is None \

@@ -3,12 +3,15 @@
 ::
 
     GUI thread:        KioskWindow ─► KioskController ─► KioskModel
-                             ▲              │ issue / report          │ print
-    connection thread:       │  queued      ▼                         ▼
+      (keyboard scans: KeyboardScanFilter)  │ issue / check_in / report │ print
+    connection thread:       ▲  queued      ▼                         ▼
       ServerConnection ──► signals ◄── TicketPrinter  (print worker thread)
+                             ▲
+    scanner thread:     SerialScanner (--scanner)
 
-Results from the two worker threads reach the controller as queued Qt signals, so every model
-change happens on the GUI thread and nothing there waits for the network or the printer.
+Results from the worker threads reach the controller as queued Qt signals, so every model
+change happens on the GUI thread and nothing there waits for the network, the printer or the
+scanner.
 """
 
 from __future__ import annotations
@@ -26,14 +29,17 @@ from PySide6.QtWidgets import QApplication
 from display.ui.qt_application import qt_application as shared_qt_application
 from display.ui.qt_application import quit_on_stop_signals
 from hardware.printer import Transport, open_printer
+from hardware.scanner import ScannerReport, SerialScanner
 from kiosk.connection import ClientFactory, ServerConnection, make_client
 from kiosk.controller import KioskController
+from kiosk.models.keystrokes import BurstDetector
 from kiosk.models.screens import Clock, KioskModel, Screen
 from kiosk.models.status import ConnectionState, PrinterCondition
 from kiosk.printing import PrinterReport, TicketPrinter
 from kiosk.settings import KioskSettings
 from kiosk.ui import theme
 from kiosk.ui.pyside_guard import require_sound_pyside
+from kiosk.ui.scan_input import KeyboardScanFilter, monotonic_ms
 from kiosk.ui.window import KioskWindow
 
 logger = logging.getLogger(__name__)
@@ -54,6 +60,10 @@ class ResultSignals(QObject):
     print_failed = Signal(str, object, str)
     printer_changed = Signal(object)
     profile_received = Signal(object)
+    bookings_found = Signal(str, object)
+    bookings_failed = Signal(str, str, str)
+    scanned = Signal(str)
+    scanner_changed = Signal(object)
 
 
 class QtListener:
@@ -88,6 +98,18 @@ class QtListener:
     def profile_received(self, device: Mapping[str, Any]) -> None:
         self.signals.profile_received.emit(device)
 
+    def bookings_found(self, lookup_id: str, bookings: object) -> None:
+        self.signals.bookings_found.emit(lookup_id, bookings)
+
+    def bookings_failed(self, lookup_id: str, code: str, message: str) -> None:
+        self.signals.bookings_failed.emit(lookup_id, code, message)
+
+    def scanned(self, text: str) -> None:
+        self.signals.scanned.emit(text)
+
+    def scanner_changed(self, report: ScannerReport) -> None:
+        self.signals.scanner_changed.emit(report)
+
 
 class TouchFilter(QObject):
     """Restarts the idle time on any press or touch anywhere in the application."""
@@ -113,18 +135,27 @@ class KioskApp:
     printer: TicketPrinter
     signals: ResultSignals
     touch_filter: TouchFilter
+    scan_filter: KeyboardScanFilter | None = None
+    """Reads keyboard-emulating scanners (None: ``keyboard_scanner`` off)."""
+    scanner: SerialScanner | None = None
+    """The serial scanner's reader (None: no ``scanner_url``)."""
 
     @property
     def model(self) -> KioskModel:
         return self.controller.model
 
     def start(self) -> None:
-        """Start the print worker and the connection; install the touch filter."""
+        """Start the print worker, the connection and the serial scanner; install the touch
+        and keyboard-scanner filters."""
         application = QCoreApplication.instance()
         if application is not None:
             application.installEventFilter(self.touch_filter)
+            if self.scan_filter is not None:
+                application.installEventFilter(self.scan_filter)
         self.printer.start()
         self.connection.start()
+        if self.scanner is not None:
+            self.scanner.start()
 
     def stop(self) -> None:
         """Stop everything: :meth:`stop_widgets`, then :meth:`stop_workers`."""
@@ -136,11 +167,15 @@ class KioskApp:
         application = QCoreApplication.instance()
         if application is not None:
             application.removeEventFilter(self.touch_filter)
+            if self.scan_filter is not None:
+                application.removeEventFilter(self.scan_filter)
         self.window.timer.stop()
 
     def stop_workers(self) -> None:
-        """Close the connection and stop the print worker (closes the transport); blocks
-        until both threads ended, so it may run on any thread."""
+        """Close the connection, stop the print worker (closes the transport) and the serial
+        scanner; blocks until the threads ended, so it may run on any thread."""
+        if self.scanner is not None:
+            self.scanner.stop()
         self.connection.stop()
         self.printer.stop()
 
@@ -169,6 +204,7 @@ def build_kiosk(
     client_factory: ClientFactory = make_client,
     clock: Clock = time.monotonic,
     request_keys: Callable[[], str] = new_request_key,
+    key_clock_ms: Callable[[], float] = monotonic_ms,
 ) -> KioskApp:
     """Build a kiosk (nothing runs until :meth:`KioskApp.start`). A QApplication must exist.
 
@@ -177,6 +213,8 @@ def build_kiosk(
         client_factory: makes the protocol client (tests pass one that loses a reply).
         clock: monotonic seconds for idle timeouts (tests pass a fake).
         request_keys: makes one key per press.
+        key_clock_ms: times key presses that carry no timestamp of their own, for telling a
+            keyboard scanner from a person (tests pass a fake).
 
     Raises:
         PrinterError: the printer URL cannot be opened (e.g. the virtual printer's folder).
@@ -202,9 +240,24 @@ def build_kiosk(
     signals.print_failed.connect(controller.print_failed, queued)
     signals.printer_changed.connect(controller.printer_changed, queued)
     signals.profile_received.connect(controller.apply_profile, queued)
+    signals.bookings_found.connect(controller.bookings_found, queued)
+    signals.bookings_failed.connect(controller.bookings_failed, queued)
+    signals.scanned.connect(controller.scan, queued)
+    signals.scanner_changed.connect(controller.scanner_changed, queued)
     window = KioskWindow(controller)
+    scan_filter = None
+    if settings.keyboard_scanner:
+        scan_filter = KeyboardScanFilter(controller.scan,
+                                         BurstDetector(max_gap_ms=settings.scanner_key_gap_ms),
+                                         key_clock_ms)
+    scanner = None
+    if settings.scanner_url is not None:
+        scanner = SerialScanner.for_url(settings.scanner_url, listener,
+                                        baudrate=settings.scanner_baudrate,
+                                        reconnect_min_seconds=settings.reconnect_min_seconds,
+                                        reconnect_max_seconds=settings.reconnect_max_seconds)
     return KioskApp(settings, window, controller, connection, printer, signals,
-                    TouchFilter(controller))
+                    TouchFilter(controller), scan_filter, scanner)
 
 
 def qt_application() -> QApplication:

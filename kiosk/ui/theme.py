@@ -29,6 +29,9 @@ TILE_DISABLED_TEXT = QColor("#f4f6f8")
 PRIORITY = QColor("#d84315")
 PRIORITY_PRESSED = QColor("#9f2f0d")
 ALERT = QColor("#c62828")
+CHECK_IN = QColor("#00796b")
+CHECK_IN_PRESSED = QColor("#004d40")
+NOTICE = QColor("#fff3e0")
 TEXT = QColor("#1b2430")
 
 
@@ -138,4 +141,27 @@ def stylesheet(metrics: Metrics) -> str:
         QPushButton#primaryButton:pressed {{ background: {TILE_PRESSED.name()}; }}
         QPushButton#primaryButton:disabled {{ background: {TILE_DISABLED.name()};
             color: {TILE_DISABLED_TEXT.name()}; }}
+        QLabel#notice {{ background: {NOTICE.name()}; color: {TEXT.name()}; font-weight: bold;
+            font-size: {metrics.px(36)}px; padding: {metrics.px(12)}px;
+            border-bottom: {metrics.px(4)}px solid {PRIORITY.name()}; }}
+        QLabel#codeBox {{ background: white; color: {TEXT.name()}; font-weight: bold;
+            font-size: {metrics.px(64)}px; min-width: {metrics.px(84)}px;
+            min-height: {metrics.px(104)}px; border: {metrics.px(3)}px solid #9aa5b1;
+            border-radius: {metrics.px(10)}px; }}
+        QLabel#codeBox[current="true"] {{ border: {metrics.px(5)}px solid {CHECK_IN.name()}; }}
+        QLabel#codeDash {{ color: {TEXT.name()}; font-weight: bold;
+            font-size: {metrics.px(64)}px; padding: 0 {metrics.px(6)}px; }}
+        QLabel#checkInHint {{ color: {TEXT.name()}; font-size: {metrics.px(32)}px; }}
+        QPushButton#keyButton {{
+            background: {TILE.name()}; color: white; font-weight: bold;
+            font-size: {metrics.px(52)}px; border-radius: {metrics.px(12)}px;
+            min-height: {metrics.px(84)}px; max-height: {metrics.px(190)}px; }}
+        QPushButton#keyButton:pressed {{ background: {TILE_PRESSED.name()}; }}
+        QPushButton#keyButton:disabled {{ background: {TILE_DISABLED.name()};
+            color: {TILE_DISABLED_TEXT.name()}; }}
+        QPushButton#secondaryButton {{
+            background: white; color: {HEADER.name()}; font-weight: bold;
+            font-size: {metrics.px(40)}px; border: {metrics.px(3)}px solid {HEADER.name()};
+            border-radius: {radius}px; padding: {metrics.px(22)}px {metrics.px(30)}px; }}
+        QPushButton#secondaryButton:disabled {{ color: #9aa5b1; border-color: #c5ccd4; }}
     """

@@ -106,12 +106,14 @@ def tile_height_needed(text: TileText, title_px: int, width: int) -> int | None:
 class Tile(QAbstractButton):
     """A big touch button with wrapped text; see the module docstring.
 
-    ``secondary`` tiles (the "Ưu tiên" beside a service) use the priority colour.
+    ``secondary`` tiles (the "Ưu tiên" beside a service) use the priority colour, ``accent``
+    ones (HOME's "Tôi đã đặt lịch") the check-in colour.
     """
 
     def __init__(self, parent: QWidget | None = None, secondary: bool = False) -> None:
         super().__init__(parent)
         self.secondary = secondary
+        self.accent = False
         self.text_parts = TileText("")
         self.title_px = 40
         self.code = ""
@@ -145,6 +147,9 @@ class Tile(QAbstractButton):
                                                 theme.TILE_DISABLED_TEXT)
         elif self.secondary:
             fill = theme.PRIORITY_PRESSED if self.isDown() else theme.PRIORITY
+            ink, detail_ink, badge_ink = theme.TILE_TEXT, theme.TILE_DETAIL, theme.TILE_BADGE
+        elif self.accent:
+            fill = theme.CHECK_IN_PRESSED if self.isDown() else theme.CHECK_IN
             ink, detail_ink, badge_ink = theme.TILE_TEXT, theme.TILE_DETAIL, theme.TILE_BADGE
         else:
             fill = theme.TILE_PRESSED if self.isDown() else theme.TILE
@@ -422,6 +427,7 @@ class TileGrid(QWidget):
                 secondary.hide()
                 tile.setGeometry(x, y, cell_width, cell_height)
             tile.code = choice.code
+            tile.accent = choice.accent
             tile.set_text_parts(TileText(choice.title, choice.detail, choice.badge or ""))
             tile.set_title_px(self.fit.sizes[first + index])
             tile.setEnabled(choice.enabled)

@@ -19,11 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.controller import KioskController
-from kiosk.models.screens import MENU_SCREENS, Screen
+from kiosk.models.check_in_texts import check_in_texts, refusal_lines
+from kiosk.models.scan import format_code
+from kiosk.models.screens import (
+    CHECK_IN_CODE,
+    CHECK_IN_SCREENS,
+    MENU_SCREENS,
+    PendingCheckIn,
+    Screen,
+)
 from kiosk.models.status import ConnectionState
 from kiosk.models.texts import ahead_text, eta_text, refusal_message
 from kiosk.models.ticket import priority_label
 from kiosk.ui import theme
+from kiosk.ui.check_in import CheckInPage
 from kiosk.ui.tiles import TileGrid
 
 TICK_MILLISECONDS = 250
@@ -80,10 +89,18 @@ class MessagePage(QWidget):
         self.message = _label("bigMessage", self)
         self.detail = _label("message", self)
         self.button = _button("primaryButton", self)
+        self.second_button = _button("secondaryButton", self)
+        self.second_button.hide()
         layout.addWidget(self.message)
         layout.addWidget(self.detail)
         layout.addSpacing(40)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(40)
+        buttons.addStretch(1)
+        buttons.addWidget(self.second_button)
+        buttons.addWidget(self.button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addStretch(2)
 
 
@@ -146,6 +163,10 @@ class KioskWindow(QWidget):
         self.banner = _label("banner", self)
         self.banner.hide()
         outer.addWidget(self.banner)
+        # Once an ID card was read: its masked number and the priority the age rule gives.
+        self.notice = _label("notice", self)
+        self.notice.hide()
+        outer.addWidget(self.notice)
 
         self.body = QWidget(self)
         body_layout = QVBoxLayout(self.body)
@@ -159,8 +180,11 @@ class KioskWindow(QWidget):
         self.priority_page = MenuPage(self.stack, with_back=True, max_columns=3)
         self.message_page = MessagePage(self.stack)
         self.ticket_page = TicketPage(self.stack)
+        self.check_in_page = CheckInPage(self.stack)
+        self.bookings_page = MenuPage(self.stack, with_back=True, max_columns=2)
         for page in (self.home_page, self.procedures_page, self.priority_page,
-                     self.message_page, self.ticket_page):
+                     self.message_page, self.ticket_page, self.check_in_page,
+                     self.bookings_page):
             # Hidden pages must not impose their minimum size on the screen.
             page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             self.stack.addWidget(page)
@@ -174,7 +198,16 @@ class KioskWindow(QWidget):
         self.priority_page.grid.chosen.connect(controller.choose_priority)
         self.priority_page.back_button.clicked.connect(controller.back)
         self.message_page.button.clicked.connect(controller.finish)
+        self.message_page.second_button.clicked.connect(controller.try_again)
         self.ticket_page.button.clicked.connect(self._ticket_button)
+        page = self.check_in_page
+        page.typed.connect(controller.type_code)
+        page.erased.connect(controller.erase_code)
+        page.cleared.connect(controller.clear_code)
+        page.confirmed.connect(controller.submit_code)
+        page.back.connect(controller.back)
+        self.bookings_page.grid.chosen.connect(controller.choose_booking)
+        self.bookings_page.back_button.clicked.connect(controller.back)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MILLISECONDS)
@@ -187,7 +220,9 @@ class KioskWindow(QWidget):
     # --- actions -----------------------------------------------------------------------------
 
     def _home_chosen(self, code: str) -> None:
-        if self.controller.model.one_level:
+        if code == CHECK_IN_CODE:
+            self.controller.open_check_in()
+        elif self.controller.model.one_level:
             self.controller.choose_service(code)
         else:
             self.controller.choose_field(code)
@@ -213,9 +248,11 @@ class KioskWindow(QWidget):
         margin = metrics.margin
         self.body_layout.setContentsMargins(margin, margin, margin, margin)
         self.header_layout.setContentsMargins(margin * 2, margin, margin * 2, margin)
-        for page in (self.home_page, self.procedures_page, self.priority_page):
+        for page in (self.home_page, self.procedures_page, self.priority_page,
+                     self.bookings_page):
             page.layout_spacing.setSpacing(metrics.spacing)
             page.grid.set_metrics(metrics)
+        self.check_in_page.set_spacing(metrics.spacing)
 
     @property
     def current_grid(self) -> TileGrid | None:
@@ -230,16 +267,22 @@ class KioskWindow(QWidget):
         catalogue = model.catalogue
         self.centre_name.setText(catalogue.site.name.text(model.language) if catalogue else "")
         self.language_button.setText(words.switch_language)
+        check_in_words = check_in_texts(model.language)
         instruction = {
             Screen.HOME: words.choose_service if model.one_level else words.choose_field,
             Screen.PROCEDURES: words.choose_service,
             Screen.PRIORITY: words.choose_priority,
+            Screen.BOOKINGS: check_in_words.choose_booking,
         }.get(model.screen, "")
         self.instruction.setText(instruction)
         self.instruction.setVisible(bool(instruction))
-        reason = model.unavailable_reason if model.screen in MENU_SCREENS else None
+        reason = (model.unavailable_reason
+                  if model.screen in MENU_SCREENS | CHECK_IN_SCREENS else None)
         self.banner.setText(reason or "")
         self.banner.setVisible(reason is not None)
+        notice = model.person_notice() if model.screen in MENU_SCREENS else ()
+        self.notice.setText("\n".join(notice))
+        self.notice.setVisible(bool(notice))
         navigation = {"previous_text": words.previous_page, "next_text": words.next_page,
                       "page_text": words.page}
         screen = model.screen
@@ -253,6 +296,18 @@ class KioskWindow(QWidget):
                 secondary_label=words.priority_button if model.one_level else "",
                 **navigation)
             self.stack.setCurrentWidget(self.home_page)
+        elif screen is Screen.CHECK_IN:
+            self.check_in_page.show_model(check_in_words, words.back, model.typed_code,
+                                          model.can_check_in, model.code_complete)
+            self.stack.setCurrentWidget(self.check_in_page)
+        elif screen is Screen.BOOKINGS:
+            page = self.bookings_page
+            page.back_button.setText(words.back)
+            person = model.person
+            page.title.setText(check_in_words.bookings_of_card.format(
+                masked=person.masked_id if person is not None else ""))
+            page.grid.set_choices(model.booking_choices(), **navigation)
+            self.stack.setCurrentWidget(page)
         elif screen is Screen.PROCEDURES:
             page = self.procedures_page
             page.back_button.setText(words.back)
@@ -266,7 +321,7 @@ class KioskWindow(QWidget):
             page.title.setText(model.service_title())
             page.grid.set_choices(model.priority_choices(), **navigation)
             self.stack.setCurrentWidget(page)
-        elif screen in (Screen.ISSUING, Screen.PRINTING, Screen.REFUSED):
+        elif screen in (Screen.ISSUING, Screen.PRINTING, Screen.REFUSED, Screen.LOOKING_UP):
             self._render_message()
         else:
             self._render_ticket()
@@ -277,24 +332,40 @@ class KioskWindow(QWidget):
         page.message.setText(title)
         page.detail.setText(detail)
         page.button.setVisible(False)
+        page.second_button.setVisible(False)
         self.stack.setCurrentWidget(page)
 
     def _render_message(self) -> None:
         model = self.controller.model
         words = model.texts
+        check_in_words = check_in_texts(model.language)
         page = self.message_page
         page.button.setVisible(model.screen is Screen.REFUSED)
         page.button.setText(words.done)
-        if model.screen is Screen.ISSUING:
-            offline = model.connection is not ConnectionState.ONLINE
+        refusal = model.refusal
+        page.second_button.setVisible(model.screen is Screen.REFUSED and refusal is not None
+                                      and refusal.typed)
+        page.second_button.setText(check_in_words.try_again)
+        offline = model.connection is not ConnectionState.ONLINE
+        if model.screen is Screen.ISSUING and isinstance(model.pending, PendingCheckIn):
+            page.message.setText(check_in_words.checking_in)
+            page.detail.setText(words.issuing_offline if offline
+                                else format_code(model.pending.code))
+        elif model.screen is Screen.ISSUING:
             page.message.setText(words.issuing)
             page.detail.setText(words.issuing_offline if offline else model.service_title())
+        elif model.screen is Screen.LOOKING_UP:
+            page.message.setText(check_in_words.looking_up)
+            page.detail.setText("")
         elif model.screen is Screen.PRINTING:
             page.message.setText(words.printing)
             page.detail.setText(model.ticket.number if model.ticket is not None else "")
         else:
-            page.message.setText(refusal_message(model.refusal_code or "", model.language))
-            page.detail.setText("")
+            lines = None if refusal is None else refusal_lines(refusal, model.language)
+            if lines is None:
+                lines = (refusal_message(model.refusal_code or "", model.language), "")
+            page.message.setText(lines[0])
+            page.detail.setText(lines[1])
         self.stack.setCurrentWidget(page)
 
     def _render_ticket(self) -> None:

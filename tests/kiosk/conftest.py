@@ -23,6 +23,7 @@ from hardware.printer import VirtualPrinter
 from kiosk.connection import ClientFactory, make_client
 from kiosk.settings import KioskSettings
 from kiosk.ui.app import KioskApp, build_kiosk
+from kiosk.ui.scan_input import monotonic_ms
 from server.protocol.client import ConnectionLost, ProtocolClient
 
 Until = Callable[..., Awaitable[None]]
@@ -64,16 +65,18 @@ def until(qapp: QApplication) -> Until:
 @pytest.fixture
 async def make_kiosk(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[Callable[..., KioskApp]]:
     """``make_kiosk(server_url, printer=..., client_factory=..., clock=..., size=(w, h),
-    **setting_overrides)``: a started kiosk showing a window; stopped at the end."""
+    key_clock_ms=..., **setting_overrides)``: a started kiosk showing a window; stopped at
+    the end."""
     built: list[KioskApp] = []
 
     def make(server_url: str, *, printer: VirtualPrinter | None = None,
              client_factory: Any = make_client, clock: Callable[[], float] = time.monotonic,
-             size: tuple[int, int] = (1080, 1920), **overrides: Any) -> KioskApp:
+             size: tuple[int, int] = (1080, 1920),
+             key_clock_ms: Callable[[], float] = monotonic_ms, **overrides: Any) -> KioskApp:
         settings = kiosk_settings(server_url, tmp_path, **overrides)
         transport = printer if printer is not None else VirtualPrinter(tmp_path / "tickets")
         kiosk = build_kiosk(settings, transport=transport, client_factory=client_factory,
-                            clock=clock)
+                            clock=clock, key_clock_ms=key_clock_ms)
         qtbot.addWidget(kiosk.window)
         kiosk.window.resize(*size)
         kiosk.window.show()

@@ -8,12 +8,13 @@ there; that is how the pictures in docs/kiosk.md are made.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from support.clock import ManualClock
 
 from hardware.printer import PrinterStatus, VirtualPrinter
 from kiosk.models.catalogue import Catalogue
-from kiosk.models.screens import Screen
+from kiosk.models.screens import CHECK_IN_CODE, Screen
 from kiosk.models.status import ConnectionState
 from kiosk.ui.app import KioskApp
 from kiosk.ui.window import KioskWindow
@@ -129,7 +130,9 @@ async def check_every_screen(demo_server: RunningServer, make_kiosk: MakeKiosk, 
     model = kiosk.model
     assert not model.one_level
     grid = window.home_page.grid
-    assert len(grid.visible_tiles()) == 17
+    tiles = grid.visible_tiles()
+    assert len(tiles) == 17 + 1  # the fields, then "Tôi đã đặt lịch" (the demo takes bookings)
+    assert tiles[-1].code == CHECK_IN_CODE and tiles[-1].accent
     assert_fits(window, size)
     assert grid.fit.title_px >= HOME_TITLE_MINIMUM_PX
     save(window, "home")
@@ -183,6 +186,7 @@ MORNING = "07:30-11:30"
 # Monday 8 March 2027, 14:00: the afternoon session.
 MONDAY_AFTERNOON = datetime(2027, 3, 8, 14, 0, tzinfo=VIETNAM)
 SATURDAY_NOON = datetime(2027, 3, 13, 12, 0, tzinfo=VIETNAM)
+MONDAY_MORNING = datetime(2027, 3, 8, 8, 50, tzinfo=VIETNAM)
 
 
 class KioskClock:
@@ -254,5 +258,86 @@ async def test_closed_screens_fit_full_hd(
         assert isinstance(catalogue, Catalogue) and catalogue.closed
         assert_fits(window, size)
         save(window, "closed")
+    finally:
+        await running.stop()
+
+
+# --- check-in and the ID card ------------------------------------------------------------------
+
+ELDER_CARD = "001050000000"
+"""A made-up CCCD number (born 1950: over the demo's age rule of 60)."""
+
+
+async def test_check_in_screens_fit_full_hd(
+        make_kiosk: MakeKiosk, until: Until, tmp_path: Path) -> None:
+    """The keypad, a refusal saying when check-in opens, an ID card's bookings to choose
+    from, and the menus after a card without bookings (its masked number and the priority
+    the age rule gives), on both screens (``kiosk-check-in-*``, ``kiosk-check-in-refused-*``,
+    ``kiosk-bookings-*``, ``kiosk-id-card-*``)."""
+    from hardware.scanner.samples import id_card_text
+    from server.booking.desk import BookingRequest
+    from server.booking.model import IdentityKind
+
+    clock = ManualClock(MONDAY_MORNING)
+    demo = load_settings(None)
+    site = demo.site(DEMO_SITE)
+    assert site is not None
+    running = await start_server(demo, host="127.0.0.1", port=0,
+                                 database_url=f"sqlite:///{tmp_path / 'booking.sqlite3'}",
+                                 clock=clock)
+    try:
+        fields = [field.code for field in site.fields]
+        services = [next(service.code for service in site.services if service.field == code)
+                    for code in fields[:2]]
+        codes = []
+        for service, minute in zip(services, (0, 30), strict=True):
+            booked = await running.service.bookings.book(BookingRequest(
+                DEMO_SITE, service, MONDAY_MORNING.replace(hour=9, minute=minute),
+                IdentityKind.CCCD, ELDER_CARD))
+            codes.append(booked.code)
+        late = await running.service.bookings.book(BookingRequest(
+            DEMO_SITE, services[0], MONDAY_MORNING.replace(hour=10, minute=0), IdentityKind.CCCD,
+            "079090000000"))
+        for size in SIZES:
+            kiosk = make_kiosk(running.ws_url, size=size, token=DEMO_KIOSK_TOKEN,
+                               site=DEMO_SITE, one_level_max_services=8, kiosk_name="kiosk-1")
+            window = kiosk.window
+            await until(lambda kiosk=kiosk: kiosk.model.can_check_in, "the demo menu")
+            controller = kiosk.controller
+            controller.open_check_in()
+            for character in late.code.replace("-", "")[:6]:
+                controller.type_code(character)
+            assert_fits(window, size)
+            assert all(key.height() >= round(80 * min(size) / 1080)
+                       for key in window.check_in_page.keys.values())
+            save(window, "check-in")
+            for character in late.code.replace("-", "")[6:]:
+                controller.type_code(character)
+            controller.submit_code()
+            await until(lambda kiosk=kiosk: kiosk.model.screen is Screen.REFUSED,
+                        "the refusal")
+            assert window.message_page.detail.text() == "Nhận lịch hẹn từ 09:30"
+            assert_fits(window, size)
+            save(window, "check-in-refused")
+            controller.finish()
+
+            controller.scan(id_card_text(date(1950, 4, 1), id_number=ELDER_CARD))
+            await until(lambda kiosk=kiosk: kiosk.model.screen is Screen.BOOKINGS,
+                        "the card's bookings")
+            assert len(window.bookings_page.grid.visible_tiles()) == 2
+            assert_fits(window, size)
+            save(window, "bookings")
+            controller.back()
+            controller.finish()
+
+            controller.scan(id_card_text(date(1950, 4, 1), id_number="001050000001"))
+            await until(lambda window=window: window.notice.isVisible(), "the card's notice")
+            assert window.notice.text().endswith(
+                "Ưu tiên: Người cao tuổi (từ 60 tuổi)"), window.notice.text()
+            assert_fits(window, size)
+            save(window, "id-card")
+            kiosk.stop_widgets()
+            await asyncio.to_thread(kiosk.stop_workers)
+            window.close()
     finally:
         await running.stop()

@@ -18,6 +18,7 @@ from kiosk.models.catalogue import Catalogue, ServiceKind
 from kiosk.models.screens import (
     ChoiceKind,
     KioskModel,
+    PendingIssue,
     PrintTicket,
     Screen,
     SendIssue,
@@ -196,7 +197,7 @@ def test_every_ticket_of_the_demo_is_at_most_three_touches_from_home() -> None:
             assert touches <= 3
             assert [effect.pending.service for effect in effects
                     if isinstance(effect, SendIssue)] == [service.code]
-            assert model.pending is not None and model.pending.priority == group
+            assert isinstance(model.pending, PendingIssue) and model.pending.priority == group
 
 
 # --- one press, one number, one print ------------------------------------------------------------
@@ -206,7 +207,7 @@ def test_a_press_makes_one_key_and_prints_only_the_confirmed_ticket() -> None:
     model = new_model(FakeClock())
     model.choose_field("DD")
     effects = model.choose_service("DD-NOP")
-    assert model.pending is not None and effects == [SendIssue(model.pending)]
+    assert isinstance(model.pending, PendingIssue) and effects == [SendIssue(model.pending)]
     assert model.pending.request_key == "key-1"
     assert screen(model) is Screen.ISSUING and not model.can_issue
     assert model.choose_service("DD-NOP") == []  # a second press while waiting does nothing

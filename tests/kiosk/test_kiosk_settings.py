@@ -87,8 +87,15 @@ class FakeServer:
         self.reports: list[DeviceReport] = []
         self.refreshes = 0
 
-    def issue(self, request_key: str, service: str, priority: str | None) -> None:
+    def issue(self, request_key: str, service: str, priority: str | None,
+              birth_date: str | None = None) -> None:
         self.issued.append((request_key, service, priority))
+
+    def check_in(self, request_key: str, code: str, birth_date: str | None = None) -> None:
+        raise AssertionError("no check-in in these tests")
+
+    def find_bookings(self, lookup_id: str, id_number: str) -> None:
+        raise AssertionError("no lookup in these tests")
 
     def report_device(self, report: DeviceReport) -> None:
         self.reports.append(report)
