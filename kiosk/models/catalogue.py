@@ -92,9 +92,6 @@ class Counter:
 
 
 @dataclass(frozen=True)
-class Site:
-    """The centre: its name heads the screen and the ticket.
-@dataclass(frozen=True)
 class AgeRule:
     """``priority_by_age``: people ``age`` or older get the priority group ``group``."""
 
@@ -102,26 +99,29 @@ class AgeRule:
     age: int
 
 
+@dataclass(frozen=True)
+class Site:
+    """The centre: its name heads the screen and the ticket.
 
     Attributes:
         now: the server's time when the snapshot was made.
         next_change: when a service or the site next opens or closes (a fresh snapshot is
             due then); None when nothing changes within a year, or the server does not say.
-    """
-
-    code: str
         booking_enabled: the site takes bookings, so the kiosk offers check-in (False from
             a server that does not say).
         priority_by_age: the age rule an ID card's birth date is checked against.
+    """
+
+    code: str
     name: Name
     ticket_footer: str
     now: datetime | None = None
     next_change: datetime | None = None
+    booking_enabled: bool = False
+    priority_by_age: AgeRule | None = None
 
 
 @dataclass(frozen=True)
-    booking_enabled: bool = False
-    priority_by_age: AgeRule | None = None
 class WaitSummary:
     """How many wait behind a menu choice and the range of estimated waits (minutes)."""
 
@@ -151,11 +151,11 @@ class Catalogue:
         """
         reader = _Reader(state, "state")
         site = reader.mapping("site")
+        booking = site.optional_mapping("booking")
+        age_rule = site.optional_mapping("priority_by_age")
         services = tuple(
             Service(
                 code=item.text("code"),
-        booking = site.optional_mapping("booking")
-        age_rule = site.optional_mapping("priority_by_age")
                 name=Name(item.text("name"), item.optional_text("name_en")),
                 field=item.text("field"),
                 kind=item.kind("kind"),
@@ -199,14 +199,14 @@ class Catalogue:
                 ticket_footer=site.optional_text("ticket_footer"),
                 now=site.optional_time("now"),
                 next_change=site.optional_time("next_change"),
-            ),
-            fields=tuple(field for field in fields if field.code in used_fields),
-            services=ordered,
-            priority_groups=groups,
                 booking_enabled=(booking is not None
                                  and booking.optional_flag("enabled", default=False)),
                 priority_by_age=(None if age_rule is None else
                                  AgeRule(age_rule.text("group"), age_rule.count("age"))),
+            ),
+            fields=tuple(field for field in fields if field.code in used_fields),
+            services=ordered,
+            priority_groups=groups,
             counters=counters,
         )
 
@@ -285,6 +285,12 @@ class _Reader:
     def mapping(self, key: str) -> _Reader:
         return _Reader(self._value(key), f"{self._path}.{key}")
 
+    def optional_mapping(self, key: str) -> _Reader | None:
+        """The object at ``key``; None when absent or null."""
+        if self._data.get(key) is None:
+            return None
+        return self.mapping(key)
+
     def items(self, key: str, required: bool = True) -> list[_Reader]:
         if not required and key not in self._data:
             return []
@@ -300,12 +306,6 @@ class _Reader:
         return value
 
     def optional_text(self, key: str) -> str:
-    def optional_mapping(self, key: str) -> _Reader | None:
-        """The object at ``key``; None when absent or null."""
-        if self._data.get(key) is None:
-            return None
-        return self.mapping(key)
-
         value = self._data.get(key)
         if value is None:
             return ""

@@ -488,11 +488,11 @@ class KioskModel:
         taking bookings). A chosen service that closed goes back to its field. The next
         refresh is due at the snapshot's next change."""
         self.catalogue = catalogue
-        if self.screen in (Screen.PROCEDURES, Screen.PRIORITY) and catalogue.closed:
         self._catalogue_at = self._clock()
         if self.screen in CHECK_IN_SCREENS and (catalogue.closed
                                                 or not catalogue.site.booking_enabled):
             self._go_home(reset_language=False)
+        if self.screen in (Screen.PROCEDURES, Screen.PRIORITY) and catalogue.closed:
             self._go_home(reset_language=False)
         if self.screen is Screen.PROCEDURES and (
             self.field_code is None or not catalogue.services_of(self.field_code)
@@ -539,6 +539,7 @@ class KioskModel:
     def choose_field(self, code: str) -> None:
         """HOME -> PROCEDURES of field ``code``."""
         self.touch()
+        offers_priority = bool(catalogue.priority_groups)
         catalogue = self.catalogue
         if (self.screen is not Screen.HOME or catalogue is None or self.one_level
                 or not self.can_issue or not catalogue.field_open(code)):
@@ -589,12 +590,6 @@ class KioskModel:
         if self.screen in (Screen.TICKET, Screen.REFUSED):
             self._go_home(reset_language=True)
 
-    def switch_language(self) -> None:
-        """The one-touch language switch."""
-        self.touch()
-        self.language = self.language.other
-
-    def reprint(self) -> list[Effect]:
     # --- check-in ---------------------------------------------------------------------------
 
     def open_check_in(self) -> None:
@@ -700,6 +695,12 @@ class KioskModel:
             self.lookup_id = None
             self._refuse(Refusal(RefusalKind.LOOKUP, code=code))
 
+    def switch_language(self) -> None:
+        """The one-touch language switch."""
+        self.touch()
+        self.language = self.language.other
+
+    def reprint(self) -> list[Effect]:
         """"In lại phiếu": print the same confirmed ticket again (no new number)."""
         self.touch()
         if not self.reprint_enabled or self.ticket is None:
@@ -788,16 +789,10 @@ class KioskModel:
                                self._birth_date_to_send())
         self.pending = pending
         self.refusal_code = None
+        self.refusal = None
         self.screen = Screen.ISSUING
         return [SendIssue(pending)]
 
-    def set_default_language(self, language: Language) -> None:
-        """The language shown first from now on (the device's profile changed): at once on
-        the home screen, else when the kiosk next goes home by itself."""
-        self.refusal = None
-        self._default_language = language
-        if self.screen is Screen.HOME:
-            self.language = language
     def _start_check_in(self, code: str, typed: bool) -> list[Effect]:
         if not self.can_check_in:
             logger.info("check-in ignored: not possible now")
@@ -840,26 +835,32 @@ class KioskModel:
         self.screen = Screen.REFUSED
         self._shown_at = self._clock()
 
+    def set_default_language(self, language: Language) -> None:
+        """The language shown first from now on (the device's profile changed): at once on
+        the home screen, else when the kiosk next goes home by itself."""
+        self._default_language = language
+        if self.screen is Screen.HOME:
+            self.language = language
             self.ticket_language = language
 
     def _go_home(self, reset_language: bool) -> None:
+        """HOME; ``reset_language``: for the next citizen (their language, their ID card's
+        details and their typed code forgotten)."""
         self.screen = Screen.HOME
         self.field_code = None
         self.service_code = None
+        self.bookings = ()
+        self.lookup_id = None
         if reset_language:
             self.language = self._default_language
+            self.person = None
+            self.typed_code = ""
 
-        """HOME; ``reset_language``: for the next citizen (their language, their ID card's
-        details and their typed code forgotten)."""
     @property
     def _today(self) -> date | None:
         """The server's date of the last snapshot (a reopening today shows its time only)."""
-        self.bookings = ()
-        self.lookup_id = None
         now: datetime | None = None if self.catalogue is None else self.catalogue.site.now
         return None if now is None else now.date()
-            self.person = None
-            self.typed_code = ""
 
     def _service_open(self, code: str | None) -> bool:
         service = None if self.catalogue is None or code is None \
@@ -878,7 +879,6 @@ class KioskModel:
                   ServiceKind.OTHER: words.other}
         split = catalogue.splits_kinds(services)
         enabled = self.can_issue
-        offers_priority = bool(catalogue.priority_groups)
         return tuple(
             Choice(
                 kind=ChoiceKind.SERVICE,
