@@ -60,6 +60,8 @@ class Service:
         open_counters: counters open for it now.
         open: it issues numbers now (its opening hours); a server without hours: always.
         reopens_at: while closed, when it opens again (None: not within a year).
+        priority_groups: the codes of the priority groups a ticket of it may have; None
+            (a server that does not say): every group of the site.
     """
 
     code: str
@@ -71,6 +73,7 @@ class Service:
     open_counters: int
     open: bool = True
     reopens_at: datetime | None = None
+    priority_groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class Catalogue:
                 open_counters=item.count("open_counters"),
                 open=item.optional_flag("open", default=True),
                 reopens_at=item.optional_time("reopens_at"),
+                priority_groups=item.optional_texts("priority_groups"),
             )
             for item in reader.items("services")
         )
@@ -221,6 +225,17 @@ class Catalogue:
     def priority_group(self, code: str) -> PriorityGroup | None:
         """The priority group ``code``, or None."""
         return next((group for group in self.priority_groups if group.code == code), None)
+
+    def priority_groups_of(self, service_code: str) -> tuple[PriorityGroup, ...]:
+        """The priority groups a ticket of ``service_code`` may have, in the site's order
+        (none for an unknown service)."""
+        service = self.service(service_code)
+        if service is None:
+            return ()
+        if service.priority_groups is None:
+            return self.priority_groups
+        return tuple(group for group in self.priority_groups
+                     if group.code in service.priority_groups)
 
     def services_of(self, field_code: str) -> tuple[Service, ...]:
         """The services of a field: submit first, then collect, then other."""
@@ -318,6 +333,12 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise CatalogueError(f"{self._path}.{key}: expected a list of text")
         return tuple(value)
+
+    def optional_texts(self, key: str) -> tuple[str, ...] | None:
+        """A list of text, or None when absent or null."""
+        if self._data.get(key) is None:
+            return None
+        return self.texts(key)
 
     def count(self, key: str) -> int:
         value = self._value(key)

@@ -818,7 +818,8 @@ class Session:
         priority = request.priority
         if request.birth_date is not None and priority is None:
             priority = age_priority(self.runtime.settings,
-                                    self._birth_date(request.birth_date), self._today())
+                                    self._birth_date(request.birth_date), self._today(),
+                                    request.service)
         command = commands.IssueTicket(request.service, priority, request.request_key,
                                        request.appointment_at)
         # A kiosk's press is the citizen's (its events keep it); an admin connection's

@@ -192,6 +192,8 @@ def _service(service: ServiceSettings) -> Document:
         document["daily_limit"] = service.daily_limit
     if service.target_wait_minutes is not None:
         document["target_wait_minutes"] = service.target_wait_minutes
+    if service.priority_groups is not None:
+        document["priority_groups"] = list(service.priority_groups)
     if service.opening_hours is not None:
         document["opening_hours"] = hours_document(service.opening_hours)
     return document

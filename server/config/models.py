@@ -205,6 +205,8 @@ class ServiceModel(_Table):
     daily_limit: Annotated[int, whole(1)] | None = None
     target_wait_minutes: Positive | None = None
     opening_hours: OpeningHoursModel | None = None
+    # The site's priority groups it takes; left out: every one, [] none.
+    priority_groups: Codes | None = None
 
     @model_validator(mode="after")
     def _one_numbering(self) -> Self:
@@ -231,7 +233,9 @@ class ServiceModel(_Table):
             target_wait_minutes=(None if self.target_wait_minutes is None
                                  else float(self.target_wait_minutes)),
             opening_hours=(None if self.opening_hours is None
-                           else self.opening_hours.settings()))
+                           else self.opening_hours.settings()),
+            priority_groups=(None if self.priority_groups is None
+                             else tuple(self.priority_groups)))
 
 
 class PriorityGroupModel(_Table):
@@ -585,14 +589,19 @@ class SiteModel(_Table):
                                               "issue numbers at any time")
 
     def _check_booking(self) -> None:
-        """Bookings name known services; the age rule a known priority group."""
+        """Bookings name known services; the age rule and each service's list known
+        priority groups."""
         services = {item.code for item in self.services}
         for index, code in enumerate(self.booking.services):
             known(f"booking.services[{index}]", code, services, "service")
+        groups = {item.code for item in self.priority_groups}
         if self.priority_by_age is not None:
-            groups = {item.code for item in self.priority_groups}
             known("priority_by_age.group", self.priority_by_age.group, groups,
                   "priority group")
+        for index, service in enumerate(self.services):
+            key = f"services[{index}].priority_groups"
+            for position, code in enumerate(service.priority_groups or ()):
+                known(f"{key}[{position}]", code, groups, "priority group")
 
     def _check_deployment(self, context: SiteContext) -> None:
         """The site's code and tokens are its own in the deployment (checking it alone)."""

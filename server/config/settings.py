@@ -127,6 +127,8 @@ class ServiceSettings:
     target_wait_minutes: float | None = None
     # Its own hours, within the site's (None: the site's hours).
     opening_hours: OpeningHours | None = None
+    # The site's priority groups it takes (codes; None: every one of them, () none).
+    priority_groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,22 @@ class SiteSettings:
 
     def priority_group(self, code: str) -> PriorityGroup | None:
         return next((item for item in self.priority_groups if item.code == code), None)
+
+    def priority_groups_of(self, service: str) -> tuple[PriorityGroup, ...]:
+        """The priority groups ``service`` takes, in the site's order: those it lists, or
+        every one of the site's when it lists none (``priority_groups`` left out); none for
+        a service the site does not have."""
+        settings = self.service(service)
+        if settings is None:
+            return ()
+        if settings.priority_groups is None:
+            return self.priority_groups
+        return tuple(item for item in self.priority_groups
+                     if item.code in settings.priority_groups)
+
+    def takes_priority(self, service: str, group: str) -> bool:
+        """Whether a ticket of ``service`` may be of priority ``group``."""
+        return any(item.code == group for item in self.priority_groups_of(service))
 
     def rating_label(self, score: int) -> RatingLabel | None:
         return next((item for item in self.rating_scale if item.score == score), None)

@@ -173,6 +173,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "yes": "Có",
         "no": "Không",
         "no_counter": "Cần ít nhất một quầy phục vụ thủ tục này.",
+        "all_of_them": "Tất cả đối tượng của trung tâm (cả đối tượng thêm sau này)",
+        "only_ticked": "Chỉ các đối tượng đánh dấu dưới đây (không đánh dấu: không có)",
+        "none_to_tick": "Trung tâm chưa có đối tượng ưu tiên nào.",
+        "all_but_unticked": "Đã chọn \"Tất cả\" nhưng bỏ đánh dấu {codes}: chọn \"Chỉ các "
+                            "đối tượng đánh dấu\" để bớt đối tượng, hoặc đánh dấu lại.",
         "not_saved": "Chưa lưu được thay đổi, vui lòng thử lại.",
         "province_only": "Chỉ tài khoản cấp tỉnh khôi phục được phiên bản cũ.",
     },
@@ -332,6 +337,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "no_counter": "At least one counter must serve this service.",
+        "all_of_them": "Every group of the centre (and any added later)",
+        "only_ticked": "Only the groups ticked below (none ticked: none)",
+        "none_to_tick": "The centre has no priority group yet.",
+        "all_but_unticked": "\"Every group\" is chosen but {codes} unticked: choose \"Only "
+                            "the groups ticked\" to leave some out, or tick them again.",
         "not_saved": "The change could not be saved; please try again.",
         "province_only": "Only a province account restores an earlier version.",
     },

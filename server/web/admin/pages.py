@@ -43,10 +43,11 @@ from server.web.admin.sections import (
     BY_SLUG,
     SECTIONS,
     SERVED_BY,
-    Kind,
     Section,
+    all_but_unticked,
     field_of_key,
     form_to_item,
+    form_values,
     item_values,
     serve_by,
     served_by,
@@ -196,6 +197,8 @@ def admin_routes(service: QueueService) -> list[Route]:
                 elif not chosen:
                     errors[SERVED_BY] = t("no_counter")
                 serve_by(site, str(item.get("code", "")), chosen)
+            for name, unticked in all_but_unticked(section, form, site).items():
+                errors[name] = t("all_but_unticked", codes=", ".join(unticked))
             if section.slug == "tokens" and previous is None:
                 made_token = secrets.token_urlsafe(24)
                 item["token"] = made_token
@@ -297,8 +300,7 @@ def admin_routes(service: QueueService) -> list[Route]:
                     problems: list[str], impacts: list[Any], status_code: int = 400
                     ) -> Response:
         _, site = _site_document(code)
-        values = {spec.name: form.get(spec.name, "") for spec in section.fields
-                  if spec.kind not in (Kind.PASSWORD, Kind.SECRET)}
+        values = form_values(section, form)
         return _page(request, who, "admin_form.html", status_code, code=code, site=site,
                      section=section, identity=identity or NEW, values=values,
                      is_new=identity in (None, NEW) and not section.single, errors=errors,
