@@ -457,14 +457,14 @@ class KioskModel:
         return self._service_choices(self.catalogue.services_of(self.field_code))
 
     def priority_choices(self) -> tuple[Choice, ...]:
-        """PRIORITY's buttons: the configured priority groups."""
-        if self.catalogue is None:
+        """PRIORITY's buttons: the priority groups the chosen service takes."""
+        if self.catalogue is None or self.service_code is None:
             return ()
         enabled = self.can_issue and self._service_open(self.service_code)
         return tuple(
             Choice(ChoiceKind.PRIORITY_GROUP, group.code, group.name.text(self.language), "",
                    None, False, enabled)
-            for group in self.catalogue.priority_groups
+            for group in self.catalogue.priority_groups_of(self.service_code)
         )
 
     def field_title(self) -> str:
@@ -485,7 +485,8 @@ class KioskModel:
     def set_catalogue(self, catalogue: Catalogue) -> None:
         """A fresh menu from the server; a chosen field or service that vanished goes home,
         and so does every menu when the centre closes (check-in too, and when the site stops
-        taking bookings). A chosen service that closed goes back to its field. The next
+        taking bookings). A chosen service that closed, or that no longer takes a priority
+        group while one is being chosen, goes back to its field. The next
         refresh is due at the snapshot's next change."""
         self.catalogue = catalogue
         self._catalogue_at = self._clock()
@@ -502,7 +503,11 @@ class KioskModel:
             self.service_code is None or catalogue.service(self.service_code) is None
         ):
             self._go_home(reset_language=False)
-        if self.screen is Screen.PRIORITY and not self._service_open(self.service_code):
+        if self.screen is Screen.PRIORITY and (
+            not self._service_open(self.service_code)
+            or not catalogue.priority_groups_of(self.service_code or "")
+        ):
+            # Closed, or it no longer takes any priority group: back to its field.
             self.service_code = None
             self.screen = Screen.PROCEDURES if self.field_code is not None else Screen.HOME
         site = catalogue.site
@@ -539,7 +544,6 @@ class KioskModel:
     def choose_field(self, code: str) -> None:
         """HOME -> PROCEDURES of field ``code``."""
         self.touch()
-        offers_priority = bool(catalogue.priority_groups)
         catalogue = self.catalogue
         if (self.screen is not Screen.HOME or catalogue is None or self.one_level
                 or not self.can_issue or not catalogue.field_open(code)):
@@ -559,7 +563,7 @@ class KioskModel:
         """Press "Ưu tiên" beside a service: choose the group next."""
         self.touch()
         if (not self._service_selectable(service_code) or self.catalogue is None
-                or not self.catalogue.priority_groups):
+                or not self.catalogue.priority_groups_of(service_code)):
             return
         self.service_code = service_code
         self.screen = Screen.PRIORITY
@@ -568,8 +572,9 @@ class KioskModel:
         """Press a priority group: take a priority ticket for the chosen service."""
         self.touch()
         if (self.screen is not Screen.PRIORITY or not self.can_issue or self.catalogue is None
-                or self.catalogue.priority_group(group_code) is None
-                or self.service_code is None or not self._service_open(self.service_code)):
+                or self.service_code is None or not self._service_open(self.service_code)
+                or all(group.code != group_code for group in
+                       self.catalogue.priority_groups_of(self.service_code))):
             logger.info("priority group %s ignored on %s", group_code, self.screen)
             return []
         return self._start_issue(self.service_code, group_code)
@@ -888,7 +893,8 @@ class KioskModel:
                                   self.language) if service.open
                         else reopens_text(service.reopens_at, self._today, self.language)),
                 badge=badges[service.kind] if split else None,
-                offers_priority=offers_priority,
+                # Only where the service takes some priority group.
+                offers_priority=bool(catalogue.priority_groups_of(service.code)),
                 enabled=enabled and service.open,
             )
             for service in services

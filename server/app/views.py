@@ -204,6 +204,8 @@ class Views:
                 # What a new ordinary ticket would wait.
                 "eta_minutes": forecast.new_ticket(service.code).eta_minutes,
                 "open_counters": calling.open_counters(site, state, service.code),
+                # The priority groups a ticket of it may have (the kiosk offers only these).
+                "priority_groups": [item.code for item in site.priority_groups_of(service.code)],
                 **self._hours(is_open, change),
             })
         recent = [self.ticket(state, state.tickets[ticket_id]) for ticket_id in

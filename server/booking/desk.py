@@ -424,8 +424,8 @@ class BookingDesk:
                 opens = booking.check_in_from.astimezone(site.timezone)
                 raise Closed(f"check-in opens at {opens:%H:%M} (nhận lịch hẹn từ "
                              f"{opens:%H:%M})")
-            group = priority if priority is not None else age_priority(site, birth_date,
-                                                                       today)
+            group = priority if priority is not None else age_priority(
+                site, birth_date, today, booking.service)
             appointment = booking.slot_start if (
                 booking.kind is BookingKind.SLOT
                 and site.booking.policy is BookingPolicy.FROM_BOOKING) else None
@@ -474,11 +474,14 @@ class BookingDesk:
         return len(runtime.committed.queues.get(service, ()))
 
 
-def age_priority(site: SiteSettings, birth_date: date | None, today: date) -> str | None:
+def age_priority(site: SiteSettings, birth_date: date | None, today: date,
+                 service: str) -> str | None:
     """The priority group a person born on ``birth_date`` gets at ``site`` on ``today`` by
-    the site's age rule, or ``None``."""
+    the site's age rule for a ticket of ``service``, or ``None``: none when the service
+    does not take that group (an ordinary ticket rather than a refusal: the citizen asked
+    for none, the kiosk only read their card)."""
     rule = site.priority_by_age
-    if rule is None or birth_date is None:
+    if rule is None or birth_date is None or not site.takes_priority(service, rule.group):
         return None
     return rule.group if age_on(birth_date, today) >= rule.age else None
 

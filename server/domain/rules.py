@@ -161,6 +161,12 @@ def _issue(
         raise InvalidCommand(f"service: no service {command.service!r} at this site")
     if command.priority is not None and site.priority_group(command.priority) is None:
         raise InvalidCommand(f"priority: no priority group {command.priority!r}")
+    if command.priority is not None and not site.takes_priority(service.code,
+                                                                command.priority):
+        taken = ", ".join(repr(item.code) for item in site.priority_groups_of(service.code))
+        raise InvalidCommand(f"priority: service {service.code!r} does not take priority group "
+                             f"{command.priority!r} (" + (f"it takes {taken}" if taken else
+                                                           "it takes none") + ")")
     if command.appointment_at is not None:
         _check_appointment(site, state, command.appointment_at)
     now = events.now

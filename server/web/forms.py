@@ -18,8 +18,9 @@ from starlette.requests import ClientDisconnect, Request
 
 BODY_TIMEOUT_SECONDS = 10.0
 # The longest form is a service's: its keys, its counters, its own opening hours (a day a
-# field, the days closed, the exceptions), the comment and the CSRF token (23).
-MAX_FIELDS = 32
+# field, the days closed, the exceptions), the comment and the CSRF token (23), and a box
+# per priority group of the site with the choice of all of them or those ticked.
+MAX_FIELDS = 64
 
 
 class FormRefused(Exception):

@@ -28,6 +28,14 @@ class Kind(StrEnum):
     PASSWORD = "password"                 # a new password, stored as its scrypt hash
     SECRET = "secret"                     # shown once when made (device tokens)
     LINES = "lines"                       # a list, one item a line (closed days, exceptions)
+    # Every one of a list of the site, or only those ticked (a box each): the key left out,
+    # or the list of codes ticked (maybe none).
+    ALL_OR_TICKED = "all_or_ticked"
+
+
+# ALL_OR_TICKED's inputs: the choice of ``name`` (ALL or TICKED) and a box ``name.code`` each.
+ALL = "all"
+TICKED = "ticked"
 
 
 Choices = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
@@ -46,6 +54,8 @@ class Field:
     choices: Choices | None = None
     help_vi: str = ""
     help_en: str = ""
+    # The choices' labels on the English page, where they differ (the items' English names).
+    choices_en: Choices | None = None
     # A key a new item needs and an edit may not change (an item's code: tickets refer to it).
     fixed_once_made: bool = False
     # What a new item's input shows ("1" ticks a yes/no box).
@@ -79,6 +89,18 @@ def _codes(list_key: str, label: str = "name_vi") -> Choices:
     def choices(site: Mapping[str, Any]) -> list[tuple[str, str]]:
         return [(str(item.get("code", "")), f"{item.get('code', '')} — {item.get(label, '')}")
                 for item in site.get(list_key, [])]
+    return choices
+
+
+def _names(list_key: str, english: bool) -> Choices:
+    """The items of ``list_key`` by their names (the English name, when it has one, with
+    ``english``), the code after."""
+    def choices(site: Mapping[str, Any]) -> list[tuple[str, str]]:
+        found = []
+        for item in site.get(list_key, []):
+            name = (english and item.get("name_en")) or item.get("name_vi", "")
+            found.append((str(item.get("code", "")), f"{name} ({item.get('code', '')})"))
+        return found
     return choices
 
 
@@ -222,6 +244,15 @@ SERVICES = Section("services", "services", "Thủ tục", "Services", (
           help_vi="Mã quầy, cách nhau bởi dấu phẩy; thủ tục được thêm vào cuối danh sách của "
                   "quầy.", help_en="Counter codes, comma-separated; the service is added at "
                   "the end of each counter's list."),
+    Field("priority_groups", Kind.ALL_OR_TICKED, "Đối tượng ưu tiên được nhận",
+          "Priority groups it takes", choices=_names("priority_groups", english=False),
+          choices_en=_names("priority_groups", english=True),
+          help_vi="Nút \"Ưu tiên\" của ki-ốt chỉ hiện các đối tượng này; không đánh dấu đối "
+                  "tượng nào: thủ tục không có nút ưu tiên, và ưu tiên theo tuổi không áp "
+                  "dụng cho thủ tục.",
+          help_en="The kiosk's \"Priority\" button offers only these; none ticked: the "
+                  "procedure has no priority button, and priority by age does not apply to "
+                  "it."),
     # Its own hours, within the centre's (land files in the mornings only, say).
     *_hours_fields(for_service=True),
 ), columns=("code", "name_vi", "field", "number_group", "numbers"))
@@ -487,6 +518,12 @@ def form_to_item(section: Section, form: Mapping[str, str],
         if spec.table:
             _table_value(item, spec, form.get(spec.name, ""))
             continue
+        if spec.kind is Kind.ALL_OR_TICKED:
+            if form.get(spec.name, ALL) == TICKED:
+                item[spec.name] = ticked(spec, form)
+            else:
+                item.pop(spec.name, None)
+            continue
         raw = form.get(spec.name, "")
         if spec.kind is Kind.YES_NO:
             item[spec.name] = raw in ("1", "on", "true")
@@ -504,6 +541,46 @@ def form_to_item(section: Section, form: Mapping[str, str],
         else:
             item[spec.name] = text
     return item
+
+
+def ticked(spec: Field, form: Mapping[str, str]) -> list[str]:
+    """The codes whose box of ``spec`` (an ALL_OR_TICKED field) the form ticked, in the
+    form's order (the page's: the site's)."""
+    prefix = f"{spec.name}."
+    return [name[len(prefix):] for name, value in form.items()
+            if name.startswith(prefix) and value == "1"]
+
+
+def all_but_unticked(section: Section, form: Mapping[str, str],
+                     site: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The ALL_OR_TICKED fields of ``section`` whose form chose "all" with some box left
+    unticked (what did the administrator mean?), each with the codes unticked."""
+    found: dict[str, list[str]] = {}
+    for spec in section.fields:
+        # A form without the choice (not the page's) leaves the key out, as an empty input.
+        if spec.kind is not Kind.ALL_OR_TICKED or spec.choices is None \
+                or form.get(spec.name) != ALL:
+            continue
+        chosen = set(ticked(spec, form))
+        unticked = [code for code, _ in spec.choices(site) if code not in chosen]
+        if unticked:
+            found[spec.name] = unticked
+    return found
+
+
+def form_values(section: Section, form: Mapping[str, str]) -> dict[str, str]:
+    """What each input of ``section``'s form shows when it comes back with problems: what
+    was typed (a password or secret never)."""
+    values: dict[str, str] = {}
+    for spec in section.fields:
+        if spec.kind in (Kind.PASSWORD, Kind.SECRET):
+            continue
+        if spec.kind is Kind.ALL_OR_TICKED:
+            choice = TICKED if form.get(spec.name) == TICKED else ALL
+            values[spec.name] = f"{choice}:{','.join(ticked(spec, form))}"
+        else:
+            values[spec.name] = form.get(spec.name, "")
+    return values
 
 
 def _table_value(item: dict[str, Any], spec: Field, raw: str) -> None:
@@ -551,6 +628,10 @@ def item_values(section: Section, item: Mapping[str, Any]) -> dict[str, str]:
             values[spec.name] = spec.show(value)
         elif spec.kind in (Kind.PASSWORD, Kind.SECRET):
             values[spec.name] = ""
+        elif spec.kind is Kind.ALL_OR_TICKED:
+            # "all:" (every box ticked: the key is left out) or "ticked:NCT,KT".
+            values[spec.name] = f"{ALL}:" if not isinstance(value, list) else \
+                f"{TICKED}:{','.join(str(code) for code in value)}"
         elif value is None:
             values[spec.name] = "" if item else spec.default
         elif spec.kind is Kind.ORDERED_CHOICES:

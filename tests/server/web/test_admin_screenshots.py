@@ -130,6 +130,18 @@ async def test_every_administration_page(browser: Browser, demo_server: RunningS
     assert await page.locator(".field.invalid").count() >= 3
     await shot(page, tmp_path, "service-errors")
 
+    # The criminal record certificate takes four of the five priority groups.
+    await page.goto(f"{server.http_url}/admin/site/{SITE}/services/TP-LLTP")
+    await page.check("#field-priority_groups-ticked")
+    await page.uncheck('input[name="priority_groups.tre-em"]')
+    await page.click("form.admin-form button[type=submit]")
+    await page.wait_for_selector(".saved")
+    await page.goto(f"{server.http_url}/admin/site/{SITE}/services/TP-LLTP")
+    assert await page.is_checked("#field-priority_groups-ticked")
+    await page.evaluate("document.querySelector('[data-field=priority_groups]')"
+                        ".scrollIntoView({block: 'center'})")
+    await shot(page, tmp_path, "service-priority", full_page=False)
+
     for slug in ("fields", "number-groups", "zones", "counters", "priority-groups",
                  "rating-scale"):
         await page.goto(f"{server.http_url}/admin/site/{SITE}/{slug}")
@@ -172,7 +184,7 @@ async def test_every_administration_page(browser: Browser, demo_server: RunningS
     await page.wait_for_selector(".saved")
 
     await page.goto(f"{server.http_url}/admin/history")
-    assert await page.locator("[data-version]").count() == 4
+    assert await page.locator("[data-version]").count() == 5
     await shot(page, tmp_path, "history")
     await page.goto(f"{server.http_url}/admin/history/2")
     await shot(page, tmp_path, "version")
