@@ -102,10 +102,10 @@ def kiosk_settings_for(tmp_path: Path) -> Callable[..., KioskSettings]:
 
 @pytest.fixture
 def reply_losing_clients() -> tuple[ClientFactory, list[str]]:
-    """A client factory whose client loses the reply to its first ``issue``, and the list of
-    every ``request_key`` its ``issue`` requests carried.
+    """A client factory whose client loses the reply to its first press (``issue`` or
+    ``check_in``), and the list of every ``request_key`` its presses carried.
 
-    The first ``issue`` reaches the server and is answered (the ticket is committed), but the
+    The first press reaches the server and is answered (the ticket is committed), but the
     client then drops the connection and reports it lost, as if the reply never arrived.
     """
     keys: list[str] = []
@@ -115,10 +115,11 @@ def reply_losing_clients() -> tuple[ClientFactory, list[str]]:
 
         async def request_with_id(self, request_type: str, request_id: int | str,
                                   **fields: Any) -> dict[str, Any]:
-            if request_type == "issue":
+            press = request_type in ("issue", "check_in")
+            if press:
                 keys.append(str(fields["request_key"]))
             result = await super().request_with_id(request_type, request_id, **fields)
-            if request_type == "issue" and not self.lost_one:
+            if press and not self.lost_one:
                 self.lost_one = True
                 await self.close()
                 raise ConnectionLost("the test lost this reply")

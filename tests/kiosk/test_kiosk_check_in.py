@@ -33,6 +33,7 @@ from hardware.printer.render import find_subimage
 from hardware.scanner import ScannerState
 from hardware.scanner.emulator import ScannerEmulator
 from hardware.scanner.samples import booking_qr_text, id_card_text
+from kiosk.connection import ClientFactory
 from kiosk.models.screens import CHECK_IN_CODE, Screen
 from kiosk.models.status import ConnectionState
 from kiosk.ui.app import KioskApp
@@ -241,6 +242,27 @@ async def test_a_refusal_says_when_check_in_opens_and_the_code_can_be_typed_agai
     assert screen(kiosk) is Screen.CHECK_IN
     assert "".join(box.text() for box in window.check_in_page.boxes) == \
         booked.code.replace("-", "")
+
+
+async def test_a_lost_check_in_reply_is_sent_again_with_the_same_key_and_prints_once(
+        server: RunningServer, server_clock: ManualClock, connect: Connect,
+        make_kiosk: MakeKiosk, until: Until,
+        reply_losing_clients: tuple[ClientFactory, list[str]]) -> None:
+    """The server checked the booking in and answered; the kiosk lost the answer, reconnected
+    and sent the same key again: the same ticket, one print (a new key would be refused as
+    already checked in)."""
+    booked = await book(server, at(9, 0))
+    server_clock.now = at(8, 45)
+    factory, keys = reply_losing_clients
+    kiosk = make_kiosk(server.ws_url, client_factory=factory)
+    await ready(kiosk, until)
+    kiosk.controller.scan(booking_qr_text(booked.code))
+    await until(lambda: screen(kiosk) is Screen.TICKET, "the ticket after the retry")
+    assert len(keys) == 2 and keys[0] == keys[1]
+    admin = await connect("admin")
+    await check_printed(kiosk, admin, "A001")
+    with pytest.raises(RequestFailed):
+        await admin.request("ticket", number="A002")
 
 
 # --- scanners -----------------------------------------------------------------------------------
