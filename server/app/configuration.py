@@ -139,10 +139,23 @@ class Configuration:
         for code, runtime in self.service.sites.items():
             new = new_sites.get(code)
             impacts = (site_change_impacts(runtime.settings, new, runtime.working)
-                       if new is not None else removed_site_impacts(runtime.settings,
-                                                                    runtime.working))
+                       if new is not None else removed_site_impacts(
+                           runtime.settings, runtime.working,
+                           [contact.name for contact in self.service.devices.of_site(code)
+                            if contact.connected]))
             if impacts:
                 found.append(SiteImpacts(code, tuple(impacts)))
+        if self.service.ownership is not None:
+            # Several processes: only the one serving a site knows its day and devices.
+            for code in self.service.site_settings:
+                if code not in new_sites and code not in self.service.sites:
+                    owner = self.service.owner_url(code) or "?"
+                    found.append(SiteImpacts(code, (Impact(
+                        ImpactLevel.REFUSED, code,
+                        f"Trung tâm {code} do tiến trình máy chủ khác phục vụ ({owner}): gỡ "
+                        f"bỏ trên trang quản trị của tiến trình đó. / Site {code} is served by "
+                        f"another server process ({owner}): remove it on that process's "
+                        "administration pages."),)))
         return found
 
     async def change(self, document: dict[str, Any], author: str, comment: str,

@@ -47,6 +47,7 @@ from server.config import settings_document
 from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
 from server.domain import rules
 from server.domain.commands import ChangeConfiguration, Command
+from server.domain.errors import NotFound
 from server.domain.model import EventName, SiteState, Ticket
 from server.feedback.desk import FeedbackDesk
 from server.protocol.messages import encode_data, encode_event
@@ -295,6 +296,8 @@ class SiteRuntime:
         # Set once this process no longer serves the site (handed over, lost, fenced off):
         # every command is refused with it.
         self.gone: NotOwner | None = None
+        # Set once the site is removed from the configuration: every command is refused.
+        self.removed = False
         self._in_flight: set[asyncio.Future[None]] = set()
         self.committer = committer
         self.clock = clock
@@ -345,10 +348,13 @@ class SiteRuntime:
         ``audit``: what the audit log records of it, made from the state before and the
         outcome, and written in the same transaction as its events (a kiosk's ``issue``
         passes none: its events are its record).
-        Raises :class:`~server.domain.errors.DomainError` (nothing changed) or
+        Raises :class:`~server.domain.errors.DomainError` (nothing changed;
+        :class:`~server.domain.errors.NotFound` once the site was removed) or
         :class:`StoreError` (nothing saved; :class:`NotOwner` when another process serves
         the site now).
         """
+        if self.removed:
+            raise NotFound(f"site: {self.settings.code!r} was removed from the configuration")
         if self.gone is not None:
             raise self.not_owner()
         before = self.working
@@ -395,6 +401,10 @@ class SiteRuntime:
         unknown yet)."""
         if self.gone is None:
             self.gone = NotOwner(self.settings.code, owner)
+
+    def remove(self) -> None:
+        """The site left the configuration: refuse every command from now on."""
+        self.removed = True
 
     def fenced_off(self) -> None:
         """A commit was refused because another process took the site: back to what was
@@ -652,7 +662,11 @@ class QueueService:
         self.accounts = {account.user: account for account in settings.accounts}
         for code in [code for code in self.sites if code not in self.site_settings]:
             runtime = self.sites.pop(code)
-            await runtime.close_sessions("site removed from the configuration")
+            # Stopped cleanly: no new command, the commits in flight finish, then its
+            # connections close saying why.
+            runtime.remove()
+            await runtime.settled()
+            await runtime.close_sessions(f"site {code!r} was removed from the configuration")
             logger.info("site %s removed (configuration version %d)", code, version)
         for site in settings.sites:
             existing = self.sites.get(site.code)

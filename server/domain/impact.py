@@ -10,6 +10,7 @@ stated. Every impact names the configuration key it comes from, relative to the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,17 +56,38 @@ def site_change_impacts(old: SiteSettings, new: SiteSettings,
     return impacts
 
 
-def removed_site_impacts(site: SiteSettings, state: SiteState) -> list[Impact]:
-    """What removing ``site`` would do: refused while it has tickets or open counters today."""
+def removed_site_impacts(site: SiteSettings, state: SiteState,
+                         connected: Sequence[str] = ()) -> list[Impact]:
+    """What removing ``site`` would do: refused while it has tickets or open counters today,
+    or devices connected (``connected``: their tokens' labels); else what goes with it."""
+    impacts = []
     if state.tickets or any(counter.status is not CounterStatus.CLOSED
                             for counter in state.counters.values()):
-        return [Impact(ImpactLevel.REFUSED, site.code,
-                       f"Trung tâm {site.code} đang có phiếu hoặc quầy mở hôm nay; gỡ bỏ sau "
-                       f"khi kết thúc ngày. / Site {site.code} has tickets or open counters "
-                       "today; remove it after the day ends.")]
+        impacts.append(Impact(
+            ImpactLevel.REFUSED, site.code,
+            f"Trung tâm {site.code} đang có phiếu hoặc quầy mở hôm nay; gỡ bỏ sau khi kết thúc "
+            f"ngày. / Site {site.code} has tickets or open counters today; remove it after "
+            "the day ends."))
+    if connected:
+        names = ", ".join(sorted(connected))
+        impacts.append(Impact(
+            ImpactLevel.REFUSED, f"{site.code}.tokens",
+            f"Thiết bị của trung tâm {site.code} đang kết nối ({names}): thu hồi mã thiết bị "
+            f"(Mã thiết bị) hoặc tắt thiết bị trước. / Devices of site {site.code} are "
+            f"connected ({names}): revoke their tokens (Device tokens) or switch them off "
+            "first."))
+    if impacts:
+        return impacts
+    tokens = len(site.tokens)
     return [Impact(ImpactLevel.CONFIRM, site.code,
-                   f"Các thiết bị của trung tâm {site.code} sẽ bị ngắt kết nối. / The devices "
-                   f"of site {site.code} are disconnected.")]
+                   f"Trung tâm {site.code} bị gỡ khỏi cấu hình: không thiết bị nào kết nối được "
+                   f"nữa ({tokens} mã thiết bị hết hiệu lực) và trang đặt lịch không còn nhận; "
+                   "phiếu và lịch sử của trung tâm vẫn giữ trong cơ sở dữ liệu, và khôi phục "
+                   "một phiên bản cũ sẽ đưa trung tâm trở lại. / Site "
+                   f"{site.code} leaves the configuration: no device can connect to it any "
+                   f"more ({tokens} device tokens void) and the booking pages drop it; its "
+                   "tickets and history stay in the database, and restoring an earlier "
+                   "version brings the site back.")]
 
 
 def _services(old: SiteSettings, new: SiteSettings, state: SiteState) -> list[Impact]:

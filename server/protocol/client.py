@@ -315,6 +315,11 @@ class ProtocolClient:
     def close_code(self) -> int | None:
         return None if self._connection is None else self._connection.close_code
 
+    @property
+    def close_reason(self) -> str | None:
+        """Why the server closed the connection (its close frame's reason)."""
+        return None if self._connection is None else self._connection.close_reason
+
     async def _read_loop(self) -> None:
         assert self._connection is not None
         try:

@@ -180,6 +180,22 @@ TEXTS: dict[Language, dict[str, str]] = {
                             "đối tượng đánh dấu\" để bớt đối tượng, hoặc đánh dấu lại.",
         "not_saved": "Chưa lưu được thay đổi, vui lòng thử lại.",
         "province_only": "Chỉ tài khoản cấp tỉnh khôi phục được phiên bản cũ.",
+        "province_sites_only": "Chỉ tài khoản cấp tỉnh thêm hoặc gỡ bỏ được trung tâm.",
+        "served_elsewhere": "Trung tâm {code} do tiến trình máy chủ khác phục vụ; quản trị tại "
+                            "{where}",
+        "add_site": "Thêm trung tâm",
+        "add_site_hint": "Trung tâm mới có sẵn một lĩnh vực, một thủ tục (số A001...), một "
+                         "quầy ở sảnh chính, các đối tượng ưu tiên và giờ hành chính thứ Hai "
+                         "đến thứ Sáu; sửa chúng trong các mục của trung tâm. Ki-ốt kết nối "
+                         "được khi đã tạo mã thiết bị.",
+        "site_added": "Đã thêm trung tâm {code}.",
+        "site_added_here": "Đã thêm trung tâm, phiên bản {version} đang có hiệu lực. Tiếp "
+                           "theo: tạo mã thiết bị cho ki-ốt, sửa thủ tục, quầy, giờ làm việc.",
+        "site_removed": "Đã gỡ bỏ trung tâm {code}.",
+        "remove_site": "Gỡ bỏ trung tâm này",
+        "remove_site_hint": "Chỉ gỡ được khi trung tâm không có phiếu hay quầy mở hôm nay và "
+                            "không thiết bị nào đang kết nối; trang sẽ hỏi lại trước khi gỡ.",
+        "served_by": "do {url} phục vụ",
     },
     Language.ENGLISH: {
         "app": "Automatic queueing system",
@@ -344,6 +360,22 @@ TEXTS: dict[Language, dict[str, str]] = {
                             "the groups ticked\" to leave some out, or tick them again.",
         "not_saved": "The change could not be saved; please try again.",
         "province_only": "Only a province account restores an earlier version.",
+        "province_sites_only": "Only a province account adds or removes a centre.",
+        "served_elsewhere": "Centre {code} is served by another server process; administer "
+                            "it at {where}",
+        "add_site": "Add a centre",
+        "add_site_hint": "A new centre starts with a field, a procedure (numbers A001...), a "
+                         "counter in the main hall, the priority groups and office hours "
+                         "Monday to Friday; change them in the centre's sections. Kiosks "
+                         "connect once device tokens are made.",
+        "site_added": "Centre {code} added.",
+        "site_added_here": "Centre added: version {version} is in force. Next: make device "
+                           "tokens for its kiosks, change its procedures, counters and hours.",
+        "site_removed": "Centre {code} removed.",
+        "remove_site": "Remove this centre",
+        "remove_site_hint": "Only a centre with no tickets or open counters today and no "
+                            "device connected can be removed; the page asks again first.",
+        "served_by": "served by {url}",
     },
 }
 

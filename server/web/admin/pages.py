@@ -36,11 +36,15 @@ from server.app.configuration import (
 from server.app.runtime import QueueService
 from server.audit.model import Action
 from server.config import ConfigError
+from server.config.new_site import new_site_document
+from server.config.settings import AccountRole
+from server.domain.impact import Impact, ImpactLevel
 from server.security import hash_password, password_problem
 from server.store.database import StoreError
 from server.web.admin.reasons import in_vietnamese
 from server.web.admin.sections import (
     BY_SLUG,
+    NEW_SITE,
     SECTIONS,
     SERVED_BY,
     Section,
@@ -61,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 FORM_LIMIT = 16 * 1024
 NEW = "new"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# How long adding a site waits for a server process to take it (several on PostgreSQL).
+NEW_SITE_WAIT_SECONDS = 5.0
 
 
 def admin_routes(service: QueueService) -> list[Route]:
@@ -70,10 +77,17 @@ def admin_routes(service: QueueService) -> list[Route]:
                 ) -> Callable[[Request], Awaitable[Response]]:
         async def administered(request: Request, who: SignedIn) -> Response:
             code = request.path_params.get("code")
+            t = translator(language(request))
+            if code is not None and code in service.site_settings \
+                    and code not in service.sites and who.account.may_administer(code):
+                # Several processes: the site's day and devices are known where it is served.
+                owner = service.owner_url(code)
+                return _page(request, who, "message.html", 409, message=t(
+                    "served_elsewhere", code=code,
+                    where=f"{owner}/admin/site/{code}" if owner else "?"))
             if code is not None and (code not in service.sites
                                      or not who.account.may_administer(code)):
-                return _page(request, who, "message.html", 404,
-                             message=translator(language(request))("not_yours"))
+                return _page(request, who, "message.html", 404, message=t("not_yours"))
             return await handler(request, who)
         return signed_in_endpoint(service, administered)
 
@@ -93,20 +107,143 @@ def admin_routes(service: QueueService) -> list[Route]:
         return index, sites[index]
 
     async def home(request: Request, who: SignedIn) -> Response:
-        administered = [runtime.settings for code, runtime in service.sites.items()
+        # Every site of the configuration: on several server processes, a site another
+        # process serves is administered on that process's pages (its address is shown).
+        administered = [settings for code, settings in service.site_settings.items()
                         if who.account.may_administer(code)]
-        if len(administered) == 1:
+        province = who.account.role is AccountRole.PROVINCE
+        if len(administered) == 1 and not province:
             return RedirectResponse(f"/admin/site/{administered[0].code}", 303)
+        elsewhere = {code: service.owner_url(code) for code in service.site_settings
+                     if code not in service.sites}
+        removed = request.query_params.get("removed", "")
         return _page(request, who, "admin_home.html", administered=administered,
-                     version=service.configuration.version)
+                     version=service.configuration.version, province=province,
+                     elsewhere=elsewhere, added=request.query_params.get("added"),
+                     removed=removed if removed and removed not in service.site_settings
+                     else None)
+
+    # --- a whole site added or removed (province accounts) -------------------------------
+
+    async def new_site(request: Request, who: SignedIn) -> Response:
+        if who.account.role is not AccountRole.PROVINCE:
+            return _page(request, who, "message.html", 403,
+                         message=translator(language(request))("province_sites_only"))
+        if request.method == "GET":
+            return _page(request, who, "admin_site_new.html", fields=NEW_SITE.fields,
+                         values={"timezone": DEFAULT_TIMEZONE}, errors={}, problems=[])
+        form_or_refusal = await _form(request, who)
+        if isinstance(form_or_refusal, Response):
+            return form_or_refusal
+        form = form_or_refusal
+        values = {spec.name: form.get(spec.name, "").strip()[:200] for spec in NEW_SITE.fields}
+        based_on = service.configuration.version
+        document = copy.deepcopy(service.configuration.document)
+        document.setdefault("sites", []).append(new_site_document(**values))
+        site_index = len(document["sites"]) - 1
+        code = values["code"]
+        comment = form.get("comment", "").strip()[:200] or f"Thêm trung tâm {code}"
+        t = translator(language(request))
+        errors: dict[str, str] = {}
+        problems: list[str] = []
+        try:
+            version = await service.configuration.change(
+                document, who.account.user, comment, based_on=based_on,
+                record=ChangeRecord(web_actor(request, who.account), Action.CONFIG_CHANGE,
+                                    f"{code}/site/add"))
+        except ChangedMeanwhile:
+            problems.append(t("changed_meanwhile"))
+        except ConfigError as error:
+            _sort_problems(request, error, site_index, NEW_SITE, None, errors, problems)
+        except ConfigurationChangeError as refused:
+            # Adding a site weighs only the others, which it leaves as they are; said anyway.
+            problems += [impact.text(language(request).value == "en")
+                         for impact in refused.impacts]
+        except StoreError as error:
+            logger.error("site %s not added by %s: %s", code, who.account.user, error)
+            problems.append(t("not_saved"))
+        if errors or problems:
+            return _page(request, who, "admin_site_new.html", 400, fields=NEW_SITE.fields,
+                         values=values, errors=errors, problems=problems)
+        logger.info("site %s added by %s (configuration version %d)", code, who.account.user,
+                    version)
+        if code not in service.sites and service.ownership is not None:
+            # Several processes: one of them takes the new site within a few seconds.
+            await service.ownership.owner_of(code, NEW_SITE_WAIT_SECONDS)
+        if code in service.sites:
+            return RedirectResponse(f"/admin/site/{code}?added={version}", 303)
+        return RedirectResponse(f"/admin?added={code}", 303)
+
+    async def remove_site(request: Request, who: SignedIn) -> Response:
+        code = request.path_params["code"]
+        t = translator(language(request))
+        english = language(request).value == "en"
+        if who.account.role is not AccountRole.PROVINCE:
+            return _page(request, who, "message.html", 403, message=t("province_sites_only"))
+        form_or_refusal = await _form(request, who)
+        if isinstance(form_or_refusal, Response):
+            return form_or_refusal
+        form = form_or_refusal
+        based_on = service.configuration.version
+        document = copy.deepcopy(service.configuration.document)
+        document["sites"] = [site for site in document.get("sites", [])
+                             if site.get("code") != code]
+        # Accounts lose the site; one that administered or saw only it goes with it.
+        gone_accounts = []
+        for account in list(document.get("accounts", [])):
+            listed = account.get("sites", [])
+            if code not in listed:
+                continue
+            account["sites"] = [item for item in listed if item != code]
+            if not account["sites"]:
+                document["accounts"].remove(account)
+                gone_accounts.append(f"{account.get('user')} ({account.get('role')})")
+        comment = form.get("comment", "").strip()[:200] or f"Gỡ bỏ trung tâm {code}"
+        try:
+            version = await service.configuration.change(
+                document, who.account.user, comment, confirmed=form.get("confirmed") == "1",
+                based_on=based_on,
+                record=ChangeRecord(web_actor(request, who.account), Action.CONFIG_CHANGE,
+                                    f"{code}/site/remove"))
+        except ConfirmationNeeded as needed:
+            impacts = list(needed.impacts)
+            if gone_accounts:
+                impacts.append(Impact(
+                    ImpactLevel.CONFIRM, "accounts",
+                    f"Tài khoản chỉ dùng cho trung tâm này bị xóa: {', '.join(gone_accounts)}. "
+                    f"/ Accounts of this site only are removed: {', '.join(gone_accounts)}."))
+            return _page(request, who, "admin_confirm.html", code=code, section=None,
+                         identity=None, form=form, impacts=impacts, action=request.url.path)
+        except ChangeRefused as refused:
+            return _site_page(request, who, code, 409,
+                              refusals=[impact.text(english) for impact in refused.impacts])
+        except ChangedMeanwhile:
+            return _site_page(request, who, code, 409, refusals=[t("changed_meanwhile")])
+        except ConfigError as error:
+            reasons = [f"{problem.key}: "
+                       f"{problem.reason if english else in_vietnamese(problem.reason)}"
+                       for problem in error.problems]
+            return _site_page(request, who, code, 400, refusals=reasons)
+        except StoreError as error:
+            logger.error("site %s not removed by %s: %s", code, who.account.user, error)
+            return _site_page(request, who, code, 503, refusals=[t("not_saved")])
+        logger.info("site %s removed by %s (configuration version %d)", code,
+                    who.account.user, version)
+        return RedirectResponse(f"/admin?removed={code}", 303)
 
     async def site_home(request: Request, who: SignedIn) -> Response:
-        code = request.path_params["code"]
+        return _site_page(request, who, request.path_params["code"])
+
+    def _site_page(request: Request, who: SignedIn, code: str, status_code: int = 200,
+                   refusals: list[str] | None = None) -> Response:
         _, site = _site_document(code)
         counts = {section.slug: len(site.get(section.key, [])) for section in SECTIONS
                   if not section.single}
-        return _page(request, who, "admin_site.html", code=code, site=site, counts=counts,
-                     version=service.configuration.version)
+        added = request.query_params.get("added", "")
+        return _page(request, who, "admin_site.html", status_code, code=code, site=site,
+                     counts=counts, version=service.configuration.version,
+                     province=who.account.role is AccountRole.PROVINCE,
+                     refusals=refusals or [], added=added if added.isdigit() else None)
 
     async def section_list(request: Request, who: SignedIn) -> Response:
         code, section = request.path_params["code"], _section(request)
@@ -325,7 +462,7 @@ def admin_routes(service: QueueService) -> list[Route]:
                      diff=_diff(before.document if before else {}, shown.document, visible))
 
     async def restore(request: Request, who: SignedIn) -> Response:
-        if who.account.role.value != "province":
+        if who.account.role is not AccountRole.PROVINCE:
             return _page(request, who, "message.html", 403,
                          message=translator(language(request))("province_only"))
         form_or_refusal = await _form(request, who)
@@ -366,7 +503,9 @@ def admin_routes(service: QueueService) -> list[Route]:
         Route("/admin/history", guarded(history)),
         Route("/admin/history/{number}", guarded(version)),
         Route("/admin/history/{number}/restore", guarded(restore), methods=["POST"]),
+        Route("/admin/sites/new", guarded(new_site), methods=["GET", "POST"]),
         Route("/admin/site/{code}", guarded(site_home)),
+        Route("/admin/site/{code}/remove-site", guarded(remove_site), methods=["POST"]),
         Route("/admin/site/{code}/{section}", guarded(section_list)),
         Route("/admin/site/{code}/{section}", guarded(save), methods=["POST"]),
         Route("/admin/site/{code}/{section}/{item}", guarded(item_form)),

@@ -188,14 +188,16 @@ CODE = Field("code", Kind.TEXT, "Mã", "Code", required=True, fixed_once_made=Tr
 NAME_VI = Field("name_vi", Kind.TEXT, "Tên (tiếng Việt)", "Name (Vietnamese)", required=True)
 NAME_EN = Field("name_en", Kind.TEXT, "Tên (tiếng Anh)", "Name (English)")
 
+TIMEZONE = Field("timezone", Kind.TEXT, "Múi giờ", "Time zone",
+                 help_vi="Ví dụ Asia/Ho_Chi_Minh.", help_en="For example Asia/Ho_Chi_Minh.")
+
 SITE = Section("site", "", "Trung tâm", "Centre", (
     NAME_VI, NAME_EN,
     Field("address", Kind.TEXT, "Địa chỉ", "Address"),
     Field("notice", Kind.LONG_TEXT, "Thông báo trên màn hình sảnh", "Notice on the lobby "
           "displays"),
     Field("ticket_footer", Kind.TEXT, "Dòng cuối phiếu", "Ticket footer"),
-    Field("timezone", Kind.TEXT, "Múi giờ", "Time zone",
-          help_vi="Ví dụ Asia/Ho_Chi_Minh.", help_en="For example Asia/Ho_Chi_Minh."),
+    TIMEZONE,
     Field("issue_hours", Kind.TEXT, "Giờ cấp số", "Issuing hours",
           help_vi="Ví dụ 07:00-17:00; để trống: cấp số mọi lúc.",
           help_en="For example 07:00-17:00; empty: any time."),
@@ -209,6 +211,16 @@ SITE = Section("site", "", "Trung tâm", "Centre", (
           "screen"),
     Field("requeue_no_show", Kind.YES_NO, "Xếp lại người vắng mặt", "Re-queue no-shows"),
 ))
+
+# A centre added by a province account: what it is called and where; the rest starts as the
+# defaults of server.config.new_site, changed in its sections afterwards.
+NEW_SITE = Section("new-site", "", "Thêm trung tâm", "Add a centre", (
+    Field("code", Kind.TEXT, "Mã trung tâm", "Centre code", required=True,
+          help_vi="Chữ, số, '-', '_', '.'; tối đa 32 ký tự, ví dụ ubnd-xa-tan-lap. Không đổi "
+                  "được sau khi tạo.",
+          help_en="Letters, digits, '-', '_', '.'; at most 32, e.g. ubnd-xa-tan-lap. Cannot "
+                  "change once made."),
+    NAME_VI, NAME_EN, TIMEZONE))
 
 FIELDS = Section("fields", "fields", "Lĩnh vực", "Fields", (CODE, NAME_VI, NAME_EN),
                  columns=("code", "name_vi", "name_en"))

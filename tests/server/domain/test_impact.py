@@ -111,6 +111,17 @@ def test_removing_a_site_with_a_day_under_way_is_refused() -> None:
         ImpactLevel.REFUSED]
 
 
+def test_removing_a_site_with_devices_connected_is_refused_naming_them() -> None:
+    desk = Desk(build_site())
+    [impact] = removed_site_impacts(desk.site, desk.state, ["ki-ốt 2", "ki-ốt 1"])
+    assert (impact.level, impact.key) == (ImpactLevel.REFUSED, "test-site.tokens")
+    assert impact.text(english=True) == (
+        "Devices of site test-site are connected (ki-ốt 1, ki-ốt 2): revoke their tokens "
+        "(Device tokens) or switch them off first.")
+    desk.issue("KS")  # both reasons said at once
+    assert len(removed_site_impacts(desk.site, desk.state, ["ki-ốt 1"])) == 2
+
+
 def test_every_message_says_it_in_vietnamese_then_english() -> None:
     """The pages show one language (Impact.text): each message is both, split once."""
     desk = Desk(build_site(tokens=[{"name": "ki-ốt sảnh", "role": "kiosk",

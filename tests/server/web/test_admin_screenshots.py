@@ -1,10 +1,11 @@
 """The administration pages as an administrator sees them, in Chromium at a laptop's size
 (1366x768, the whole page where it is longer), on the demo's provincial centre (its real
 lists: 40-odd procedures, 16 counters) and, for a province account, the ward's procedure with
-hours of its own: every section's list and form, the opening hours saved, the priority
-policy, a device token's profile, each page fitting the width with no script or policy error
-and no English page showing a Vietnamese label. Each image is saved to the test's temporary
-folder, and to ``$QMS_SCREENSHOT_DIR`` when set; docs/images/admin-*.png are made with
+hours of its own and a commune added and removed: every section's list and form, the opening
+hours saved, the priority policy, a device token's profile, each page fitting the width with
+no script or policy error and no English page showing a Vietnamese label. Each image is
+saved to the test's temporary folder, and to ``$QMS_SCREENSHOT_DIR`` when set;
+docs/images/admin-*.png are made with
 
     QMS_SCREENSHOT_DIR=docs/images .venv/bin/python -m pytest \
         tests/server/web/test_admin_screenshots.py
@@ -219,4 +220,24 @@ async def test_a_province_account_and_a_procedure_with_hours_of_its_own(
     assert await page.input_value("#field-monday") == "07:30-11:30"
     assert await page.input_value("#field-saturday") == "nghỉ"
     await shot(page, tmp_path, "service-hours")
+
+    # A commune added from the home page, its page, then removed (asked first).
+    await page.goto(f"{server.http_url}/admin/sites/new?lang=en")
+    assert await english_labels(page, set()) == []
+    await page.goto(f"{server.http_url}/admin?lang=vi")
+    await page.click("#add-site")
+    await page.fill("#field-code", "ubnd-xa-tan-lap")
+    await page.fill("#field-name_vi", "UBND xã Tân Lập - Bộ phận Một cửa")
+    await page.fill("#field-name_en", "Tan Lap commune one-stop unit")
+    await page.fill("#field-comment", "Xã mới sáp nhập")
+    await shot(page, tmp_path, "site-new")
+    await page.click("form.admin-form button[type=submit]")
+    await page.wait_for_selector("#site-added")
+    await shot(page, tmp_path, "site-added")
+    await page.click("#remove-site button[type=submit]")
+    await page.wait_for_selector("ul.impacts")
+    await shot(page, tmp_path, "site-remove")
+    await page.click("form.confirm button[type=submit]")
+    await page.wait_for_selector("#site-removed")
+    assert "ubnd-xa-tan-lap" not in server.service.sites
     assert problems == []
