@@ -15,8 +15,8 @@ from counter.settings import CounterSettings
 from counter.ui.signals import UpdateSignal
 from counter.ui.window import CounterWindow
 from counter.updates import Update
+from display.ui.qt_application import GuiThreadCollector, quit_on_stop_signals
 from display.ui.qt_application import qt_application as shared_qt_application
-from display.ui.qt_application import quit_on_stop_signals
 
 APPLICATION_NAME = "qms-counter"
 """The application's name, its desktop file name and the X11 instance name of its window."""
@@ -68,6 +68,8 @@ def run(settings: CounterSettings) -> int:
     application = qt_application()
     window, connection = build_window(settings)
     wakeup = quit_on_stop_signals(application)
+    garbage = GuiThreadCollector()
+    garbage.start()
     try:
         if settings.windowed:
             window.resize(*settings.size)
@@ -80,3 +82,4 @@ def run(settings: CounterSettings) -> int:
     finally:
         wakeup.stop()
         connection.stop()
+        garbage.stop()

@@ -13,7 +13,7 @@ from display.settings import DisplaySettings
 from display.ui.board_widget import BoardWidget
 from display.ui.controller import DisplayController
 from display.ui.fonts import load_fonts
-from display.ui.qt_application import qt_application, quit_on_stop_signals
+from display.ui.qt_application import GuiThreadCollector, qt_application, quit_on_stop_signals
 from display.voice import (
     AnnouncementQueue,
     AnnouncementRenderer,
@@ -78,11 +78,14 @@ def run(settings: DisplaySettings) -> int:
         widget.setCursor(Qt.CursorShape.BlankCursor)
         widget.showFullScreen()
     wakeup = quit_on_stop_signals(app)
+    garbage = GuiThreadCollector()
+    garbage.start()
     controller.start()
     try:
         status = app.exec()
     finally:
         wakeup.stop()
         controller.stop()
+        garbage.stop()
     logger.info("display stopped")
     return int(status)

@@ -9,6 +9,7 @@ and devices instead of dying with a traceback.
 
 from __future__ import annotations
 
+import gc
 import signal
 
 from PySide6.QtCore import QTimer
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import QApplication
 # Python runs signal handlers only between bytecodes; while Qt waits in its event loop, a
 # timer this often lets them in.
 SIGNAL_CHECK_MS = 250
+# How often the GUI thread runs the garbage collector's due generations.
+GARBAGE_CHECK_MS = 500
 
 
 def qt_application(name: str) -> QApplication:
@@ -39,3 +42,41 @@ def quit_on_stop_signals(application: QApplication) -> QTimer:
     wakeup.timeout.connect(lambda: None)
     wakeup.start(SIGNAL_CHECK_MS)
     return wakeup
+
+
+
+class GuiThreadCollector:
+    """Python's garbage collector run on the GUI thread only, from :meth:`start` until
+    :meth:`stop` (which turns automatic collection back on).
+
+    Why: automatic collection runs in whichever thread happens to allocate. When it runs in a
+    worker thread (the printer's, the scanner's, a request's, the connection's executor) and
+    frees a cycle holding a widget, the widget's destructor waits for the GUI thread inside Qt
+    while the GUI thread may be waiting for that worker: the app freezes for good. So automatic
+    collection is turned off, and a timer on the GUI thread collects each generation the
+    collector would have collected, by the same thresholds.
+    """
+
+    def __init__(self) -> None:
+        self._timer = QTimer()
+        self._timer.timeout.connect(self.collect_due)
+        self._thresholds = gc.get_threshold()
+
+    def start(self) -> None:
+        """Turn automatic collection off and collect on the GUI thread from now on."""
+        gc.disable()
+        self._timer.start(GARBAGE_CHECK_MS)
+
+    def collect_due(self) -> None:
+        """Collect the oldest generation whose count passed its threshold (and the younger
+        ones with it), if any."""
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self._thresholds[generation]:
+                gc.collect(generation)
+                return
+
+    def stop(self) -> None:
+        """Stop the timer and turn automatic collection back on."""
+        self._timer.stop()
+        gc.enable()

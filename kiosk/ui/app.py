@@ -26,8 +26,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from display.ui.qt_application import GuiThreadCollector, quit_on_stop_signals
 from display.ui.qt_application import qt_application as shared_qt_application
-from display.ui.qt_application import quit_on_stop_signals
 from hardware.printer import Transport, open_printer
 from hardware.scanner import ScannerReport, SerialScanner
 from kiosk.connection import ClientFactory, ServerConnection, make_client
@@ -274,6 +274,8 @@ def run(settings: KioskSettings, started_at: float) -> int:
     require_sound_pyside()
     application = qt_application()
     wakeup = quit_on_stop_signals(application)
+    garbage = GuiThreadCollector()
+    garbage.start()
     kiosk = build_kiosk(settings)
     window = kiosk.window
     if settings.exit_when_ready:
@@ -292,6 +294,7 @@ def run(settings: KioskSettings, started_at: float) -> int:
     finally:
         wakeup.stop()
         kiosk.stop()
+        garbage.stop()
 
 
 def resident_megabytes() -> float:
