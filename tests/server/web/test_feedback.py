@@ -408,6 +408,13 @@ async def test_the_export_is_a_csv_of_the_days_asked_for(
     one_day = await director.get(f"/manage/feedback/export?site={SITE}&from={day_one}"
                                  f"&to={day_one}")
     assert len(list(csv.reader(io.StringIO(one_day.body[1:])))) == 2
+    # The reports page of those days offers the same file beside the report's own.
+    report = await director.get(f"/manage/reports?site={SITE}&from={day_one}&to={day_one}"
+                                "&by=service")
+    link = re.search(r'id="download-feedback" href="([^"]+)"', report.body)
+    assert link is not None, report.body[-2000:]
+    from_report = await director.get(unescape(link.group(1)))
+    assert from_report.status == 200 and from_report.body == one_day.body
 
     for query, field, words in (
         ("from=23/11/2026&to=2026-11-24", "from", "'23/11/2026' không phải ngày"),
