@@ -19,11 +19,12 @@ Each site is owned by exactly one process at a time (the locks and the fencing e
 
 The preferred owner of a site: among the live processes that list it in their ``[server]
 sites``, else among those that list no site, else among all live processes, the one with
-the highest hash of (site, process URL) (rendezvous hashing: an even split, and when a
-process goes, only its sites move). So when an owner dies, its locks go with its session and
-the next preferred process takes its sites within a tick or two, reading them back from the
-database; ``hello`` at a process that is not the owner is answered ``moved`` with the
-owner's address (:meth:`owner_of` waits a moment for a site that is being taken over).
+the highest hash of (site, process URL) that has room left (rendezvous hashing with bounded
+load: an even split, and when a process goes, mostly its sites move). So when an owner dies,
+its locks go with its session and the next preferred process takes its sites within a tick
+or two, reading them back from the database; ``hello`` at a process that is not the owner
+is answered ``moved`` with the owner's address (:meth:`owner_of` waits a moment for a site
+that is being taken over).
 
 SQLite (the embedded default) has none of this: one process serves every site.
 """
@@ -70,13 +71,40 @@ JOIN_WAIT_SECONDS = 15.0
 _Result = TypeVar("_Result")
 
 
-def preferred_owner(site: str, live: Sequence[Member]) -> Member | None:
-    """The live process that should own ``site`` (module docstring), or ``None``."""
-    candidates = ([member for member in live if site in member.sites]
-                  or [member for member in live if not member.sites] or list(live))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda member: _weight(site, member.url))
+def preferred_owners(sites: Sequence[str], live: Sequence[Member]) -> dict[str, Member]:
+    """The live process that should own each of ``sites`` (module docstring); a site is left
+    out when no process is live. Every process works this out from the same configuration
+    and the same live list, so they all agree.
+
+    Among a site's candidates (those listing it, else those listing no site, else all), the
+    one with the highest rendezvous hash that still has room: sites sharing a candidate set
+    are dealt in code order so that each candidate ends with ``sites // candidates`` or one
+    more, so the split is even (a plain rendezvous hash may leave a process with none of a
+    few sites), and when a process goes, mostly its own sites move."""
+    candidates_of: dict[str, tuple[Member, ...]] = {}
+    for site in sites:
+        listing = [member for member in live if site in member.sites]
+        unlisted = [member for member in live if not member.sites]
+        candidates = listing or unlisted or list(live)
+        if candidates:
+            candidates_of[site] = tuple(sorted(candidates, key=lambda member: member.url))
+    groups: dict[tuple[Member, ...], list[str]] = {}
+    for site, candidates_of_site in candidates_of.items():
+        groups.setdefault(candidates_of_site, []).append(site)
+    owners: dict[str, Member] = {}
+    for group, group_sites in groups.items():
+        least, extra = divmod(len(group_sites), len(group))
+        load = dict.fromkeys((member.url for member in group), 0)
+        for site in sorted(group_sites):
+            # Up to ``extra`` processes may take one more than ``least``; once they have,
+            # the others are full at ``least``, so every load ends as ``least`` or one more.
+            full = sum(1 for count in load.values() if count > least)
+            room = least + 1 if full < extra else least
+            ranked = sorted(group, key=lambda member: _weight(site, member.url), reverse=True)
+            chosen = next(member for member in ranked if load[member.url] < room)
+            load[chosen.url] += 1
+            owners[site] = chosen
+    return owners
 
 
 def _weight(site: str, url: str) -> bytes:
@@ -228,8 +256,9 @@ class SiteOwnership:
         for code, session in view.site_holders.items():
             if session == mine and code not in self.service.sites:
                 await self._call(functools.partial(connection.release, code))
+        preferred = preferred_owners(configured, live)
         for code in list(self.service.sites):
-            target = preferred_owner(code, live)
+            target = preferred.get(code)
             if (target is not None and target.url != self.url
                     and now - self._live_since[target.url] >= HANDOFF_SECONDS):
                 logger.info("site %s: handing it to its preferred process %s", code,
@@ -246,7 +275,7 @@ class SiteOwnership:
                 self._free_since.pop(code, None)
                 continue
             free_since = self._free_since.setdefault(code, now)
-            target = preferred_owner(code, live)
+            target = preferred.get(code)
             if (target is not None and target.url == self.url) or \
                     now - free_since >= FALLBACK_SECONDS:
                 await self._take(connection, code)
