@@ -32,6 +32,7 @@ from server.domain.model import (
     DayReset,
     DeviceReport,
     Event,
+    EventName,
     Rating,
     RatingSource,
     SiteState,
@@ -180,8 +181,12 @@ class Repository:
                 subject = event.subject
                 if isinstance(subject, Ticket):
                     tickets[subject.id] = subject  # the last version in the batch wins
-                    key = (site, subject.number_group, subject.business_date)
-                    sequences[key] = max(sequences.get(key, 0), subject.sequence)
+                    if event.name is EventName.TICKET_ISSUED:
+                        # Only an issue hands a number out: a later event of an older
+                        # ticket (A001 called after A002 was issued) must not take the
+                        # day's last number back, or a restart would give A002 again.
+                        key = (site, subject.number_group, subject.business_date)
+                        sequences[key] = max(sequences.get(key, 0), subject.sequence)
                 elif isinstance(subject, CounterState):
                     counters[(site, subject.code)] = subject
                 elif isinstance(subject, Rating):

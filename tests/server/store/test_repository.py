@@ -13,7 +13,7 @@ from support.servers import site_config
 
 from server.config import parse_settings
 from server.domain import apply, new_site_state
-from server.domain.commands import CallNext, Finish, IssueTicket, Login, Rate
+from server.domain.commands import CallNext, Command, Finish, IssueTicket, Login, Rate
 from server.domain.model import RatingSource, Ticket
 from server.store.database import Engines, StoreError
 from server.store.repository import Repository, SiteChanges, StoredEvent
@@ -86,6 +86,30 @@ def test_a_number_can_never_be_stored_twice(engines: Engines) -> None:
     with pytest.raises(StoreError):
         repository.save([SiteChanges(clash.state, (event,), ())])
     assert len(repository.load_site(site).tickets) == 1  # type: ignore[union-attr]
+
+
+def test_a_later_event_of_an_older_ticket_keeps_the_days_last_number(
+        engines: Engines) -> None:
+    """A001 called after A002 was issued, in a batch of its own: the day's last number
+    stays 2, so the numbering read back at a restart gives A003 next, never A002 again."""
+    site = parse_settings(site_config()).sites[0]
+    repository = Repository(engines)
+    state = new_site_state(site, NOW)
+    batches: list[list[Command]] = [[IssueTicket("HT", None, "a"),
+                                     IssueTicket("HT", None, "b")],
+                                    [Login("3", "minh"), CallNext("3")]]
+    for commands in batches:
+        batch = []
+        for command in commands:
+            outcome = apply(site, state, command, NOW)
+            state = outcome.state
+            batch.append(SiteChanges(state, outcome.events, ()))
+        repository.save(batch)
+    loaded = repository.load_site(site)
+    assert loaded is not None
+    assert dict(loaded.last_sequence) == {"HT": 2}
+    again = apply(site, loaded, IssueTicket("HT", None, "c"), NOW)
+    assert isinstance(again.result, Ticket) and again.result.number == "A003"
 
 
 def test_new_site_loads_as_none(engines: Engines) -> None:
