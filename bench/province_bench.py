@@ -623,8 +623,15 @@ def worker_main(plan: Plan, sites: list[str], urls: list[str], index: int,
         began = time.monotonic()
         site_objects = [Site(code, plan, urls, result, stopping,
                              random.Random(f"{plan.seed}-{code}")) for code in sites]
-        for site in site_objects:
-            await site.connect()
+        # A few sites at a time: each counter's login is a scrypt check (0.1 s of the
+        # server's CPU), and the server runs a few at once on its threads.
+        limit = asyncio.Semaphore(4)
+
+        async def connect(site: Site) -> None:
+            async with limit:
+                await site.connect()
+
+        await asyncio.gather(*(connect(site) for site in site_objects))
         result.setup_seconds = time.monotonic() - began
         ready.put(index)
         start = await asyncio.to_thread(go.get)
