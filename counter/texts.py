@@ -144,6 +144,7 @@ class Phrase(StrEnum):
     ERROR_RATE_LIMITED = "error_rate_limited"
     ERROR_INTERNAL = "error_internal"
     ERROR_MOVED = "error_moved"
+    ERROR_UNAVAILABLE = "error_unavailable"
     ERROR_CLOSED = "error_closed"
     ERROR_NOT_FOUND = "error_not_found"
     ERROR_CONFLICT = "error_conflict"
@@ -351,6 +352,10 @@ PHRASES: dict[Phrase, tuple[str, str]] = {
                          "kết nối lại, hãy thử lại",
                          "The centre just moved to another server; nothing changed, "
                          "reconnecting: try again"),
+    Phrase.ERROR_UNAVAILABLE: ("Cơ sở dữ liệu đang chuyển sang máy dự phòng; chưa lưu được, "
+                               "xem lại danh sách rồi thử lại sau ít giây",
+                               "The database is switching to its standby; not saved: check "
+                               "the list and try again in a few seconds"),
     Phrase.ERROR_CLOSED: ("Ngoài giờ cấp số hoặc đã hết số trong ngày",
                           "Outside issuing hours, or the day's numbers are used up"),
     Phrase.ERROR_NOT_FOUND: ("Không tìm thấy", "Not found"),
@@ -476,6 +481,7 @@ _CODE_PHRASES: dict[str, Phrase] = {
     "rate_limited": Phrase.ERROR_RATE_LIMITED,
     "internal": Phrase.ERROR_INTERNAL,
     "moved": Phrase.ERROR_MOVED,
+    "unavailable": Phrase.ERROR_UNAVAILABLE,
     "closed": Phrase.ERROR_CLOSED,
     "connection_lost": Phrase.ERROR_CONNECTION_LOST,
     "not_connected": Phrase.NOT_CONNECTED,

@@ -21,7 +21,9 @@ What it guarantees:
   the same ticket for it. Each pending press is answered to the listener exactly once.
 - Retry-able refusals (``internal``: nothing was saved; ``rate_limited``; ``moved``: the site
   went to another server process, nothing was saved, and the press goes to that process once
-  reconnected) are retried with back-off; any other refusal is final and reported.
+  reconnected; ``unavailable``: the database has no primary for now, and the same press,
+  which may have been saved, gets its ticket once it has one) are retried with back-off; any
+  other refusal is final and reported.
 - A ``bookings`` lookup (an ID card's number) is asked once: its answer, refusal or a lost
   connection is reported, never retried (the citizen scans again). The number is held only
   while the request is out and never logged.
@@ -57,7 +59,7 @@ from server.protocol.supervisor import (
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_CODES = frozenset({"internal", "rate_limited", "moved"})
+RETRYABLE_CODES = frozenset({"internal", "rate_limited", "moved", "unavailable"})
 """Refusals after which the same request may simply be sent again."""
 
 ClientFactory = Callable[[KioskSettings], ProtocolClient]

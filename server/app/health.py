@@ -1,9 +1,11 @@
 """``/health``: a liveness answer for anyone, the details for whoever holds an admin token.
 
-Unauthenticated, it says only ``ok`` (200) or ``failed`` (503): a load balancer or a service
-monitor needs no more, and site codes, connection counts and event numbers are nobody
-else's business. With ``Authorization: Bearer <admin token>`` it adds the server, database,
-uptime, the reason of a failure, and per site its ``seq``, business day and connections.
+Unauthenticated, it says only ``ok`` (200), ``failed`` (503) or ``no_database_primary``
+(503: PostgreSQL is failing over; the server serves what it holds and refuses changes until
+a primary answers again): a load balancer or a service monitor needs no more, and site
+codes, connection counts and event numbers are nobody else's business. With
+``Authorization: Bearer <admin token>`` it adds the server, database, uptime, the reason of
+a failure, and per site its ``seq``, business day and connections.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ def health_route(service: QueueService, database: str) -> Route:
 
     async def health(request: Request) -> JSONResponse:
         failure = service.failure
-        body: dict[str, Any] = {"status": "failed" if failure else "ok"}
+        problem = service.database_problem
+        status = "failed" if failure else "no_database_primary" if problem else "ok"
+        body: dict[str, Any] = {"status": status}
         if _holds_admin_token(service, request.headers.get("authorization", "")):
             body.update({
-                "reason": failure,
+                "reason": failure or problem,
                 "server": {"name": SERVER_NAME, "version": __version__},
                 "database": database,
                 "uptime_seconds": round(time.monotonic() - started, 1),
@@ -38,7 +42,7 @@ def health_route(service: QueueService, database: str) -> Route:
                            "connections": runtime.connections}
                           for code, runtime in service.sites.items()],
             })
-        return JSONResponse(body, status_code=503 if failure else 200,
+        return JSONResponse(body, status_code=200 if status == "ok" else 503,
                             headers={"cache-control": "no-store"})
 
     return Route("/health", health)

@@ -248,6 +248,13 @@ class SiteOwnership:
         if view.configuration_version > self.service.configuration.version:
             await self.service.configuration.follow()
         mine = connection.backend
+        # Sites suspended while the database had no primary: a commit may have landed
+        # unanswered, so each is read back under a new epoch, as at a takeover (below).
+        for code in [code for code, runtime in self.service.sites.items()
+                     if runtime.suspended is not None]:
+            logger.warning("site %s: reading it back from the database after the outage", code)
+            await self.service.give_up_site(code, None, wait=False,
+                                            reason="the database failed over; reconnect")
         # Sites whose lock this session no longer holds: stop serving them now.
         for code in [code for code in self.service.sites if view.site_holders.get(code) != mine]:
             await self.service.give_up_site(code, self.owners.get(code), wait=False)
@@ -279,6 +286,8 @@ class SiteOwnership:
             if (target is not None and target.url == self.url) or \
                     now - free_since >= FALLBACK_SECONDS:
                 await self._take(connection, code)
+        if not any(runtime.suspended for runtime in self.service.sites.values()):
+            self.service.database_restored()
         self._ticked.set()
         async with self._tick_ended:
             self._tick_ended.notify_all()
@@ -327,11 +336,14 @@ class SiteOwnership:
             logger.warning("site %s: releasing its lock failed: %s", code, error)
 
     async def _lose_everything(self, reason: str) -> None:
-        """The session is gone, and every lock with it: serve nothing until joined again."""
-        logger.error("the ownership connection was lost (%s): every site of this process "
-                     "is given up", reason)
-        for code in list(self.service.sites):
-            await self.service.give_up_site(code, None, wait=False)
+        """The session is gone, and every lock with it: the sites are suspended (read from
+        memory, no change saved) until joined again, then read back (:meth:`_tick`)."""
+        if self._connection is not None:
+            logger.error("the ownership connection was lost (%s): every site of this process "
+                         "is suspended until the database answers again", reason)
+        else:
+            logger.debug("still no ownership connection: %s", reason)
+        self.service.suspend_sites(reason)
         connection, self._connection = self._connection, None
         self.owners = {}
         # A call may still hang in the old thread: a new one serves the new session.

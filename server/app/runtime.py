@@ -11,6 +11,14 @@ reports itself failed (:attr:`QueueService.failed`) and the server stops, so tha
 start reads the truth back from the database (a kiosk's retried ``issue`` then gets the
 ticket it may already have).
 
+If the database itself has no primary for a while (PostgreSQL failing over), the server
+stays up: every site is *suspended* (:meth:`QueueService.suspend_sites`): it keeps serving
+what it holds in memory (hellos, snapshots, events already committed) and refuses every
+change with :class:`~server.store.errors.DatabaseUnavailable` (answered ``unavailable``),
+until the site ownership (:mod:`server.app.ownership`), connected again to the new primary,
+takes each site back with a new epoch and reads it from the database, where a commit whose
+answer was lost may or may not be.
+
 On PostgreSQL several server processes may share the database: each serves only the sites it
 owns (:mod:`server.app.ownership`). Every commit carries its site's fencing epoch; a commit
 for a site that another process has taken over writes nothing, and the site is dropped here
@@ -54,7 +62,7 @@ from server.protocol.messages import encode_data, encode_event
 from server.security import track_code
 from server.store.configuration import ConfigurationStore
 from server.store.database import StoreError, checkpoint, writer_recipe
-from server.store.errors import NotOwner
+from server.store.errors import DatabaseUnavailable, NotOwner
 from server.store.plan import WritePlan
 from server.store.repository import Repository, SiteChanges, StoredEvent
 from server.store.writer import WriterFenced, WriterProcess
@@ -135,6 +143,8 @@ class Committer:
         self.commands = 0
         # Told the code of a site whose commit was fenced off (another process owns it).
         self.on_fenced: Callable[[str], None] | None = None
+        # Told why, when the database has no primary (a failover): the sites are suspended.
+        self.on_unavailable: Callable[[DatabaseUnavailable], None] | None = None
 
     def start(self) -> asyncio.Task[None]:
         """Start the committing task; the caller supervises it (it should never end)."""
@@ -184,6 +194,8 @@ class Committer:
         for item in batch:
             if item.runtime.gone is not None:
                 item.done.set_exception(item.runtime.not_owner())
+            elif item.runtime.suspended is not None:
+                item.done.set_exception(item.runtime.unavailable())
             elif item.epoch == item.runtime.epoch:
                 live.append(item)
             else:
@@ -205,6 +217,15 @@ class Committer:
                     live = self._fence_off(fenced.site, live)
                     plan = self.repository.plan([item.changes for item in live
                                                  if item.changes.persisted()])
+        except DatabaseUnavailable as error:
+            # Refused (the batch may have been saved: in doubt), and the sites suspended
+            # until they are read back from the database.
+            self._refuse_all(live, error)
+            for runtime in {item.runtime for item in refused}:
+                runtime.roll_back()
+            if self.on_unavailable is not None:
+                self.on_unavailable(error)
+            return
         except StoreError as error:
             self._refuse_all(live, error)
             for runtime in {item.runtime for item in refused}:
@@ -296,6 +317,9 @@ class SiteRuntime:
         # Set once this process no longer serves the site (handed over, lost, fenced off):
         # every command is refused with it.
         self.gone: NotOwner | None = None
+        # Set (why) while the database has no primary: changes are refused ``unavailable``
+        # until the site is read back (a new runtime).
+        self.suspended: str | None = None
         # Set once the site is removed from the configuration: every command is refused.
         self.removed = False
         self._in_flight: set[asyncio.Future[None]] = set()
@@ -357,6 +381,8 @@ class SiteRuntime:
             raise NotFound(f"site: {self.settings.code!r} was removed from the configuration")
         if self.gone is not None:
             raise self.not_owner()
+        if self.suspended is not None:
+            raise self.unavailable()
         before = self.working
         outcome = rules.apply(self.settings, before, command, self.clock())
         entry = None if audit is None else audit(before, outcome)
@@ -367,6 +393,8 @@ class SiteRuntime:
         """Open the new business day if local midnight has passed (the midnight timer)."""
         if self.gone is not None:
             raise self.not_owner()
+        if self.suspended is not None:
+            raise self.unavailable()
         outcome = rules.advance_day(self.settings, self.working, self.clock())
         if outcome.events:
             await self._commit(outcome)
@@ -395,6 +423,18 @@ class SiteRuntime:
         """The refusal of a command once the site is gone from this process."""
         assert self.gone is not None
         return NotOwner(self.gone.site, self.gone.owner)
+
+    def unavailable(self) -> DatabaseUnavailable:
+        """The refusal of a command while the site is suspended (nothing was tried)."""
+        return DatabaseUnavailable(f"no database primary ({self.suspended}); nothing was "
+                                   "saved, send it again shortly")
+
+    def suspend(self, reason: str) -> None:
+        """The database has no primary: back to what was committed (changes queued on top
+        are refused), and every change refused until the site is read back."""
+        if self.suspended is None:
+            self.suspended = reason
+            self.roll_back()
 
     def leave(self, owner: str | None) -> None:
         """Serve no more commands: the site goes to ``owner`` (a public URL; ``None``:
@@ -492,6 +532,9 @@ class QueueService:
         self.readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-reader")
         self.committer = Committer(repository, self.writer)
         self.committer.on_fenced = self._fenced
+        self.committer.on_unavailable = self._database_unavailable
+        # Why the database cannot be written now (no primary), or None (server.app.health).
+        self.database_problem: str | None = None
         # Several processes on PostgreSQL: which sites this one serves (None on SQLite,
         # where one process serves every site).
         self.ownership: SiteOwnership | None = None
@@ -610,17 +653,42 @@ class QueueService:
         the database as at a restart (server.app.ownership)."""
         return await self._load_site(settings, fence)
 
-    async def give_up_site(self, code: str, owner: str | None, wait: bool) -> None:
+    async def give_up_site(self, code: str, owner: str | None, wait: bool,
+                           reason: str = "the site moved to another server process") -> None:
         """Stop serving site ``code`` (handed to ``owner``, a public URL, or lost): its
         commands are refused ``moved`` from now on; with ``wait``, the commits in flight
-        finish first; then its connections are closed, and their clients find the owner."""
+        finish first; then its connections are closed (saying ``reason``), and their clients
+        find the owner."""
         runtime = self.sites.pop(code, None)
         if runtime is None:
             return
         runtime.leave(owner)
         if wait:
             await runtime.settled()
-        await runtime.close_sessions("the site moved to another server process", moved=True)
+        await runtime.close_sessions(reason, moved=True)
+
+    def suspend_sites(self, reason: str) -> None:
+        """The database has no primary (``reason``): every site keeps serving what it holds
+        and refuses changes ``unavailable`` until the ownership reads it back from the new
+        primary. Logged once per outage."""
+        if self.ownership is None:
+            return  # SQLite: there is no primary to lose, and nothing would read back
+        if self.database_problem is None:
+            self.database_problem = f"no database primary: {reason}"
+            logger.error("no database primary (%s): changes are refused until it is back; "
+                         "%d sites keep serving what they hold", reason, len(self.sites))
+        for runtime in self.sites.values():
+            runtime.suspend(reason)
+
+    def database_restored(self) -> None:
+        """A primary answers again and no site is suspended any more (logged once)."""
+        if self.database_problem is not None:
+            self.database_problem = None
+            logger.warning("the database has a primary again: every site of this process "
+                           "is read back and takes changes")
+
+    def _database_unavailable(self, error: DatabaseUnavailable) -> None:
+        self.suspend_sites(str(error).removeprefix("no database primary: "))
 
     def _fenced(self, code: str) -> None:
         runtime = self.sites.pop(code, None)

@@ -57,7 +57,7 @@ from server.security import (
     verify_password,
 )
 from server.store.database import StoreError
-from server.store.errors import NotOwner
+from server.store.errors import DatabaseUnavailable, NotOwner
 from server.store.repository import StoredEvent
 
 if TYPE_CHECKING:  # runtime imports session: a type-only import keeps the cycle harmless
@@ -452,6 +452,9 @@ class Session:
             # Nothing was saved; the client reconnects and finds the site's new process.
             self._moved(request.id, error.site, error.owner)
             await self.close_for("the site moved to another server process", moved=True)
+        except DatabaseUnavailable as error:
+            # Not logged per request: the service logged the outage once.
+            self._error(request.id, ErrorCode.UNAVAILABLE, unavailable_message(error))
         except StoreError as error:
             logger.error("request %s failed to save: %s", request.type, error)
             self._error(request.id, ErrorCode.INTERNAL,
@@ -1248,3 +1251,13 @@ class Session:
 def _device(token: TokenSettings) -> dict[str, Any]:
     """A device token's ``device`` object in the hello and snapshot replies."""
     return {"name": token.name, "profile": token.profile()}
+
+
+def unavailable_message(error: DatabaseUnavailable) -> str:
+    """The ``unavailable`` answer's message: whether the change may have been saved."""
+    if error.in_doubt:
+        return ("the database lost its primary while saving this change, which may or may "
+                "not have been saved; send the same request again shortly (an issue with "
+                "the same request_key gets its ticket) or take a snapshot")
+    return ("the database has no primary right now (it is failing over); nothing was "
+            "changed, send the request again shortly")

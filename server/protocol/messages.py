@@ -57,6 +57,9 @@ class ErrorCode(StrEnum):
     # This server process does not serve the site (several processes on one database): the
     # error's ``url`` is the one that does (absent: none right now; try again shortly).
     MOVED = "moved"
+    # The database has no primary right now (PostgreSQL failing over): nothing can be saved;
+    # send the same request again shortly (a kiosk's issue with the same request_key).
+    UNAVAILABLE = "unavailable"
 
 
 class ProtocolError(Exception):

@@ -31,7 +31,8 @@ from server.store.writer import Recipe
 logger = logging.getLogger(__name__)
 
 __all__ = ["Engines", "SchemaStatus", "StoreError", "checkpoint", "describe_database",
-           "known_revisions", "migrate", "open_engines", "schema_status", "writer_recipe"]
+           "known_revisions", "migrate", "open_engines", "schema_status", "sqlalchemy_url",
+           "writer_recipe"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def open_engines(url: str) -> Engines:
     """
     try:
         return _open_engines(url)
-    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as error:
+    except (ArgumentError, NoSuchModuleError, ImportError, OSError, ValueError) as error:
         raise StoreError(f"database URL {describe_database(url)!r}: {_reason(error)} "
                          "(expected e.g. sqlite:///path/qms.sqlite3 or "
                          "postgresql://user:password@host/db)") from error
@@ -67,9 +68,29 @@ def open_engines(url: str) -> Engines:
 def describe_database(url: str) -> str:
     """``url`` with its password hidden, for messages and logs."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        return make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
         return url.split("@")[-1]
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``url`` as SQLAlchemy reads it. A PostgreSQL URL naming several hosts the way libpq
+    does (``postgresql://user:password@10.0.0.5:5432,10.0.0.6:5432/qms?target_session_attrs=
+    read-write``, the form PostgreSQL documents for failover) becomes SQLAlchemy's form of
+    the same (one ``host=`` parameter per host: ``postgresql://user:password@/qms?host=
+    10.0.0.5:5432&host=10.0.0.6:5432&target_session_attrs=read-write``); any other URL is
+    returned as it is."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or not scheme.startswith("postgresql"):
+        return url
+    authority, _, tail = rest.partition("/")
+    credentials, at, hosts = authority.rpartition("@")
+    if "," not in hosts:
+        return url
+    path, question, query = tail.partition("?")
+    host_parameters = "&".join(f"host={host}" for host in hosts.split(",") if host)
+    query = f"{host_parameters}&{query}" if question and query else host_parameters
+    return f"{scheme}://{credentials}{at}/{path}?{query}"
 
 
 def _reason(error: BaseException) -> str:
@@ -79,6 +100,7 @@ def _reason(error: BaseException) -> str:
 
 
 def _open_engines(url: str) -> Engines:
+    url = sqlalchemy_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -127,7 +149,15 @@ def writer_recipe(engines: Engines) -> Recipe:
     # plans carry only strings, numbers, dates and naive UTC datetimes, which psycopg's
     # default adapters take as they are.
     options = {name: value for name, value in options.items() if name != "context"}
-    return Recipe("psycopg", tuple(arguments), options)
+    # A primary that vanishes (a machine gone, not a refused port) is noticed within
+    # seconds rather than when the kernel gives up; the URL's own settings win.
+    return Recipe("psycopg", tuple(arguments), {**WRITER_CONNECT_OPTIONS, **options})
+
+
+# Both ends of the writer's connection notice a silent peer within about 3 + 3 x 1 s, and a
+# host that does not answer a connection is passed over after 5 s.
+WRITER_CONNECT_OPTIONS = {"keepalives": 1, "keepalives_idle": 3, "keepalives_interval": 1,
+                          "keepalives_count": 3, "connect_timeout": 5}
 
 
 def checkpoint(engines: Engines) -> None:

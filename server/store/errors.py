@@ -19,3 +19,17 @@ class NotOwner(StoreError):
                          + (f" ({owner})" if owner else "") + "; nothing was saved")
         self.site = site
         self.owner = owner
+
+
+class DatabaseUnavailable(StoreError):
+    """The database has no primary that this process can reach (PostgreSQL failing over,
+    say): nothing can be written until one answers again.
+
+    ``in_doubt``: the connection went while a change was being committed, so whether it was
+    saved is unknown until the site is read back from the database (the same request sent
+    again then finds it: a kiosk's ``issue`` with the same ``request_key`` gets its ticket).
+    """
+
+    def __init__(self, message: str, in_doubt: bool = False) -> None:
+        super().__init__(message)
+        self.in_doubt = in_doubt

@@ -13,8 +13,16 @@ driver and :mod:`server.store.plan`, so it starts in tens of milliseconds.
 The pipe carries length-prefixed pickles, each side trusting the other (the child is the
 server's own). Server to child: first a :class:`Recipe`, then one plan after another, each a
 list of ``(sql, rows, fence)`` triples and answered in order with ``("ok", row_counts)``,
-``("error", "IntegrityError: ...")`` or ``("fenced", site)`` (a fencing statement changed
-nothing: :class:`~server.store.plan.FencedWrite`).
+``("error", "IntegrityError: ...")``, ``("fenced", site)`` (a fencing statement changed
+nothing: :class:`~server.store.plan.FencedWrite`), ``("lost", reason)`` (the connection went
+during the plan: committed or not, nobody can say) or ``("unavailable", reason)`` (no
+connection could be made, so nothing was tried).
+
+When PostgreSQL fails over, the child's connection breaks. It does not give up: the plan
+under way is answered ``lost``, and each later plan first connects again through the same
+address, which with several hosts and ``target_session_attrs=read-write`` finds the new
+primary (``unavailable`` while there is none). The server side raises
+:class:`~server.store.errors.DatabaseUnavailable` for both.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from server.store.errors import NotOwner, StoreError, describe_error
+from server.store.errors import DatabaseUnavailable, NotOwner, StoreError, describe_error
 from server.store.plan import (
     SQLITE_WRITER_PRAGMAS,
     FencedWrite,
@@ -130,7 +138,9 @@ class WriterProcess:
 
         Raises :class:`WriterError`: refused by the database (nothing written), or the child
         is gone (``in_doubt`` when it went with this plan); :class:`WriterFenced` when a site
-        of the plan has another owner now (nothing written).
+        of the plan has another owner now (nothing written); :class:`DatabaseUnavailable`
+        when the database's connection broke during the plan (``in_doubt``) or no primary
+        could be reached for it (nothing written).
         """
         if self._lost is not None or self._process is None:
             raise WriterError(f"the database writer is not running: {self._lost}")
@@ -140,6 +150,9 @@ class WriterProcess:
                                           for statement in plan])
         if status == "fenced":
             raise WriterFenced(str(detail))
+        if status in ("lost", "unavailable"):
+            raise DatabaseUnavailable(f"no database primary: {detail}",
+                                      in_doubt=status == "lost")
         if status != "ok":
             raise WriterError(str(detail))
         counts: list[int] = detail
@@ -253,10 +266,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
         return 1
     driver_error: type[Exception] = driver.Error
     try:
-        connection = driver.connect(*recipe.args, **recipe.options)
-        if recipe.driver == "sqlite3":
-            for pragma in SQLITE_WRITER_PRAGMAS:
-                connection.execute(pragma)
+        connection: Any = _connect(driver, recipe)
     except driver_error as error:
         _write(answers, ("failed", describe_error(error)))
         return 1
@@ -265,18 +275,54 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
     try:
         while (message := _read(requests)) is not None:
             plan = tuple(Statement(sql, rows, fence) for sql, rows, fence in message)
+            if connection is None:
+                # The last one broke (a failover): the address finds the primary, if any.
+                try:
+                    connection = _connect(driver, recipe)
+                except driver_error as error:
+                    _write(answers, ("unavailable", describe_error(error)))
+                    continue
             try:
                 counts = run_plan(connection, plan, sqlite)
             except driver_error as error:
-                _write(answers, ("error", describe_error(error)))
+                if _gone(connection, error):
+                    _close_quietly(connection, driver_error)
+                    connection = None
+                    _write(answers, ("lost", describe_error(error)))
+                else:
+                    _write(answers, ("error", describe_error(error)))
                 continue
             except FencedWrite as fenced:
                 _write(answers, ("fenced", fenced.label))
                 continue
             _write(answers, ("ok", counts))
     finally:
-        connection.close()
+        if connection is not None:
+            _close_quietly(connection, driver_error)
     return 0
+
+
+def _connect(driver: Any, recipe: Recipe) -> Any:
+    connection = driver.connect(*recipe.args, **recipe.options)
+    if recipe.driver == "sqlite3":
+        for pragma in SQLITE_WRITER_PRAGMAS:
+            connection.execute(pragma)
+    return connection
+
+
+def _gone(connection: Any, error: Exception) -> bool:
+    """Whether ``connection`` can write no more: PostgreSQL's broke (the server went, a
+    failover), or it reaches a server that has become a read-only standby. A SQLite
+    connection never goes."""
+    if getattr(connection, "broken", False) or getattr(connection, "closed", False) is True:
+        return True
+    # SQLSTATE 25006: read_only_sql_transaction (a primary turned standby).
+    return getattr(error, "sqlstate", None) == "25006"
+
+
+def _close_quietly(connection: Any, driver_error: type[Exception]) -> None:
+    with contextlib.suppress(driver_error, OSError):
+        connection.close()
 
 
 if __name__ == "__main__":
