@@ -9,14 +9,30 @@ browsers send ``Origin: null`` with our own forms, and the forms' origin check n
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; media-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+
+def policy_with_form_targets(origins: Iterable[str]) -> str:
+    """:data:`CONTENT_SECURITY_POLICY` whose ``form-action`` also allows ``origins`` (the
+    public URLs of the deployment's other server processes, reduced to scheme and host):
+    a browser applies ``form-action`` to every redirect after a form's submission too, so
+    signing in on one process and landing on a page that another process serves needs it."""
+    allowed = sorted({f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, origins)
+                      if parts.scheme in ("http", "https") and parts.netloc})
+    if not allowed:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'",
+                                           "form-action 'self' " + " ".join(allowed))
+
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),

@@ -3,21 +3,40 @@
 A ``province`` account sees every site of the deployment; a ``manager`` the sites its
 account lists (server.config.settings.AccountSettings). A site outside an account's list is
 answered exactly like a site that does not exist, so site codes cannot be probed.
+
+Every site of the configuration is visible, whichever server process serves it: with
+several processes on one PostgreSQL database (docs/architecture.md) a site served by another
+process has no runtime here (``runtime`` is ``None``); pages that need its live state send
+the browser to its owner or read its day from the database (server.web.remote_halls).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server.app.runtime import QueueService, SiteRuntime
-from server.config.settings import AccountSettings
+from server.config.settings import AccountSettings, SiteSettings
 
 
-def visible_sites(service: QueueService, account: AccountSettings) -> list[SiteRuntime]:
+@dataclass(frozen=True, slots=True)
+class VisibleSite:
+    """A site a signed-in account may see: its ``settings``, and its ``runtime`` when this
+    process serves it (``None``: another server process does, or none right now)."""
+
+    settings: SiteSettings
+    runtime: SiteRuntime | None
+
+
+def visible_sites(service: QueueService, account: AccountSettings) -> list[VisibleSite]:
     """The sites ``account`` may see, in the configuration's order."""
-    return [runtime for code, runtime in service.sites.items() if account.may_see(code)]
+    return [VisibleSite(settings, service.sites.get(code))
+            for code, settings in service.site_settings.items() if account.may_see(code)]
 
 
 def visible_site(service: QueueService, account: AccountSettings,
-                 code: str) -> SiteRuntime | None:
+                 code: str) -> VisibleSite | None:
     """Site ``code`` when ``account`` may see it; ``None`` otherwise (unknown or not theirs)."""
-    runtime = service.sites.get(code)
-    return runtime if runtime is not None and account.may_see(code) else None
+    settings = service.site_settings.get(code)
+    if settings is None or not account.may_see(code):
+        return None
+    return VisibleSite(settings, service.sites.get(code))

@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.app.runtime import QueueService
+from server.app.security_headers import policy_with_form_targets
 from server.audit.model import UNKNOWN_USER, Action, Actor, ActorKind, Channel
 from server.config.settings import AccountRole, AccountSettings
 from server.security import PasswordHashError, verify_password
@@ -204,6 +205,10 @@ def _sign_in_form(service: QueueService, request: Request, note_key: str | None,
     response = page("sign_in.html", status_code, t=t, lang=lang,
                     note=note or (t(note_key) if note_key else None), csrf=token,
                     next=_next_page(request.query_params.get("next")), path=request.url.path)
+    if service.ownership is not None and service.ownership.view is not None:
+        # Several processes: the page after signing in may be served by another of them.
+        response.headers["content-security-policy"] = policy_with_form_targets(
+            member.url for member in service.ownership.view.members if member.live)
     # Scoped to the sign-in form, short-lived: the double-submit half of its CSRF check.
     response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, path=SIGN_IN_PATH, httponly=True,
                         samesite="strict", secure=_secure(service, request))

@@ -10,12 +10,20 @@ next alert falls due. Nothing polls.
 - ``GET /manage/site/{code}`` and ``.../live``: a site's dashboard and its live part.
 - ``GET /manage/province`` and ``.../live``: a row per site the account sees, sortable
   (``?sort=`` a column, ``&order=asc|desc``), each linking to the site's dashboard.
+
+With several server processes on one PostgreSQL database, a site's dashboard lives at the
+process that serves the site: another process answers its URL with a redirect there (307),
+or 503 with ``Retry-After`` while nobody serves it (a takeover takes a second or two). The
+province view shows every site the account sees: those served here live, the others from
+the database (server.web.remote_halls), marked, at most a few seconds old, the page fetching
+its live part again that often while it has such rows.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -26,8 +34,9 @@ from server.app.runtime import QueueService, SiteRuntime
 from server.domain.hall import HallFigures, ServiceNow, hall_figures
 from server.feedback.texts import translator as feedback_translator
 from server.store.database import StoreError
-from server.web.access import visible_site, visible_sites
+from server.web.access import VisibleSite, visible_site, visible_sites
 from server.web.auth import SignedIn, language, signed_in_endpoint
+from server.web.remote_halls import FRESH_SECONDS, RemoteHalls
 from server.web.templating import page
 from server.web.texts import translator
 
@@ -44,6 +53,8 @@ class SiteRow:
     code: str
     name: str
     figures: HallFigures
+    # Served by another server process: figures read from the database (module docstring).
+    elsewhere: bool = False
 
     def sort_key(self, column: str) -> Any:
         totals = self.figures.totals
@@ -78,6 +89,7 @@ def _by_wait(figures: HallFigures) -> list[ServiceNow]:
 
 def manage_routes(service: QueueService) -> list[Route]:
     """The managers' live pages."""
+    remote_halls = RemoteHalls(service)
 
     async def home(request: Request, who: SignedIn) -> Response:
         sites = visible_sites(service, who.account)
@@ -95,41 +107,74 @@ def manage_routes(service: QueueService) -> list[Route]:
                 label = feedback_translator(language(request))("fb_new_count", count=count)
             except StoreError as error:
                 logger.error("new feedback of %s not counted: %s", code, error)
-        return _dashboard(request, who, "dashboard.html", feedback_label=label,
-                          new_feedback=count)
+        return await _dashboard(request, who, "dashboard.html", feedback_label=label,
+                                new_feedback=count)
 
     async def dashboard_live(request: Request, who: SignedIn) -> Response:
-        return _dashboard(request, who, "hall.html")
+        return await _dashboard(request, who, "hall.html")
 
-    def _dashboard(request: Request, who: SignedIn, template: str,
+    async def _dashboard(request: Request, who: SignedIn, template: str,
                    **extra: Any) -> Response:
-        runtime = visible_site(service, who.account, request.path_params["code"])
-        if runtime is None:
+        site = visible_site(service, who.account, request.path_params["code"])
+        if site is None:
             return _not_yours(request, who)
+        runtime = site.runtime
+        if runtime is None:
+            return await _elsewhere(request, who, site)
         figures = figures_of(runtime)
         return page(template, **_common(request, who), site=runtime.settings,
                     figures=figures, services_by_wait=_by_wait(figures),
                     socket_ticket=service.web_sessions.socket_ticket(who.session),
                     live_url=f"/manage/site/{runtime.settings.code}/live", **extra)
 
+    async def _elsewhere(request: Request, who: SignedIn, site: VisibleSite) -> Response:
+        """A site this process does not serve: to the process that does, the same page
+        (waiting a moment for one, as ``hello`` does, while the site is being taken)."""
+        runtime, owner = await service.site_for_hello(site.settings.code)
+        query = f"?{request.url.query}" if request.url.query else ""
+        if runtime is not None:  # taken by this process meanwhile: the page again, here
+            return RedirectResponse(f"{request.url.path}{query}", 307)
+        if owner is not None and owner.rstrip("/") != service.server.public_url.rstrip("/"):
+            return RedirectResponse(f"{owner.rstrip('/')}{request.url.path}{query}", 307)
+        t = translator(language(request))
+        response = page("message.html", 503, **_common(request, who),
+                        message=t("site_moving"))
+        response.headers["Retry-After"] = "2"
+        return response
+
     async def province(request: Request, who: SignedIn) -> Response:
-        return _province(request, who, "province.html")
+        return await _province(request, who, "province.html")
 
     async def province_live(request: Request, who: SignedIn) -> Response:
-        return _province(request, who, "province_table.html")
+        return await _province(request, who, "province_table.html")
 
-    def _province(request: Request, who: SignedIn, template: str) -> Response:
+    async def _province(request: Request, who: SignedIn, template: str) -> Response:
         column = request.query_params.get("sort", "site")
         if column not in PROVINCE_COLUMNS:
             column = "site"
         descending = request.query_params.get("order") == "desc"
-        rows = sorted((SiteRow(runtime.settings.code, runtime.settings.name_vi
-                               if language(request).value == "vi" or not runtime.settings.name_en
-                               else runtime.settings.name_en, figures_of(runtime))
-                       for runtime in visible_sites(service, who.account)),
-                      key=lambda row: row.sort_key(column), reverse=descending)
+        english = language(request).value == "en"
+        rows: list[SiteRow] = []
+        unread: list[str] = []
+        for site in visible_sites(service, who.account):
+            settings = site.settings
+            name = settings.name_en if english and settings.name_en else settings.name_vi
+            if site.runtime is not None:
+                rows.append(SiteRow(settings.code, name, figures_of(site.runtime)))
+                continue
+            figures = await remote_halls.figures(settings)
+            if figures is None:
+                unread.append(name)
+            else:
+                rows.append(SiteRow(settings.code, name, figures, elsewhere=True))
+        rows.sort(key=lambda row: row.sort_key(column), reverse=descending)
+        now = service.clock()
+        # Rows read from the database are fetched again that often; live ones on events.
+        next_change = now + timedelta(seconds=FRESH_SECONDS) \
+            if unread or any(row.elsewhere for row in rows) else None
         return page(template, **_common(request, who), rows=rows, sort=column,
-                    descending=descending, columns=PROVINCE_COLUMNS,
+                    descending=descending, columns=PROVINCE_COLUMNS, unread=unread,
+                    next_change=next_change,
                     socket_ticket=service.web_sessions.socket_ticket(who.session),
                     live_url=f"/manage/province/live?sort={column}"
                              f"&order={'desc' if descending else 'asc'}")

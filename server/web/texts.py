@@ -32,6 +32,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "session_over": "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
         "form_expired": "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang.",
         "not_yours": "Không tìm thấy trung tâm này trong quyền của bạn.",
+        "site_moving": "Trung tâm này đang được chuyển sang máy chủ khác. Trang sẽ mở lại "
+                       "sau vài giây; nếu không, hãy tải lại trang.",
+        "read_from_database": "Do máy chủ khác phục vụ: số liệu đọc từ cơ sở dữ liệu, "
+                            "cập nhật vài giây một lần.",
+        "sites_unread": "Chưa đọc được số liệu của",
         "not_found": "Không tìm thấy trang.",
         "dashboard": "Bảng điều khiển",
         "province": "Toàn tỉnh",
@@ -214,6 +219,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "session_over": "Your session has ended. Please sign in again.",
         "form_expired": "The form has expired or is not valid. Please reload the page.",
         "not_yours": "This centre is not among yours.",
+        "site_moving": "This centre is moving to another server process. The page opens "
+                       "again in a few seconds; if not, reload it.",
+        "read_from_database": "Served by another server process: figures read from the "
+                            "database, updated every few seconds.",
+        "sites_unread": "Figures could not be read for",
         "not_found": "Page not found.",
         "dashboard": "Dashboard",
         "province": "Province",

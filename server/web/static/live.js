@@ -71,9 +71,17 @@
     const url = root.dataset.liveUrl;
     const response = await fetch(url + (url.includes("?") ? "&" : "?") + "lang=" +
                                  root.dataset.lang, {credentials: "same-origin",
-                                                     cache: "no-store"});
+                                                     cache: "no-store",
+                                                     redirect: "manual"});
+    /* 401: the session is over, the page itself asks to sign in. A redirect or 503: the
+       site is served by another server process now (or is being taken over), and the
+       page's own address leads there. */
+    if (response.type === "opaqueredirect" || response.status === 503) {
+      setTimeout(function () { window.location.reload(); }, response.status === 503 ? 2000 : 0);
+      return;
+    }
     if (response.status === 401) {
-      window.location.reload();  // the session is over: the page itself asks to sign in
+      window.location.reload();
       return;
     }
     if (response.ok) {
@@ -120,6 +128,9 @@
           retry = 500;
           show("live");
           refresh();  // whatever happened while connecting
+        } else if (frame.error && frame.error.code === "moved") {
+          /* Another server process serves the site: its page is at that process. */
+          window.location.reload();
         }
       }
     };
