@@ -37,7 +37,9 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     select,
+    tuple_,
     values,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,6 +50,8 @@ from server.reports.request import Breakdown, ReportRequest
 from server.reports.sql import (
     epoch_seconds,
     local_hour,
+    local_hour_of_minute,
+    minutes_since_epoch,
     round_milliseconds,
     seconds_between,
     week_start,
@@ -68,6 +72,14 @@ DONE = TicketStatus.DONE.value
 IN_PROGRESS = tuple(status.value for status in (TicketStatus.WAITING, TicketStatus.CALLED,
                                                 TicketStatus.SERVING, TicketStatus.TRANSFERRED))
 
+# The facts' columns (SQLite; see facts_select), as the reports' copy of closed days keeps them.
+FACT_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("site", String(32)), ("day", Date()), ("ticket", Integer()), ("service", String(32)),
+    ("counter", String(32)), ("officer", String(32)), ("status", String(16)),
+    ("moved", Integer()), ("issued_minute", Integer()), ("call_minute", Integer()),
+    ("waiting", Float()), ("service_time", Float()), ("score", Integer()),
+    ("case_code", String(64)), ("called", Float()), ("finished", Float()),
+)
 # The base's columns (see base_select for what each holds).
 BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("site", String(32)), ("service", String(32)), ("counter", String(32)),
@@ -99,9 +111,10 @@ class Scope:
     fields: Any = None
 
     def where(self) -> ColumnElement[bool]:
-        return and_(tickets.c.site.in_(self.request.sites),
-                    tickets.c.business_date >= self.request.first,
-                    tickets.c.business_date <= self.request.last)
+        column = tickets.c
+        return and_(column.site.in_(self.request.sites),
+                    column.business_date >= self.request.first,
+                    column.business_date <= self.request.last)
 
 
 def base_select(scope: Scope) -> Select[Any]:
@@ -115,44 +128,93 @@ def base_select(scope: Scope) -> Select[Any]:
     in seconds), ``score`` and ``dissatisfied`` (1 if the score is the lowest of the site's
     scale), ``case_code``, ``called`` and ``finished`` (seconds since 1970 of the last call
     and of the finish or no-show, for the officers' time on duty).
+
+    On SQLite in two steps: the tickets' *facts* (:func:`facts_select`, what does not depend
+    on the configuration), then what the configuration makes of them
+    (:func:`derived_select`), so the reports' copy of closed days
+    (:mod:`server.reports.day_cache`) gives exactly the same base as the tickets.
     """
-    column = tickets.c
-    dialect = scope.dialect
-    if dialect != "sqlite":
+    if scope.dialect != "sqlite":
         return _base_select_direct(scope)
+    return derived_select(scope, facts_select(scope).subquery("ticket_facts"))
+
+
+def facts_select(scope: Scope, days: FromClause | None = None) -> Select[Any]:
+    """SQLite: one row per ticket with its rating, as :data:`FACT_COLUMNS` name them: the
+    ticket's ``site``, ``day``, ``ticket`` (its row id), ``service``, ``counter``,
+    ``officer``, ``status``, ``moved``, ``issued_minute`` and ``call_minute`` (whole minutes
+    since 1970, UTC, of its issue and first call, read from the stored text: the local hour
+    is these plus the site's offset), ``waiting``, ``service_time``, ``score``,
+    ``case_code``, ``called`` and ``finished`` (see :func:`base_select`). Nothing here
+    depends on the configuration.
+
+    ``days``: a table of (``site``, ``day``) to read, joined to the tickets (one index
+    range each); without it, the scope's sites and range.
+    """
+    ticket_table, rating_table = tickets, ratings
+    column = ticket_table.c
+    dialect = scope.dialect
+    joined = ticket_table.outerjoin(rating_table, rating_table.c.ticket_id == column.id)
     # Each time is read once, in a subquery that OFFSET 0 keeps SQLite from flattening (it
     # would parse each time again wherever the outer query names it).
     times = select(
         column.site, column.service, column.counter, column.officer, column.business_date,
-        column.status, column.transfer_count, column.case_code, ratings.c.score,
-        local_hour(dialect, column.site, column.issued_at, scope.periods)
-        .label("arrival_hour"),
-        local_hour(dialect, column.site, column.first_called_at, scope.periods)
-        .label("call_hour"),
-        target_seconds(scope.sites).label("target"),
-        lowest_score(scope.sites).label("lowest"),
+        column.status, column.transfer_count, column.case_code, rating_table.c.score,
+        # The row id: unique, and a ticket keeps it when the server updates the row.
+        literal_column("tickets.rowid", Integer).label("ticket"),
+        minutes_since_epoch(column.issued_at).label("issued_minute"),
+        minutes_since_epoch(column.first_called_at).label("call_minute"),
         *(epoch_seconds(dialect, getattr(column, name)).label(name)
           for name in ("issued_at", "first_called_at", "serving_at", "finished_at",
                        "called_at")),
-    ).select_from(tickets.outerjoin(ratings, ratings.c.ticket_id == column.id)) \
-        .where(scope.where()).offset(0).subquery("ticket_times")
-    row = times.c
+    ).select_from(joined)
+    if days is None:
+        times = times.where(scope.where())
+    else:
+        # A row-value IN: SQLite reads each day's range of the index on site and day (a
+        # join would let it scan every ticket and look each one up in the days).
+        times = times.where(tuple_(column.site, column.business_date)
+                            .in_(select(days.c.site, days.c.day)))
+    times_query = times.offset(0).subquery("ticket_times")
+    row = times_query.c
     is_timed = and_(row.status == DONE, row.first_called_at.is_not(None),
                     row.serving_at.is_not(None), row.finished_at.is_not(None))
     return select(
-        row.site.label("site"), row.service.label("service"), row.counter.label("counter"),
-        row.officer.label("officer"), row.business_date.label("day"),
-        row.arrival_hour, row.call_hour, row.status.label("status"),
+        row.site.label("site"), row.business_date.label("day"),
+        row.ticket.label("ticket"),
+        row.service.label("service"), row.counter.label("counter"),
+        row.officer.label("officer"), row.status.label("status"),
         case((row.transfer_count > 0, 1), else_=0).label("moved"),
+        row.issued_minute, row.call_minute,
         case((is_timed, round_milliseconds(dialect, row.first_called_at - row.issued_at)))
         .label("waiting"),
         case((is_timed, round_milliseconds(dialect, row.finished_at - row.serving_at)))
         .label("service_time"),
-        row.target, row.score.label("score"),
-        case((row.score == row.lowest, 1), else_=0).label("dissatisfied"),
-        row.case_code.label("case_code"),
+        row.score.label("score"), row.case_code.label("case_code"),
         row.called_at.label("called"), row.finished_at.label("finished"),
     )
+
+
+def derived_select(scope: Scope, facts: FromClause) -> Select[Any]:
+    """SQLite: the base's columns (:data:`BASE_COLUMNS`) from rows of facts
+    (:func:`facts_select`'s, or the reports' copy of closed days): the local hours from
+    each site's offsets, the target wait and the lowest score of each ticket's site."""
+    row = facts.c
+    return select(
+        row.site.label("site"), row.service.label("service"), row.counter.label("counter"),
+        row.officer.label("officer"), row.day.label("day"),
+        local_hour_of_minute(row.site, row.issued_minute, scope.periods)
+        .label("arrival_hour"),
+        local_hour_of_minute(row.site, row.call_minute, scope.periods).label("call_hour"),
+        row.status.label("status"), row.moved.label("moved"),
+        row.waiting.label("waiting"), row.service_time.label("service_time"),
+        target_seconds(scope.sites, row.site, row.service).label("target"),
+        row.score.label("score"),
+        case((row.score == lowest_score(scope.sites, row.site), 1), else_=0)
+        .label("dissatisfied"),
+        row.case_code.label("case_code"), row.called.label("called"),
+        row.finished.label("finished"),
+    ).select_from(facts)
 
 
 def _base_select_direct(scope: Scope) -> Select[Any]:
@@ -189,17 +251,24 @@ def _most_common(values: Mapping[str, Any]) -> Any:
     return Counter(values.values()).most_common(1)[0][0]
 
 
-def _per_site(sites: Sequence[SiteSettings], values: Mapping[str, Any]) -> ColumnElement[Any]:
-    """``values[site]`` for each ticket's site: the commonest value as the default, a branch
-    only for the sites that differ (one literal when all agree)."""
+def _per_site(sites: Sequence[SiteSettings], values: Mapping[str, Any],
+              site_column: Any = None) -> ColumnElement[Any]:
+    """``values[site]`` for each ticket's site (``site_column``, by default the tickets'):
+    the commonest value as the default, a branch only for the sites that differ (one
+    literal when all agree)."""
+    site_column = tickets.c.site if site_column is None else site_column
     usual = _most_common(values)
-    whens = [(tickets.c.site == site.code, literal(values[site.code])) for site in sites
+    whens = [(site_column == site.code, literal(values[site.code])) for site in sites
              if values[site.code] != usual]
     return case(*whens, else_=literal(usual)) if whens else literal(usual)
 
 
-def target_seconds(sites: Sequence[SiteSettings]) -> ColumnElement[Any]:
-    """Each ticket's target wait in seconds: its service's own, else its site's."""
+def target_seconds(sites: Sequence[SiteSettings], site_column: Any = None,
+                   service_column: Any = None) -> ColumnElement[Any]:
+    """Each ticket's target wait in seconds: its service's own, else its site's (the
+    columns: by default the tickets')."""
+    site_column = tickets.c.site if site_column is None else site_column
+    service_column = tickets.c.service if service_column is None else service_column
     whens = []
     for site in sites:
         special: dict[float, list[str]] = {}
@@ -207,16 +276,17 @@ def target_seconds(sites: Sequence[SiteSettings]) -> ColumnElement[Any]:
             minutes = site.target_wait_minutes_of(service.code)
             if minutes != site.target_wait_minutes:
                 special.setdefault(minutes, []).append(service.code)
-        whens += [(and_(tickets.c.site == site.code, tickets.c.service.in_(codes)),
+        whens += [(and_(site_column == site.code, service_column.in_(codes)),
                    literal(minutes * 60.0)) for minutes, codes in special.items()]
-    default = _per_site(sites, {site.code: site.target_wait_minutes * 60.0 for site in sites})
+    default = _per_site(sites, {site.code: site.target_wait_minutes * 60.0 for site in sites},
+                        site_column)
     return case(*whens, else_=default) if whens else default
 
 
-def lowest_score(sites: Sequence[SiteSettings]) -> ColumnElement[Any]:
+def lowest_score(sites: Sequence[SiteSettings], site_column: Any = None) -> ColumnElement[Any]:
     """The lowest score of each ticket's site's scale ("Không hài lòng" on the default)."""
     return _per_site(sites, {site.code: min((label.score for label in site.rating_scale),
-                                            default=0) for site in sites})
+                                            default=0) for site in sites}, site_column)
 
 
 # --- statements over the base ---------------------------------------------------------------

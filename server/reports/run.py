@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, FromClause, Row, insert
 
 from server.config.settings import Settings, SiteSettings
+from server.reports import day_cache, queries
 from server.reports import percentiles as percentiles_of
-from server.reports import queries
-from server.reports.errors import ReportError
+from server.reports.errors import ReportDataError, ReportError
 from server.reports.model import (
     CaseRow,
     Charts,
@@ -33,7 +34,7 @@ from server.reports.model import (
 )
 from server.reports.percentiles import Percentiles
 from server.reports.request import Breakdown, ReportRequest
-from server.reports.source import reading
+from server.reports.source import reading, sqlite_file
 from server.reports.texts import (
     NOT_CALLED,
     NOT_CALLED_EN,
@@ -76,24 +77,47 @@ def run_report(engine: Engine, settings: Settings, request: ReportRequest,
 
 
 def run_reports(engine: Engine, settings: Settings, request: ReportRequest,
-                breakdowns: Sequence[Breakdown],
-                now: datetime | None = None) -> dict[Breakdown, Report]:
+                breakdowns: Sequence[Breakdown], now: datetime | None = None,
+                use_day_cache: bool = True) -> dict[Breakdown, Report]:
     """One report per breakdown of ``request``'s tickets (the workbook's sheets), read in
-    one transaction from one copy of the tickets: the total and charts are shared."""
+    one transaction from one copy of the tickets: the total and charts are shared.
+
+    On SQLite the closed days come from the reports' copy of them
+    (:mod:`server.reports.day_cache`, filled first with what it lacks) unless
+    ``use_day_cache`` is false; should reading it fail, the report is read again from the
+    tickets alone and the copy deleted."""
     scope = scope_of(settings, request, engine.dialect.name)
-    with reading(engine) as connection:
-        session = ReportSession(connection, scope)
-        # The rows first: the total then only adds them up (and counts the cases).
-        grouped = {breakdown: session.rows(breakdown) for breakdown in dict.fromkeys(breakdowns)}
-        total = session.total()
-        charts = session.charts()
+    database = sqlite_file(engine) if use_day_cache else None
+    cache = day_cache.prepare(database, scope) if database is not None else None
+    try:
+        grouped, total, charts, scale = _read(engine, scope, breakdowns, cache, database)
+    except ReportDataError:
+        if cache is None:
+            raise
+        day_cache.discard(cache)
+        grouped, total, charts, scale = _read(engine, scope, breakdowns, None, None)
     made = now or datetime.now(UTC)
     names = tuple(SiteName(site.code, site.name_vi, site.name_en, site.timezone.key)
                   for site in scope.sites)
     return {breakdown: Report(request=replace(request, breakdown=breakdown), sites=names,
-                              generated_at=made, rows=rows, total=total, scale=session.scale,
+                              generated_at=made, rows=rows, total=total, scale=scale,
                               charts=charts)
             for breakdown, rows in grouped.items()}
+
+
+def _read(engine: Engine, scope: queries.Scope, breakdowns: Sequence[Breakdown],
+          cache: Path | None, database: Path | None) -> tuple[
+              dict[Breakdown, tuple[ReportRow, ...]], Figures, Charts, tuple[ScaleStep, ...]]:
+    attach = (day_cache.attach_statement(cache),) if cache is not None else ()
+    with reading(engine, attach) as connection:
+        session = ReportSession(connection, scope, cached=cache is not None)
+        # The rows first: the total then only adds them up (and counts the cases).
+        grouped = {breakdown: session.rows(breakdown) for breakdown in dict.fromkeys(breakdowns)}
+        total = session.total()
+        charts = session.charts()
+    if database is not None and session.stale:
+        day_cache.drop_stale(database, session.stale)
+    return grouped, total, charts, session.scale
 
 
 class ReportSession:
@@ -101,20 +125,41 @@ class ReportSession:
 
     On SQLite the base is a TEMP table filled here once (the connection is read-only for the
     database itself); elsewhere it is the base subquery, which each statement reads.
+    ``cached``: the reports' copy of closed days is attached (SQLite): the base takes the
+    days whose copy is up to date from it, the others from the tickets; :attr:`stale` then
+    lists the copies found out of date.
     """
 
-    def __init__(self, connection: Connection, scope: queries.Scope) -> None:
+    def __init__(self, connection: Connection, scope: queries.Scope,
+                 cached: bool = False) -> None:
         self.connection = connection
         self.scope = scope
         self.scale = scale_of(scope.sites)
         self.scores = [step.score for step in self.scale]
         self.sqlite = connection.dialect.name == "sqlite"
         self.base: FromClause
+        self.stale: tuple[day_cache.Day, ...] = ()
         if self.sqlite:
             table = queries.base_table()
             table.create(connection)
-            connection.execute(insert(table).from_select(
-                [name for name, _kind in queries.BASE_COLUMNS], queries.base_select(scope)))
+            columns = [name for name, _kind in queries.BASE_COLUMNS]
+            if cached:
+                days = day_cache.split(connection, scope)
+                self.stale = days.stale
+                if days.cached_count:
+                    copied = connection.execute(insert(table).from_select(
+                        columns, queries.derived_select(scope,
+                                                        day_cache.cached_facts(days.cached))))
+                    if copied.rowcount != days.cached_tickets:
+                        # A damaged copy: run_reports reads the tickets again, without it.
+                        raise ReportDataError(None, "the reports' copy of closed days holds "
+                                                    f"{copied.rowcount} tickets, not "
+                                                    f"{days.cached_tickets}")
+                connection.execute(insert(table).from_select(columns, queries.derived_select(
+                    scope, queries.facts_select(scope, days.live).subquery("ticket_facts"))))
+            else:
+                connection.execute(insert(table).from_select(columns,
+                                                             queries.base_select(scope)))
             self.base = table
             fields = queries.field_table()
             fields.create(connection)

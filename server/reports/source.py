@@ -13,7 +13,8 @@ snapshot; PostgreSQL runs it REPEATABLE READ).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,13 @@ from server.store.database import describe_database
 # sorts to stay fast, bounded so memory does not grow with the database.
 _SQLITE_CACHE_KIB = 64 * 1024
 _POSTGRES_WORK_MEM = "64MB"
+# The file of each SQLite report engine (server.reports.day_cache keeps its copy beside it).
+_SQLITE_FILES: weakref.WeakKeyDictionary[Engine, Path] = weakref.WeakKeyDictionary()
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a report engine on SQLite (``None`` on another database)."""
+    return _SQLITE_FILES.get(engine)
 
 
 def open_report_engine(database_url: str) -> Engine:
@@ -89,6 +97,7 @@ def _sqlite_engine(path: str) -> Engine:
         # A deferred BEGIN: the first read fixes the snapshot every later read sees.
         connection.exec_driver_sql("BEGIN")
 
+    _SQLITE_FILES[engine] = Path(path).resolve()
     return engine
 
 
@@ -108,13 +117,19 @@ def _check_schema(engine: Engine, database_url: str) -> None:
 
 
 @contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
+def reading(engine: Engine, attach: Sequence[str] = ()) -> Iterator[Connection]:
     """One read transaction: every statement in it sees the same snapshot. Database errors
-    come out as :class:`ReportDataError`."""
+    come out as :class:`ReportDataError`. ``attach``: ``ATTACH`` statements (SQLite) run
+    on the connection before its transaction begins."""
     try:
-        with engine.connect() as connection, connection.begin():
-            yield connection
-    except SQLAlchemyError as error:
+        with engine.connect() as connection:
+            for statement in attach:
+                # On the driver's own connection: SQLAlchemy would begin a transaction
+                # first, in which SQLite may not attach.
+                connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+            with connection.begin():
+                yield connection
+    except (SQLAlchemyError, sqlite3.Error) as error:
         raise ReportDataError(None, f"reading the database failed: {_first_line(error)}",
                               f"đọc cơ sở dữ liệu không được: {_first_line(error)}") from error
 

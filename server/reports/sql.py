@@ -8,6 +8,7 @@ SQLite keeps them as ``YYYY-MM-DD HH:MM:SS.ffffff`` text, PostgreSQL as ``timest
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -100,6 +101,52 @@ def _offset(column: Any, periods: Sequence[OffsetPeriod],
     return case(*((plain_time(column) < bindparam(None, period.until, DateTime()),
                    number(period)) for period in periods[:-1]),
                 else_=number(periods[-1]))
+
+
+def minutes_since_epoch(column: Any) -> ColumnElement[int]:
+    """SQLite: whole minutes since 1970-01-01 UTC of a stored time, exactly as its text says
+    (``YYYY-MM-DD HH:MM:...``): the day through ``julianday`` of the date alone (a whole
+    number and a half, exact in a double), the hour and minute cut from the text, as
+    :func:`local_hour` does; ``NULL`` for ``NULL``. Seconds since 1970 from the whole text
+    are a few microseconds off and would put a time just before a whole minute into the
+    next."""
+    days = cast(func.round(func.julianday(func.substr(column, 1, 10))
+                           - _UNIX_EPOCH_JULIAN_DAY), Integer)
+    return (days * 1440 + cast(func.substr(column, 12, 2), Integer) * 60
+            + cast(func.substr(column, 15, 2), Integer))
+
+
+def local_hour_of_minute(site: Any, minute: Any,
+                         periods: Mapping[str, Sequence[OffsetPeriod]]) -> ColumnElement[int]:
+    """The local hour (0-23) at the site in ``site`` of ``minute`` (whole minutes since 1970,
+    UTC: :func:`minutes_since_epoch`), from each site's offsets: the same hour as
+    :func:`local_hour` gives from the time's text (offset changes fall on whole minutes)."""
+    distinct = {tuple(item) for item in periods.values()}
+
+    def hour_of(site_periods: Sequence[OffsetPeriod]) -> ColumnElement[int]:
+        def number(period: OffsetPeriod) -> ColumnElement[int]:
+            return literal_column(str(int(period.seconds // 60)), Integer)
+
+        if len(site_periods) == 1:
+            offset: ColumnElement[int] = number(site_periods[0])
+        else:
+            offset = case(*((minute < literal_column(str(_minute_of(period.until)), Integer),
+                             number(period)) for period in site_periods[:-1]),
+                          else_=number(site_periods[-1]))
+        hour: ColumnElement[int] = ((minute + offset) % 1440 + 1440) % 1440 // 60
+        return hour
+
+    if len(distinct) == 1:
+        return hour_of(next(iter(distinct)))
+    return case(*((site == code, hour_of(site_periods)) for code, site_periods in periods.items()))
+
+
+def _minute_of(moment: datetime | None) -> int:
+    """Whole minutes since 1970 of a naive UTC offset change (on a whole minute), rounded up:
+    a time is before the change exactly when its minute is before this."""
+    assert moment is not None
+    seconds = (moment - datetime(1970, 1, 1)).total_seconds()
+    return int(-(-seconds // 60))
 
 
 def week_start(dialect: str, day: Any) -> ColumnElement[Any]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,7 +81,8 @@ def report_config() -> dict[str, Any]:
 def local(day: date, clock: str, days_after: int = 0) -> datetime:
     """A local time of ``day`` (``HH:MM`` or ``HH:MM:SS``) as an aware UTC datetime."""
     parts = [int(part) for part in clock.split(":")]
-    moment = datetime(day.year, day.month, day.day, *parts, tzinfo=ZONE)
+    seconds = parts[2] if len(parts) > 2 else 0
+    moment = datetime.combine(day, time(parts[0], parts[1], seconds), tzinfo=ZONE)
     return (moment + timedelta(days=days_after)).astimezone(UTC)
 
 
