@@ -5,7 +5,8 @@ Unauthenticated, it says only ``ok`` (200), ``failed`` (503) or ``no_database_pr
 a primary answers again): a load balancer or a service monitor needs no more, and site
 codes, connection counts and event numbers are nobody else's business. With
 ``Authorization: Bearer <admin token>`` it adds the server, database, uptime, the reason of
-a failure, and per site its ``seq``, business day and connections.
+a failure, and per site its ``seq``, business day and connections; on a centre's own server,
+``upstream``: the forwarding of its events to the province (server.app.forwarder).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def health_route(service: QueueService, database: str) -> Route:
                            "connections": runtime.connections}
                           for code, runtime in service.sites.items()],
             })
+            if service.forwarder is not None:
+                # A centre's own server: how forwarding to the province goes.
+                body["upstream"] = service.forwarder.status()
         return JSONResponse(body, status_code=200 if status == "ok" else 503,
                             headers={"cache-control": "no-store"})
 

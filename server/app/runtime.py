@@ -55,7 +55,7 @@ from server.config import settings_document
 from server.config.settings import AccountSettings, ServerSettings, Settings, SiteSettings
 from server.domain import rules
 from server.domain.commands import ChangeConfiguration, Command
-from server.domain.errors import NotFound
+from server.domain.errors import Forbidden, NotFound
 from server.domain.model import EventName, SiteState, Ticket
 from server.feedback.desk import FeedbackDesk
 from server.protocol.messages import encode_data, encode_event
@@ -69,6 +69,7 @@ from server.store.writer import WriterFenced, WriterProcess
 from server.web.sessions import SessionKeeper
 
 if TYPE_CHECKING:  # reports load openpyxl: imported on first use
+    from server.app.forwarder import Forwarder
     from server.reports.service import ReportService
 
 logger = logging.getLogger(__name__)
@@ -383,6 +384,10 @@ class SiteRuntime:
             raise self.not_owner()
         if self.suspended is not None:
             raise self.unavailable()
+        if self.settings.forwarded_from_centre:
+            # Its queue runs on the centre's own server; this copy only takes its events.
+            raise Forbidden(f"site {self.settings.code!r} is run by its centre's own server "
+                            "(forwarded_from_centre): nothing is issued or called here")
         before = self.working
         outcome = rules.apply(self.settings, before, command, self.clock())
         entry = None if audit is None else audit(before, outcome)
@@ -395,6 +400,8 @@ class SiteRuntime:
             raise self.not_owner()
         if self.suspended is not None:
             raise self.unavailable()
+        if self.settings.forwarded_from_centre:
+            return  # the centre opens its days; its day.reset comes with its events
         outcome = rules.advance_day(self.settings, self.working, self.clock())
         if outcome.events:
             await self._commit(outcome)
@@ -475,15 +482,20 @@ class SiteRuntime:
                 self.tracks.clear()
         for stored, public_data in zip(changes.wire, public, strict=True):
             self.recent.append(stored)
-            frame = self.frame(stored)
-            public_frame = None if public_data is None else self.frame(stored, public_data)
-            for subscriber in tuple(self.subscribers):
-                try:
-                    subscriber.deliver(stored.seq, stored.name, frame, public_frame)
-                except Exception:  # one connection must not cost the others their events
-                    logger.exception("dropping a subscriber that failed to take event %d",
-                                     stored.seq)
-                    self.subscribers.discard(subscriber)
+            self.deliver(stored, public_data)
+
+    def deliver(self, stored: StoredEvent, public_data: str | None) -> None:
+        """Send a committed event to every subscriber (``public_data``: its data as public
+        connections see it, ``None``: not for them)."""
+        frame = self.frame(stored)
+        public_frame = None if public_data is None else self.frame(stored, public_data)
+        for subscriber in tuple(self.subscribers):
+            try:
+                subscriber.deliver(stored.seq, stored.name, frame, public_frame)
+            except Exception:  # one connection must not cost the others their events
+                logger.exception("dropping a subscriber that failed to take event %d",
+                                 stored.seq)
+                self.subscribers.discard(subscriber)
 
     def frame(self, stored: StoredEvent, data: str | None = None) -> str:
         """The event frame of ``stored``, with ``data`` (JSON text) instead of its own."""
@@ -556,6 +568,8 @@ class QueueService:
         self._purged_on: date | None = None
         self._stopping = False
         self._reports: ReportService | None = None
+        # A centre's own server ([server.upstream]): what forwards its events to the province.
+        self.forwarder: Forwarder | None = None
 
     async def start(self, seed: Settings | None = None) -> None:
         """Load the configuration (the database's; ``seed``, the file's, the first time) and
@@ -581,6 +595,13 @@ class QueueService:
         self._background = [loop.create_task(self._watch_midnight(), name="midnight"),
                             loop.create_task(self._checkpoint_wal(), name="checkpoint"),
                             loop.create_task(self.bookings.jobs.run(), name="booking-jobs")]
+        if self.server.upstream is not None:
+            # A centre's own server: its site's events go to the province (store and
+            # forward), supervised like every task the server needs.
+            from server.app.forwarder import Forwarder
+
+            self.forwarder = Forwarder(self, self.server.upstream, self.clock)
+            self._background.append(loop.create_task(self.forwarder.run(), name="forwarder"))
         for task in self._background:
             self.supervise(task)
 
@@ -746,6 +767,8 @@ class QueueService:
                 continue  # not this site's change: its clients need no fresh snapshot
             else:
                 existing.follow(site)
+            if site.forwarded_from_centre:
+                continue  # its events, config.changed included, are the centre's
             await existing.execute(ChangeConfiguration(version))
         for runtime in list(self.sites.values()):
             await runtime.close_sessions("token revoked", only_revoked=True)

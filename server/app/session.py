@@ -81,11 +81,15 @@ BOOKINGS_PER_MINUTE = 10
 CITIZEN_UPDATE_SECONDS = 0.5
 
 _COUNTER_SIDE = frozenset({Role.COUNTER, Role.ADMIN, Role.BRIDGE})
-# A citizen's status page reads its own ticket only: no other ticket, no event log.
-_READERS = frozenset(Role) - {Role.CITIZEN}
+# A citizen's status page reads its own ticket only: no other ticket, no event log. A
+# centre's server only forwards its events (server.app.forwarding).
+_READERS = frozenset(Role) - {Role.CITIZEN, Role.CENTRE}
+# A site fed by its centre's own server serves no device that issues or calls here.
+_CENTRE_DEVICES = frozenset({Role.KIOSK, Role.COUNTER, Role.BRIDGE})
 _PERMISSIONS: dict[str, frozenset[Role]] = {
     # A citizen's snapshot is its own view (its ticket and its queue's figures).
     "snapshot": frozenset(Role),
+    "forward": frozenset({Role.CENTRE}),
     "ticket": _READERS,
     "resume": _READERS,
     "issue": frozenset({Role.KIOSK, Role.ADMIN}),
@@ -501,6 +505,10 @@ class Session:
                 await self._refuse(CLOSE_MOVED, "moved")
                 return
             granted = self._grant(runtime.settings, role, token)
+            if granted is not None and role in _CENTRE_DEVICES \
+                    and runtime.settings.forwarded_from_centre:
+                await self._refuse_at_centre(request.id, runtime.settings)
+                return
         if runtime is None or granted is None:
             logger.warning("refused a %s hello from %s: token not valid%s", role.value,
                            self.address, f" at site {request.site!r}" if request.site else "")
@@ -557,6 +565,25 @@ class Session:
                     raise
                 result["gap"] = True
         self._reply(request.id, result)
+
+    async def _refuse_at_centre(self, request_id: int | str | None,
+                                site: SiteSettings) -> None:
+        """A kiosk, counter or bridge of a site run by its centre's own server: ``moved`` to
+        that server when its address is configured, else ``forbidden``; then closed."""
+        url = None
+        if site.centre_url:
+            try:
+                url = websocket_url(site.centre_url)
+            except OptionError:
+                url = None
+        message = (f"site {site.code!r} is run by its centre's own server: {url}" if url else
+                   f"site {site.code!r} is run by its centre's own server "
+                   "(forwarded_from_centre); connect this device to that server")
+        self._enqueue(wire.encode_error(request_id, ErrorCode.MOVED if url else
+                                        ErrorCode.FORBIDDEN, message, url))
+        logger.info("refused a hello from %s for site %s: run by its centre's own server",
+                    self.address, site.code)
+        await self._refuse(CLOSE_MOVED if url else CLOSE_POLICY, "run by the centre's server")
 
     async def _citizen_hello(self, request: wire.Hello) -> None:
         """A ticket's status page (server.app.citizens): its tracking code admits it to that
@@ -783,6 +810,13 @@ class Session:
         assert self.runtime is not None
         snapshot = self.runtime.views.snapshot(state)
         return public_state(snapshot) if self.public else snapshot
+
+    async def _do_forward(self, request: wire.ForwardRequest) -> dict[str, Any]:
+        """A centre's own server forwards its site's events (server.app.forwarding)."""
+        from server.app.forwarding import apply_forward
+
+        assert self.runtime is not None
+        return await apply_forward(self.service, self.runtime, request)
 
     async def _do_devices(self, request: wire.DevicesRequest) -> dict[str, Any]:
         assert self.runtime is not None

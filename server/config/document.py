@@ -77,6 +77,13 @@ def server_document(server: ServerSettings) -> Document:
     document["tls_minimum_version"] = server.tls_minimum_version.value
     if server.sites:
         document["sites"] = list(server.sites)
+    if server.upstream is not None:
+        upstream = server.upstream
+        document["upstream"] = {"urls": list(upstream.urls), "site": upstream.site,
+                                "token": upstream.token, "batch_bytes": upstream.batch_bytes,
+                                "retry_seconds": upstream.retry_seconds}
+        if upstream.ca_file is not None:
+            document["upstream"]["ca_file"] = str(upstream.ca_file)
     return document
 
 
@@ -133,6 +140,10 @@ def site_document(site: SiteSettings) -> Document:
                                        "age": site.priority_by_age.age}
     if site.booking != BookingSettings():
         document["booking"] = booking_document(site.booking)
+    if site.forwarded_from_centre:
+        document["forwarded_from_centre"] = True
+        if site.centre_url:
+            document["centre_url"] = site.centre_url
     if site.priority_groups:
         document["priority_groups"] = [
             {"code": item.code, "name_vi": item.name_vi, "name_en": item.name_en}

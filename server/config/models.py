@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -79,6 +80,7 @@ from server.config.settings import (
     SmsKind,
     SmsSettings,
     TokenSettings,
+    UpstreamSettings,
     ZoneSettings,
 )
 from server.config.tls import TlsVersion, server_context
@@ -107,6 +109,7 @@ from server.config.values import (
     one_of,
     whole,
 )
+from server.protocol.client_options import OptionError, websocket_url
 
 DEFAULT_RATING_SCALE = (
     RatingLabel(4, "Rất hài lòng", "Very satisfied"),
@@ -487,6 +490,9 @@ class SiteModel(_Table):
     counters: Annotated[list[CounterModel], at_least_one("at least one counter is required")]
     officers: list[OfficerModel] = Field(default_factory=list)
     tokens: list[TokenModel] = Field(default_factory=list)
+    # Fed by the centre's own server (server.app.forwarding); its address, for its devices.
+    forwarded_from_centre: bool = False
+    centre_url: PublicUrl | None = None
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Self:
@@ -516,6 +522,7 @@ class SiteModel(_Table):
                    for index, item in enumerate(self.rating_scale)), what="score")
         self._check_hours()
         self._check_booking()
+        self._check_centre()
         if isinstance(info.context, SiteContext):
             self._check_deployment(info.context)
         return self
@@ -603,6 +610,19 @@ class SiteModel(_Table):
             for position, code in enumerate(service.priority_groups or ()):
                 known(f"{key}[{position}]", code, groups, "priority group")
 
+    def _check_centre(self) -> None:
+        """A ``centre`` token and ``centre_url`` belong to a site fed by its centre."""
+        if self.forwarded_from_centre:
+            return
+        if self.centre_url is not None:
+            raise rule_error("centre_url", "is only for a site with forwarded_from_centre = "
+                                           "true (the address of the centre's own server)")
+        for index, token in enumerate(self.tokens):
+            if token.role is Role.CENTRE:
+                raise rule_error(f"tokens[{index}].role", "a centre token is only for a site "
+                                 "with forwarded_from_centre = true (its events come from the "
+                                 "centre's own server)")
+
     def _check_deployment(self, context: SiteContext) -> None:
         """The site's code and tokens are its own in the deployment (checking it alone)."""
         if self.code in context.site_codes:
@@ -647,6 +667,8 @@ class SiteModel(_Table):
             booking=self.booking.settings(),
             priority_by_age=(None if self.priority_by_age is None
                              else self.priority_by_age.settings()),
+            forwarded_from_centre=self.forwarded_from_centre,
+            centre_url=(self.centre_url or "").rstrip("/"),
         )
 
 
@@ -751,6 +773,39 @@ class SmsModel(_Table):
             code_template=self.code_template, strip_diacritics=self.strip_diacritics)
 
 
+def _server_address(value: str) -> str:
+    try:
+        websocket_url(value)
+    except OptionError:
+        raise ValueError(f"{value!r} is not a server address (ws://, wss://, http:// or "
+                         "https:// and a host)") from None
+    return value
+
+
+class UpstreamModel(_Table):
+    """``[server.upstream]``: a centre's own server forwards its site's events to the
+    province's deployment (server.app.forwarder)."""
+
+    urls: Annotated[list[Annotated[Text, AfterValidator(_server_address)]],
+                    at_least_one("at least one address of the province's server is required")]
+    site: Code
+    token: Annotated[Token, Field(json_schema_extra=SECRET_FIELD)]
+    ca_file: Text | None = None
+    batch_bytes: Annotated[int, whole(4096, 1_048_576)] = 48_000
+    retry_seconds: Positive = 30.0
+
+    @model_validator(mode="after")
+    def _ca_file(self) -> Self:
+        if self.ca_file is not None and not Path(self.ca_file).is_file():
+            raise rule_error("ca_file", f"no such file: {self.ca_file}")
+        return self
+
+    def settings(self) -> UpstreamSettings:
+        return UpstreamSettings(tuple(self.urls), self.site, self.token,
+                                None if self.ca_file is None else Path(self.ca_file),
+                                self.batch_bytes, float(self.retry_seconds))
+
+
 class ServerModel(_Table):
     """``[server]``: where to listen, the data, the secret, the limits per connection."""
 
@@ -787,6 +842,7 @@ class ServerModel(_Table):
     # Several server processes on one PostgreSQL database: the sites this process prefers
     # to serve (codes of [[sites]]); none: an even share of every site.
     sites: Codes = Field(default_factory=list)
+    upstream: UpstreamModel | None = None
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -857,6 +913,7 @@ class ServerModel(_Table):
             tls_key=None if self.tls_key is None else Path(self.tls_key),
             tls_minimum_version=self.tls_minimum_version,
             sites=tuple(self.sites),
+            upstream=None if self.upstream is None else self.upstream.settings(),
         )
 
 
@@ -908,6 +965,14 @@ class SettingsModel(_Table):
             tokens.extend((f"sites[{site_index}].tokens[{index}].token", item.token)
                           for index, item in enumerate(site.tokens))
         distinct_tokens(tokens)
+        upstream = self.server.upstream
+        if upstream is not None:
+            known("server.upstream.site", upstream.site, site_codes, "site")
+            if next(site for site in self.sites if site.code == upstream.site
+                    ).forwarded_from_centre:
+                raise rule_error("server.upstream.site", f"site {upstream.site!r} is itself "
+                                 "fed by a centre (forwarded_from_centre): a centre forwards "
+                                 "its own site only")
         return self
 
     def settings(self) -> Settings:

@@ -35,6 +35,9 @@ class Role(StrEnum):
     # A citizen's phone on its ticket's status page (the QR): reads its own ticket and its
     # queue's figures, with the tracking code it already holds (never a device token).
     CITIZEN = "citizen"
+    # A centre's own server forwarding its site's events to the province's deployment
+    # (server.app.forwarding): it may only ``forward``, for the one site its token is of.
+    CENTRE = "centre"
 
 
 class PriorityPolicyKind(StrEnum):
@@ -323,6 +326,11 @@ class SiteSettings:
     booking: BookingSettings = field(default_factory=BookingSettings)
     # Priority by age, from the birth date on an ID card's QR code (None: no such rule).
     priority_by_age: AgeRule | None = None
+    # The site runs its own server in the centre, which forwards its events here (the
+    # province's copy, for reports and dashboards): no kiosk, counter or command is served
+    # here for it. ``centre_url``: that server's address, where its devices are sent.
+    forwarded_from_centre: bool = False
+    centre_url: str = ""
 
     _services: dict[str, ServiceSettings] = field(init=False, repr=False, compare=False)
     _counters: dict[str, CounterSettings] = field(init=False, repr=False, compare=False)
@@ -452,6 +460,23 @@ class SmsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamSettings:
+    """``[server.upstream]``: a centre's own server forwards the events of its site ``site``
+    to the province's deployment at ``urls`` (one or several processes), as a ``centre``
+    connection with ``token`` (a token of that site at the province). ``ca_file``: the
+    province's CA for ``wss://``. ``batch_bytes``: the most one ``forward`` frame holds (the
+    province's ``max_frame_bytes`` bounds it)."""
+
+    urls: tuple[str, ...]
+    site: str
+    token: str = field(repr=False)
+    ca_file: Path | None = None
+    batch_bytes: int = 48_000
+    # The longest pause between two attempts while the province cannot be reached.
+    retry_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """Process-wide settings: where to listen, the database, limits.
 
@@ -501,6 +526,8 @@ class ServerSettings:
     # Several processes on one PostgreSQL database: the sites this one prefers to serve
     # (server.app.ownership); none: an even share of every site.
     sites: tuple[str, ...] = ()
+    # A centre's own server: where its site's events are forwarded (None: nowhere).
+    upstream: UpstreamSettings | None = None
 
     @property
     def tls(self) -> bool:

@@ -142,7 +142,8 @@ class Hello(_Request):
 
     type: Literal["hello"]
     protocol: int
-    role: Literal["kiosk", "counter", "display", "admin", "bridge", "manager", "citizen"]
+    role: Literal["kiosk", "counter", "display", "admin", "bridge", "manager", "citizen",
+                  "centre"]
     # A manager's ticket (from its signed-in page) is longer than a device token.
     token: Annotated[str, Field(min_length=1, max_length=400)] | None = None
     # The tracking code of the ticket's QR (8 characters; a little room for later codes).
@@ -350,12 +351,120 @@ class ChangePasswordRequest(_Request):
     new_password: Annotated[str, Field(max_length=200)]
 
 
+# --- a centre's events forwarded to the province (docs/protocol.md "A centre's own server") --
+
+MAX_FORWARDED_EVENTS = 1000
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Queue = Annotated[int, Field(ge=0, le=2**53)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TicketRecord(_Record):
+    """A ticket's stored values, as the centre holds them when it reads the batch."""
+
+    kind: Literal["ticket"]
+    id: Key
+    business_date: date
+    number: Number
+    sequence: Annotated[int, Field(ge=1, le=1_000_000)]
+    number_group: Code
+    service: Code
+    priority: Code | None
+    status: Literal["waiting", "called", "serving", "done", "no_show", "cancelled",
+                    "transferred"]
+    queue_key: Queue
+    request_key: Key | None
+    counter: Code | None
+    target_counter: Code | None
+    officer: Code | None
+    issued_at: Time
+    called_at: Time | None
+    first_called_at: Time | None
+    serving_at: Time | None
+    finished_at: Time | None
+    appointment_at: Time | None
+    call_count: Count
+    requeue_count: Count
+    transfer_count: Count
+    case_code: Annotated[str, Field(min_length=1, max_length=64),
+                         AfterValidator(_printable)] | None
+    remote: bool
+
+
+class CounterRecord(_Record):
+    """A counter's stored values."""
+
+    kind: Literal["counter"]
+    code: Code
+    status: Literal["closed", "open", "paused"]
+    officer: Code | None
+    ticket_id: Key | None
+    pause_reason: Text | None
+    priority_streak: Count
+    normal_streak: Count | None
+    changed_at: Time | None
+
+
+class RatingRecord(_Record):
+    """A rating's stored values."""
+
+    kind: Literal["rating"]
+    ticket_id: Key
+    score: Score
+    source: Literal["counter", "kiosk", "web", "admin"]
+    rated_at: Time
+    counter: Code | None
+    officer: Code | None
+    service: Code
+    case_code: Annotated[str, Field(min_length=1, max_length=64),
+                         AfterValidator(_printable)] | None
+
+
+class DayResetRecord(_Record):
+    """A new business day: the previous day's tickets the reset cancelled."""
+
+    kind: Literal["day_reset"]
+    business_date: date
+    previous_date: date
+    cancelled: Annotated[list[Key], Field(max_length=100_000)]
+
+
+class ForwardedEvent(BaseModel):
+    """One event of the centre's log: as it went on the wire there (``seq``, ``event``,
+    ``at``, ``data``), with the stored values of its subject (``record``; none for
+    ``config.changed`` and ``device.status``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    seq: Annotated[int, Field(ge=1, le=2**53)]
+    event: Literal["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving",
+                   "ticket.done", "ticket.no_show", "ticket.requeued", "ticket.transferred",
+                   "ticket.cancelled", "counter.changed", "rating.received", "day.reset",
+                   "config.changed", "device.status"]
+    at: Time
+    data: dict[str, Any]
+    record: Annotated[TicketRecord | CounterRecord | RatingRecord | DayResetRecord,
+                      Field(discriminator="kind")] | None = None
+
+
+class ForwardRequest(_Request):
+    """A centre's own server: the next events of its site's log, in ``seq`` order."""
+
+    type: Literal["forward"]
+    site: Code
+    events: Annotated[list[ForwardedEvent], Field(max_length=MAX_FORWARDED_EVENTS)]
+
+
 Request = Annotated[
     Hello | SnapshotRequest | TicketRequest | ResumeRequest | IssueRequest | LoginRequest
     | LogoutRequest | CallNextRequest | CallRequest | RecallRequest | StartRequest
     | NoShowRequest | FinishRequest | TransferRequest | PauseRequest | ResumeCounterRequest
     | RateRequest | CancelRequest | DeviceStatusRequest | QueueRequest | CounterStatsRequest
-    | DevicesRequest | ChangePasswordRequest | CheckInRequest | BookingsRequest,
+    | DevicesRequest | ChangePasswordRequest | CheckInRequest | BookingsRequest
+    | ForwardRequest,
     Field(discriminator="type"),
 ]
 REQUEST_TYPES = frozenset(
@@ -365,7 +474,7 @@ REQUEST_TYPES = frozenset(
                   StartRequest, NoShowRequest, FinishRequest, TransferRequest, PauseRequest,
                   ResumeCounterRequest, RateRequest, CancelRequest, DeviceStatusRequest,
                   QueueRequest, CounterStatsRequest, DevicesRequest, ChangePasswordRequest,
-                  CheckInRequest, BookingsRequest)
+                  CheckInRequest, BookingsRequest, ForwardRequest)
 )
 _REQUEST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Request)
 

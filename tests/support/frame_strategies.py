@@ -83,8 +83,15 @@ class NullKind:
     pass
 
 
+@dataclass(frozen=True)
+class EventListKind:
+    """A list of forwarded events (messages.ForwardedEvent: a centre's ``forward``)."""
+
+    max_items: int | None
+
+
 Kind = (TextKind | IntegerKind | BooleanKind | ChoiceKind | TimeKind | DateKind | TextListKind
-        | NullKind)
+        | NullKind | EventListKind)
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,8 @@ def _kinds(annotation: Any, metadata: list[Any]) -> tuple[Kind, ...]:
         return (ChoiceKind(tuple(str(value) for value in get_args(annotation))),)
     if origin is list:
         (item,) = get_args(annotation)
+        if item is wire.ForwardedEvent:
+            return (EventListKind(constraints.get("max_length")),)
         kinds = _kinds(item, [])
         if len(kinds) != 1 or not isinstance(kinds[0], TextKind):
             raise UnknownFieldKind(f"a list of {item!r}")
@@ -299,6 +308,11 @@ def valid_value(kind: Kind, names: Names) -> st.SearchStrategy[Any]:
         return st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat)
     if isinstance(kind, TextListKind):
         return st.lists(valid_value(kind.item, names), max_size=min(kind.max_items or 8, 8))
+    if isinstance(kind, EventListKind):
+        # Events that name nothing of the site: a configuration change, no record.
+        return st.lists(st.fixed_dictionaries({
+            "seq": st.integers(1, 2**53), "event": st.just("config.changed"),
+            "at": valid_value(TimeKind(), names), "data": st.just({})}), max_size=3)
     assert isinstance(kind, NullKind)
     return st.none()
 
@@ -337,6 +351,14 @@ def invalid_candidates(kind: Kind) -> st.SearchStrategy[Any]:
     elif isinstance(kind, DateKind):
         wrong.append(st.sampled_from(["1950-3-14", "2026-02-30", "1899-12-31", "14/03/1950",
                                       "1950-03-14T00:00:00", "", "２０２０-01-01"]))
+    elif isinstance(kind, EventListKind):
+        event = {"seq": 1, "event": "config.changed", "at": "2026-11-23T08:00:00+07:00",
+                 "data": {}}
+        wrong.append(st.sampled_from([
+            [1, 2], "events", [None], [{**event, "seq": 0}], [{**event, "event": "ticket."}],
+            [{**event, "record": {"kind": "ticket"}}], [{**event, "extra": 1}],
+            [{key: value for key, value in event.items() if key != "at"}],
+            [{**event, "data": []}]]))
     elif isinstance(kind, TextListKind):
         most = kind.max_items or 32
         wrong.append(st.just(["ticket."] * (most + 1)))

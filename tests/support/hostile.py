@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # The other site's device tokens, one per role: valid tokens, of the wrong site.
 OTHER_TOKENS = {role: f"xa-{role}-token-0001" for role in ("kiosk", "counter", "display",
                                                             "bridge")}
+# A third site, fed by its centre's own server: the token of that server's ``centre`` role.
+CENTRE_SITE = "xa-trung-tam"
+CENTRE_TOKEN = "xa-trung-tam-centre-token"
 # Web accounts of the other site only: a manager and an administrator.
 OTHER_MANAGER = "xa-giamdoc"
 OTHER_ADMINISTRATOR = "xa-quantri"
@@ -58,6 +61,11 @@ def hostile_config(port: int, data_dir: Path) -> dict[str, Any]:
                         **({"counters": ["1"]} if role == "bridge" else {})}
                        for role, token in OTHER_TOKENS.items()]
     config["sites"].append(other)
+    fed = copy.deepcopy(config["sites"][0])
+    fed.update(code=CENTRE_SITE, name_vi="Bộ phận Một cửa xã có máy chủ riêng",
+               forwarded_from_centre=True,
+               tokens=[{"name": "centre", "role": "centre", "token": CENTRE_TOKEN}])
+    config["sites"].append(fed)
     accounts = with_accounts(config)["accounts"]
     assert isinstance(accounts, list)
     accounts.extend([

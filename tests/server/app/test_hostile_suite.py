@@ -51,6 +51,8 @@ from support.frame_strategies import (
     shape_of,
 )
 from support.hostile import (
+    CENTRE_SITE,
+    CENTRE_TOKEN,
     OTHER_MANAGER,
     OTHER_TOKENS,
     HostileServer,
@@ -87,7 +89,7 @@ READS = frozenset({"snapshot", "ticket", "resume", "queue", "counter_stats", "de
                    "bookings"})
 ROLES = tuple(role.value for role in Role)
 SITE_TOKENS = {"kiosk": KIOSK_TOKEN, "counter": COUNTER_TOKEN, "display": DISPLAY_TOKEN,
-               "bridge": BRIDGE_TOKEN, "admin": ADMIN_TOKEN}
+               "bridge": BRIDGE_TOKEN, "admin": ADMIN_TOKEN, "centre": CENTRE_TOKEN}
 ANSWERED_TARGET = 10_000
 EXAMPLES = 100
 HONEST_LATENCY_SECONDS = 2.0
@@ -306,6 +308,8 @@ class FrameAttack:
             return _hello("citizen", site=None, track=self.credentials.track)
         if role == "manager":
             return _hello("manager", self.credentials.manager_ticket, subscribe=[])
+        if role == "centre":  # a centre's own server, at the site it feeds
+            return _hello("centre", CENTRE_TOKEN, CENTRE_SITE, subscribe=[])
         return _hello(role, SITE_TOKENS[role], subscribe=[])
 
     async def _round(self, burst: list[HostileFrame],

@@ -23,14 +23,15 @@ EVERY_REQUEST: dict[str, dict[str, Any]] = {
     "change_password": {"current_password": PASSWORD, "new_password": "mat-khau-moi-2"},
     "check_in": {"code": "ABCD-2345", "request_key": "k"},
     "bookings": {"id_number": "001051012345"},
+    "forward": {"site": "hcc-test", "events": []},
 }
 ALLOWED: dict[str, set[str]] = {
     "display": {"snapshot", "ticket", "resume"},
     "kiosk": {"snapshot", "ticket", "resume", "issue", "rate", "device_status", "check_in",
               "bookings"},
-    "counter": set(EVERY_REQUEST) - {"issue", "cancel", "check_in", "bookings"},
+    "counter": set(EVERY_REQUEST) - {"issue", "cancel", "check_in", "bookings", "forward"},
     "bridge": set(EVERY_REQUEST) - {"issue", "cancel", "change_password", "check_in",
-                                    "bookings"},
+                                    "bookings", "forward"},
 }
 FORBIDDEN = [(role, request_type) for role, allowed in ALLOWED.items()
              for request_type in EVERY_REQUEST if request_type not in allowed]

@@ -337,7 +337,7 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
     ("rating score zero", lambda data: site(data)["rating_scale"][1].update(score=0),
      "sites[0].rating_scale[1].score", ("at least 1",)),
     ("unknown role", lambda data: site(data)["tokens"][0].update(role="boss"),
-     "sites[0].tokens[0].role", ("kiosk, counter, display, admin or bridge",)),
+     "sites[0].tokens[0].role", ("kiosk, counter, display, admin, bridge or centre",)),
     ("a manager's device token", lambda data: site(data)["tokens"][0].update(role="manager"),
      "sites[0].tokens[0].role", ("managers sign in with an account",)),
     ("bridge token without counters", lambda data: site(data)["tokens"][0].update(
