@@ -127,8 +127,16 @@ def main(argv: list[str]) -> int:
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     run(python, "-m", "ruff", "check", ".", env=environment)
     run(python, "-m", "mypy", env=environment)
-    run(python, "-m", "pytest", "-q", *argv[1:], env=environment)
+    run(python, "-m", "pytest", "-q", *parallel(argv[1:]), *argv[1:], env=environment)
     return 0
+
+
+def parallel(arguments: list[str]) -> list[str]:
+    """pytest-xdist's options: one test worker per core (each test has its own temporary
+    folder, ports and databases, so they run side by side), unless the arguments choose."""
+    chosen = any(argument.startswith(("-n", "--numprocesses")) or argument.endswith("no:xdist")
+                 for argument in arguments)
+    return [] if chosen else ["-n", "auto"]
 
 
 if __name__ == "__main__":
