@@ -6,7 +6,9 @@ process that holds it now, its fencing epoch and since when. On SQLite one proce
 every site, and there is nothing more to say.
 
 The exit status is 0 when every configured site has a live owner, 1 when one has none (a
-monitoring check can run it), 2 when the database cannot be read.
+monitoring check can run it), 2 when the database cannot be read; when its URL asks for a
+primary (``target_session_attrs=read-write``, several hosts) and none answers, the report
+says "no database primary" (a failover under way), with exit status 2 too.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ def ownership_status(url: str) -> StatusReport:
     """The report for the database at ``url`` (raises StoreError when it cannot be read)."""
     engines = open_engines(url)
     try:
-        configured = _configured_sites(engines)
+        try:
+            configured = _configured_sites(engines)
+        except StoreError as error:
+            if engines.is_sqlite or not _asks_for_primary(engines):
+                raise
+            return _no_primary_report(url, error)
         if engines.is_sqlite:
             return _sqlite_report(url, configured)
         return _report(url, configured, _read(engines, configured))
@@ -68,6 +75,25 @@ def _read(engines: Engines, configured: tuple[str, ...]) -> OwnershipView:
     except psycopg.Error as error:
         raise StoreError(f"cannot read {describe_database(engines.url)}: "
                          f"{describe_error(error)}") from error
+
+
+def _asks_for_primary(engines: Engines) -> bool:
+    """Whether the URL names standbys beside the primary (several hosts, or a session
+    attribute that only a primary has)."""
+    query = engines.writer.url.query
+    hosts = query.get("host", ())
+    return (not isinstance(hosts, str) and len(hosts) > 1) or \
+        query.get("target_session_attrs") in ("read-write", "primary")
+
+
+def _no_primary_report(url: str, error: StoreError) -> StatusReport:
+    database = describe_database(url)
+    text = (f"{database}: no database primary: no host of the address accepts writes now "
+            f"({error}). A failover may be under way: the server processes serve what they "
+            "hold and refuse changes until a standby is promoted.")
+    return StatusReport(text, 2, {"database": database, "engine": "postgresql",
+                                  "primary": None, "error": "no database primary",
+                                  "reason": str(error)})
 
 
 def _sqlite_report(url: str, configured: tuple[str, ...]) -> StatusReport:

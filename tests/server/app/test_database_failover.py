@@ -11,9 +11,9 @@ sites. Then:
 
 * the primary is stopped hard (``pg_ctl stop -m immediate``: its processes die at once, as
   in a crash). While there is no primary the server stays up, logs the outage once, answers
-  ``/health`` 503 ``no_database_primary``, still says hello with the site's snapshot (read
-  from memory), and refuses an ``issue`` at once with ``unavailable`` (not a hang, not
-  ``internal``);
+  ``/health`` 503 ``no_database_primary`` (``qms status``: no database primary), still says
+  hello with the site's snapshot (read from memory), and refuses an ``issue`` at once with
+  ``unavailable`` (not a hang, not ``internal``);
 * the standby is promoted (``pg_ctl promote``). The server finds it by itself: each site is
   taken again with a new fencing epoch and read back from the database, the kiosks' presses
   (kept and sent again with the same ``request_key``) are answered, and the kiosks go on;
@@ -36,6 +36,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -46,7 +47,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from support.server_processes import Logs, ServerProcess, site_codes, token
+from support.server_processes import ROOT, Logs, ServerProcess, site_codes, token
 from support.servers import free_port
 
 from kiosk.connection import ServerConnection
@@ -254,6 +255,18 @@ def health(url: str) -> tuple[int, dict[str, Any]]:
         return error.code, json.loads(error.read())
 
 
+async def qms_status(url: str) -> tuple[int, dict[str, Any]]:
+    """``qms status --json`` on the database at ``url``: its exit status and document."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "status", "--db", url, "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=str(ROOT))
+    output, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    assert output, errors.decode()
+    return process.returncode, json.loads(output)
+
+
 def database_facts(url: str, sites: Sequence[str]) -> dict[str, dict[str, Any]]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     facts = {}
@@ -329,6 +342,8 @@ async def test_the_primary_fails_and_the_standby_is_promoted_under_load(
         assert refused.value.code == "unavailable", refused.value
         assert "no primary" in refused.value.message
         await probe.close()
+        code, document = await qms_status(url)
+        assert (code, document["error"]) == (2, "no database primary"), document
         assert server.process is not None and server.process.returncode is None
 
         # The standby is promoted: the server finds it and takes its sites again.
@@ -346,6 +361,10 @@ async def test_the_primary_fails_and_the_standby_is_promoted_under_load(
         await logs.line("P0", r"the database has a primary again", after=mark, timeout=10)
         status, body = await asyncio.to_thread(health, server.public_url)
         assert (status, body) == (200, {"status": "ok"})
+        code, document = await qms_status(url)
+        assert code == 0, document
+        assert {item["code"]: item["owner"] for item in document["sites"]} == {
+            site: server.public_url for site in sites}
 
         stop.set()
         await asyncio.gather(*pressing)
