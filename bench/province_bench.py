@@ -55,7 +55,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import hashlib
 import json
 import multiprocessing
 import os
@@ -68,7 +70,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,6 +96,8 @@ ZONES = ("T1", "T2")
 REQUEST_TIMEOUT_SECONDS = 10.0
 # Refusals after which the same request is sent again (nothing was changed).
 RETRYABLE = frozenset({"moved", "internal", "rate_limited"})
+# scrypt's N in the password hashes ``qms hash-password`` makes.
+SHIPPED_LOGIN_COST = 2**14
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class Plan:
     kill: bool
     workers: int
     seed: int
+    login_cost: int
 
 
 # --- the deployment's configuration -------------------------------------------------------
@@ -363,6 +368,8 @@ class WorkerResult:
     calls_sent: dict[str, float] = field(default_factory=dict)  # "site/number" -> sent
     calls_shown: dict[str, float] = field(default_factory=dict)  # "site/number" -> received
     failures: list[Failure] = field(default_factory=list)
+    # (when, role): a connection back (a counter's logged in again) after it dropped.
+    reconnections: list[tuple[float, str]] = field(default_factory=list)
     unanswered: int = 0
     conflicts: int = 0
     called: int = 0
@@ -443,6 +450,8 @@ class Link:
                 if self.after_connect is not None:
                     await self.after_connect()
                 self.generation += 1
+                if not first:
+                    self.result.reconnections.append((time.monotonic(), self.role))
                 return
             except (ClientError, OSError, TimeoutError, WebSocketException) as error:
                 if isinstance(error, RequestFailed) and error.code not in RETRYABLE:
@@ -745,15 +754,27 @@ def merge(results: list[dict[str, Any]]) -> WorkerResult:
         merged.calls_sent.update(item["calls_sent"])
         merged.calls_shown.update(item["calls_shown"])
         merged.failures += [Failure(**failure) for failure in item["failures"]]
+        merged.reconnections += [(at, role) for at, role in item["reconnections"]]
         for name in ("unanswered", "conflicts", "called", "finished", "cpu_seconds"):
             setattr(merged, name, getattr(merged, name) + item[name])
         merged.setup_seconds = max(merged.setup_seconds, item["setup_seconds"])
     return merged
 
 
+def officer_password_hash(cost: int) -> str:
+    """The officers' password hash: as ``qms hash-password`` makes it, with scrypt's ``N``
+    set to ``cost`` (``qms`` uses 16,384, about 0.1 s of CPU a login here)."""
+    if cost == SHIPPED_LOGIN_COST:
+        return hash_password(PASSWORD)
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=cost, r=8, p=1, dklen=32)
+    return "$".join(["scrypt", str(cost), "8", "1", base64.b64encode(salt).decode(),
+                     base64.b64encode(digest).decode()])
+
+
 def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
     """Start the servers and the generator, run the load, check the database; the figures."""
-    password_hash = hash_password(PASSWORD)
+    password_hash = officer_password_hash(plan.login_cost)
     servers = []
     for index in range(plan.processes):
         port = free_port()
@@ -851,6 +872,13 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         last = max(failure.at for failure in result.failures)
         figures["failure_window_seconds"] = round(last - first, 2)
         figures["failure_roles"] = sorted({failure.role for failure in result.failures})
+        figures["failure_kinds"] = dict(sorted(
+            Counter(f"{failure.role} {failure.what}" for failure in result.failures).items()))
+        figures["failure_spans"] = {
+            role: [round(min(moments) - start, 2), round(max(moments) - start, 2)]
+            for role, moments in ((role, [failure.at for failure in result.failures
+                                          if failure.role == role])
+                                  for role in ("kiosk", "counter", "display")) if moments}
     if killed is not None and killed.killed_at is not None:
         figures["kill"] = kill_figures(killed, killed.killed_at - start, result, takeovers)
     return figures
@@ -873,15 +901,22 @@ def kill_figures(killed: ServerProcess, offset: float, result: WorkerResult,
             "slowest_touched_site_seconds": round(max(again), 2) if again else None,
             "median_touched_site_seconds": round(statistics.median(again), 2)
             if again else None,
-            "takeovers_logged": takeovers}
+            "takeovers_logged": takeovers,
+            # When the last of each role's connections was back (a counter: logged in again).
+            "last_back_seconds": {role: round(max(moments) - at, 2) for role, moments in (
+                (role, [moment for moment, kind in result.reconnections
+                        if kind == role and moment > at])
+                for role in ("kiosk", "counter", "display")) if moments}}
 
 
 def print_figures(figures: dict[str, Any]) -> None:
     plan = figures["plan"]
+    cost = "" if plan["login_cost"] == SHIPPED_LOGIN_COST else \
+        f", officers' scrypt N={plan['login_cost']} (shipped: {SHIPPED_LOGIN_COST})"
     print(f"{plan['sites']} sites x ({plan['counters']} counters, {plan['kiosks']} kiosks, "
           f"{plan['displays']} displays), {plan['rate_per_hour']:.0f} tickets/h per site, "
           f"{plan['seconds']:.0f} s, {figures['database']}, {plan['processes']} server "
-          f"process(es), {plan['workers']} generator process(es), {figures['cores']} cores")
+          f"process(es), {plan['workers']} generator process(es), {figures['cores']} cores{cost}")
     print(f"  load average before {figures['load_average_before'][0]:.2f}, "
           f"after {figures['load_average_after'][0]:.2f}; set-up (connect, log in) "
           f"{figures['setup_seconds']:.0f} s")
@@ -915,6 +950,11 @@ def print_figures(figures: dict[str, Any]) -> None:
         print(f"  failed or refused requests/reconnections: {figures['failures']} "
               f"({', '.join(figures['failure_roles'])}) over "
               f"{figures['failure_window_seconds']:.2f} s from the first to the last")
+        print("    by role, seconds into the load: " + "; ".join(
+            f"{role} {first:.2f}-{last:.2f} s" for role, (first, last)
+            in figures["failure_spans"].items()))
+        print("    " + ", ".join(f"{what}: {count}"
+                                  for what, count in figures["failure_kinds"].items()))
     if "kill" in figures:
         kill = figures["kill"]
         print(f"  kill -9 of {kill['killed']} at {kill['at_seconds']:.0f} s: its "
@@ -923,6 +963,8 @@ def print_figures(figures: dict[str, Any]) -> None:
               f"{kill['median_touched_site_seconds']} s, the slowest after "
               f"{kill['slowest_touched_site_seconds']} s; {kill['sites_served_after']} of "
               f"{kill['sites']} sites issued after the kill")
+        print("  the last connection back after the kill: " + ", ".join(
+            f"{role} {seconds:.2f} s" for role, seconds in kill["last_back_seconds"].items()))
 
 
 def parse_plan(arguments: Sequence[str] | None = None) -> tuple[Plan, argparse.Namespace]:
@@ -947,6 +989,10 @@ def parse_plan(arguments: Sequence[str] | None = None) -> tuple[Plan, argparse.N
                         help="kill -9 the first server process halfway (2+ processes)")
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--login-cost", type=int, default=SHIPPED_LOGIN_COST,
+                        help="scrypt N of the officers' password hashes (default: as shipped, "
+                             f"{SHIPPED_LOGIN_COST}); a lower one shows what the counters' "
+                             "logins cost after a failover")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args(arguments)
     sites = options.sites or (10 if options.quick else 100)
@@ -955,11 +1001,13 @@ def parse_plan(arguments: Sequence[str] | None = None) -> tuple[Plan, argparse.N
         parser.error("--kill needs --processes 2 or more")
     if min(sites, options.counters, options.kiosks, options.displays, options.workers) < 1:
         parser.error("--sites, --counters, --kiosks, --displays and --workers must be 1 or more")
+    if options.login_cost < 2 or options.login_cost & (options.login_cost - 1):
+        parser.error("--login-cost must be a power of 2")
     if options.rate <= 0 or seconds <= 0 or options.service_seconds < 0:
         parser.error("--rate and --seconds must be positive, --service-seconds not negative")
     plan = Plan(sites, options.counters, options.kiosks, options.displays, options.rate,
                 seconds, options.service_seconds, options.processes, options.kill,
-                min(options.workers, sites), options.seed)
+                min(options.workers, sites), options.seed, options.login_cost)
     return plan, options
 
 
