@@ -4,6 +4,7 @@ connections (server.app.forwarder, server.app.forwarding)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -43,9 +44,9 @@ def province_settings(centre_url: str | None = None) -> Settings:
         site["centre_url"] = centre_url
     site["tokens"].append({"name": "máy chủ trung tâm", "role": "centre",
                            "token": CENTRE_TOKEN})
-    other = {**site, "code": OTHER_SITE, "centre_url": None,
+    other = {**{key: value for key, value in site.items() if key != "centre_url"},
+             "code": OTHER_SITE,
              "tokens": [{"name": "centre", "role": "centre", "token": OTHER_CENTRE_TOKEN}]}
-    del other["centre_url"]
     config["sites"].append(other)
     return parse_settings(config)
 
@@ -120,7 +121,7 @@ class Servers:
                        timeout: float = 15.0) -> None:
         """Wait (on the forwarder's changes, no polling) until ``condition`` holds."""
         forwarder = self.forwarder
-        async with _timeout(timeout):
+        async with asyncio.timeout(timeout):
             while True:
                 forwarder.changed.clear()
                 if condition(forwarder):
@@ -133,12 +134,6 @@ class Servers:
         runtime = self.centre.service.sites[SITE]
         await self.wait_for(lambda forwarder: forwarder.link_up
                             and forwarder.acknowledged == runtime.committed.seq)
-
-
-def _timeout(seconds: float) -> Any:
-    import asyncio
-
-    return asyncio.timeout(seconds)
 
 
 @pytest.fixture
@@ -285,7 +280,6 @@ async def test_the_province_applies_a_batch_once_and_refuses_a_gap(servers: Serv
         {"acknowledged": 5, "applied": 2}
     assert await link.request("forward", site=SITE, events=[]) == \
         {"acknowledged": 5, "applied": 0}
-    servers.centre = centre
     assert_same_copy(servers)
 
 
