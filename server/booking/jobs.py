@@ -103,10 +103,11 @@ class BookingJobs:
             logger.error("reading the sites of bookings failed (tried again later): %s", error)
             return 0
         for code in sites:
-            runtime = service.sites.get(code)
-            days = (runtime.settings.booking.personal_data_days if runtime is not None
+            # The configuration's, whichever process serves the site.
+            site = service.site_settings.get(code)
+            days = (site.booking.personal_data_days if site is not None
                     else BookingSettings().personal_data_days)
-            zone = runtime.settings.timezone if runtime is not None else UTC
+            zone = site.timezone if site is not None else UTC
             before = now.astimezone(zone).date() - timedelta(days=days)
             try:
                 erased += (await service.writer.write(
@@ -148,10 +149,12 @@ class BookingJobs:
     def reminder_text(self, booking: Booking) -> str | None:
         """The reminder of ``booking`` in its language (``None``: its site is gone)."""
         service = self.desk.service
-        runtime = service.sites.get(booking.site)
-        if runtime is None:
+        # The configuration's, whichever process serves the site: with several processes,
+        # any of them may claim a reminder (the claim is one conditional update), and a
+        # claimed reminder must be sent.
+        site = service.site_settings.get(booking.site)
+        if site is None:
             return None
-        site = runtime.settings
         language = language_of(booking.language)
         t = translator(language)
         procedure = site.service(booking.service)

@@ -102,6 +102,8 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
                        "thử lại sau {minutes} phút.",
         "bk_not_saved": "Chưa lưu được, vui lòng thử lại sau ít phút.",
         "err_site_unknown": "Trung tâm: không có trung tâm này, vui lòng chọn trong danh sách.",
+        "err_site_moving": "Trung tâm này đang được chuyển sang máy chủ khác. Vui lòng tải lại "
+                           "trang sau vài giây.",
         "err_service_missing": "Thủ tục: vui lòng chọn thủ tục.",
         "err_not_bookable": "Thủ tục này hiện không nhận đặt lịch trực tuyến.",
         "err_when_missing": "Thời gian: vui lòng chọn lấy số ngay hoặc một khung giờ.",
@@ -236,6 +238,8 @@ BOOKING_TEXTS: dict[Language, dict[str, str]] = {
                        "try again in {minutes} minutes.",
         "bk_not_saved": "Could not be saved; please try again in a few minutes.",
         "err_site_unknown": "Centre: there is no such centre; please choose one in the list.",
+        "err_site_moving": "This centre is moving to another server. Please reload the page "
+                           "in a few seconds.",
         "err_service_missing": "Procedure: please choose a procedure.",
         "err_not_bookable": "This procedure takes no online bookings at the moment.",
         "err_when_missing": "When: please choose a number now or a time.",

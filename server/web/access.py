@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
 from server.app.runtime import QueueService, SiteRuntime
 from server.config.settings import AccountSettings, SiteSettings
 
@@ -40,3 +43,22 @@ def visible_site(service: QueueService, account: AccountSettings,
     if settings is None or not account.may_see(code):
         return None
     return VisibleSite(settings, service.sites.get(code))
+
+
+async def at_its_owner(service: QueueService, request: Request,
+                       code: str) -> RedirectResponse | None:
+    """For a page of site ``code`` opened on a process that does not serve it (several
+    processes on one PostgreSQL database): the same page at the process that does (307,
+    which keeps a form's method and body), after waiting a moment for an owner as ``hello``
+    does while the site is being taken over. ``None`` when this process serves it (or came
+    to, meanwhile), when it is not configured, or when nobody serves it now: the caller
+    answers then (503, say)."""
+    if code in service.sites or code not in service.site_settings:
+        return None
+    runtime, owner = await service.site_for_hello(code)
+    if runtime is not None or owner is None:
+        return None
+    if owner.rstrip("/") == service.server.public_url.rstrip("/"):
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{owner.rstrip('/')}{request.url.path}{query}", 307)

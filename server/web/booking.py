@@ -65,6 +65,7 @@ from server.config.settings import (
 )
 from server.feedback.limits import AddressBuckets, BucketPolicy
 from server.store.database import StoreError
+from server.web.access import at_its_owner
 from server.web.admin.devices import qr_svg
 from server.web.auth import finish, language
 from server.web.forms import FormRefused, read_form
@@ -116,20 +117,33 @@ def booking_routes(service: QueueService) -> list[Route]:
                 "suffix": "?lang=en" if lang is Language.ENGLISH else "",
                 "and_lang": "&lang=en" if lang is Language.ENGLISH else ""}
 
-    def _taking() -> list[SiteRuntime]:
-        return [runtime for runtime in service.sites.values()
-                if runtime.settings.booking.enabled]
+    def _taking() -> list[SiteSettings]:
+        """Every configured site taking bookings, whichever process serves it."""
+        return [site for site in service.site_settings.values() if site.booking.enabled]
 
     async def centres(request: Request) -> Response:
         taking = _taking()
         common = _common(request, None)
         if len(taking) == 1:
-            return RedirectResponse(f"{HOME}/{taking[0].settings.code}{common['suffix']}", 303)
+            return RedirectResponse(f"{HOME}/{taking[0].code}{common['suffix']}", 303)
         lang: Language = common["lang"]
         return finish(service, request, page(
             "booking_centres.html", **common,
-            centres=[(runtime.settings.code, _site_name(runtime.settings, lang),
-                      runtime.settings.address) for runtime in taking]))
+            centres=[(site.code, _site_name(site, lang), site.address) for site in taking]))
+
+    async def _served_elsewhere(request: Request, code: str) -> Response | None:
+        """A page of a site taking bookings that another server process serves: the same
+        page there (the bookings and tickets of a site are taken where it is served, so its
+        capacity is checked in one place); 503 while nobody serves it. ``None``: here."""
+        site = service.site_settings.get(code)
+        if site is None or not site.booking.enabled or code in service.sites:
+            return None
+        moved = await at_its_owner(service, request, code)
+        if moved is not None or code in service.sites:
+            return moved
+        response = _message(request, site, "err_site_moving", 503)
+        response.headers["Retry-After"] = "2"
+        return response
 
     def _site(request: Request) -> SiteRuntime | None:
         runtime = service.sites.get(request.path_params["site"])
@@ -139,6 +153,9 @@ def booking_routes(service: QueueService) -> list[Route]:
 
     async def procedures(request: Request) -> Response:
         runtime = _site(request)
+        elsewhere = await _served_elsewhere(request, request.path_params["site"])
+        if elsewhere is not None:
+            return elsewhere
         if runtime is None:
             return _message(request, None, "err_site_unknown", 404)
         site = runtime.settings
@@ -159,6 +176,9 @@ def booking_routes(service: QueueService) -> list[Route]:
     async def choose(request: Request) -> Response:
         runtime = _site(request)
         code = request.path_params["service"]
+        elsewhere = await _served_elsewhere(request, request.path_params["site"])
+        if elsewhere is not None:
+            return elsewhere
         if runtime is None:
             return _message(request, None, "err_site_unknown", 404)
         if not runtime.settings.booking.takes(code) or runtime.settings.service(code) is None:
@@ -261,6 +281,9 @@ def booking_routes(service: QueueService) -> list[Route]:
         except FormRefused as refused:
             logger.info("booking form from %s refused: %s", address, refused.message)
             return _plain(request, refused.message, refused.status_code)
+        elsewhere = await _served_elsewhere(request, request.path_params["site"])
+        if elsewhere is not None:
+            return elsewhere
         if runtime is None:
             return _message(request, None, "err_site_unknown", 404)
         site = runtime.settings
@@ -372,6 +395,9 @@ def booking_routes(service: QueueService) -> list[Route]:
         if found is None:
             return _message(request, None, "bk_not_found", 404, find_form=True)
         code, booking = found
+        elsewhere = await _served_elsewhere(request, booking.site)
+        if elsewhere is not None:
+            return elsewhere
         return _booking_page(request, code, key, booking,
                              done=request.query_params.get("done") == "1",
                              cancelled=request.query_params.get("cancelled") == "1")
@@ -429,6 +455,15 @@ def booking_routes(service: QueueService) -> list[Route]:
             return _plain(request, refused.message, refused.status_code)
         code_text = request.path_params["code"][:40]
         key = form.get("k", "")[:64]
+        try:
+            found = await desk.find(code_text, key)
+        except StoreError as error:
+            logger.error("booking not read: %s", error)
+            return _message(request, None, "bk_not_saved", 503)
+        if found is not None:
+            elsewhere = await _served_elsewhere(request, found[1].site)
+            if elsewhere is not None:
+                return elsewhere
         try:
             booking = await desk.cancel(code_text, key)
         except BookingRefused as refused:

@@ -34,7 +34,7 @@ from server.app.runtime import QueueService, SiteRuntime
 from server.domain.hall import HallFigures, ServiceNow, hall_figures
 from server.feedback.texts import translator as feedback_translator
 from server.store.database import StoreError
-from server.web.access import VisibleSite, visible_site, visible_sites
+from server.web.access import VisibleSite, at_its_owner, visible_site, visible_sites
 from server.web.auth import SignedIn, language, signed_in_endpoint
 from server.web.remote_halls import FRESH_SECONDS, RemoteHalls
 from server.web.templating import page
@@ -128,14 +128,14 @@ def manage_routes(service: QueueService) -> list[Route]:
                     live_url=f"/manage/site/{runtime.settings.code}/live", **extra)
 
     async def _elsewhere(request: Request, who: SignedIn, site: VisibleSite) -> Response:
-        """A site this process does not serve: to the process that does, the same page
-        (waiting a moment for one, as ``hello`` does, while the site is being taken)."""
-        runtime, owner = await service.site_for_hello(site.settings.code)
-        query = f"?{request.url.query}" if request.url.query else ""
-        if runtime is not None:  # taken by this process meanwhile: the page again, here
+        """A site this process does not serve: the same page at the process that does."""
+        code = site.settings.code
+        moved = await at_its_owner(service, request, code)
+        if moved is not None:
+            return moved
+        if code in service.sites:  # taken by this process meanwhile: the page again, here
+            query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(f"{request.url.path}{query}", 307)
-        if owner is not None and owner.rstrip("/") != service.server.public_url.rstrip("/"):
-            return RedirectResponse(f"{owner.rstrip('/')}{request.url.path}{query}", 307)
         t = translator(language(request))
         response = page("message.html", 503, **_common(request, who),
                         message=t("site_moving"))
