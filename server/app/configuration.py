@@ -36,6 +36,7 @@ from server.audit.redaction import configuration_changes
 from server.config import ConfigError, Settings, parse_settings
 from server.domain.impact import Impact, ImpactLevel, removed_site_impacts, site_change_impacts
 from server.store.configuration import ConfigurationStore, ConfigurationVersion
+from server.store.errors import StoreError
 
 if TYPE_CHECKING:  # the runtime imports this module: a type-only import keeps the cycle out
     from server.app.runtime import QueueService
@@ -121,10 +122,18 @@ class Configuration:
             version = ConfigurationVersion(1, self.service.clock(), "seed",
                                            "từ tệp cấu hình (from the configuration file)",
                                            seed_document)
-            await asyncio.to_thread(self.store.insert, version)
-            logger.info("configuration saved in the database as version 1, from the file")
-            self._set(version, seed)
-            return seed
+            try:
+                await asyncio.to_thread(self.store.insert, version)
+            except StoreError:
+                # Several processes started on a new database at once: another one saved
+                # version 1 first (the version is the key). Its document is the deployment's.
+                latest = await asyncio.to_thread(self.store.latest)
+                if latest is None:
+                    raise
+            else:
+                logger.info("configuration saved in the database as version 1, from the file")
+                self._set(version, seed)
+                return seed
         settings = settings_from_document(seed, latest.document)
         logger.info("configuration version %d from the database (%s, %s); the file gives "
                     "only its [server] table now", latest.version, latest.author,

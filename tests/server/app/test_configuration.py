@@ -16,6 +16,7 @@ from server.app.configuration import ChangedMeanwhile, ChangeRefused, Confirmati
 from server.app.serve import RunningServer, start_server
 from server.config import ConfigError, parse_settings
 from server.protocol.client import ProtocolClient, RequestFailed
+from server.store.configuration import ConfigurationStore
 
 
 def document_of(server: RunningServer) -> dict[str, Any]:
@@ -142,3 +143,33 @@ async def test_a_change_prepared_before_another_is_refused_not_lost(
         await configuration.change(stale, "late admin", "notice", based_on=before)
     assert configuration.document["sites"][0]["ticket_footer"] == "Xin cảm ơn!"
     assert configuration.document["sites"][0].get("notice", "") != "Thông báo cũ"
+
+
+async def test_a_process_that_loses_the_race_to_seed_takes_the_saved_version(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several processes started at once on a new database each find no configuration and
+    each save the file as version 1; one wins, and the others must take what it saved
+    instead of failing on the duplicate version."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    winner_config = site_config()
+    winner_config["sites"][0]["notice"] = "Tệp của tiến trình thắng"
+    winner = await start_server(parse_settings(winner_config), host="127.0.0.1", port=0,
+                                database_url=url)
+    await winner.stop()
+    # The loser read "no configuration yet" just before the winner's version 1 was saved.
+    original = ConfigurationStore.latest
+    calls: list[int] = []
+
+    def latest_after_the_race(store: ConfigurationStore) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else original(store)
+
+    monkeypatch.setattr(ConfigurationStore, "latest", latest_after_the_race)
+    loser = await start_server(parse_settings(site_config()), host="127.0.0.1", port=0,
+                               database_url=url)
+    try:
+        assert len(calls) >= 2
+        assert loser.service.configuration.version == 1
+        assert loser.service.sites[SITE].settings.notice == "Tệp của tiến trình thắng"
+    finally:
+        await loser.stop()
