@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -40,6 +41,7 @@ from server.store.database import (
     known_revisions,
     open_engines,
     schema_status,
+    sqlalchemy_url,
 )
 
 __all__ = [
@@ -83,7 +85,7 @@ class Outcome:
 
 
 def backup_kind(url: str) -> BackupKind:
-    backend = make_url(url).get_backend_name()
+    backend = make_url(sqlalchemy_url(url)).get_backend_name()
     if backend == "sqlite":
         return SQLITE
     if backend == "postgresql":
@@ -289,8 +291,18 @@ def _flush_to_disk(path: Path) -> None:
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
     """``url`` as libpq reads it (no SQLAlchemy driver name), with the password moved to the
     environment, where ``ps`` does not show it."""
-    parsed: URL = make_url(url)
     environment = dict(os.environ)
+    if sqlalchemy_url(url) != url:
+        # Several hosts (a primary and its standbys): libpq reads its own form as it is
+        # and, with target_session_attrs=read-write, finds the primary itself.
+        rest = url.partition("://")[2]
+        authority, _, tail = rest.partition("/")
+        credentials, at, hosts = authority.rpartition("@")
+        user, _, password = credentials.partition(":")
+        if password:
+            environment["PGPASSWORD"] = unquote(password)
+        return f"postgresql://{user}{at}{hosts}/{tail}", environment
+    parsed: URL = make_url(url)
     if parsed.password:
         environment["PGPASSWORD"] = str(parsed.password)
     plain = parsed.set(drivername="postgresql", password=None)

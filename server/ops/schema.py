@@ -14,7 +14,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from server.store.database import SchemaStatus, describe_database, migrate, open_engines
+from server.store.database import (
+    SchemaStatus,
+    describe_database,
+    migrate,
+    open_engines,
+    sqlalchemy_url,
+)
 from server.store.database import schema_status as read_status
 
 __all__ = ["SchemaReport", "apply_migrations", "check_schema"]
@@ -35,7 +41,7 @@ class SchemaReport:
 def check_schema(url: str) -> SchemaReport:
     """Say what migrating the database at ``url`` would change. Raises StoreError when it
     cannot be opened."""
-    parsed = make_url(url)
+    parsed = make_url(sqlalchemy_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database and \
             not Path(parsed.database).exists():
         # Opening it would create it: a mistyped path must not leave an empty file behind.

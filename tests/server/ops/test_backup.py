@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,6 +17,7 @@ from support.databases import fresh_postgres_database
 from server.ops.backup import backup_to_directory, prune, restore
 from server.ops.errors import BackupError
 from server.protocol.client import ProtocolClient
+from server.store.database import sqlalchemy_url
 
 SITE = "hcc-tinh"
 KIOSK_TOKEN = "demo-kiosk-token-0001"
@@ -29,7 +31,7 @@ async def issue(ws_url: str, *keys: str) -> list[str]:
 
 
 def ticket_numbers(url: str) -> list[str]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = create_engine(sqlalchemy_url(url).replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
             return sorted(connection.execute(text("SELECT number FROM tickets")).scalars())
@@ -37,13 +39,19 @@ def ticket_numbers(url: str) -> list[str]:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql-hosts"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(URL, backup suffix) of a new database of each kind."""
+    """(URL, backup suffix) of a new database of each kind; ``postgresql-hosts``: the URL
+    in libpq's form for a primary and its standbys (the one test server named twice)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'data' / 'qms.sqlite3'}", ".sqlite3"
         return
     with fresh_postgres_database() as url:
+        if request.param == "postgresql-hosts":
+            parts = urlsplit(url)
+            host = f"{parts.hostname}:{parts.port or 5432}"
+            url = (f"postgresql://{parts.username}:{parts.password}@{host},{host}"
+                   f"{parts.path}?target_session_attrs=read-write")
         yield url, ".pgdump"
 
 
