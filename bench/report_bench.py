@@ -22,6 +22,10 @@ one after another in their own process on the same database the whole time. Targ
 p99 under 20 ms either way.
 
 On a shared machine every figure moves with the neighbours' load: the CPU seconds move less.
+
+On SQLite the reports keep their copy of closed days beside the database
+(``report-<size>.sqlite3.reports-cache``, server/reports/day_cache.py): the first report
+after it is deleted copies them, the next ones read it. Delete it to measure a cold report.
 """
 
 from __future__ import annotations
