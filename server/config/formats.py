@@ -40,6 +40,20 @@ def check_code(value: str) -> str:
     return value
 
 
+# Words of the booking pages' own addresses (/dat-lich/ma/..., /dat-lich/tra-cuu), which a
+# site's code would collide with in /dat-lich/<site>.
+RESERVED_SITE_CODES = frozenset({"ma", "tra-cuu"})
+
+
+def check_site_code(value: str) -> str:
+    """A site's code: a code (:func:`check_code`) other than the booking pages' own words."""
+    check_code(value)
+    if value.lower() in RESERVED_SITE_CODES:
+        raise ConfigError("", f"{value!r} cannot be a site's code: the booking pages use "
+                              f"/dat-lich/{value.lower()} for themselves (choose another)")
+    return value
+
+
 def check_text(value: str) -> str:
     """Any text a UTF-8 file can hold (no lone surrogates, which only a program can make)."""
     if _SURROGATE.search(value):

@@ -98,6 +98,7 @@ from server.config.values import (
     PublicUrl,
     SecretText,
     SessionsText,
+    SiteCode,
     Text,
     TimeZoneName,
     Token,
@@ -464,7 +465,7 @@ class SiteContext:
 class SiteModel(_Table):
     """``[[sites]]``: one centre, with everything its queue needs."""
 
-    code: Code
+    code: SiteCode
     name_vi: Text
     name_en: Text = ""
     address: Text = ""

@@ -21,6 +21,7 @@ from server.config.formats import (
     check_code,
     check_password_hash,
     check_public_url,
+    check_site_code,
     check_text,
     parse_day,
     parse_days,
@@ -124,6 +125,7 @@ def _date_as_text(value: object) -> object:
 # Any text a UTF-8 file can hold.
 Text = Annotated[str, checked(check_text)]
 Code = Annotated[str, checked(check_code)]
+SiteCode = Annotated[str, checked(check_site_code)]
 # Codes of other tables, each named once (``code 'Q1' appears twice``).
 Codes = Annotated[list[Text], AfterValidator(_each_once)]
 NumberFormatText = Annotated[str, checked(parse_number_format)]

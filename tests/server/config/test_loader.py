@@ -144,6 +144,10 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
      lambda data: site(data)["services"][0].update(nmae_vi=site(data)["services"][0]
                                                    .pop("name_vi")),
      "sites[0].services[0].name_vi", ("is required", "nmae_vi")),
+    ("a site code the booking pages use", lambda data: site(data).update(code="tra-cuu"),
+     "sites[0].code", ("cannot be a site's code", "/dat-lich/tra-cuu")),
+    ("a site code the booking pages use, in capitals", lambda data: site(data).update(
+        code="MA"), "sites[0].code", ("cannot be a site's code", "/dat-lich/ma")),
     ("unknown key in server", lambda data: data["server"].update(workers=4),
      "server.workers", ("unknown key",)),
     ("unknown key in a counter", lambda data: site(data)["counters"][1].update(colour="red"),
