@@ -113,7 +113,7 @@ def _pages(service: QueueService, database: str) -> Starlette:
         return FileResponse(static / "favicon.png", media_type="image/png",
                             headers={"cache-control": "public, max-age=86400"})
 
-    return Starlette(routes=[
+    application = Starlette(routes=[
         health_route(service, database),
         Route("/favicon.ico", favicon),
         Route("/display", display_page),
@@ -134,6 +134,10 @@ def _pages(service: QueueService, database: str) -> Starlette:
         *feedback_poster_routes(service),  # so too
         *admin_routes(service),
     ])
+    # No redirect of "/path/" to "/path": Starlette builds it from the request's Host
+    # header, which the client chooses, so it would send people to any address named there.
+    application.router.redirect_slashes = False
+    return application
 
 
 def create_app(service: QueueService, database: str) -> QueueApplication:

@@ -69,3 +69,24 @@ async def test_every_accepted_connection_sends_without_nagle_delay(
     for protocol in connections:
         sock = protocol.transport.get_extra_info("socket")
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+async def test_a_trailing_slash_is_not_redirected_to_the_host_a_client_names(
+        server: RunningServer) -> None:
+    """Starlette would answer ``/manage/`` with a redirect built from the Host header."""
+    for path in ("/manage/", "/dat-lich/", "/health/", "/gop-y/"):
+        request = urllib.request.Request(server.http_url + path,
+                                         headers={"Host": "evil.example"})
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *arguments: Any, **options: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect())
+        try:
+            response = await asyncio.to_thread(opener.open, request, None, 10)
+            status, location = response.status, response.headers.get("location")
+        except urllib.error.HTTPError as error:
+            status, location = error.code, error.headers.get("location")
+        assert status == 404, (path, status, location)
+        assert location is None
