@@ -30,6 +30,7 @@ class CheckInTexts:
     card_read: str
     no_booking_today: str
     age_priority: str
+    age_priority_some: str
     try_again: str
     not_found: tuple[str, str]
     closed: tuple[str, str]
@@ -62,6 +63,7 @@ CHECK_IN_TEXTS: dict[Language, CheckInTexts] = {
         card_read="Đã đọc thẻ căn cước {masked}.",
         no_booking_today="Không có lịch hẹn hôm nay, vui lòng chọn thủ tục.",
         age_priority="Ưu tiên: {group} (từ {age} tuổi)",
+        age_priority_some="Ưu tiên: {group} (từ {age} tuổi), ở các thủ tục có ưu tiên này",
         try_again="Nhập lại mã",
         not_found=("Không tìm thấy lịch hẹn",
                    "Hôm nay trung tâm không có lịch hẹn mã {code}. Vui lòng kiểm tra lại mã."),
@@ -100,6 +102,7 @@ CHECK_IN_TEXTS: dict[Language, CheckInTexts] = {
         card_read="ID card {masked} read.",
         no_booking_today="No booking today, please choose a procedure.",
         age_priority="Priority: {group} ({age} and over)",
+        age_priority_some="Priority: {group} ({age} and over), for the procedures that give it",
         try_again="Enter the code again",
         not_found=("Booking not found",
                    "This centre has no booking {code} today. Please check the code."),

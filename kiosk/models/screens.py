@@ -353,8 +353,17 @@ class KioskModel:
         rule = self.age_rule
         group = None if rule is None else self.catalogue.priority_group(rule.group)
         if rule is not None and group is not None:
-            lines.append(words.age_priority.format(group=group.name.text(self.language),
-                                                   age=rule.age))
+            # Only where it holds: the procedures on screen (a field's, or all) may not all
+            # take the group (a per-procedure setting), and then the line says so, or goes.
+            catalogue = self.catalogue
+            shown = catalogue.services if self.field_code is None \
+                else catalogue.services_of(self.field_code)
+            giving = [service for service in shown
+                      if group in catalogue.priority_groups_of(service.code)]
+            if giving:
+                text = words.age_priority if len(giving) == len(shown) \
+                    else words.age_priority_some
+                lines.append(text.format(group=group.name.text(self.language), age=rule.age))
         return tuple(lines)
 
     def booking_choices(self) -> tuple[Choice, ...]:

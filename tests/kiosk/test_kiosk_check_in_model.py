@@ -4,6 +4,7 @@ and for how long, the keystroke timing rule. No Qt, no server; time is a fake cl
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, time
 from typing import Any
@@ -315,6 +316,27 @@ def test_no_booking_goes_to_the_menus_with_the_age_rule() -> None:
     (effect,) = model.choose_service("HT")
     assert isinstance(effect, SendIssue) and effect.pending.birth_date == date(1950, 1, 2)
     assert effect.pending.priority is None  # the server applies the rule
+
+
+def test_the_age_line_says_where_the_procedures_do_not_all_give_the_priority() -> None:
+    model = new_model()
+    catalogue = model.catalogue
+    assert catalogue is not None
+    # Land submissions take no priority group here (a per-procedure setting).
+    land = dataclasses.replace(catalogue.services[0], priority_groups=())
+    model.set_catalogue(dataclasses.replace(catalogue,
+                                            services=(land, *catalogue.services[1:])))
+    model.scan(ELDER)
+    model.bookings_found("key-1", [])
+    assert model.person_notice()[1] == \
+        "Ưu tiên: Người cao tuổi (từ 75 tuổi), ở các thủ tục có ưu tiên này"
+    model.choose_field("DD")  # only the land procedure: no priority to promise
+    assert len(model.person_notice()) == 1
+    model.back()
+    model.choose_field("TP")  # every procedure of it gives it
+    assert model.person_notice()[1] == "Ưu tiên: Người cao tuổi (từ 75 tuổi)"
+    model.switch_language()
+    assert model.person_notice()[1] == "Priority: Elderly (75 and over)"
 
 
 def test_someone_younger_gets_no_priority_but_the_server_still_decides() -> None:
