@@ -238,6 +238,25 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total
 
 
+def waiting_seconds(pids: Sequence[int]) -> float:
+    """Time the processes' threads spent runnable but waiting for a core so far
+    (``/proc/<pid>/task/<tid>/schedstat``, second field): how much the machine's other work
+    held them back, beside the CPU they used."""
+    total = 0.0
+    for pid in pids:
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/schedstat", encoding="ascii") as stat:
+                    total += int(stat.read().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
 def peak_resident_mb(pids: Sequence[int]) -> float:
     """The sum of each process's peak resident memory (VmHWM) so far."""
     total = 0.0
@@ -283,6 +302,8 @@ class ServerProcess:
         # Measured over the load: CPU seconds and peak memory (set before a kill).
         self.cpu_start = 0.0
         self.cpu_used: float | None = None
+        self.wait_start = 0.0
+        self.waited: float | None = None
         self.peak_mb: float | None = None
 
     def start(self) -> None:
@@ -312,6 +333,7 @@ class ServerProcess:
         """Freeze the figures (before a kill, or at the end of the load)."""
         if self.cpu_used is None:
             self.cpu_used = cpu_seconds(self.tree) - self.cpu_start
+            self.waited = waiting_seconds(self.tree) - self.wait_start
             self.peak_mb = peak_resident_mb(self.tree)
 
     def kill(self) -> None:
@@ -375,6 +397,7 @@ class WorkerResult:
     called: int = 0
     finished: int = 0
     cpu_seconds: float = 0.0
+    waiting_for_cpu_seconds: float = 0.0
     setup_seconds: float = 0.0
 
 
@@ -647,6 +670,7 @@ def worker_main(plan: Plan, sites: list[str], urls: list[str], index: int,
         until = start + plan.seconds
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         cpu_before = time.process_time()
+        waited_before = waiting_seconds([os.getpid()])
         started = [site.run(until) for site in site_objects]
         load = [task for tasks, _ in started for task in tasks]
         displays = [task for _, tasks in started for task in tasks]
@@ -663,6 +687,7 @@ def worker_main(plan: Plan, sites: list[str], urls: list[str], index: int,
             await asyncio.sleep(0.05)
         stopping.set()
         result.cpu_seconds = time.process_time() - cpu_before
+        result.waiting_for_cpu_seconds = waiting_seconds([os.getpid()]) - waited_before
         for task in displays:
             task.cancel()
         await asyncio.gather(*displays, return_exceptions=True)
@@ -755,7 +780,8 @@ def merge(results: list[dict[str, Any]]) -> WorkerResult:
         merged.calls_shown.update(item["calls_shown"])
         merged.failures += [Failure(**failure) for failure in item["failures"]]
         merged.reconnections += [(at, role) for at, role in item["reconnections"]]
-        for name in ("unanswered", "conflicts", "called", "finished", "cpu_seconds"):
+        for name in ("unanswered", "conflicts", "called", "finished", "cpu_seconds",
+                     "waiting_for_cpu_seconds"):
             setattr(merged, name, getattr(merged, name) + item[name])
         merged.setup_seconds = max(merged.setup_seconds, item["setup_seconds"])
     return merged
@@ -814,6 +840,7 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         start = time.monotonic() + 0.5
         for server in servers:
             server.cpu_start = cpu_seconds(server.tree)
+            server.wait_start = waiting_seconds(server.tree)
         for go in goes:
             go.put(start)
         if plan.kill:
@@ -862,8 +889,10 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         "servers": [{"name": server.name, "cpu_seconds": round(server.cpu_used or 0.0, 1),
                      "cpu_percent": round(100 * (server.cpu_used or 0.0) / plan.seconds, 1),
                      "peak_rss_mb": round(server.peak_mb or 0.0, 1),
+                     "waiting_for_cpu_seconds": round(server.waited or 0.0, 1),
                      "killed": server.killed_at is not None} for server in servers],
         "generator_cpu_seconds": round(result.cpu_seconds, 1),
+        "generator_waiting_for_cpu_seconds": round(result.waiting_for_cpu_seconds, 1),
         "generator_workers": plan.workers,
         "failures": len(result.failures),
     }
@@ -940,12 +969,14 @@ def print_figures(figures: dict[str, Any]) -> None:
           f"{figures['unanswered_presses']}, calls not shown {figures['calls_not_shown']}")
     for server in figures["servers"]:
         print(f"  server {server['name']}: {server['cpu_seconds']:.1f} CPU s "
-              f"({server['cpu_percent']:.0f} % of a core), peak RSS {server['peak_rss_mb']:.0f} "
-              f"MB{' (until killed)' if server['killed'] else ''}")
+              f"({server['cpu_percent']:.0f} % of a core), runnable but waiting for a core "
+              f"{server['waiting_for_cpu_seconds']:.1f} s, peak RSS "
+              f"{server['peak_rss_mb']:.0f} MB{' (until killed)' if server['killed'] else ''}")
     if "postgres_cpu_seconds" in figures:
         print(f"  postgres processes: {figures['postgres_cpu_seconds']:.1f} CPU s")
     print(f"  generator: {figures['generator_cpu_seconds']:.1f} CPU s over "
-          f"{figures['generator_workers']} process(es)")
+          f"{figures['generator_workers']} process(es), runnable but waiting for a core "
+          f"{figures['generator_waiting_for_cpu_seconds']:.1f} s")
     if figures["failures"]:
         print(f"  failed or refused requests/reconnections: {figures['failures']} "
               f"({', '.join(figures['failure_roles'])}) over "
