@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from server.app.certificate_reload import CertificateReloader
 from server.app.http import create_app
 from server.app.http_guard import RequestDeadlines, guarded_protocol, with_deadlines
 from server.app.runtime import Clock, QueueService
@@ -60,6 +61,9 @@ class RunningServer:
     _socket: socket.socket
     tls: bool = False
     """Listening with TLS: ``https://`` and ``wss://``."""
+    certificates: CertificateReloader | None = None
+    """Over TLS: what takes a renewed certificate up (server.app.certificate_reload)."""
+    _reloading: asyncio.Task[None] | None = None
 
     @property
     def http_url(self) -> str:
@@ -74,6 +78,8 @@ class RunningServer:
     async def stop(self) -> None:
         """Close connections, commit what is queued, release the database."""
         self._uvicorn.should_exit = True
+        if self._reloading is not None:
+            self._reloading.cancel()
         await self._task
         await self._uvicorn.shutdown(sockets=[self._socket])
         await self.service.stop()
@@ -158,6 +164,14 @@ async def start_server(
     task = asyncio.get_running_loop().create_task(web.main_loop(), name="uvicorn")
     running = RunningServer(bind_host, listener.getsockname()[1], service, engines, web, task,
                             listener, tls=tls_context is not None)
+    if tls_context is not None:
+        assert server_settings.tls_certificate is not None and server_settings.tls_key is not None
+        running.certificates = CertificateReloader(
+            tls_context, server_settings.tls_certificate, server_settings.tls_key,
+            server_settings.tls_minimum_version)
+        running._reloading = asyncio.get_running_loop().create_task(
+            running.certificates.run(), name="certificate-reload")
+        service.supervise(running._reloading)
     logger.info("listening on %s (WebSocket %s), database %s", running.http_url,
                 running.ws_url, describe_database(url))
     return running

@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from support.certificates import TlsSetup, issue_server_certificate, make_ca, tls_setup
 from support.servers import KIOSK_TOKEN, SITE, site_config
 from support.web import WebClient, form_token, with_accounts
 from websockets.exceptions import InvalidMessage
 
+from server.app.certificate_reload import Outcome
 from server.app.serve import RunningServer, start_server
 from server.config import ConfigError, parse_settings
 from server.protocol.client import ProtocolClient, TlsFailed
@@ -198,3 +200,64 @@ async def test_a_certificate_broken_after_loading_stops_the_start(
     with pytest.raises(ConfigError, match=r"^tls_key: .*server\.key holds no PEM private key"):
         await start_server(settings, host="127.0.0.1", port=0,
                            database_url=f"sqlite:///{tmp_path / 'qms.sqlite3'}")
+
+
+def served_serial(running: RunningServer, ca_file: Path) -> int:
+    """The serial number of the certificate a new connection to ``running`` is served."""
+    context = client_context(ca_file)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as wrapped:
+        der = wrapped.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der).serial_number
+
+
+def serial_of(path: Path) -> int:
+    return x509.load_pem_x509_certificate(path.read_bytes()).serial_number
+
+
+async def test_a_renewed_certificate_is_taken_up_without_a_restart(
+        tls: TlsSetup, tls_server: RunningServer, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    ca_file = tls.authority.certificate_path
+    reloader = tls_server.certificates
+    assert reloader is not None
+    first = await asyncio.to_thread(served_serial, tls_server, ca_file)
+    assert first == serial_of(tls.files.certificate)
+    open_kiosk = kiosk(tls_server.ws_url, ca_file)
+    await open_kiosk.connect()
+    assert reloader.check() is Outcome.UNCHANGED
+
+    # Renewed in place (the same two files), as a renewal tool does.
+    renewed = issue_server_certificate(tls.authority, tmp_path)
+    assert renewed == tls.files and serial_of(renewed.certificate) != first
+    assert reloader.check() is Outcome.RELOADED
+    assert await asyncio.to_thread(served_serial, tls_server, ca_file) == \
+        serial_of(renewed.certificate)
+    # The connection opened before goes on with its own.
+    ticket = await open_kiosk.request("issue", service="HT", request_key="after-renewal")
+    assert ticket["ticket"]["number"] == "A001"
+    await open_kiosk.close()
+
+    # A renewal caught half-written (a key that is not a key): refused, said once, and the
+    # certificate in use stays.
+    good_key = renewed.key.read_bytes()
+    renewed.key.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n", "utf-8")
+    caplog.set_level(logging.ERROR, logger="server.app.certificate_reload")
+    assert reloader.check() is Outcome.REFUSED
+    assert reloader.check() is Outcome.REFUSED
+    said = [record.getMessage() for record in caplog.records
+            if record.name == "server.app.certificate_reload"]
+    assert len(said) == 1 and str(renewed.certificate) in said[0] and "stays" in said[0]
+    assert await asyncio.to_thread(served_serial, tls_server, ca_file) == \
+        serial_of(renewed.certificate)
+    # Another CA's certificate with its key: taken up, and a client trusting only the
+    # province's CA refuses it (the reload does not bypass what clients check).
+    (tmp_path / "other").mkdir()
+    other = issue_server_certificate(make_ca(tmp_path / "other", "Another CA"), tmp_path)
+    assert other == tls.files
+    assert reloader.check() is Outcome.RELOADED
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await asyncio.to_thread(served_serial, tls_server, ca_file)
+    assert good_key != other.key.read_bytes()
+    assert reloader.reloads == 2
