@@ -821,7 +821,17 @@
   function onHello(message) {
     helloId = null;
     if (!message.ok) {
-      window.qmsDisplay.error = message.error ? message.error.code + ": " + message.error.message : "refused";
+      var error = message.error || {};
+      if (error.code === "moved") {
+        /* Several server processes: another one serves the site. Its own /display page is
+           opened with the same settings (the page may only connect to where it came from);
+           without an address (a takeover under way) this one tries again shortly. */
+        var page = ownerPage(error.url);
+        var moving = socket; lost("lost"); moving.close();
+        if (page) { window.location.replace(page); }
+        return;
+      }
+      window.qmsDisplay.error = message.error ? error.code + ": " + error.message : "refused";
       var refused = socket; lost("refused"); refused.close();
       return;
     }
@@ -840,6 +850,19 @@
       lastSeq = Math.max(lastSeq, event.seq);
       applyUpdate(board.applyEvent(event, now()));
     });
+  }
+
+  /* The /display page of the process whose WebSocket address is ``url``
+     (ws://host:port/ws), with this page's query; null for anything else. */
+  function ownerPage(url) {
+    var match = /^(wss?):\/\/([^\/?#\s]+)\/ws$/.exec(url || "");
+    if (!match) { return null; }
+    var origin = (match[1] === "wss" ? "https:" : "http:") + "//" + match[2];
+    if (origin === window.location.origin) { return null; }
+    var query = new URLSearchParams(window.location.search);
+    query.delete("ws");  /* that process's own address, not the one given to this page */
+    var rest = query.toString();
+    return origin + "/display" + (rest ? "?" + rest : "");
   }
 
   function lost(status) {
