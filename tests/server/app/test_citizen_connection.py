@@ -226,6 +226,7 @@ EVERY_REQUEST: dict[str, dict[str, Any]] = {
     "change_password": {"current_password": PASSWORD, "new_password": "mat-khau-moi-2"},
     "check_in": {"code": "ABCD-2345", "request_key": "k"},
     "bookings": {"id_number": "001051012345"},
+    "forward": {"site": SITE, "events": []},
 }
 
 
