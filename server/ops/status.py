@@ -3,7 +3,9 @@
 On PostgreSQL (several processes may share the database: server.app.ownership) it lists the
 server processes (live while they hold their member lock) and, for each configured site, the
 process that holds it now, its fencing epoch and since when. On SQLite one process serves
-every site, and there is nothing more to say.
+every site, and there is nothing more to say. A site fed by a centre's own server (store
+and forward) has how far its forwarding has come beside it: its last ``seq`` and when its
+last event happened at the centre.
 
 The exit status is 0 when every configured site has a live owner, 1 when one has none (a
 monitoring check can run it), 2 when the database cannot be read; when its URL asks for a
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from server.store.configuration import ConfigurationStore
 from server.store.database import (
     Engines,
@@ -28,6 +33,7 @@ from server.store.database import (
 )
 from server.store.errors import describe_error
 from server.store.ownership import OwnershipView, read_view
+from server.store.tables import EventRow, SiteRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +55,63 @@ def ownership_status(url: str) -> StatusReport:
             if engines.is_sqlite or not _asks_for_primary(engines):
                 raise
             return _no_primary_report(url, error)
+        forwarded = _forwarded(engines)
         if engines.is_sqlite:
-            return _sqlite_report(url, configured)
-        return _report(url, configured, _read(engines, configured))
+            return _sqlite_report(url, configured, forwarded)
+        return _report(url, configured, _read(engines, configured), forwarded)
     finally:
         engines.dispose()
 
 
 def _configured_sites(engines: Engines) -> tuple[str, ...]:
+    return tuple(code for code, _ in _configured(engines))
+
+
+def _configured(engines: Engines) -> list[tuple[str, bool]]:
+    """Each configured site's code, and whether a centre's own server feeds it."""
     latest = ConfigurationStore(engines).latest()
     if latest is None:
-        return ()
-    return tuple(str(site.get("code")) for site in latest.document.get("sites", [])
-                 if isinstance(site, dict) and site.get("code"))
+        return []
+    return [(str(site.get("code")), site.get("forwarded_from_centre") is True)
+            for site in latest.document.get("sites", [])
+            if isinstance(site, dict) and site.get("code")]
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """What the province holds of a site a centre feeds: its last ``seq`` and when its last
+    event happened at the centre (``None``: nothing forwarded yet)."""
+
+    seq: int
+    last_event_at: datetime | None
+
+    def text(self) -> str:
+        if self.last_event_at is None:
+            return "fed by its centre: nothing forwarded yet"
+        return (f"fed by its centre: seq {self.seq}, last event "
+                f"{_when(self.last_event_at)}")
+
+    def document(self) -> dict[str, Any]:
+        return {"seq": self.seq, "last_event_at": None if self.last_event_at is None
+                else self.last_event_at.isoformat()}
+
+
+def _forwarded(engines: Engines) -> dict[str, Forwarded]:
+    """The sites fed by a centre, and how far their forwarding has come."""
+    codes = [code for code, fed in _configured(engines) if fed]
+    if not codes:
+        return {}
+    try:
+        with engines.reader.connect() as connection:
+            seqs = dict(connection.execute(
+                select(SiteRow.code, SiteRow.seq).where(SiteRow.code.in_(codes))).all())
+            lasts = dict(connection.execute(
+                select(EventRow.site, func.max(EventRow.at)).where(EventRow.site.in_(codes))
+                .group_by(EventRow.site)).all())
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot read {describe_database(engines.url)}: "
+                         f"{describe_error(error)}") from error
+    return {code: Forwarded(int(seqs.get(code) or 0), lasts.get(code)) for code in codes}
 
 
 def _read(engines: Engines, configured: tuple[str, ...]) -> OwnershipView:
@@ -96,18 +146,25 @@ def _no_primary_report(url: str, error: StoreError) -> StatusReport:
                                   "reason": str(error)})
 
 
-def _sqlite_report(url: str, configured: tuple[str, ...]) -> StatusReport:
+def _sqlite_report(url: str, configured: tuple[str, ...],
+                   forwarded: dict[str, Forwarded]) -> StatusReport:
     text = (f"{describe_database(url)}: embedded SQLite, one server process serves every "
             f"site ({', '.join(configured) or 'none configured yet'}).")
+    for code, progress in forwarded.items():
+        text += f"\n  {code}: {progress.text()}"
     return StatusReport(text, 0, {"database": describe_database(url), "engine": "sqlite",
-                                  "sites": [{"code": code} for code in configured]})
+                                  "sites": [{"code": code, **(
+                                      {"forwarded": forwarded[code].document()}
+                                      if code in forwarded else {})}
+                                      for code in configured]})
 
 
 def _when(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _report(url: str, configured: tuple[str, ...], view: OwnershipView) -> StatusReport:
+def _report(url: str, configured: tuple[str, ...], view: OwnershipView,
+            forwarded: dict[str, Forwarded]) -> StatusReport:
     live = [member for member in view.members if member.live]
     lines = [f"{describe_database(url)}: {len(live)} live server process"
              f"{'' if len(live) == 1 else 'es'}", "", "Server processes:"]
@@ -132,11 +189,15 @@ def _report(url: str, configured: tuple[str, ...], view: OwnershipView) -> Statu
         epoch = row.epoch if row is not None else 0
         since = row.since if row is not None and owner is not None else None
         note = "" if code in configured else "  (no longer configured)"
+        if code in forwarded:
+            note += f"  ({forwarded[code].text()})"
         lines.append(f"  {code:<20} {owner or 'NO OWNER':<32} epoch {epoch:<5} since "
                      f"{_when(since)}{note}")
         sites.append({"code": code, "owner": owner, "epoch": epoch,
                       "since": None if since is None else since.isoformat(),
-                      "configured": code in configured})
+                      "configured": code in configured,
+                      **({"forwarded": forwarded[code].document()}
+                         if code in forwarded else {})})
     if not configured:
         lines.append("  (no configuration in the database yet)")
     if without:

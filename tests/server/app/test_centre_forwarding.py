@@ -27,6 +27,7 @@ from support.servers import (
 from server.app.forwarder import Forwarder
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
+from server.ops.status import ownership_status
 from server.protocol.client import ProtocolClient, RequestFailed
 from server.store.database import open_engines
 from server.store.forwarding import read_batch
@@ -189,6 +190,12 @@ async def test_a_centre_keeps_issuing_while_the_province_is_down_and_forwards_it
     # Its health says how forwarding goes (to an admin token).
     assert centre.service.forwarder is not None
     assert centre.service.forwarder.forwarded == centre_state.seq
+    # And qms status, at the province, how far it has come.
+    report = await asyncio.to_thread(ownership_status,
+                                     f"sqlite:///{servers.province_database}")
+    assert f"{SITE}: fed by its centre: seq {centre_state.seq}, last event 20" in report.text
+    assert f"{OTHER_SITE}: fed by its centre: nothing forwarded yet" in report.text
+    assert report.document["sites"][0]["forwarded"]["seq"] == centre_state.seq
 
 
 async def test_a_restarted_centre_resumes_where_the_province_stands(

@@ -22,6 +22,7 @@ from support.servers import COUNTER_TOKEN, KIOSK_TOKEN, PASSWORD, SITE, site_con
 from server.app.forwarder import Forwarder
 from server.app.serve import RunningServer, start_server
 from server.config import Settings, parse_settings
+from server.ops.status import ownership_status
 from server.protocol.client import ProtocolClient
 
 
@@ -126,6 +127,11 @@ async def test_forwarding_follows_the_site_from_a_stopped_province_process_to_an
             assert (tickets, seqs) == centre_queue(centre_database)
             assert seqs == list(range(1, len(seqs) + 1)) and len(tickets) == 18
             assert forwarder.status()["backlog"] == 0
+            report = await asyncio.to_thread(ownership_status, url)
+            line = next(line for line in report.text.splitlines()
+                        if line.strip().startswith(SITE))
+            assert second.service.server.public_url in line
+            assert f"fed by its centre: seq {seqs[-1]}, last event 20" in line
             # The province's own view of the site is the centre's day.
             assert second.service.sites[SITE].committed.seq == \
                 centre.service.sites[SITE].committed.seq
