@@ -44,6 +44,11 @@ QUIET_LOGGERS = {
     # httpx logs each request's full address at INFO: an SMS gateway's holds the phone, the
     # message with its one-time code, perhaps the gateway's key (server.booking.sms).
     "httpx": logging.WARNING,
+    # websockets logs every frame at DEBUG, a hello's token and an officer's password among
+    # them (uvicorn's WebSocket protocol does so under uvicorn.error): a --log-level debug
+    # must not write secrets to the journal. Their errors and warnings still come.
+    "websockets": logging.INFO,
+    "uvicorn.error": logging.INFO,
 }
 
 

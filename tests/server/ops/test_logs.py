@@ -15,10 +15,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support.servers import SITE
+from support.servers import COUNTER_TOKEN, SITE
 
 from server.app.serve import RunningServer
-from server.logs import ROTATE_BYTES, ROTATED_FILES, JournalFormatter, journal_is_stderr
+from server.logs import (
+    QUIET_LOGGERS,
+    ROTATE_BYTES,
+    ROTATED_FILES,
+    JournalFormatter,
+    journal_is_stderr,
+)
 from server.protocol.client import ProtocolClient, RequestFailed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -135,3 +141,35 @@ async def test_a_refused_token_is_logged_with_the_address(
     assert refused[0] == f"refused a kiosk hello from 127.0.0.1: token not valid at site " \
                          f"{SITE!r}"
     assert "manager hello from 127.0.0.1" in refused[1]
+
+
+async def test_a_debug_log_level_writes_no_frame_and_so_no_secret(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """websockets logs every frame at DEBUG (on the clients' side under ``websockets``, on
+    the server's under ``uvicorn.error``): a login's password shows at the end of its frame.
+    The server's logging keeps those loggers at INFO whatever level is asked for."""
+    password = "pw-leak-42"
+    before = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+
+    async def log_in() -> None:
+        async with ProtocolClient(server.ws_url, "counter", COUNTER_TOKEN, SITE) as counter:
+            with pytest.raises(RequestFailed):
+                await counter.request("login", counter="3", user="minh", password=password)
+
+    caplog.set_level(logging.DEBUG)
+    try:
+        # Without the quiet levels every frame is logged, the password with it.
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        await log_in()
+        assert " TEXT '" in caplog.text and password in caplog.text
+        caplog.clear()
+        for name, level in QUIET_LOGGERS.items():
+            logging.getLogger(name).setLevel(level)
+        await log_in()
+        assert "failed sign-in of 'minh' at counter 3" in caplog.text  # still logging
+        assert " TEXT '" not in caplog.text and password not in caplog.text
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
