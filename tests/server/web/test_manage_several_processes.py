@@ -8,7 +8,9 @@ set by ``.ci/run``)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
 from collections.abc import AsyncIterator, Callable
 from html import unescape
 from pathlib import Path
@@ -155,11 +157,12 @@ async def test_remote_figures_are_read_again_after_a_few_seconds(
 
 
 async def test_a_dashboard_follows_its_site_to_the_process_it_is_handed_to(
-        deployment: Deployment, browser: Browser) -> None:
+        deployment: Deployment, browser: Browser, tmp_path: Path) -> None:
     first = await deployment.start("px-a")
     second = await deployment.start()
     await until(lambda: set(second.service.sites) == {"px-b", "px-c"}, deployment.servers)
-    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     # Opened on the first process: the browser lands on the second, which serves px-b.
@@ -169,6 +172,19 @@ async def test_a_dashboard_follows_its_site_to_the_process_it_is_handed_to(
     await page.click("button[type=submit]")
     await page.wait_for_selector(".live-state.live", timeout=15_000)
     assert page.url == second.http_url + "/manage/site/px-b", page.url
+    # The province view at the first process: px-b and px-c marked as read from the
+    # database, with the note saying what the mark means.
+    province = await context.new_page()
+    await province.set_viewport_size({"width": 1280, "height": 600})
+    await province.goto(first.http_url + "/manage/province")
+    await province.wait_for_selector(".live-state.live", timeout=15_000)
+    assert await province.locator(".elsewhere").count() == 2
+    assert await province.locator(".footnote").is_visible()
+    image = tmp_path / "manage-province-several-processes.png"
+    await province.screenshot(path=str(image), full_page=True)
+    if os.environ.get("QMS_SCREENSHOT_DIR"):
+        shutil.copy(image, Path(os.environ["QMS_SCREENSHOT_DIR"]) / image.name)
+    await province.close()
     # A third process that prefers px-b starts: the second hands px-b over, the page's
     # socket is closed, and the page finds the third by itself, live again.
     third = await deployment.start("px-b")
@@ -181,6 +197,6 @@ async def test_a_dashboard_follows_its_site_to_the_process_it_is_handed_to(
         timeout=15_000)
     assert number == "A001"
     assert problems == []
-    await page.close()
+    await context.close()
 
 
