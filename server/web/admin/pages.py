@@ -41,6 +41,7 @@ from server.config.settings import AccountRole
 from server.domain.impact import Impact, ImpactLevel
 from server.security import hash_password, password_problem
 from server.store.database import StoreError
+from server.web.access import at_its_owner
 from server.web.admin.reasons import in_vietnamese
 from server.web.admin.sections import (
     BY_SLUG,
@@ -80,11 +81,17 @@ def admin_routes(service: QueueService) -> list[Route]:
             t = translator(language(request))
             if code is not None and code in service.site_settings \
                     and code not in service.sites and who.account.may_administer(code):
-                # Several processes: the site's day and devices are known where it is served.
-                owner = service.owner_url(code)
-                return _page(request, who, "message.html", 409, message=t(
-                    "served_elsewhere", code=code,
-                    where=f"{owner}/admin/site/{code}" if owner else "?"))
+                # Several processes: the site's day and devices are known where it is
+                # served; the same page there (307 keeps a form's method and fields, and
+                # its CSRF token is good at every process), else where to go.
+                moved = await at_its_owner(service, request, code)
+                if moved is not None:
+                    return moved
+                if code not in service.sites:
+                    owner = service.owner_url(code)
+                    return _page(request, who, "message.html", 409, message=t(
+                        "served_elsewhere", code=code,
+                        where=f"{owner}/admin/site/{code}" if owner else "?"))
             if code is not None and (code not in service.sites
                                      or not who.account.may_administer(code)):
                 return _page(request, who, "message.html", 404, message=t("not_yours"))
