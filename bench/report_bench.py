@@ -6,6 +6,8 @@ the queue does to the issue latency.
     python bench/report_bench.py --sizes 100000       # one size
     python bench/report_bench.py --data /var/tmp/qms-bench   # keep the databases for next time
     QMS_TEST_POSTGRES_URL=postgresql://user:pw@host/postgres python bench/report_bench.py
+    python bench/report_bench.py --sizes 1000000 --part reports --parts 1,auto --rounds 3
+        # one reading against two parts side by side, alternating, three rounds, medians
 
 The tickets are the demo history's (``server/demo_history.py``, its bulk insert): a
 provincial centre and wards (15 wards for 100,000 tickets over a month, 150 for 1,000,000
@@ -13,7 +15,11 @@ over a month and 4,000,000 over four months), about 80 % served, ratings, case c
 transfers. Each report runs in a child process of its own (``qms report``'s code: its own
 read-only engine, the figures, total and chart series of every site together, as the
 province would ask), which prints its wall-clock seconds, CPU seconds and peak resident
-memory (``ru_maxrss``).
+memory (``ru_maxrss``). A large report of several sites is read in two parts side by side
+(server/reports/partition.py), in two threads of that one process: its CPU seconds are both
+threads', its peak memory the process's (both parts' connections); ``--parts 1`` reads it in
+one, as before the parts. The 1-minute load average is printed beside each report: on a
+shared machine a wall-clock figure means nothing without it.
 
 Then ``bench/server_bench.py``'s issue phase (50 kiosk connections, a steady 1,000 tickets a
 second, latency from each press's scheduled time to its reply) runs twice on a server whose
@@ -37,6 +43,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,9 +57,10 @@ from sqlalchemy.engine import make_url
 
 from server.config import Settings, load_settings
 from server.demo_history import history_batches, history_days, write_history
+from server.reports import partition
 from server.reports.priority import lower_process_priority
 from server.reports.request import build_request
-from server.reports.run import run_report
+from server.reports.run import run_reports, scope_of
 from server.reports.source import open_report_engine
 from server.store.database import migrate, open_engines
 
@@ -104,26 +112,35 @@ def count_tickets(url: str) -> int:
         engine.dispose()
 
 
-def child(url: str, size: int, breakdown: str) -> None:
-    """Run one report (the figures, total and charts of every site) and print what it took."""
+def child(url: str, size: int, breakdown: str, parts: str = "auto") -> None:
+    """Run one report (the figures, total and charts of every site) and print what it took:
+    CPU seconds of the process (every thread: a report in two parts reads them in two
+    threads of this one process), its peak memory, and how many parts it was read in."""
     wards, days, _scale = plan(size)
     settings = province(wards)
     first = history_days(LAST_DAY, days)[0]
     started, cpu = time.perf_counter(), time.process_time()
     engine = open_report_engine(url)
-    report = run_report(engine, settings, build_request(
-        settings, sites="all", first=first, last=LAST_DAY, breakdown=breakdown))
+    request = build_request(settings, sites="all", first=first, last=LAST_DAY,
+                            breakdown=breakdown)
+    wanted = None if parts == "auto" else int(parts)
+    report = run_reports(engine, settings, request, (request.breakdown,),
+                         parts=wanted)[request.breakdown]
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Asked again only to print it, after the clock stopped.
+    site_parts = partition.plan(engine, scope_of(settings, request, engine.dialect.name),
+                                wanted)
     engine.dispose()
-    print(json.dumps({"seconds": time.perf_counter() - started,
-                      "cpu": time.process_time() - cpu,
+    print(json.dumps({"seconds": seconds, "cpu": cpu,
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "rows": len(report.rows), "tickets": report.total.issued}))
+                      "rows": len(report.rows), "tickets": report.total.issued,
+                      "parts": 1 if site_parts is None else len(site_parts)}))
 
 
-def run_child(url: str, size: int, breakdown: str) -> dict[str, Any]:
+def run_child(url: str, size: int, breakdown: str, parts: str = "auto") -> dict[str, Any]:
     finished = subprocess.run(
-        [sys.executable, __file__, "--child", url, "--size", str(size), "--by", breakdown],
-        capture_output=True, text=True, check=True)
+        [sys.executable, __file__, "--child", url, "--size", str(size), "--by", breakdown,
+         "--parts", parts], capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
     return result
 
@@ -149,7 +166,12 @@ def ensure_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-def reports_part(directory: Path, sizes: list[int]) -> None:
+def reports_part(directory: Path, sizes: list[int], parts: list[str] | None = None,
+                 rounds: int = 1) -> None:
+    """Each size's reports, ``rounds`` times, each round every ``parts`` setting in turn
+    (``1``: one reading; ``auto``: in two parts when the report is large; ``2``); the
+    1-minute load average beside each, then the medians."""
+    parts = parts or ["auto"]
     print("(a) reports of every site over the whole range, each in its own process")
     for size in sizes:
         for name, url in database_urls(directory, size):
@@ -161,11 +183,24 @@ def reports_part(directory: Path, sizes: list[int]) -> None:
                 tickets = fill(url, size)
                 print(f"  {name}: generated {tickets:,} tickets in "
                       f"{time.perf_counter() - started:.0f} s")
-            for breakdown in BREAKDOWNS:
-                result = run_child(url, size, breakdown)
-                print(f"  {name:10} {tickets:>9,} tickets  by {breakdown:8} "
-                      f"{result['seconds']:6.2f} s (CPU {result['cpu']:5.2f} s)  "
-                      f"peak {result['rss_mb']:5.0f} MB  {result['rows']:>5} rows", flush=True)
+            found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for _round in range(rounds):
+                for breakdown in BREAKDOWNS:
+                    for setting in parts:
+                        load = os.getloadavg()[0]
+                        result = run_child(url, size, breakdown, setting)
+                        found.setdefault((breakdown, setting), []).append(result)
+                        print(f"  {name:10} {tickets:>9,} tickets  by {breakdown:8} "
+                              f"parts {setting:4} ({result['parts']}) "
+                              f"{result['seconds']:6.2f} s (CPU {result['cpu']:5.2f} s)  "
+                              f"peak {result['rss_mb']:5.0f} MB  {result['rows']:>5} rows  "
+                              f"load {load:.2f}", flush=True)
+            if rounds > 1:
+                for (breakdown, setting), results in found.items():
+                    print(f"  median of {rounds}: by {breakdown:8} parts {setting:4} "
+                          f"{statistics.median(r['seconds'] for r in results):6.2f} s "
+                          f"(CPU {statistics.median(r['cpu'] for r in results):5.2f} s)  "
+                          f"peak {max(r['rss_mb'] for r in results):5.0f} MB", flush=True)
 
 
 async def during_issue_part(directory: Path, seconds: float, checkout: Path | None) -> None:
@@ -242,9 +277,13 @@ def main() -> None:
     parser.add_argument("--report-loop", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--by", default="service", help=argparse.SUPPRESS)
+    parser.add_argument("--parts", default="auto",
+                        help="comma-separated: 1 (one reading), 2 (two parts), auto "
+                             "(two parts when large); several alternate within each round")
+    parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
     if options.child:
-        child(options.child, options.size, options.by)
+        child(options.child, options.size, options.by, options.parts)
         return
     if options.report_loop:
         report_loop(options.report_loop, options.size)
@@ -258,7 +297,7 @@ def main() -> None:
         directory = options.data or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
         if options.part in ("all", "reports"):
-            reports_part(directory, sizes)
+            reports_part(directory, sizes, options.parts.split(","), options.rounds)
         if options.part in ("all", "issue"):
             asyncio.run(during_issue_part(directory, options.issue_seconds, options.checkout))
 

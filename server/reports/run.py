@@ -8,7 +8,7 @@ event loop.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,24 +78,39 @@ def run_report(engine: Engine, settings: Settings, request: ReportRequest,
 
 def run_reports(engine: Engine, settings: Settings, request: ReportRequest,
                 breakdowns: Sequence[Breakdown], now: datetime | None = None,
-                use_day_cache: bool = True) -> dict[Breakdown, Report]:
+                use_day_cache: bool = True, parts: int | None = None) -> dict[Breakdown, Report]:
     """One report per breakdown of ``request``'s tickets (the workbook's sheets), read in
     one transaction from one copy of the tickets: the total and charts are shared.
 
     On SQLite the closed days come from the reports' copy of them
     (:mod:`server.reports.day_cache`, filled first with what it lacks) unless
     ``use_day_cache`` is false; should reading it fail, the report is read again from the
-    tickets alone and the copy deleted."""
+    tickets alone and the copy deleted.
+
+    ``parts``: how many parts of the sites to read side by side
+    (:mod:`server.reports.partition`); ``None`` lets the size of the report decide (large
+    reports of several sites on SQLite in two), 1 reads them all in one."""
     scope = scope_of(settings, request, engine.dialect.name)
     database = sqlite_file(engine) if use_day_cache else None
     cache = day_cache.prepare(database, scope) if database is not None else None
+    # Imported here: the parts' reading builds on this module's session.
+    from server.reports import partition
+
+    site_parts = partition.plan(engine, scope, parts)
+
+    def read(attached: Path | None, file: Path | None) -> tuple[
+            dict[Breakdown, tuple[ReportRow, ...]], Figures, Charts, tuple[ScaleStep, ...]]:
+        if site_parts is None:
+            return _read(engine, scope, breakdowns, attached, file)
+        return partition.read(engine, scope, breakdowns, attached, file, site_parts)
+
     try:
-        grouped, total, charts, scale = _read(engine, scope, breakdowns, cache, database)
+        grouped, total, charts, scale = read(cache, database)
     except ReportDataError:
         if cache is None:
             raise
         day_cache.discard(cache)
-        grouped, total, charts, scale = _read(engine, scope, breakdowns, None, None)
+        grouped, total, charts, scale = read(None, None)
     made = now or datetime.now(UTC)
     names = tuple(SiteName(site.code, site.name_vi, site.name_en, site.timezone.key)
                   for site in scope.sites)
@@ -131,10 +146,11 @@ class ReportSession:
     """
 
     def __init__(self, connection: Connection, scope: queries.Scope,
-                 cached: bool = False) -> None:
+                 cached: bool = False, scale: tuple[ScaleStep, ...] | None = None) -> None:
         self.connection = connection
         self.scope = scope
-        self.scale = scale_of(scope.sites)
+        # A part of a report's sites (server.reports.partition) takes the whole report's.
+        self.scale = scale_of(scope.sites) if scale is None else scale
         self.scores = [step.score for step in self.scale]
         self.sqlite = connection.dialect.name == "sqlite"
         self.base: FromClause
@@ -175,13 +191,7 @@ class ReportSession:
 
     def rows(self, breakdown: Breakdown) -> tuple[ReportRow, ...]:
         """A row per group of ``breakdown``, in the configuration's order."""
-        sites = self.scope.sites
-        return tuple(ReportRow(key, _label(sites, breakdown, site, key), site,
-                               _site_name(sites, site), figures,
-                               label_en=_label(sites, breakdown, site, key, english=True),
-                               site_name_en=_site_name(sites, site, english=True))
-                     for (site, key), figures in _ordered(sites, breakdown,
-                                                          self._grouped(breakdown)))
+        return rows_of(self.scope.sites, breakdown, self._grouped(breakdown))
 
     def total(self) -> Figures:
         """Every ticket of the report together."""
@@ -233,29 +243,57 @@ class ReportSession:
 
     def charts(self) -> Charts:
         """The chart series: arrivals and calls by hour, waiting times, weeks."""
-        connection, base = self.connection, self.base
-        # Arrivals by hour, calls by hour and waits by bucket from one grouping (a few
-        # hundred combinations), each added up here.
-        arrivals: dict[int, int] = {}
-        calls: dict[int, int] = {}
-        counts: dict[int, int] = {}
-        for row in connection.execute(queries.hour_and_wait_statement(base)):
+        return charts_of(self.chart_counts(), self.weeks())
+
+    def chart_counts(self) -> ChartCounts:
+        """Arrivals by hour, calls by hour and waits by bucket, from one grouping (a few
+        hundred combinations), each added up here."""
+        counts = ChartCounts({}, {}, {})
+        for row in self.connection.execute(queries.hour_and_wait_statement(self.base)):
             tickets = int(row.tickets)
-            for series, value in ((arrivals, row.arrival_hour), (calls, row.call_hour),
-                                  (counts, row.bucket)):
+            for series, value in ((counts.arrivals, row.arrival_hour),
+                                  (counts.calls, row.call_hour), (counts.buckets, row.bucket)):
                 if value is not None:
                     series[int(value)] = series.get(int(value), 0) + tickets
-        known = sorted({*arrivals, *calls})
-        hours = tuple(HourCount(hour, arrivals.get(hour, 0), calls.get(hour, 0))
-                      for hour in range(known[0], known[-1] + 1)) if known else ()
-        bounds = queries.WAIT_BUCKETS
-        waiting = tuple(WaitBucket(low, bounds[index + 1] if index + 1 < len(bounds) else None,
-                                   counts.get(index, 0)) for index, low in enumerate(bounds))
-        weeks = tuple(WeekSatisfaction(_as_date(row.week), _int(row.cases_served),
-                                       _int(row.cases_dissatisfied), _int(row.rated))
-                      for row in connection.execute(queries.weekly_statement(self.scope,
-                                                                             base)))
-        return Charts(hours, waiting, weeks)
+        return counts
+
+    def weeks(self) -> tuple[WeekSatisfaction, ...]:
+        """QĐ 766 satisfaction by week."""
+        return tuple(WeekSatisfaction(_as_date(row.week), _int(row.cases_served),
+                                      _int(row.cases_dissatisfied), _int(row.rated))
+                     for row in self.connection.execute(
+                         queries.weekly_statement(self.scope, self.base)))
+
+
+@dataclass(frozen=True, slots=True)
+class ChartCounts:
+    """Tickets by local hour of issue, by local hour of first call, and timed served
+    tickets by waiting bucket (an index of :data:`~server.reports.queries.WAIT_BUCKETS`)."""
+
+    arrivals: dict[int, int]
+    calls: dict[int, int]
+    buckets: dict[int, int]
+
+
+def charts_of(counts: ChartCounts, weeks: tuple[WeekSatisfaction, ...]) -> Charts:
+    """The chart series from their counts."""
+    known = sorted({*counts.arrivals, *counts.calls})
+    hours = tuple(HourCount(hour, counts.arrivals.get(hour, 0), counts.calls.get(hour, 0))
+                  for hour in range(known[0], known[-1] + 1)) if known else ()
+    bounds = queries.WAIT_BUCKETS
+    waiting = tuple(WaitBucket(low, bounds[index + 1] if index + 1 < len(bounds) else None,
+                               counts.buckets.get(index, 0)) for index, low in enumerate(bounds))
+    return Charts(hours, waiting, weeks)
+
+
+def rows_of(sites: Sequence[SiteSettings], breakdown: Breakdown,
+            grouped: dict[GroupKey, Figures]) -> tuple[ReportRow, ...]:
+    """The rows of ``grouped`` named and in the configuration's order."""
+    return tuple(ReportRow(key, _label(sites, breakdown, site, key), site,
+                           _site_name(sites, site), figures,
+                           label_en=_label(sites, breakdown, site, key, english=True),
+                           site_name_en=_site_name(sites, site, english=True))
+                 for (site, key), figures in _ordered(sites, breakdown, grouped))
 
 
 class _Totals:
