@@ -64,7 +64,7 @@ _AT_COUNTER = ("called", "serving")
 
 
 def render_status_page(
-    site: SiteSettings,
+    site: SiteSettings | None,
     ticket: dict[str, Any] | None,
     rated_score: int | None,
     rate_action: str,
@@ -73,7 +73,7 @@ def render_status_page(
     waiting: int | None = None,
 ) -> str:
     """The page for ``ticket`` (a wire ticket object, with its ``track``), or a "not found"
-    page when ``None``.
+    page when ``None`` (``site`` may then be ``None`` too: a process that serves no site).
 
     ``rated_score`` is the ticket's rating if it has one; ``rate_action`` the URL the rating
     form posts to; ``note`` a line to show on top (the answer to a rating just sent).
@@ -82,8 +82,8 @@ def render_status_page(
     status and asks to scan the QR code to rate. ``waiting``: how many wait for the ticket's
     procedure now (the row is left out when not given).
     """
-    title = escape(site.name_vi)
-    if ticket is None:
+    title = escape(site.name_vi) if site is not None else "QMS"
+    if ticket is None or site is None:
         body = ('<div class="card"><p class="status">Không tìm thấy phiếu</p>'
                 '<p class="en">Ticket not found. Tickets are kept for the day they were '
                 'issued.</p></div>')

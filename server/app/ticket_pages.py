@@ -75,7 +75,8 @@ def ticket_routes(service: QueueService) -> list[Route]:
         found = service.find_track(track)
         headers = {"cache-control": "no-store"}
         if found is None:
-            site = next(iter(service.sites.values())).settings
+            # Named after the first site: a process of several may serve none right now.
+            site = next(iter(service.site_settings.values()), None)
             return HTMLResponse(render_status_page(site, None, None, ""), status_code=404,
                                 headers=headers)
         runtime, ticket = found

@@ -8,6 +8,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from server.app.serve import RunningServer
 
 
@@ -65,6 +67,18 @@ async def test_unknown_tracking_code_gives_a_plain_not_found_page(
 ) -> None:
     status, page = await asyncio.to_thread(_fetch, f"{server.http_url}/t/zzzzzzzz")
     assert status == 404 and "Không tìm thấy phiếu" in page
+
+
+async def test_a_process_serving_no_site_says_not_found_too(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several processes one may serve no site at a given moment; its status page used
+    to fail (500) looking for a site to name the page after."""
+    monkeypatch.setattr(server.service, "sites", {})
+    for path in ("/t/zzzzzzzz", "/t/zzzzzzzz/rate"):
+        data = b"k=x&score=4" if path.endswith("rate") else None
+        status, page = await asyncio.to_thread(_fetch, f"{server.http_url}{path}", data)
+        assert status == 404 and "Không tìm thấy phiếu" in page, (path, status)
 
 
 async def test_web_display_page_and_its_assets_are_served_locally(
