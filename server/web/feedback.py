@@ -85,14 +85,14 @@ def feedback_routes(service: QueueService) -> list[Route]:
                 "contact_days": service.server.feedback_contact_days}
 
     def _sites() -> list[SiteSettings]:
-        return [runtime.settings for runtime in service.sites.values()]
+        # Every configured site, whichever server process serves it: feedback is stored in
+        # the database, not in a site's day.
+        return list(service.site_settings.values())
 
     def _form(request: Request, status_code: int = 200, values: dict[str, str] | None = None,
               errors: dict[str, str] | None = None, note: str | None = None) -> Response:
         values = values or {}
-        code = values.get("site", "")
-        runtime = service.sites.get(code)
-        site = runtime.settings if runtime is not None else None
+        site = service.site_settings.get(values.get("site", ""))
         sites = _sites()
         # The poster's link (or a deployment of one centre) fixes the centre.
         fixed = site if site is not None and (values.get("site_fixed") == "1"
@@ -113,7 +113,7 @@ def feedback_routes(service: QueueService) -> list[Route]:
         query = request.query_params
         values = {"site": query.get("site", "")[:32], "site_fixed": "",
                   "t": query.get("t", "")[:16]}
-        if values["site"] in service.sites:
+        if values["site"] in service.site_settings:
             values["site_fixed"] = "1"
         if values["t"]:
             found = service.find_track(values["t"])
@@ -139,15 +139,15 @@ def feedback_routes(service: QueueService) -> list[Route]:
             logger.info("feedback from %s refused: too many in a short time", address)
             return _form(request, 429, values,
                          note=t("fb_too_many", minutes=desk.limits.wait_minutes(address)))
-        submission, problems = read_submission(form, set(service.sites))
+        submission, problems = read_submission(form, set(service.site_settings))
         ticket_id: str | None = None
         try:
             # The ticket is checked whenever its site and form are good, so that every
             # problem is told at once.
-            runtime = service.sites.get(form.get("site", ""))
+            site = service.site_settings.get(form.get("site", ""))
             ticket = normal_ticket(form.get("ticket", ""))
-            if runtime is not None and ticket is not None:
-                ticket_id = await desk.ticket_id(runtime.settings, ticket, form.get("t", ""))
+            if site is not None and ticket is not None:
+                ticket_id = await desk.ticket_id(site, ticket, form.get("t", ""))
                 if ticket_id is None:
                     problems.append(Problem("ticket", "err_ticket_unknown",
                                             (("number", ticket), ("days", TICKET_DAYS))))
@@ -185,8 +185,7 @@ def feedback_routes(service: QueueService) -> list[Route]:
             return _message(request, t("fb_not_saved"), 503)
         if feedback is None or code is None:
             return _message(request, t("fb_not_found"), 404, lookup_form=True)
-        runtime = service.sites.get(feedback.site)
-        site = runtime.settings if runtime is not None else None
+        site = service.site_settings.get(feedback.site)
         common = _common(request, site)
         lang: Language = common["lang"]
         shown = shown_code(code)

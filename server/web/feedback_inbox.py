@@ -234,8 +234,7 @@ def feedback_inbox_routes(service: QueueService) -> list[Route]:
                    errors: dict[str, str] | None = None,
                    values: dict[str, str] | None = None) -> Response:
         lang = language(request)
-        runtime = service.sites.get(found.site)
-        site = runtime.settings if runtime is not None else None
+        site = service.site_settings.get(found.site)  # whichever process serves it
         zone = site.timezone if site is not None else None
         return page("feedback_item.html", status_code, **_common(request, who), item=found,
                     site_label=site_name(site, lang) if site else found.site,

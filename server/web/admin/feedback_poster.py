@@ -40,10 +40,11 @@ def feedback_poster_routes(service: QueueService) -> list[Route]:
             "t": t, "lang": lang, "path": request.url.path, "account": who.account,
             "csrf": service.web_sessions.csrf_token(who.session),
             "sites": visible_sites(service, who.account)}
-        runtime = service.sites.get(code)
-        if runtime is None or not who.account.may_administer(code):
+        # The configuration's: a poster is printed for any site, whichever process serves it
+        # (its form stores feedback in the database, at any process).
+        site = service.site_settings.get(code)
+        if site is None or not who.account.may_administer(code):
             return page("message.html", 404, **common, message=t("not_yours"))
-        site = runtime.settings
         address = feedback_address(service.server.public_url, code)
         return page("feedback_poster.html", **common, site=site, address=address,
                     qr=qr_svg(address), vi=FEEDBACK_TEXTS[Language.VIETNAMESE],

@@ -125,6 +125,19 @@ async def test_the_province_view_and_dashboards_on_a_process_not_serving_the_sit
     assert province_rows(other.body) == {"px-a": (True, 1), "px-b": (False, 2),
                                          "px-c": (False, 0)}
 
+    # A citizen's feedback about px-b sent at the first process (the poster's QR names any
+    # process): stored with its ticket, and in the inbox wherever it is opened.
+    citizen = WebClient(first.http_url)
+    sent = await citizen.post("/gop-y", {
+        "site": "px-b", "site_fixed": "1", "category": "waiting", "lang": "vi",
+        "text": "Phải chờ khá lâu ở quầy hộ tịch.", "ticket": "A002"}, follow=False)
+    assert sent.status == 303, sent.body[:2000]
+    inbox = await province.get("/manage/feedback?site=px-b")
+    assert inbox.status == 200 and "Phải chờ khá lâu ở quầy hộ tịch." in unescape(inbox.body)
+    assert "A002" in inbox.body
+    poster = await province.get("/admin/site/px-b/feedback-poster")
+    assert poster.status == 200 and "gop-y?site=px-b" in unescape(poster.body)
+
     # A manager of px-a only: px-b is not theirs, wherever it is served (no probing).
     manager = WebClient(first.http_url)
     assert (await manager.sign_in(user="giamdoc")).status == 200
