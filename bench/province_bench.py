@@ -385,6 +385,7 @@ class WorkerResult:
     acknowledged: dict[str, dict[str, str]] = field(default_factory=dict)  # site -> key -> no.
     issued_at: dict[str, list[float]] = field(default_factory=dict)  # site -> reply times
     issue_latencies: list[float] = field(default_factory=list)
+    issue_times: list[float] = field(default_factory=list)  # each latency's press time
     press_lag: list[float] = field(default_factory=list)  # a press sent late by the generator
     counter_latencies: list[float] = field(default_factory=list)
     calls_sent: dict[str, float] = field(default_factory=dict)  # "site/number" -> sent
@@ -592,6 +593,7 @@ class Site:
             return
         answered = time.monotonic()
         self.result.issue_latencies.append(answered - scheduled)
+        self.result.issue_times.append(scheduled)
         self.result.acknowledged[self.code][key] = str(reply["ticket"]["number"])
         self.result.issued_at[self.code].append(answered)
         self.waiting.release()
@@ -768,12 +770,25 @@ def spread(values: Sequence[float]) -> dict[str, float | int]:
             "max_ms": round(max(values) * 1000, 2), "count": len(values)}
 
 
+def slow_seconds(times: Sequence[float], latencies: Sequence[float], start: float,
+                 over: float = 0.2) -> list[tuple[int, int, float]]:
+    """The seconds of the load (from its start) in which presses took over ``over`` s:
+    (second, how many, the slowest), to tell a few stalls from a slow server."""
+    slow: dict[int, list[float]] = defaultdict(list)
+    for moment, latency in zip(times, latencies, strict=True):
+        if latency > over:
+            slow[int(moment - start)].append(latency)
+    return [(second, len(values), round(max(values), 2))
+            for second, values in sorted(slow.items())]
+
+
 def merge(results: list[dict[str, Any]]) -> WorkerResult:
     merged = WorkerResult()
     for item in results:
         merged.acknowledged.update(item["acknowledged"])
         merged.issued_at.update(item["issued_at"])
         merged.issue_latencies += item["issue_latencies"]
+        merged.issue_times += item["issue_times"]
         merged.press_lag += item["press_lag"]
         merged.counter_latencies += item["counter_latencies"]
         merged.calls_sent.update(item["calls_sent"])
@@ -867,6 +882,9 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         for server in servers:
             server.stop()
     result = merge(collected)
+    # Failures while connecting (a site handed to another process during set-up) are not
+    # the load's.
+    result.failures = [failure for failure in result.failures if failure.at >= start]
     check = check_database(database_url, result.acknowledged)
     figures: dict[str, Any] = {
         "plan": asdict(plan), "database": "postgresql" if database_url.startswith(
@@ -875,6 +893,7 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         "tickets_acknowledged": check.acknowledged, "tickets_stored": check.tickets,
         "issue_per_second": round(check.acknowledged / plan.seconds, 1),
         "issue": spread(result.issue_latencies),
+        "issue_slow_seconds": slow_seconds(result.issue_times, result.issue_latencies, start),
         "press_lag": spread(result.press_lag),
         "counter_requests": spread(result.counter_latencies),
         "call_to_display": spread([result.calls_shown[key] - sent
@@ -961,6 +980,10 @@ def print_figures(figures: dict[str, Any]) -> None:
             print(f"  {label}: none")
 
     line("issue (press to reply)", figures["issue"])
+    if figures["issue_slow_seconds"]:
+        print("    seconds with presses over 0.2 s (second: how many, slowest): " + ", ".join(
+            f"{second}: {count}, {slowest:.1f} s"
+            for second, count, slowest in figures["issue_slow_seconds"][:30]))
     line("call_next sent -> zone display's ticket.called", figures["call_to_display"])
     line("counter requests", figures["counter_requests"])
     line("generator lateness of presses", figures["press_lag"])
