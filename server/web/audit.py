@@ -36,6 +36,7 @@ from server.audit.store import AuditQuery
 from server.audit.texts import translator
 from server.config.settings import AccountRole, AccountSettings
 from server.store.database import StoreError
+from server.web.access import visible_sites
 from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.templating import page
 from server.web.texts import Language
@@ -99,8 +100,7 @@ def audit_routes(service: QueueService) -> list[Route]:
         path = request.url.path + (f"?{urlencode(kept)}" if kept else "")
         return {"t": translator(lang), "lang": lang, "path": path, "account": who.account,
                 "csrf": service.web_sessions.csrf_token(who.session),
-                "sites": [runtime for code, runtime in service.sites.items()
-                          if who.account.may_see(code)]}
+                "sites": visible_sites(service, who.account)}
 
     def _message(request: Request, who: SignedIn, status_code: int, key: str) -> Response:
         t = translator(language(request))

@@ -38,6 +38,7 @@ from server.config.settings import TokenSettings
 from server.domain.model import DeviceReport
 from server.store.database import StoreError
 from server.store.enrolments import EnrolmentCode
+from server.web.access import at_its_owner, visible_sites
 from server.web.admin.sections import SECTIONS
 from server.web.auth import SignedIn, language, signed_in_endpoint, web_actor
 from server.web.forms import FormRefused, read_form
@@ -150,6 +151,11 @@ def device_routes(service: QueueService, enrolment: Enrolment) -> list[Route]:
                 ) -> Callable[[Request], Awaitable[Response]]:
         async def administered(request: Request, who: SignedIn) -> Response:
             code = request.path_params["code"]
+            if code in service.site_settings and who.account.may_administer(code):
+                # Several processes: devices are known where the site is served.
+                moved = await at_its_owner(service, request, code)
+                if moved is not None:
+                    return moved
             if code not in service.sites or not who.account.may_administer(code):
                 return _page(request, who, "message.html", 404,
                              message=translator(language(request))("not_yours"))
@@ -159,8 +165,7 @@ def device_routes(service: QueueService, enrolment: Enrolment) -> list[Route]:
     def _page(request: Request, who: SignedIn, template: str, status_code: int = 200,
               **context: Any) -> Response:
         lang = language(request)
-        sites = [runtime for code, runtime in service.sites.items()
-                 if who.account.may_see(code)]
+        sites = visible_sites(service, who.account)
         return page(template, status_code, t=translator(lang), lang=lang,
                     path=request.url.path, account=who.account, sites=sites,
                     csrf=service.web_sessions.csrf_token(who.session), sections=SECTIONS,

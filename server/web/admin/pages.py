@@ -41,7 +41,7 @@ from server.config.settings import AccountRole
 from server.domain.impact import Impact, ImpactLevel
 from server.security import hash_password, password_problem
 from server.store.database import StoreError
-from server.web.access import at_its_owner
+from server.web.access import at_its_owner, visible_sites
 from server.web.admin.reasons import in_vietnamese
 from server.web.admin.sections import (
     BY_SLUG,
@@ -101,8 +101,7 @@ def admin_routes(service: QueueService) -> list[Route]:
     def _page(request: Request, who: SignedIn, template: str, status_code: int = 200,
               **context: Any) -> Response:
         lang = language(request)
-        sites = [runtime for code, runtime in service.sites.items()
-                 if who.account.may_see(code)]
+        sites = visible_sites(service, who.account)
         return page(template, status_code, t=translator(lang), lang=lang,
                     path=request.url.path, account=who.account, sites=sites,
                     csrf=service.web_sessions.csrf_token(who.session), sections=SECTIONS,

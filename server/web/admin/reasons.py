@@ -34,6 +34,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"must be (.+) or (\S+), got (.+)", r"phải là \1 hoặc \2 (đang là \3)"),
     (r"'(.+)' is not a code \(letters, digits, '-', '_', '\.'; at most 32\)",
      r"'\1' không phải là mã hợp lệ (chữ không dấu, số, '-', '_', '.'; tối đa 32 ký tự)"),
+    (r"'(.+)' cannot be a site's code: the booking pages use (\S+) for themselves "
+     r"\(choose another\)",
+     r"'\1' không dùng được làm mã trung tâm: trang đặt lịch đã dùng \2 (chọn mã khác)"),
     (r"'(.+)' is not a number format: .*",
      r"'\1' không phải dạng số: dùng tiền tố như 'A###' hoặc dải như '1001-1999'"),
     (r"'(.+)' is not opening hours like '(.+)'", r"'\1' không phải giờ mở cửa dạng '\2'"),
