@@ -18,13 +18,16 @@ merged here (:func:`read`):
   other part's tickets (the database's own look-up, usually none: the e-system's codes are
   unique); for those few each part then returns where they were served (day, hour, week,
   dissatisfied), and the merge takes the ones counted twice off.
-- Percentiles spanning sites (nearest rank, by hour, by day, the total): the brackets of
-  :mod:`server.reports.percentiles` over parts. Each part returns a systematic sample of
-  its times per group (one step for all parts, from the merged counts); the merged samples
-  choose ``lo`` and ``hi`` around each rank; each part returns how many of its times are
-  below ``lo`` and its times from ``lo`` to ``hi``, sorted; the rank lies among the merged
-  slice when the counts say so, else the bracket is widened towards it and asked again
-  (until it is unbounded on that side: always exact).
+- Percentiles of the hour and day rows (nearest rank): each part sorts its times of each
+  group into a TEMP table (row ids are ranks within the part); the ``k``-th of both parts
+  is found by bisecting how many of its predecessors come from the first part, a few
+  values fetched by row id per step (:func:`_ranks_of_two`).
+- The total's percentiles: the brackets of :mod:`server.reports.percentiles` over parts.
+  Each part returns a systematic sample of its times (one step for all parts, from the
+  merged count); the merged samples choose ``lo`` and ``hi`` around each rank; each part
+  returns how many of its times are below ``lo`` and its times from ``lo`` to ``hi``,
+  sorted; the rank lies among the merged slice when the counts say so, else the bracket is
+  widened towards it and asked again (until it is unbounded on that side: always exact).
 
 The two parts read two snapshots taken a few milliseconds apart (SQLite has no way to share
 one between connections): each site's figures are of one moment, the sum of a live day's
@@ -129,6 +132,10 @@ class _Part:
     counts: single.ChartCounts | None = None
     weeks: tuple[WeekSatisfaction, ...] = ()
     shared: set[str] = field(default_factory=set)
+    # Per (hour or day breakdown, measure): the TEMP table of the part's times sorted by
+    # group then time, and each group's first row id in it.
+    sorted: dict[tuple[Breakdown, str], tuple[Table, dict[GroupKey, int]]] = \
+        field(default_factory=dict)
 
     @property
     def live(self) -> tuple[Connection, single.ReportSession]:
@@ -165,7 +172,7 @@ def read(engine: Engine, scope: queries.Scope, breakdowns: Sequence[Breakdown],
         overlaps = _Overlaps(pool, parts)
         for breakdown in wanted:
             if breakdown in SPANNING:
-                grouped[breakdown] = _merge_spanning(pool, parts, breakdown, scores, overlaps)
+                grouped[breakdown] = _merge_spanning(parts, breakdown, scores, overlaps)
             else:
                 grouped[breakdown] = {key: figures for part in parts
                                       for key, figures in part.grouped[breakdown].items()}
@@ -207,6 +214,7 @@ def _read_part(part: _Part, session: single.ReportSession, wanted: Sequence[Brea
             rows = list(connection.execute(
                 queries.figures_statement(session.scope, base, breakdown, scores)))
             part.grouped[breakdown] = {single._key(row): row for row in rows}
+            _sort_groups(part, session, breakdown, rows)
             part.sums = part.sums or rows
         else:
             part.grouped[breakdown] = session._grouped(breakdown)
@@ -304,15 +312,15 @@ def _served_shared(part: _Part, codes: Sequence[str]) -> list[tuple[Any, ...]]:
             for day, hour, week, code, dissatisfied in rows]
 
 
-def _merge_spanning(pool: ThreadPoolExecutor, parts: Sequence[_Part], breakdown: Breakdown,
-                    scores: Sequence[int], overlaps: _Overlaps) -> dict[GroupKey, Figures]:
+def _merge_spanning(parts: Sequence[_Part], breakdown: Breakdown, scores: Sequence[int],
+                    overlaps: _Overlaps) -> dict[GroupKey, Figures]:
     """The rows of an hour or day breakdown: the parts' figures added up, their cases less
     the ones counted twice, their percentiles merged."""
     family = breakdown.value
     keys = list(dict.fromkeys(key for part in parts for key in part.grouped[breakdown]))
     counts = {key: sum(single._int(part.grouped[breakdown][key].timed) for part in parts
                        if key in part.grouped[breakdown]) for key in keys}
-    ranked = _merged_percentiles(pool, parts, breakdown, counts)
+    ranked = _ranks_of_two(parts, breakdown, counts)
     merged = {}
     for key in keys:
         rows = [part.grouped[breakdown][key] for part in parts
@@ -332,6 +340,113 @@ def _plain(key: Any) -> Any:
     if key is None or isinstance(key, int):
         return key
     return single._as_date(key)
+
+
+def _sort_groups(part: _Part, session: single.ReportSession, breakdown: Breakdown,
+                 rows: Sequence[Any]) -> None:
+    """Sort the part's times of each group of an hour or day breakdown into TEMP tables
+    (as :func:`server.reports.percentiles.by_sorting` does): the ``i``-th time of a group
+    is then the row ``first + i - 1``, ``first`` following from the counts of the groups
+    before it (``rows``: the figures' rows, in the order the sort puts the groups)."""
+    connection, base = session.connection, session.base
+    column = _group_column(part, breakdown)
+    assert column is not None
+    starts: dict[GroupKey, int] = {}
+    first = 1
+    for row in rows:
+        starts[single._key(row)] = first
+        first += single._int(row.timed)
+    for measure in _MEASURES:
+        table = Table(f"report_sorted_{breakdown.value}_{measure}", MetaData(),
+                      Column("value", Float()), prefixes=["TEMPORARY"])
+        table.create(connection)
+        value = base.c[measure]
+        connection.execute(insert(table).from_select(
+            ["value"], select(value).where(value.is_not(None)).order_by(column, value)))
+        part.sorted[(breakdown, measure)] = (table, starts)
+
+
+def _ranks_of_two(parts: Sequence[_Part], breakdown: Breakdown,
+                  counts: dict[GroupKey, int]) -> dict[GroupKey, Percentiles]:
+    """Each group's nearest ranks over two parts' sorted times (:func:`_sort_groups`): the
+    ``k``-th of two sorted lists by bisecting how many of the first list come before it,
+    every search of every group and measure a step at a time, each step's values fetched
+    by row id in one statement per part and measure: a few dozen values per search come to
+    Python, never the times."""
+    assert len(parts) == 2, "plan makes two parts"
+    sizes = [{key: single._int(row.timed) for key, row in part.grouped[breakdown].items()}
+             for part in parts]
+    # (key, measure, position) -> [low, high, rank]: how many of the rank's predecessors
+    # (itself included) come from the first part lies in [low, high].
+    searches: dict[tuple[GroupKey, str, int], list[int]] = {}
+    for key, count in counts.items():
+        if not count:
+            continue
+        mine, theirs = sizes[0].get(key, 0), sizes[1].get(key, 0)
+        for measure in _MEASURES:
+            for position, rank in enumerate(ranks(count)):
+                searches[(key, measure, position)] = [max(0, rank - theirs),
+                                                      min(rank, mine), rank]
+    found: dict[tuple[GroupKey, str, int], float] = {}
+    while len(found) < len(searches):
+        wanted: list[dict[tuple[GroupKey, str, int], tuple[int, int]]] = [{}, {}]
+        for slot, (low, high, rank) in searches.items():
+            if slot in found:
+                continue
+            taken = (low + high) // 2
+            wanted[0][slot] = (taken, taken + 1)
+            wanted[1][slot] = (rank - taken, rank - taken + 1)
+        values: list[dict[str, dict[int, float]]] = []
+        for index, part in enumerate(parts):
+            rows: dict[str, set[int]] = {}
+            for (key, measure, _position), pair in wanted[index].items():
+                start = part.sorted[(breakdown, measure)][1].get(key, 1)
+                size = sizes[index].get(key, 0)
+                rows.setdefault(measure, set()).update(
+                    start + item - 1 for item in pair if 1 <= item <= size)
+            values.append({measure: _values_at(part, breakdown, measure, rowids)
+                           for measure, rowids in rows.items()})
+        for slot, (low, high, rank) in searches.items():
+            if slot in found:
+                continue
+            key, measure, _position = slot
+            taken = (low + high) // 2
+            rest = rank - taken
+            place = (parts, breakdown, sizes, values, key, measure)
+            mine_next, theirs_last = _time_at(place, 0, taken + 1), _time_at(place, 1, rest)
+            mine_last, theirs_next = _time_at(place, 0, taken), _time_at(place, 1, rest + 1)
+            if mine_next is not None and theirs_last is not None and theirs_last > mine_next:
+                searches[slot][0] = taken + 1  # more of the rank's predecessors are mine
+            elif mine_last is not None and theirs_next is not None and mine_last > theirs_next:
+                searches[slot][1] = taken - 1  # fewer
+            else:
+                found[slot] = max(value for value in (mine_last, theirs_last)
+                                  if value is not None)
+    return {key: Percentiles(found[(key, "waiting", 0)], found[(key, "waiting", 1)],
+                             found[(key, "service_time", 0)], found[(key, "service_time", 1)])
+            for key, count in counts.items() if count}
+
+
+def _time_at(place: tuple[Sequence[_Part], Breakdown, list[dict[GroupKey, int]],
+                          list[dict[str, dict[int, float]]], GroupKey, str],
+             index: int, item: int) -> float | None:
+    """The ``item``-th time (from 1) of a group in part ``index`` (``None`` past its
+    ends), from the values fetched."""
+    parts, breakdown, sizes, values, key, measure = place
+    if item < 1 or item > sizes[index].get(key, 0):
+        return None
+    start = parts[index].sorted[(breakdown, measure)][1][key]
+    return values[index][measure][start + item - 1]
+
+
+def _values_at(part: _Part, breakdown: Breakdown, measure: str,
+               rowids: set[int]) -> dict[int, float]:
+    """The sorted times at ``rowids`` of the part's table of ``measure``."""
+    connection = part.live[0]
+    table = part.sorted[(breakdown, measure)][0]
+    rowid: ColumnElement[int] = literal_column("rowid", Integer)
+    return {int(row[0]): float(row[1]) for row in connection.execute(
+        select(rowid, table.c.value).where(rowid.in_(sorted(rowids))))}
 
 
 def _merged_counts(parts: Sequence[_Part]) -> single.ChartCounts:
