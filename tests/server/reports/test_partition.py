@@ -1,7 +1,8 @@
 """A report read in two parts side by side (server.reports.partition) is exactly the report
 read in one: every breakdown, the total, the charts, on generated days of the demo's two
-centres; with ties, with case codes served at both sites, with brackets that miss; and a
-failing part stops the other."""
+centres; with ties, with case codes served at both sites, with brackets that miss; the
+merged percentiles against the definition on random times (hypothesis); and a failing part
+stops the other."""
 
 from __future__ import annotations
 
@@ -10,19 +11,27 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import Connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, create_engine, insert
+from sqlalchemy.pool import StaticPool
 
 from server.config import Settings, load_settings
 from server.demo_history import history_batches, history_days, write_history
-from server.reports import partition
+from server.reports import partition, queries
 from server.reports.model import Figures, Report
+from server.reports.percentiles import TOTAL, Percentiles
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports, scope_of
 from server.reports.source import open_report_engine, reading
@@ -31,6 +40,7 @@ from server.store.database import migrate, open_engines
 LAST_DAY = date(2026, 12, 1)
 DAYS = 11
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+HALF, NINE_TENTHS = Fraction(1, 2), Fraction(9, 10)
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +223,97 @@ def test_a_failing_part_interrupts_the_other(history: Path) -> None:
     finally:
         engine.dispose()
 
+
+
+# --- the merging of percentiles, on random times -------------------------------------------
+
+# Times to the millisecond in a few ranges, so that ties are common.
+times = st.builds(lambda whole, part: whole + part / 1000,
+                  st.integers(min_value=0, max_value=30), st.sampled_from([0, 500, 999]))
+rows_of_times = st.lists(st.tuples(st.integers(min_value=7, max_value=9), times, times),
+                         max_size=150)
+
+
+class FiguresRow:
+    """A figures statement's row as the merging reads it: its group and timed count."""
+
+    def __init__(self, hour: int, timed: int) -> None:
+        self._mapping: dict[str, Any] = {"site": None, "key": hour}
+        self.timed = timed
+
+
+def nearest(values: list[float], share: Fraction) -> float:
+    """The definition: the value at rank ceil(share * n) once sorted."""
+    return sorted(values)[math.ceil(share * len(values)) - 1]
+
+
+@pytest.fixture
+def two_connections() -> Iterator[list[Connection]]:
+    # The parts' statements run in the pool's threads.
+    engines = [create_engine("sqlite://", poolclass=StaticPool,
+                             connect_args={"check_same_thread": False}) for _ in range(2)]
+    with engines[0].connect() as first, engines[1].connect() as second:
+        yield [first, second]
+    for engine in engines:
+        engine.dispose()
+
+
+def parts_of(connections: list[Connection],
+             halves: list[list[tuple[int, float, float]]]) -> list[partition._Part]:
+    """Two parts, each a base of its (hour, waiting, service time) rows with untimed
+    tickets between them, and its figures' rows by hour."""
+    parts = []
+    for connection, rows in zip(connections, halves, strict=True):
+        base = queries.base_table()
+        base.drop(connection, checkfirst=True)
+        base.create(connection)
+        for table in ("report_sorted_hour_waiting", "report_sorted_hour_service_time"):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
+        tickets: list[dict[str, Any]] = [
+            {"arrival_hour": hour, "waiting": waiting, "service_time": service}
+            for hour, waiting, service in rows]
+        tickets += [{"arrival_hour": 8, "waiting": None, "service_time": None}] * 3
+        connection.execute(insert(base), tickets)
+        part = partition._Part(cast(Any, None), (), connection)
+        part.session = cast(Any, SimpleNamespace(connection=connection, base=base))
+        counts = Counter(hour for hour, _waiting, _service in rows)
+        part.grouped[Breakdown.HOUR] = {(None, hour): FiguresRow(hour, counts[hour])
+                                        for hour in sorted(counts)}
+        partition._sort_groups(part, cast(Any, part.session), Breakdown.HOUR,
+                               list(part.grouped[Breakdown.HOUR].values()))
+        parts.append(part)
+    return parts
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(halves=st.lists(rows_of_times, min_size=2, max_size=2),
+       scale=st.sampled_from([0.01, 0.1, 1.0]), spread=st.sampled_from([0.0, 1.0, 4.0]))
+def test_merged_percentiles_are_the_nearest_ranks(
+        two_connections: list[Connection], halves: list[list[tuple[int, float, float]]],
+        scale: float, spread: float) -> None:
+    """Every hour's ranks by bisection over the two parts' sorted times, the total's by
+    brackets over parts (small samples and no spread: brackets that miss), against the
+    definition over both parts' times together."""
+    parts = parts_of(two_connections, halves)
+    every = halves[0] + halves[1]
+    hours = Counter(hour for hour, _waiting, _service in every)
+    original = (partition.SAMPLE_SCALE, partition.SPREAD)
+    partition.SAMPLE_SCALE, partition.SPREAD = scale, spread
+    try:
+        by_hour = partition._ranks_of_two(parts, Breakdown.HOUR,
+                                          {(None, hour): count for hour, count in hours.items()})
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            total = partition._merged_percentiles(pool, parts, None, {TOTAL: len(every)})
+    finally:
+        partition.SAMPLE_SCALE, partition.SPREAD = original
+
+    def expected(rows: list[tuple[int, float, float]]) -> Percentiles:
+        waits = [waiting for _hour, waiting, _service in rows]
+        services = [service for _hour, _waiting, service in rows]
+        return Percentiles(nearest(waits, HALF), nearest(waits, NINE_TENTHS),
+                           nearest(services, HALF), nearest(services, NINE_TENTHS))
+
+    assert total == ({TOTAL: expected(every)} if every else {})
+    assert by_hour == {(None, hour): expected([row for row in every if row[0] == hour])
+                       for hour in hours}
