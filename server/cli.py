@@ -213,11 +213,17 @@ def _refuse_published_secrets(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, database_url: str | None) -> int:
-    from server.app.serve import start_server, tune_garbage_collector
+    from server.app.garbage import GarbageKeeper, tune_garbage_collector
+    from server.app.serve import start_server
 
     running = await start_server(settings, database_url=database_url)
     tune_garbage_collector()
+    # Supervised like the server's other tasks: it ending is a failure, said and restarted.
+    keeper = asyncio.get_running_loop().create_task(
+        GarbageKeeper(running.service.clock).run(), name="garbage")
+    running.service.supervise(keeper)
     failure = await wait_for_stop(running)
+    keeper.cancel()
     logger.info("stopping")
     await running.stop()
     if failure is not None:

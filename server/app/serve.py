@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import socket
 import ssl
@@ -28,20 +27,6 @@ logger = logging.getLogger(__name__)
 # uvicorn drops a connection outright past this; frames between the protocol limit and this
 # get a readable bad_request instead, which helps whoever is debugging a client.
 TRANSPORT_FRAME_LIMIT = 1024 * 1024
-
-
-def tune_garbage_collector() -> None:
-    """Process-wide GC policy for a long-running server; call once after start-up.
-
-    The server keeps the day's tickets, SQLAlchemy's caches and the config alive for hours;
-    the default thresholds make the cyclic collector walk all of them every few hundred
-    allocations, which showed as 20-80 ms pauses in the commit path. Freezing what start-up
-    built and collecting the young generation less often removes those pauses; cycles are
-    still collected.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
 
 
 def system_clock() -> datetime:

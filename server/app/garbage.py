@@ -1,0 +1,95 @@
+"""The server's garbage-collection policy: no long pause of the event loop, whatever the
+size of the province.
+
+Python's cyclic collector walks every object of the generation it collects while the event
+loop waits. A province's server holds hundreds of megabytes of long-lived objects (1,400
+connections and their sessions, the day's tickets of a hundred sites); a full collection
+over them stopped the loop for 1.6 s in ``bench/province_bench.py`` (``perf`` showed it),
+the p99 of every request that second. So:
+
+* after start-up, everything built is frozen (:func:`gc.freeze`: moved to a generation the
+  collector never walks) and the young generation is collected less often;
+* every :data:`REFREEZE_SECONDS`, what survived since is collected young (cheap: only objects
+  made since the last look) and frozen too, so the walked generations stay small however
+  many connections and tickets the day brings. Frozen objects are still freed when their
+  last reference goes; only garbage *cycles* among them wait;
+* once a day, at :data:`QUIET_HOUR` in the server's own time zone (03:00: no centre is
+  open), everything is unfrozen, collected whole (the cycles frozen during the day go), and
+  frozen again: the one long pause, when nobody waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+logger = logging.getLogger(__name__)
+
+REFREEZE_SECONDS = 60.0
+QUIET_HOUR = 3
+YOUNG_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Process-wide policy for a long-running server; call once after start-up (module
+    docstring): collect, freeze what start-up built, collect the young less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*YOUNG_THRESHOLDS)
+
+
+class GarbageKeeper:
+    """Keeps the walked generations small (module docstring); :meth:`run` is its task."""
+
+    def __init__(self, clock: Callable[[], datetime],
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._monotonic = monotonic
+        self._next_full = self._next_quiet_hour(clock())
+        self.refreezes = 0
+        self.full_collections = 0
+
+    def _next_quiet_hour(self, now: datetime) -> datetime:
+        local = now.astimezone()
+        quiet = local.replace(hour=QUIET_HOUR, minute=0, second=0, microsecond=0)
+        return quiet if quiet > local else quiet + timedelta(days=1)
+
+    def refreeze(self) -> float:
+        """Collect what is young, freeze what survived; the seconds it held the loop."""
+        started = self._monotonic()
+        gc.collect(1)
+        gc.freeze()
+        self.refreezes += 1
+        return self._monotonic() - started
+
+    def collect_whole(self) -> tuple[int, float]:
+        """Unfreeze, collect everything, freeze again: the objects freed, the seconds."""
+        started = self._monotonic()
+        gc.unfreeze()
+        freed = gc.collect()
+        gc.freeze()
+        self.full_collections += 1
+        return freed, self._monotonic() - started
+
+    def step(self) -> None:
+        """One look: the daily whole collection when its hour has come, else a refreeze."""
+        now = self._clock()
+        if now >= self._next_full:
+            freed, seconds = self.collect_whole()
+            self._next_full = self._next_quiet_hour(now)
+            logger.info("daily garbage collection: %d objects freed in %.2f s; %d frozen",
+                        freed, seconds, gc.get_freeze_count())
+            return
+        seconds = self.refreeze()
+        if seconds > 0.05:
+            logger.warning("freezing the survivors held the event loop %.0f ms", 1000 * seconds)
+
+    async def run(self, interval: float = REFREEZE_SECONDS) -> None:
+        """Look every ``interval`` seconds until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            self.step()
