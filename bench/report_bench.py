@@ -6,7 +6,7 @@ the queue does to the issue latency.
     python bench/report_bench.py --sizes 100000       # one size
     python bench/report_bench.py --data /var/tmp/qms-bench   # keep the databases for next time
     QMS_TEST_POSTGRES_URL=postgresql://user:pw@host/postgres python bench/report_bench.py
-    python bench/report_bench.py --sizes 1000000 --part reports --parts 1,auto --rounds 3
+    python bench/report_bench.py --sizes 1000000 --part reports --parts 1,2 --rounds 3
         # one reading against two parts side by side, alternating, three rounds, medians
 
 The tickets are the demo history's (``server/demo_history.py``, its bulk insert): a
@@ -169,7 +169,8 @@ def ensure_postgres_database(url: str) -> None:
 def reports_part(directory: Path, sizes: list[int], parts: list[str] | None = None,
                  rounds: int = 1) -> None:
     """Each size's reports, ``rounds`` times, each round every ``parts`` setting in turn
-    (``1``: one reading; ``auto``: in two parts when the report is large; ``2``); the
+    (``1``: one reading; ``auto``: in two parts when the report is large and a core is
+    free; ``2``: in two parts); the
     1-minute load average beside each, then the medians."""
     parts = parts or ["auto"]
     print("(a) reports of every site over the whole range, each in its own process")
@@ -279,7 +280,8 @@ def main() -> None:
     parser.add_argument("--by", default="service", help=argparse.SUPPRESS)
     parser.add_argument("--parts", default="auto",
                         help="comma-separated: 1 (one reading), 2 (two parts), auto "
-                             "(two parts when large); several alternate within each round")
+                             "(two parts when large and a core is free); several "
+                             "alternate within each round")
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
     if options.child:

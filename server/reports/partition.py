@@ -38,6 +38,7 @@ connections are closed before the error goes on.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
@@ -94,12 +95,17 @@ _NO_LOW, _NO_HIGH = -1e300, 1e300
 _MEASURES = percentiles_of.MEASURES
 
 
-def plan(engine: Engine, scope: queries.Scope, parts: int | None) -> list[tuple[str, ...]] | None:
+def plan(engine: Engine, scope: queries.Scope, parts: int | None,
+         load: float | None = None) -> list[tuple[str, ...]] | None:
     """The report's sites in parts of about as many tickets each (largest first to the
     lighter part), or ``None`` to read them in one: on another database than SQLite, with
-    one site, under :data:`MIN_TICKETS` tickets (when ``parts`` is ``None``), or ``parts``
-    1. ``parts`` 2 splits whatever the size (the tests)."""
+    one site, or ``parts`` 1; and when ``parts`` is ``None``, under :data:`MIN_TICKETS`
+    tickets or without a free core (:func:`free_core`; ``load``: the 1-minute load average,
+    by default the machine's). ``parts`` 2 splits whatever the size and load (the tests,
+    the benchmark)."""
     if scope.dialect != "sqlite" or len(scope.sites) < 2 or parts == 1:
+        return None
+    if parts is None and not free_core(load):
         return None
     column = queries.tickets.c
     with reading(engine) as connection:
@@ -116,6 +122,20 @@ def plan(engine: Engine, scope: queries.Scope, parts: int | None) -> list[tuple[
     if not loads[1]:
         return None
     return [tuple(code for code in scope.request.sites if code in load) for load in loads]
+
+
+def free_core(load: float | None = None) -> bool:
+    """Whether a core is likely free for the second part: the 1-minute load average
+    (``load``, by default the machine's) under the cores less half of one. On a machine
+    whose cores are all busy already the second part finds none, and its extra work (a
+    second base, the merging: about a second of CPU for a month of a province) only makes
+    the report later."""
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # no load average here: assume the cores are free
+            return True
+    return load < (os.cpu_count() or 1) - 0.5
 
 
 @dataclass

@@ -7,6 +7,7 @@ stops the other."""
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import sqlite3
 import threading
@@ -176,7 +177,8 @@ def test_brackets_that_miss_are_widened_until_exact(history: Path,
     assert_same(one, two)
 
 
-def test_plan_balances_the_tickets_and_keeps_small_reports_whole(history: Path) -> None:
+def test_plan_balances_the_tickets_and_keeps_small_reports_whole(
+        history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     demo = load_settings(None)
     first = history_days(LAST_DAY, DAYS)[0]
     engine = open_report_engine(f"sqlite:///{history}")
@@ -185,11 +187,18 @@ def test_plan_balances_the_tickets_and_keeps_small_reports_whole(history: Path) 
                                              breakdown="service"), "sqlite")
         one = scope_of(demo, build_request(demo, sites="hcc-tinh", first=first,
                                            last=LAST_DAY, breakdown="service"), "sqlite")
-        assert partition.plan(engine, every, None) is None  # under MIN_TICKETS
+        assert partition.plan(engine, every, None, load=0.0) is None  # under MIN_TICKETS
         assert partition.plan(engine, every, 1) is None
         assert partition.plan(engine, one, 2) is None
         assert partition.plan(engine, every, 2) == [("hcc-tinh",), ("ubnd-phuong-1",)]
-        # PostgreSQL reads in one part (not measured to gain there).
+        # Large enough: two parts while a core is free, one when the cores are busy.
+        monkeypatch.setattr(partition, "MIN_TICKETS", 1000)
+        cores = os.cpu_count() or 1
+        assert partition.plan(engine, every, None, load=cores - 1.0) == \
+            [("hcc-tinh",), ("ubnd-phuong-1",)]
+        assert partition.plan(engine, every, None, load=cores - 0.4) is None
+        assert partition.plan(engine, every, 2, load=cores + 4.0) is not None
+        # PostgreSQL reads in one part (not built there).
         assert partition.plan(engine, replace(every, dialect="postgresql"), 2) is None
     finally:
         engine.dispose()
