@@ -62,6 +62,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -354,6 +355,16 @@ class ServerProcess:
 
     def log_size(self) -> int:
         return self.log.stat().st_size
+
+    def collector_pauses(self) -> list[float]:
+        """The garbage collections its log says held it longer than 0.2 s, in ms
+        (server.app.garbage logs each)."""
+        if not self.log.exists():
+            return []
+        text = self.log.read_text("utf-8", "replace")
+        return [float(found) for found in
+                re.findall(r"garbage collection of generation \d held the server (\d+) ms",
+                           text)]
 
     def takeovers_after(self, offset: int) -> int:
         """``site ... taken over`` lines logged after ``offset`` bytes of the log."""
@@ -909,6 +920,7 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
                      "cpu_percent": round(100 * (server.cpu_used or 0.0) / plan.seconds, 1),
                      "peak_rss_mb": round(server.peak_mb or 0.0, 1),
                      "waiting_for_cpu_seconds": round(server.waited or 0.0, 1),
+                     "collector_pauses_ms": server.collector_pauses(),
                      "killed": server.killed_at is not None} for server in servers],
         "generator_cpu_seconds": round(result.cpu_seconds, 1),
         "generator_waiting_for_cpu_seconds": round(result.waiting_for_cpu_seconds, 1),
@@ -994,7 +1006,10 @@ def print_figures(figures: dict[str, Any]) -> None:
         print(f"  server {server['name']}: {server['cpu_seconds']:.1f} CPU s "
               f"({server['cpu_percent']:.0f} % of a core), runnable but waiting for a core "
               f"{server['waiting_for_cpu_seconds']:.1f} s, peak RSS "
-              f"{server['peak_rss_mb']:.0f} MB{' (until killed)' if server['killed'] else ''}")
+              f"{server['peak_rss_mb']:.0f} MB{' (until killed)' if server['killed'] else ''}"
+              f"; garbage collections over 0.2 s: {len(server['collector_pauses_ms'])}"
+              + (f" (longest {max(server['collector_pauses_ms']):.0f} ms)"
+                 if server['collector_pauses_ms'] else ""))
     if "postgres_cpu_seconds" in figures:
         print(f"  postgres processes: {figures['postgres_cpu_seconds']:.1f} CPU s")
     print(f"  generator: {figures['generator_cpu_seconds']:.1f} CPU s over "

@@ -9,10 +9,11 @@ the p99 of every request that second. So:
 
 * after start-up, everything built is frozen (:func:`gc.freeze`: moved to a generation the
   collector never walks) and the young generation is collected less often;
-* every :data:`REFREEZE_SECONDS`, what survived since is collected young (cheap: only objects
-  made since the last look) and frozen too, so the walked generations stay small however
+* every :data:`REFREEZE_SECONDS`, whatever is alive is frozen too (:func:`gc.freeze` moves
+  the generations' lists whole, walking nothing: a collection first walked millions of young
+  survivors, a 0.5-1.5 s pause of its own), so the walked generations stay small however
   many connections and tickets the day brings. Frozen objects are still freed when their
-  last reference goes; only garbage *cycles* among them wait;
+  last reference goes; only garbage *cycles* caught alive in the young generations wait;
 * once a day, at :data:`QUIET_HOUR` in the server's own time zone (03:00: no centre is
   open), everything is unfrozen, collected whole (the cycles frozen during the day go), and
   frozen again: the one long pause, when nobody waits.
@@ -34,12 +35,35 @@ QUIET_HOUR = 3
 YOUNG_THRESHOLDS = (50_000, 50, 100)
 
 
+# A collection that holds the event loop longer than this is logged (generation, time).
+PAUSE_LOGGED_SECONDS = 0.2
+
+
 def tune_garbage_collector() -> None:
     """Process-wide policy for a long-running server; call once after start-up (module
-    docstring): collect, freeze what start-up built, collect the young less often."""
+    docstring): collect, freeze what start-up built, collect the young less often, and log
+    any collection that pauses the server longer than :data:`PAUSE_LOGGED_SECONDS`."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*YOUNG_THRESHOLDS)
+    if _report_long_pauses not in gc.callbacks:
+        gc.callbacks.append(_report_long_pauses)
+
+
+_pause_started: list[float] = []
+
+
+def _report_long_pauses(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _pause_started[:] = [time.perf_counter()]
+        return
+    if not _pause_started:
+        return
+    seconds = time.perf_counter() - _pause_started.pop()
+    if seconds > PAUSE_LOGGED_SECONDS:
+        logger.warning("garbage collection of generation %d held the server %.0f ms "
+                       "(%d objects freed)", info.get("generation", -1), 1000 * seconds,
+                       info.get("collected", 0))
 
 
 class GarbageKeeper:
@@ -59,9 +83,8 @@ class GarbageKeeper:
         return quiet if quiet > local else quiet + timedelta(days=1)
 
     def refreeze(self) -> float:
-        """Collect what is young, freeze what survived; the seconds it held the loop."""
+        """Freeze what is alive now; the seconds it held the loop."""
         started = self._monotonic()
-        gc.collect(1)
         gc.freeze()
         self.refreezes += 1
         return self._monotonic() - started
