@@ -128,7 +128,7 @@ def free_core(load: float | None = None) -> bool:
     """Whether a core is likely free for the second part: the 1-minute load average
     (``load``, by default the machine's) under the cores less half of one. On a machine
     whose cores are all busy already the second part finds none, and its extra work (a
-    second base, the merging: about a second of CPU for a month of a province) only makes
+    second base, the merging: 1.4-2.7 s of CPU for a month of a province) only makes
     the report later."""
     if load is None:
         try:
