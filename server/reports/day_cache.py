@@ -125,8 +125,8 @@ def prepare(database: Path, scope: queries.Scope) -> Path | None:
     path = cache_path(database)
     for attempt in (1, 2):
         try:
+            _ensure_schema(path)
             with _maintenance(database, path) as connection:
-                _check_version(connection)
                 _fill(connection, scope)
             return path
         except sqlite3.DatabaseError as error:
@@ -146,20 +146,38 @@ def _damaged(error: sqlite3.Error) -> bool:
                                          "no such column", "other version"))
 
 
-def _check_version(connection: sqlite3.Connection) -> None:
-    tables = {name for (name,) in connection.execute(
-        f"SELECT name FROM {SCHEMA}.sqlite_master WHERE type = 'table'")}
-    if tables and not {"meta", "days", "facts"} <= tables:
-        raise sqlite3.DatabaseError("the reports' cache is damaged: no such table")
-    for statement in _CREATE:
-        connection.execute(statement)
-    row = connection.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'version'") \
-        .fetchone()
-    if row is None:
-        connection.execute(f"INSERT OR IGNORE INTO {SCHEMA}.meta VALUES ('version', ?)",
-                           (VERSION,))
-    elif row[0] != VERSION:
-        raise sqlite3.DatabaseError("the reports' cache is of another version")
+def _ensure_schema(path: Path) -> None:
+    """The cache's tables and version, made in one write transaction of the cache file:
+    reports starting together see either no table or all of them (made one by one, another
+    report saw a half-made file as damaged, and deleted it under the first). Raises
+    :class:`sqlite3.DatabaseError` for a damaged file or one of another version."""
+    connection = sqlite3.connect(":memory:", isolation_level=None,
+                                 timeout=_BUSY_MILLISECONDS / 1000)
+    with closing(connection):
+        connection.execute(f"PRAGMA busy_timeout={_BUSY_MILLISECONDS}")
+        connection.execute(f"ATTACH DATABASE 'file:{quote(str(path.resolve()))}?mode=rwc' "
+                           f"AS {SCHEMA}")
+        if connection.execute(f"PRAGMA {SCHEMA}.journal_mode=WAL").fetchone() != ("wal",):
+            raise sqlite3.OperationalError("the reports' cache cannot use WAL")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {name for (name,) in connection.execute(
+                f"SELECT name FROM {SCHEMA}.sqlite_master WHERE type = 'table'")}
+            if tables and not {"meta", "days", "facts"} <= tables:
+                raise sqlite3.DatabaseError("the reports' cache is damaged: no such table")
+            for statement in _CREATE:
+                connection.execute(statement)
+            row = connection.execute(
+                f"SELECT value FROM {SCHEMA}.meta WHERE key = 'version'").fetchone()
+            if row is None:
+                connection.execute(f"INSERT INTO {SCHEMA}.meta VALUES ('version', ?)",
+                                   (VERSION,))
+            elif row[0] != VERSION:
+                raise sqlite3.DatabaseError("the reports' cache is of another version")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
 
 def closed_days(connection: Any, scope: queries.Scope) -> list[Day]:
