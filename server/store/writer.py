@@ -20,7 +20,9 @@ connection could be made, so nothing was tried).
 
 When PostgreSQL fails over, the child's connection breaks. It does not give up: the plan
 under way is answered ``lost``, and each later plan first connects again through the same
-address, which with several hosts and ``target_session_attrs=read-write`` finds the new
+address (a connection idle for :data:`IDLE_CHECK_SECONDS` is checked with one round trip
+before a plan, so one that broke while nothing was written is replaced before the plan, not
+found dead by it), which with several hosts and ``target_session_attrs=read-write`` finds the new
 primary (``unavailable`` while there is none). The server side raises
 :class:`~server.store.errors.DatabaseUnavailable` for both.
 """
@@ -35,6 +37,7 @@ import pickle
 import signal
 import struct
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +58,8 @@ logger = logging.getLogger(__name__)
 _LENGTH = struct.Struct(">I")
 READY_SECONDS = 30.0
 STOP_SECONDS = 10.0
+# A PostgreSQL connection idle this long is checked (one round trip) before the next plan.
+IDLE_CHECK_SECONDS = 1.0
 
 
 class WriterError(StoreError):
@@ -272,9 +277,19 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
         return 1
     _write(answers, ("ready", None))
     sqlite = recipe.driver == "sqlite3"
+    last_used = time.monotonic()
     try:
         while (message := _read(requests)) is not None:
             plan = tuple(Statement(sql, rows, fence) for sql, rows, fence in message)
+            if connection is not None and not sqlite and \
+                    time.monotonic() - last_used > IDLE_CHECK_SECONDS and \
+                    not _alive(connection, driver_error):
+                # It broke while idle (a failover while the server refused changes): nothing
+                # of this plan was sent, so connecting again first is safe, and the plan is
+                # not answered "lost" (in doubt) for a connection that was dead before it.
+                _close_quietly(connection, driver_error)
+                connection = None
+            last_used = time.monotonic()
             if connection is None:
                 # The last one broke (a failover): the address finds the primary, if any.
                 try:
@@ -300,6 +315,23 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
         if connection is not None:
             _close_quietly(connection, driver_error)
     return 0
+
+
+def _alive(connection: Any, driver_error: type[Exception]) -> bool:
+    """Whether ``connection`` still reaches its server (one round trip, no transaction left
+    open)."""
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        connection.rollback()
+    except driver_error as error:
+        if _gone(connection, error):
+            return False
+        raise
+    return True
 
 
 def _connect(driver: Any, recipe: Recipe) -> Any:
