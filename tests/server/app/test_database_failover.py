@@ -47,12 +47,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from support.pressing_kiosk import PressingKiosk
 from support.server_processes import ROOT, Logs, ServerProcess, site_codes, token
 from support.servers import free_port
 
-from kiosk.connection import ServerConnection
-from kiosk.models.status import ConnectionState
-from kiosk.settings import KioskSettings
 from server.protocol.client import ProtocolClient, RequestFailed
 
 STANDBY_NAME = "qms_standby"
@@ -60,7 +58,6 @@ STANDBY_NAME = "qms_standby"
 RECOVERY_LIMIT_SECONDS = 15.0
 # An issue while there is no primary is refused within this.
 REFUSAL_LIMIT_SECONDS = 3.0
-PRESS_SECONDS = 0.04  # pacing the kiosks' load, not waiting for anything
 
 
 def postgres_binaries() -> Path:
@@ -185,68 +182,6 @@ def replicated() -> Iterator[tuple[Cluster, Cluster]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-class Kiosk:
-    """The kiosk app's connection pressing ``HT`` again and again at one site; every answer
-    recorded (listener calls come on the connection's thread)."""
-
-    def __init__(self, site: str, url: str, loop: asyncio.AbstractEventLoop,
-                 folder: Path) -> None:
-        self.site = site
-        self.loop = loop
-        self.confirmed: dict[str, str] = {}  # request key -> number
-        self.confirmed_at: list[float] = []
-        self.refused: list[tuple[str, str, str]] = []
-        self.answered = asyncio.Event()
-        self.connection = ServerConnection(KioskSettings(
-            server_url=url, token=token("kiosk", site), site=site,
-            printer_url=f"virtual://{folder}", reconnect_min_seconds=0.2,
-            reconnect_max_seconds=1.0, request_timeout_seconds=5.0), self)
-        self.presses = 0
-
-    def connection_changed(self, state: ConnectionState,
-                           snapshot: Mapping[str, Any] | None) -> None:
-        pass
-
-    def snapshot_received(self, snapshot: Mapping[str, Any]) -> None:
-        pass
-
-    def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
-        now = time.monotonic()
-
-        def record() -> None:
-            self.confirmed[request_key] = str(ticket["number"])
-            self.confirmed_at.append(now)
-            self.answered.set()
-
-        self.loop.call_soon_threadsafe(record)
-
-    def issue_refused(self, request_key: str, code: str, message: str) -> None:
-        def record() -> None:
-            self.refused.append((request_key, code, message))
-            self.answered.set()
-
-        self.loop.call_soon_threadsafe(record)
-
-    async def press_until(self, stop: asyncio.Event) -> None:
-        """Press, wait for the answer (the connection sends a press again until it has
-        one), press again, until ``stop``."""
-        while not stop.is_set():
-            self.presses += 1
-            self.answered.clear()
-            self.connection.issue(f"{self.site}-press-{self.presses}", "HT", None)
-            await asyncio.wait_for(self.answered.wait(), 60)
-            assert not self.refused, self.refused
-            await asyncio.sleep(PRESS_SECONDS)
-
-    async def tickets_after(self, moment: float, count: int, timeout: float) -> float:
-        """Wait until ``count`` tickets were confirmed after ``moment``; when the first was."""
-        async with asyncio.timeout(timeout):
-            while sum(1 for at in self.confirmed_at if at > moment) < count:
-                self.answered.clear()
-                await self.answered.wait()
-        return min(at for at in self.confirmed_at if at > moment)
-
-
 def health(url: str) -> tuple[int, dict[str, Any]]:
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
@@ -301,7 +236,8 @@ async def test_the_primary_fails_and_the_standby_is_promoted_under_load(
     url = (f"postgresql://qms:qms@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/qms"
            "?target_session_attrs=read-write")
     server = ServerProcess("P0", tmp_path / "server", sites, [], url, logs)
-    kiosks = {site: Kiosk(site, server.ws_url, loop, tmp_path / f"tickets-{site}")
+    kiosks = {site: PressingKiosk(site, server.ws_url, loop, tmp_path / f"tickets-{site}",
+                               reconnect_max_seconds=1.0, answer_seconds=60.0)
               for site in sites}
     stop = asyncio.Event()
     pressing: list[asyncio.Task[None]] = []

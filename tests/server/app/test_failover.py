@@ -23,13 +23,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from support.databases import fresh_postgres_database
+from support.pressing_kiosk import PressingKiosk
 from support.server_processes import ROOT, Logs, ServerProcess, site_codes, token
 
 from display.connection import (
@@ -39,80 +39,10 @@ from display.connection import (
     EventReceived,
     SnapshotReceived,
 )
-from kiosk.connection import ServerConnection
-from kiosk.models.status import ConnectionState
-from kiosk.settings import KioskSettings
 from server.protocol.client import ProtocolClient
 from server.protocol.messages import LOBBY_DISPLAY_EVENTS
 
 TAKEOVER_LIMIT_SECONDS = 5.0
-# The kiosk presses at most this often: a steady load, and the day's numbers (A001-A999)
-# last the whole test.
-PRESS_SECONDS = 0.04
-
-
-class Kiosk:
-    """The kiosk app's connection pressing ``HT`` again and again at one site; every answer
-    recorded (listener calls come on the connection's thread)."""
-
-    def __init__(self, site: str, urls: str, loop: asyncio.AbstractEventLoop,
-                 folder: Path) -> None:
-        self.site = site
-        self.loop = loop
-        self.confirmed: dict[str, str] = {}  # request key -> number
-        self.confirmed_at: list[float] = []
-        self.refused: list[tuple[str, str, str]] = []
-        self.answered = asyncio.Event()
-        self.connection = ServerConnection(KioskSettings(
-            server_url=urls, token=token("kiosk", site), site=site,
-            printer_url=f"virtual://{folder}", reconnect_min_seconds=0.2,
-            reconnect_max_seconds=2.0, request_timeout_seconds=5.0), self)
-        self._presses = 0
-
-    # The kiosk's listener (connection thread).
-    def connection_changed(self, state: ConnectionState,
-                           snapshot: Mapping[str, Any] | None) -> None:
-        pass
-
-    def snapshot_received(self, snapshot: Mapping[str, Any]) -> None:
-        pass
-
-    def issue_confirmed(self, request_key: str, ticket: Mapping[str, Any]) -> None:
-        now = time.monotonic()
-
-        def record() -> None:
-            self.confirmed[request_key] = str(ticket["number"])
-            self.confirmed_at.append(now)
-            self.answered.set()
-
-        self.loop.call_soon_threadsafe(record)
-
-    def issue_refused(self, request_key: str, code: str, message: str) -> None:
-        def record() -> None:
-            self.refused.append((request_key, code, message))
-            self.answered.set()
-
-        self.loop.call_soon_threadsafe(record)
-
-    async def press_until(self, stop: asyncio.Event) -> None:
-        """Press, wait for the answer, press again, until ``stop``; the last press is
-        answered before this returns."""
-        while not stop.is_set():
-            self._presses += 1
-            key = f"{self.site}-press-{self._presses}"
-            self.answered.clear()
-            self.connection.issue(key, "HT", None)
-            await asyncio.wait_for(self.answered.wait(), 30)
-            assert not self.refused, self.refused
-            await asyncio.sleep(PRESS_SECONDS)  # pacing the load, not waiting for anything
-
-    async def tickets_after(self, moment: float, count: int, timeout: float) -> float:
-        """Wait until ``count`` tickets were confirmed after ``moment``; when the first was."""
-        async with asyncio.timeout(timeout):
-            while sum(1 for at in self.confirmed_at if at > moment) < count:
-                self.answered.clear()
-                await self.answered.wait()
-        return min(at for at in self.confirmed_at if at > moment)
 
 
 @dataclass
@@ -196,7 +126,8 @@ async def test_kill_the_owner_three_times_under_load(tmp_path: Path) -> None:
                    for index, site in enumerate(sites)}
         preferred = {site: f"P{index}" for index, site in enumerate(sites)}
         urls = ",".join(server.ws_url for server in servers.values())
-        kiosks = {site: Kiosk(site, urls, loop, tmp_path / f"tickets-{site}") for site in loaded}
+        kiosks = {site: PressingKiosk(site, urls, loop, tmp_path / f"tickets-{site}")
+                  for site in loaded}
         displays = {site: Display(site, urls, loop) for site in loaded}
         stop = asyncio.Event()
         pressing: list[asyncio.Task[None]] = []
