@@ -5,15 +5,13 @@ its calls. Skipped without PostgreSQL (``QMS_TEST_POSTGRES_URL``, set by ``.ci/r
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
 from support.chromium import CHROMIUM
 from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token
+from support.server_processes import deployment_config, token, until_ownership
 from support.servers import PASSWORD
 
 from server.app.serve import RunningServer, start_server
@@ -24,17 +22,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Debian's chromium is not at /usr/bin/chromium (apt-get install chromium; CI has it)")
 
-
-async def until(condition: Callable[[], bool], servers: list[RunningServer],
-                timeout: float = 15.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 async def test_a_tv_opened_at_the_wrong_process_moves_to_the_right_one(
@@ -47,7 +34,7 @@ async def test_a_tv_opened_at_the_wrong_process_moves_to_the_right_one(
                 servers.append(await start_server(parse_settings(config), host="127.0.0.1",
                                                   port=0, database_url=url))
             first, second = servers
-            await until(lambda: set(second.service.sites) == {"px-b"}, servers)
+            await until_ownership(lambda: set(second.service.sites) == {"px-b"}, servers)
             page = await browser.new_page(viewport={"width": 1280, "height": 720})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))

@@ -11,7 +11,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,3 +187,16 @@ class ServerProcess:
         except TimeoutError:
             process.kill()
         await self.wait_gone()
+
+
+async def until_ownership(condition: Callable[[], bool], servers: Sequence[Any],
+                          timeout: float = 15.0) -> None:
+    """Wait for ``condition`` about in-process ``servers`` (``RunningServer``), looking again
+    after each one's look at the database (site ownership changes only then)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
+                     for running in servers if running.service.ownership is not None]
+            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
+            for tick in ticks:
+                tick.cancel()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from support.centres import CENTRE_TOKEN, province_settings, work
 from support.databases import fresh_postgres_database
+from support.server_processes import until_ownership
 from support.servers import COUNTER_TOKEN, KIOSK_TOKEN, PASSWORD, SITE, site_config
 
 from server.app.forwarder import Forwarder
@@ -31,17 +31,6 @@ def _preferring(settings: Settings, preferred: list[str]) -> Settings:
     ``preferred``."""
     return replace(settings, server=replace(settings.server, sites=tuple(preferred)))
 
-
-async def until_owned(condition: Callable[[], bool], servers: list[RunningServer],
-                      timeout: float = 15.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 async def caught_up(centre: RunningServer, timeout: float = 20.0) -> Forwarder:
@@ -96,7 +85,7 @@ async def test_forwarding_follows_the_site_from_a_stopped_province_process_to_an
                     database_url=url)
                 province.append(running)
             first, second = province
-            await until_owned(lambda: SITE in first.service.sites
+            await until_ownership(lambda: SITE in first.service.sites
                               and SITE not in second.service.sites, province)
             # The centre is given both addresses, the one not serving its site first.
             centre_database = tmp_path / "centre.sqlite3"
@@ -120,7 +109,7 @@ async def test_forwarding_follows_the_site_from_a_stopped_province_process_to_an
             await first.stop()
             province.remove(first)
             await work(kiosk, counter, "during", 8)
-            await until_owned(lambda: SITE in second.service.sites, province, timeout=20)
+            await until_ownership(lambda: SITE in second.service.sites, province, timeout=20)
             await work(kiosk, counter, "after", 4)
             forwarder = await caught_up(centre)
             tickets, seqs = province_queue(url)

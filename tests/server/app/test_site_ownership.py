@@ -7,13 +7,12 @@ without PostgreSQL (``QMS_TEST_POSTGRES_URL``, set by ``.ci/run``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, site_codes, token
+from support.server_processes import deployment_config, site_codes, token, until_ownership
 from support.servers import KIOSK_TOKEN, SITE
 
 from server.app.serve import RunningServer, start_server
@@ -26,18 +25,6 @@ from server.store.ownership import lock_key
 def deployment(sites: tuple[str, ...], preferred: tuple[str, ...] = ()) -> Settings:
     return parse_settings(deployment_config(sites, 0, preferred, "", Path("data")))
 
-
-async def until(condition: Callable[[], bool], servers: list[RunningServer],
-                timeout: float = 10.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database (the
-    ownership changes only then)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 def execute(url: str, statement: str, **values: object) -> object:
@@ -73,7 +60,7 @@ async def test_a_stale_epoch_cannot_commit_and_the_site_is_taken_afresh(
             assert runtime.gone is not None
             # The site is free again (its lock given up): taken afresh, with a new epoch,
             # read back from the database.
-            await until(lambda: SITE in running.service.sites, [running])
+            await until_ownership(lambda: SITE in running.service.sites, [running], timeout=10)
             assert running.service.sites[SITE] is not runtime
             assert running.service.sites[SITE].fence == 3
             await kiosk.connect()
@@ -102,7 +89,7 @@ async def test_sites_are_spread_and_each_is_served_by_exactly_one(tmp_path: Path
                         and set(servers[0].service.sites) == {"px-e"}
                         and all(running.service.sites for running in servers[1:]))
 
-            await until(settled, servers, timeout=20)
+            await until_ownership(settled, servers, timeout=20)
             report = await asyncio.to_thread(ownership_status, url)
             assert report.status == 0
             owners = {item["code"]: item["owner"] for item in report.document["sites"]}
@@ -121,9 +108,9 @@ async def test_sites_are_spread_and_each_is_served_by_exactly_one(tmp_path: Path
             gone = servers.pop()
             gone_sites = set(gone.service.sites)
             await gone.stop()
-            await until(lambda: sorted(code for running in servers
-                                       for code in running.service.sites) == list(sites),
-                        servers)
+            await until_ownership(lambda: sorted(code for running in servers
+                                                 for code in running.service.sites)
+                                  == list(sites), servers, timeout=10)
             assert gone_sites
         finally:
             for running in servers:

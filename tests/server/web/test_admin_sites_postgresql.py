@@ -7,13 +7,11 @@ PostgreSQL (``QMS_TEST_POSTGRES_URL``, set by ``.ci/run``)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config
+from support.server_processes import deployment_config, until_ownership
 from support.web import WebClient, form_token, with_accounts
 
 from server.app.serve import RunningServer, start_server
@@ -22,17 +20,6 @@ from server.protocol.client import ProtocolClient
 
 NEW = "px-new"
 
-
-async def until(condition: Callable[[], bool], servers: list[RunningServer],
-                timeout: float = 15.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 async def signed_in(server: RunningServer) -> WebClient:
@@ -54,7 +41,7 @@ async def test_a_site_added_and_removed_on_several_processes() -> None:
                 servers.append(await start_server(parse_settings(config), host="127.0.0.1",
                                                   port=0, database_url=url))
             first, second = servers
-            await until(lambda: "px-a" in first.service.sites, servers)
+            await until_ownership(lambda: "px-a" in first.service.sites, servers)
 
             client = await signed_in(first)
             page = await client.get("/admin/sites/new")
@@ -89,7 +76,7 @@ async def test_a_site_added_and_removed_on_several_processes() -> None:
             assert found, made.body[:1500]
             # A kiosk given the first address is sent on to the owner (once the first
             # process has followed the version with the token: within a look or two).
-            await until(lambda: first.service.configuration.version
+            await until_ownership(lambda: first.service.configuration.version
                         == second.service.configuration.version, servers)
             kiosk = ProtocolClient([first.ws_url, second.ws_url], "kiosk", found.group(1),
                                    NEW)
@@ -107,7 +94,7 @@ async def test_a_site_added_and_removed_on_several_processes() -> None:
             removed = await owner.post(f"/admin/site/{NEW}/remove-site",
                                        {"csrf": form_token(asked.body), "confirmed": "1"})
             assert removed.url.endswith(f"/admin?removed={NEW}"), removed.url
-            await until(lambda: all(NEW not in running.service.site_settings
+            await until_ownership(lambda: all(NEW not in running.service.site_settings
                                     and NEW not in running.service.sites
                                     for running in servers), servers)
             assert "px-a" in first.service.sites

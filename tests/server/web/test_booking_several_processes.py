@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from support.booking import BOOKING, MORNING
 from support.clock import ManualClock
 from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config
+from support.server_processes import deployment_config, until_ownership
 from support.web import Answer, WebClient
 
 from server.app.serve import RunningServer, start_server
@@ -25,17 +25,6 @@ from server.config import parse_settings
 
 SLOT = "2026-11-23T10:00:00+07:00"
 
-
-async def until(condition: Callable[[], bool], servers: list[RunningServer],
-                timeout: float = 15.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 @pytest.fixture
@@ -52,7 +41,7 @@ async def servers() -> AsyncIterator[tuple[RunningServer, RunningServer, str]]:
                     site["booking"] = dict(BOOKING)
                 running.append(await start_server(parse_settings(config), host="127.0.0.1",
                                                   port=0, database_url=url, clock=clock))
-            await until(lambda: set(running[0].service.sites) == {"px-a"}
+            await until_ownership(lambda: set(running[0].service.sites) == {"px-a"}
                         and set(running[1].service.sites) == {"px-b"}, running)
             yield running[0], running[1], url
         finally:

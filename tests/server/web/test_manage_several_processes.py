@@ -11,14 +11,14 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from html import unescape
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
 from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token
+from support.server_processes import deployment_config, token, until_ownership
 from support.web import MANAGER_PASSWORD, WebClient, with_accounts
 
 from server.app.serve import RunningServer, start_server
@@ -28,17 +28,6 @@ from server.web.remote_halls import FRESH_SECONDS, RemoteHalls
 
 SITES = ("px-a", "px-b", "px-c")
 
-
-async def until(condition: Callable[[], bool], servers: list[RunningServer],
-                timeout: float = 15.0) -> None:
-    """Wait for ``condition``, looking again after each server's look at the database."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            ticks = [asyncio.ensure_future(running.service.ownership.next_tick())
-                     for running in servers if running.service.ownership is not None]
-            await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
-            for tick in ticks:
-                tick.cancel()
 
 
 class Deployment:
@@ -89,7 +78,7 @@ async def test_the_province_view_and_dashboards_on_a_process_not_serving_the_sit
     first = await deployment.start("px-a")
     second = await deployment.start()
     servers = deployment.servers
-    await until(lambda: set(first.service.sites) == {"px-a"}
+    await until_ownership(lambda: set(first.service.sites) == {"px-a"}
                 and set(second.service.sites) == {"px-b", "px-c"}, servers)
     await issue(second, "px-b", "one")
     await issue(second, "px-b", "two")
@@ -150,7 +139,7 @@ async def test_remote_figures_are_read_again_after_a_few_seconds(
         deployment: Deployment) -> None:
     first = await deployment.start("px-a")
     second = await deployment.start()
-    await until(lambda: set(second.service.sites) == {"px-b", "px-c"}, deployment.servers)
+    await until_ownership(lambda: set(second.service.sites) == {"px-b", "px-c"}, deployment.servers)
     moments = [1000.0]
     halls = RemoteHalls(first.service, monotonic=lambda: moments[0])
     settings = first.service.site_settings["px-b"]
@@ -173,7 +162,7 @@ async def test_a_dashboard_follows_its_site_to_the_process_it_is_handed_to(
         deployment: Deployment, browser: Browser, tmp_path: Path) -> None:
     first = await deployment.start("px-a")
     second = await deployment.start()
-    await until(lambda: set(second.service.sites) == {"px-b", "px-c"}, deployment.servers)
+    await until_ownership(lambda: set(second.service.sites) == {"px-b", "px-c"}, deployment.servers)
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     problems: list[str] = []
@@ -201,7 +190,7 @@ async def test_a_dashboard_follows_its_site_to_the_process_it_is_handed_to(
     # A third process that prefers px-b starts: the second hands px-b over, the page's
     # socket is closed, and the page finds the third by itself, live again.
     third = await deployment.start("px-b")
-    await until(lambda: "px-b" in third.service.sites, deployment.servers, timeout=20)
+    await until_ownership(lambda: "px-b" in third.service.sites, deployment.servers, timeout=20)
     await page.wait_for_url(third.http_url + "/manage/site/px-b", timeout=15_000)
     await page.wait_for_selector(".live-state.live", timeout=15_000)
     number = await issue(third, "px-b", "after-the-move")
