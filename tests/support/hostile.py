@@ -20,7 +20,9 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,3 +271,22 @@ def http_request(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]
     if body or content_length is not None or method == b"POST":
         lines.append(b"Content-Length: " + str(length).encode())
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+@contextlib.contextmanager
+def server_with_client_loop(folder: Path, name: str
+                            ) -> Iterator[tuple[HostileServer, asyncio.AbstractEventLoop]]:
+    """A :class:`HostileServer` in ``folder`` (not started yet: the caller's preparation
+    starts it on the loop) and the client side's own event loop on a thread named ``name``
+    (a hypothesis test is synchronous); the server is stopped and the loop closed after."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
+    thread.start()
+    server = HostileServer(folder)
+    try:
+        yield server, loop
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=60)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

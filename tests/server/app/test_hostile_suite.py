@@ -27,7 +27,6 @@ import asyncio
 import concurrent.futures
 import json
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -61,6 +60,7 @@ from support.hostile import (
     documented_error_codes,
     honest_issue,
     hostile_config,
+    server_with_client_loop,
 )
 from support.servers import (
     ADMIN_TOKEN,
@@ -419,26 +419,17 @@ async def _signed_in_ticket(http_url: str, user: str, site: str) -> str:
 def attack(tmp_path: Path) -> Iterator[FrameAttack]:
     """A ``qms server`` process, and the client side's own loop on a thread of its own (a
     hypothesis test is synchronous)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="hostile-clients", daemon=True)
-    thread.start()
-    server = HostileServer(tmp_path)
+    with server_with_client_loop(tmp_path, "hostile-clients") as (server, loop):
 
-    async def prepare() -> Credentials:
-        await server.start()
-        ticket, _latency = await honest_issue(server.ws_url, "followed")
-        return Credentials(
-            ticket["track"], await _signed_in_ticket(server.http_url, "giamdoc", SITE),
-            await _signed_in_ticket(server.http_url, OTHER_MANAGER, OTHER_SITE))
+        async def prepare() -> Credentials:
+            await server.start()
+            ticket, _latency = await honest_issue(server.ws_url, "followed")
+            return Credentials(
+                ticket["track"], await _signed_in_ticket(server.http_url, "giamdoc", SITE),
+                await _signed_in_ticket(server.http_url, OTHER_MANAGER, OTHER_SITE))
 
-    try:
         credentials = asyncio.run_coroutine_threadsafe(prepare(), loop).result(timeout=90)
         yield FrameAttack(server, credentials, loop)
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.mark.slow

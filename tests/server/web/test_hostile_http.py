@@ -25,7 +25,6 @@ import asyncio
 import concurrent.futures
 import json
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -47,6 +46,7 @@ from support.hostile import (
     honest_issue,
     http_request,
     raw_http,
+    server_with_client_loop,
 )
 from support.servers import SITE
 from support.web import OTHER_SITE, WebClient, form_token, two_sites
@@ -440,30 +440,21 @@ class Prepared:
 
 @pytest.fixture
 def prepared(tmp_path: Path) -> Iterator[Prepared]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="hostile-http", daemon=True)
-    thread.start()
-    server = HostileServer(tmp_path)
+    with server_with_client_loop(tmp_path, "hostile-http") as (server, loop):
 
-    async def prepare() -> tuple[list[Identity], str]:
-        await server.start()
-        ticket, _latency = await honest_issue(server.ws_url, "followed")
-        identities = [await _identity(server.http_url, name, user) for name, user in (
-            ("signed_out", None), ("manager", "giamdoc"), ("administrator", "quantri"),
-            ("province", "tinh"), ("other_sites_manager", OTHER_MANAGER),
-            ("other_sites_administrator", OTHER_ADMINISTRATOR))]
-        return identities, ticket["track"]
+        async def prepare() -> tuple[list[Identity], str]:
+            await server.start()
+            ticket, _latency = await honest_issue(server.ws_url, "followed")
+            identities = [await _identity(server.http_url, name, user) for name, user in (
+                ("signed_out", None), ("manager", "giamdoc"), ("administrator", "quantri"),
+                ("province", "tinh"), ("other_sites_manager", OTHER_MANAGER),
+                ("other_sites_administrator", OTHER_ADMINISTRATOR))]
+            return identities, ticket["track"]
 
-    try:
         starting = asyncio.run_coroutine_threadsafe(prepare(), loop)
         pages = application_pages()  # while the server process starts
         identities, track = starting.result(90)
         yield Prepared(HttpAttack(server, loop), identities, track, pages)
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.mark.slow
