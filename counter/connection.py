@@ -103,6 +103,9 @@ class CounterConnection(SupervisorListener):
         # Everything below is touched on the connection thread only.
         self._refresh_wanted = asyncio.Event()
         self._credentials: LoginRequest | None = None
+        # The session the last login or password change was given: logging in again with it
+        # costs the server no password hashing (a takeover brings every counter back at once).
+        self._session: str | None = None
         self._services: frozenset[str] = frozenset()
         # (request, the last event seq before it was sent, the counter it was for)
         self._interrupted: tuple[ClientRequest, int, str | None] | None = None
@@ -197,6 +200,8 @@ class CounterConnection(SupervisorListener):
         credentials = self._credentials
         assert credentials is not None
         changing = self._interrupted[0] if self._interrupted is not None else None
+        if await self._resumed(credentials, changing):
+            return
         try:
             result = await self._log_in(credentials)
             if isinstance(changing, PasswordChangeRequest):
@@ -217,6 +222,27 @@ class CounterConnection(SupervisorListener):
         self._services = frozenset(result["counter"].get("services") or ())
         self._deliver(LoggedIn(result["counter"], credentials.user, reconnected=True))
 
+    async def _resumed(self, credentials: LoginRequest, changing: ClientRequest | None) -> bool:
+        """Log in again with the session, when there is one and the server still takes it;
+        ``False`` when the password must be used (the session is then forgotten)."""
+        session = self._session
+        if session is None:
+            return False
+        try:
+            result = await self._supervisor.request(
+                "login", counter=credentials.counter, user=credentials.user, session=session)
+        except RequestFailed as error:
+            logger.info("logging in again at %s with the session was refused (%s): "
+                        "with the password", credentials.counter, error)
+            self._session = None
+            return False
+        if isinstance(changing, PasswordChangeRequest):
+            # A session is made under one password: taken, the change was not made.
+            self._password_outcome = Outcome.NOT_APPLIED
+        self._services = frozenset(result["counter"].get("services") or ())
+        self._deliver(LoggedIn(result["counter"], credentials.user, reconnected=True))
+        return True
+
     async def _log_in(self, credentials: LoginRequest) -> dict[str, Any]:
         return await self._supervisor.request(
             "login", counter=credentials.counter, user=credentials.user,
@@ -225,6 +251,7 @@ class CounterConnection(SupervisorListener):
     def _refused_again(self, credentials: LoginRequest, error: RequestFailed) -> None:
         logger.warning("logging in again at %s was refused: %s", credentials.counter, error)
         self._credentials = None
+        self._session = None
         self._deliver(LoginRefused(error.code, error.message, reconnected=True))
 
     async def _start_new_day(self) -> None:
@@ -286,6 +313,7 @@ class CounterConnection(SupervisorListener):
     def _succeeded(self, request: ClientRequest, result: dict[str, Any]) -> None:
         if isinstance(request, LoginRequest):
             self._credentials = request
+            self._session = _session_of(result)
             self._services = frozenset(result["counter"].get("services") or ())
             self._deliver(LoggedIn(result["counter"], request.user))
             self._refresh_wanted.set()
@@ -295,11 +323,13 @@ class CounterConnection(SupervisorListener):
             # From now on the server takes only the new one: every login again must use it.
             if self._credentials is not None:
                 self._credentials = replace(self._credentials, password=request.new_password)
+            self._session = _session_of(result)
             self._deliver(PasswordChanged())
         else:
             assert isinstance(request, ActionRequest)
             if request.action is Action.LOG_OUT:
                 self._credentials = None
+                self._session = None
                 self._services = frozenset()
             self._deliver(ActionSucceeded(request, result))
 
@@ -329,3 +359,9 @@ class CounterConnection(SupervisorListener):
                 continue
             self._deliver(QueueLoaded(list(queue.get("tickets") or [])))
             self._deliver(FiguresLoaded(dict(stats.get("stats") or {})))
+
+
+def _session_of(result: dict[str, Any]) -> str | None:
+    """The session a reply gives (a server before sessions gives none)."""
+    session = result.get("session")
+    return session if isinstance(session, str) else None

@@ -45,6 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.app.audience import public_event_data
 from server.app.citizens import CitizenConnections
 from server.app.configuration import Configuration
+from server.app.counter_sessions import CounterSessions
 from server.app.device_registry import DeviceRegistry
 from server.app.ownership import SiteOwnership
 from server.app.throttle import SignInThrottle
@@ -534,6 +535,8 @@ class QueueService:
         # The managers who sign in to the web pages, and their signed sessions.
         self.accounts = {account.user: account for account in accounts}
         self.web_sessions = SessionKeeper(server.secret, clock)
+        # The counter terminals' sessions, to log in again without a password (a takeover).
+        self.counter_sessions = CounterSessions(server.secret)
         # The configuration in force and its versions (in the database).
         self.configuration = Configuration(self, ConfigurationStore(repository.engines))
         self.repository = repository

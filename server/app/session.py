@@ -26,6 +26,7 @@ from server.app.audience import (
 )
 from server.app.citizens import view_of
 from server.app.configuration import ChangeRecord, ConfigurationChangeError
+from server.app.counter_sessions import SESSION_SECONDS, CounterSession
 from server.app.frames import FrameSender, PeerGone
 from server.audit.model import UNKNOWN_USER, Action, Actor, ActorKind, AuditEntry, Channel
 from server.booking.desk import age_priority, booking_object
@@ -37,6 +38,7 @@ from server.domain.errors import DomainError
 from server.domain.figures import counter_figures
 from server.domain.model import (
     CounterState,
+    CounterStatus,
     DeviceCondition,
     DeviceKind,
     DeviceReport,
@@ -921,18 +923,73 @@ class Session:
         site = self.runtime.settings
         if self.role is Role.BRIDGE:
             self._check_allowed(request.counter)
+        session = None
         if self.role is Role.COUNTER:
-            if request.user is None or request.password is None:
+            if request.user is None or (request.password is None) == (request.session is None):
                 raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                    "fields 'user' and 'password': both are required")
-            await self._check_password(site, request.counter, request.user, request.password)
+                                    "fields 'user' and 'password' or 'session': a user and "
+                                    "exactly one of the password and a session are required")
+            if request.session is not None:
+                await self._check_session(site, request.counter, request.user,
+                                          request.session)
+                session = request.session  # it keeps its expiry: a session never extends
+            else:
+                await self._check_password(site, request.counter, request.user,
+                                           request.password or "")
+        elif request.session is not None:
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                "field 'session': only a counter terminal logs in with one")
         outcome = await self.runtime.execute(
             commands.Login(request.counter, request.user),
             self._audit_counter(Action.COUNTER_LOGIN, request.counter,
                                 request.user if self.role is Role.COUNTER else None))
         self.counter = request.counter
         self.user = request.user
-        return self._counter_result(outcome)
+        result = self._counter_result(outcome)
+        if self.role is Role.COUNTER and request.user is not None:
+            result["session"] = session or self._new_session(site, request.counter,
+                                                             request.user)
+        return result
+
+    def _new_session(self, site: SiteSettings, counter: str, user: str) -> str:
+        """A counter session for ``user`` at ``counter``, made under their password hash in
+        force (server.app.counter_sessions)."""
+        officer = site.officer(user)
+        assert officer is not None
+        expires = int(self.service.clock().timestamp()) + SESSION_SECONDS
+        return self.service.counter_sessions.make(
+            CounterSession(site.code, counter, user, expires), officer.password_hash)
+
+    async def _check_session(self, site: SiteSettings, counter: str, user: str,
+                             session: str) -> None:
+        """Refuse a counter session that is not live for ``user`` at ``counter`` (see
+        server.app.counter_sessions for what makes one live), recording the refusal in the
+        audit log. No hashing: a session costs no scrypt, and it cannot be guessed, so a
+        refusal is not counted against the sign-in throttle."""
+        assert self.runtime is not None
+        officer = site.officer(user)
+        problem: str | None
+        if officer is None:
+            problem = "it was made for another counter or officer"
+        else:
+            problem = self.service.counter_sessions.check(
+                session, CounterSession(site.code, counter, user, 0), officer.password_hash,
+                self.service.clock().timestamp())
+        if problem is None:
+            assert officer is not None
+            state = self.runtime.working.counter(counter)
+            if not officer.active:
+                problem = f"officer {user!r} is disabled"
+            elif state.status is CounterStatus.CLOSED or state.officer != user:
+                problem = f"{user!r} is no longer logged in at counter {counter}"
+        if problem is None:
+            return
+        actor = Actor(ActorKind.OFFICER, user if officer is not None else UNKNOWN_USER,
+                      _channel(Role.COUNTER), self.address, self.device_name, counter)
+        await self.service.audit.refused(actor, Action.SIGN_IN_FAILED, "session",
+                                         site.code, f"counter/{counter}")
+        raise ProtocolError(ErrorCode.UNAUTHORIZED,
+                            f"field 'session': {problem}; log in with the password")
 
     async def _check_password(self, site: SiteSettings, counter: str, user: str,
                               password: str, action: Action = Action.SIGN_IN_FAILED) -> None:
@@ -1036,7 +1093,11 @@ class Session:
         logger.info("officer %s of %s changed their password at counter %s from %s "
                     "(configuration version %d)", user, site.code, counter, self.address,
                     version)
-        return {"changed": True}
+        # The sessions made under the old password are over: this connection gets one under
+        # the new one, to log in again with after a lost connection.
+        return {"changed": True, "session": self.service.counter_sessions.make(
+            CounterSession(site.code, counter, user,
+                           int(self.service.clock().timestamp()) + SESSION_SECONDS), new_hash)}
 
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None

@@ -243,6 +243,9 @@ class LoginRequest(_CounterAction):
     counter: Code
     user: Code | None = None
     password: Annotated[str, Field(max_length=200)] | None = None
+    # A counter logging in again without its password: the ``session`` its last password
+    # login was given (server.app.counter_sessions).
+    session: Annotated[str, Field(max_length=512)] | None = None
 
 
 class LogoutRequest(_CounterAction):

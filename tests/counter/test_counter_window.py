@@ -35,6 +35,7 @@ from counter.settings import ConnectionSettings, CounterSettings
 from counter.ui.app import build_window
 from counter.ui.dialogs import CallNumberDialog, PasswordDialog, PauseDialog, TransferDialog
 from counter.ui.window import CounterWindow
+from server.app import session as session_module
 
 WAIT_MS = 10_000
 OpenWindow = Callable[[str], CounterWindow]
@@ -517,13 +518,22 @@ def test_rating_screen_takes_one_rating_within_the_window(
 
 
 def test_reconnects_after_a_server_restart_and_applies_nothing_twice(
-        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any) -> None:
+        qtbot: QtBot, live_server: Any, open_window: OpenWindow, access: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     number = live_server.issue("DD-NOP")["number"]
     waiting = live_server.issue("DD-NOP")["number"]
     window = open_window(live_server.ws_url)
     logged_in(qtbot, window, access)
     press(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, number)
+    checked: list[str] = []
+    verify = session_module.verify_password
+
+    def counted(password: str, stored: str) -> bool:
+        checked.append(password)
+        return verify(password, stored)
+
+    monkeypatch.setattr(session_module, "verify_password", counted)
 
     live_server.stop()
     qtbot.waitUntil(lambda: not window.model.online, timeout=WAIT_MS)
@@ -543,6 +553,8 @@ def test_reconnects_after_a_server_restart_and_applies_nothing_twice(
     # Still logged in: the next call works.
     press(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, waiting)
+    # Logged in again with its session: the restarted server hashed no password.
+    assert checked == []
 
 
 def test_a_call_whose_reply_was_lost_is_reported_done_and_not_repeated(

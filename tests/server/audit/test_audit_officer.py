@@ -150,7 +150,7 @@ async def test_a_password_change_is_recorded_without_any_hash(
     assert wrong["error"]["code"] == "unauthorized"
     changed = await counter.request("change_password", current_password=PASSWORD,
                                     new_password=NEW_PASSWORD)
-    assert changed["result"] == {"changed": True}
+    assert changed["result"]["changed"] is True
     await counter.connection.close()
     refused, done = audit_rows(database_path, "password.change")
     assert (refused["outcome"], refused["error"], refused["address"]) == (
@@ -202,3 +202,19 @@ async def test_the_entry_and_the_command_are_written_together_or_not_at_all(
     await counter.connection.close()
     [row] = audit_rows(database_path, "ticket.call_next")
     assert (row["actor"], row["counter"], row["target"]) == ("minh", "3", ticket["id"])
+
+
+async def test_a_refused_counter_session_is_recorded_and_its_string_is_not(
+    server: RunningServer, database_path: Path
+) -> None:
+    counter, _ = await Raw.open(server, "127.0.0.10", "counter", COUNTER_TOKEN)
+    login = await counter.request("login", counter="2", user="lan", password=PASSWORD)
+    session = login["result"]["session"]
+    await counter.request("logout")
+    refused = await counter.request("login", counter="2", user="lan", session=session)
+    assert refused["error"]["code"] == "unauthorized"
+    await counter.connection.close()
+    row = audit_rows(database_path, "sign_in.failed")[-1]
+    assert (row["actor"], row["counter"], row["address"], row["error"], row["outcome"]) == (
+        "lan", "2", "127.0.0.10", "session", "refused")
+    assert session not in audit_text(database_path)
