@@ -20,6 +20,12 @@ not seen; nothing in the server makes one.
 What the copy holds does not depend on the configuration (:data:`~server.reports.queries.
 FACT_COLUMNS`: times as whole UTC minutes, waits in seconds, the raw score): local hours,
 targets and the lowest score are worked out per report from the settings in force.
+Beside the facts, each copied day's seconds on duty per officer (``on_duty``, made from its
+facts as the day is copied: :func:`~server.reports.queries.on_duty_by_day_statement`): a
+report by officer adds those up for its copied days instead of ordering every ticket of
+them, and runs the window pass over its other days only; the sums are exactly the same
+(:func:`~server.reports.queries.on_duty_terms` says why). A day's row in ``days`` counts its
+``on_duty`` rows: a report finding another count treats the copy as damaged.
 
 The file (``<database>.reports-cache``, WAL) is written only by the reports' own processes,
 in a transaction of their own before the report's reading one (``BEGIN IMMEDIATE``: two
@@ -44,22 +50,28 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Float,
     FromClause,
+    Integer,
     MetaData,
     String,
     Table,
     and_,
+    func,
     insert,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from server.reports import queries
+from server.reports.errors import ReportDataError
 
 SCHEMA = "report_cache"
 SUFFIX = ".reports-cache"
-# Bumped whenever the facts' columns or their meaning change: an older file is remade.
-VERSION = "1"
+# Bumped whenever the copy's tables, columns or their meaning change: an older file is
+# remade. 2: each day's seconds on duty per officer (on_duty), counted in days.
+VERSION = "2"
 _BUSY_MILLISECONDS = 60_000
 _CACHE_KIB = 64 * 1024
 
@@ -67,12 +79,20 @@ _metadata = MetaData()
 facts = Table("facts", _metadata,
               *(Column(name, kind) for name, kind in queries.FACT_COLUMNS), schema=SCHEMA)
 cached_days = Table("days", _metadata, Column("site", String(32)), Column("day", Date()),
-                    Column("fingerprint", String()), schema=SCHEMA)
+                    Column("fingerprint", String()), Column("on_duty_rows", Integer()),
+                    schema=SCHEMA)
+on_duty = Table("on_duty", _metadata, Column("site", String(32)), Column("day", Date()),
+                Column("officer", String(32)), Column("seconds", Float()), schema=SCHEMA)
+_TABLES = ("meta", "days", "facts", "on_duty")
 
 _CREATE = (
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.days (site TEXT NOT NULL, day TEXT NOT NULL, "
-    "fingerprint TEXT NOT NULL, PRIMARY KEY (site, day)) WITHOUT ROWID",
+    "fingerprint TEXT NOT NULL, on_duty_rows INTEGER NOT NULL, PRIMARY KEY (site, day)) "
+    "WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.on_duty (site TEXT NOT NULL, day TEXT NOT NULL, "
+    "officer TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (site, day, officer)) "
+    "WITHOUT ROWID",
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.facts ("
     + ", ".join(f"{name} {_kind}" for name, _kind in (
         ("site", "TEXT NOT NULL"), ("day", "TEXT NOT NULL"), ("ticket", "INTEGER NOT NULL"),
@@ -163,7 +183,7 @@ def _ensure_schema(path: Path) -> None:
         try:
             tables = {name for (name,) in connection.execute(
                 f"SELECT name FROM {SCHEMA}.sqlite_master WHERE type = 'table'")}
-            if tables and not {"meta", "days", "facts"} <= tables:
+            if tables and not set(_TABLES) <= tables:
                 raise sqlite3.DatabaseError("the reports' cache is damaged: no such table")
             for statement in _CREATE:
                 connection.execute(statement)
@@ -219,18 +239,34 @@ def _fill(connection: sqlite3.Connection, scope: queries.Scope) -> None:
                                     if (site, day) in found])
             fill_days = Table("report_fill_days", MetaData(), Column("site", String),
                               Column("day", Date()))
-            statement = insert(facts).from_select(
+            _execute(connection, insert(facts).from_select(
                 [name for name, _kind in queries.FACT_COLUMNS],
-                queries.facts_select(scope, days=fill_days))
-            compiled = statement.compile(dialect=sqlite_dialect.dialect())
-            connection.execute(str(compiled), _positional(compiled))
+                queries.facts_select(scope, days=fill_days)))
+            # Each day's seconds on duty per officer, from the facts just copied.
+            filled = select(facts).where(tuple_(facts.c.site, facts.c.day).in_(
+                select(fill_days.c.site, fill_days.c.day))).subquery("filled_facts")
+            _execute(connection, insert(on_duty).from_select(
+                ["site", "day", "officer", "seconds"],
+                queries.on_duty_by_day_statement(filled)))
+            officers = {(site, day): count for site, day, count in _execute(
+                connection, select(on_duty.c.site, on_duty.c.day, func.count())
+                .where(tuple_(on_duty.c.site, on_duty.c.day).in_(
+                    select(fill_days.c.site, fill_days.c.day)))
+                .group_by(on_duty.c.site, on_duty.c.day))}
             connection.executemany(
-                f"INSERT OR REPLACE INTO {SCHEMA}.days VALUES (?, ?, ?)",
-                [(site, day.isoformat(), found.get((site, day), "")) for site, day in missing])
+                f"INSERT OR REPLACE INTO {SCHEMA}.days VALUES (?, ?, ?, ?)",
+                [(site, day.isoformat(), found.get((site, day), ""),
+                  officers.get((site, day.isoformat()), 0)) for site, day in missing])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _execute(connection: sqlite3.Connection, statement: Any) -> sqlite3.Cursor:
+    """``statement`` (SQLAlchemy Core) on the maintenance connection."""
+    compiled = statement.compile(dialect=sqlite_dialect.dialect())
+    return connection.execute(str(compiled), _positional(compiled))
 
 
 def _positional(compiled: Any) -> tuple[Any, ...]:
@@ -296,6 +332,8 @@ class Split:
     cached_count: int
     # Tickets the copies of the cached days must hold (their fingerprints say).
     cached_tickets: int
+    # Rows of seconds on duty (per day and officer) the cached days must hold.
+    cached_on_duty_rows: int = 0
 
 
 def split(connection: Connection, scope: queries.Scope) -> Split:
@@ -306,7 +344,8 @@ def split(connection: Connection, scope: queries.Scope) -> Split:
     driver = connection.connection.driver_connection
     live_prints = fingerprints(driver, request.sites, request.first, request.last)
     copied = connection.execute(
-        select(cached_days.c.site, cached_days.c.day, cached_days.c.fingerprint)
+        select(cached_days.c.site, cached_days.c.day, cached_days.c.fingerprint,
+               cached_days.c.on_duty_rows)
         .where(cached_days.c.site.in_(request.sites), cached_days.c.day >= request.first,
                cached_days.c.day <= request.last)).all()
     valid = {(row.site, row.day) for row in copied
@@ -324,7 +363,8 @@ def split(connection: Connection, scope: queries.Scope) -> Split:
                                                for site, day in days])
         tables.append(table)
     return Split(tables[0], tables[1], stale, len(valid),
-                 sum(tickets_in(live_prints[key]) for key in valid))
+                 sum(tickets_in(live_prints[key]) for key in valid),
+                 sum(int(row.on_duty_rows) for row in copied if (row.site, row.day) in valid))
 
 
 def tickets_in(fingerprint: str) -> int:
@@ -341,6 +381,30 @@ def cached_facts(days: FromClause) -> FromClause:
         .subquery("cached_facts")
 
 
+def cached_on_duty(connection: Connection, days: Split) -> dict[tuple[str, str], float]:
+    """Seconds on duty per (site, officer) over the cached days of ``days``, added up from
+    the copy's per-day figures (the same double as the tickets' window pass gives: see
+    :func:`server.reports.queries.on_duty_terms`). Raises
+    :class:`~server.reports.errors.ReportDataError` when the copy holds other rows than its
+    days counted (a damaged copy: the report is then read again from the tickets)."""
+    cached = days.cached
+    joined = cached.join(on_duty, and_(on_duty.c.site == cached.c.site,
+                                       on_duty.c.day == cached.c.day))
+    found: dict[tuple[str, str], float] = {}
+    rows = 0
+    for site, officer, seconds, count in connection.execute(
+            select(on_duty.c.site, on_duty.c.officer, func.sum(on_duty.c.seconds),
+                   func.count()).select_from(joined)
+            .group_by(on_duty.c.site, on_duty.c.officer)):
+        found[(site, officer)] = float(seconds)
+        rows += int(count)
+    if rows != days.cached_on_duty_rows:
+        raise ReportDataError(None, "the reports' copy of closed days holds "
+                                    f"{rows} rows of time on duty, not "
+                                    f"{days.cached_on_duty_rows}")
+    return found
+
+
 def drop_stale(database: Path, days: Sequence[Day]) -> None:
     """Forget the copies of ``days`` (out of date): the next report copies them again."""
     if not days:
@@ -349,7 +413,7 @@ def drop_stale(database: Path, days: Sequence[Day]) -> None:
         with _maintenance(database, cache_path(database)) as connection:
             connection.execute("BEGIN IMMEDIATE")
             for site, day in days:
-                for table in ("facts", "days"):
+                for table in ("facts", "on_duty", "days"):
                     connection.execute(f"DELETE FROM {SCHEMA}.{table} WHERE site = ? "
                                        "AND day = ?", (site, day.isoformat()))
             connection.execute("COMMIT")

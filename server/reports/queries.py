@@ -422,20 +422,29 @@ def percentiles_statement(scope: Scope, base: FromClause,
     return statement.group_by(*grouped) if grouped else statement
 
 
-def on_duty_statement(base: FromClause) -> Select[Any]:
-    """Seconds on duty per (site, officer): per officer and day, the union of their tickets'
-    spans (last call to finish or no-show) plus the gaps between them of at most
-    :data:`ON_DUTY_GAP_MINUTES`; longer gaps are breaks and are left out, as are the times
-    before the first call and after the last finish of a day."""
-    row = base.c
+def on_duty_terms(rows: FromClause,
+                  where: ColumnElement[bool] | None = None) -> FromClause:
+    """What each ticket of ``rows`` (the base, or the facts) adds to its officer's time on
+    duty that day, as ``site``, ``officer``, ``day`` and ``seconds``: per officer and day,
+    the union of their tickets' spans (last call to finish or no-show) plus the gaps between
+    them of at most :data:`ON_DUTY_GAP_MINUTES`; longer gaps are breaks and are left out, as
+    are the times before the first call and after the last finish of a day. ``where``: which
+    of ``rows`` to take (a condition on its columns).
+
+    Every term is a difference of two times held as seconds since 1970 in a double; between
+    2004 and 2038 (2^30 to 2^31 s) such differences are exact multiples of 2^-22 s, and so
+    is every sum of them under 2^31 s: the terms add up to the same double in any order and
+    grouping (per day first, then per officer, as the reports' copy of closed days does)."""
+    row = rows.c
     spans = select(row.site, row.officer, row.day, row.called, row.finished) \
-        .where(row.officer.is_not(None), row.called.is_not(None), row.finished.is_not(None)) \
+        .where(row.officer.is_not(None), row.called.is_not(None), row.finished.is_not(None),
+               *(() if where is None else (where,))) \
         .subquery()
     before = func.max(spans.c.finished).over(
         partition_by=[spans.c.site, spans.c.officer, spans.c.day],
         order_by=[spans.c.called, spans.c.finished], rows=(None, -1))
-    ordered = select(spans.c.site, spans.c.officer, spans.c.called, spans.c.finished,
-                     before.label("before")).subquery()
+    ordered = select(spans.c.site, spans.c.officer, spans.c.day, spans.c.called,
+                     spans.c.finished, before.label("before")).subquery()
     called, finished, previous = ordered.c.called, ordered.c.finished, ordered.c.before
     gap = called - previous
     # What this ticket adds to the union of spans: all of it first of the day or after a
@@ -446,9 +455,28 @@ def on_duty_statement(base: FromClause) -> Select[Any]:
         (called >= previous, finished - called),
         else_=finished - previous)
     idle = case((and_(gap > 0, gap <= ON_DUTY_GAP_MINUTES * 60.0), gap), else_=0.0)
-    return select(ordered.c.site.label("site"), ordered.c.officer.label("key"),
-                  func.sum(added + idle).label("on_duty")) \
-        .group_by(ordered.c.site, ordered.c.officer)
+    return select(ordered.c.site, ordered.c.officer, ordered.c.day,
+                  (added + idle).label("seconds")).subquery("on_duty_terms")
+
+
+def on_duty_statement(base: FromClause,
+                      where: ColumnElement[bool] | None = None) -> Select[Any]:
+    """Seconds on duty per (site, officer) as ``site``, ``key`` and ``on_duty``, of the
+    rows of ``base`` that ``where`` takes (all without): see :func:`on_duty_terms`."""
+    terms = on_duty_terms(base, where).c
+    return select(terms.site.label("site"), terms.officer.label("key"),
+                  func.sum(terms.seconds).label("on_duty")) \
+        .group_by(terms.site, terms.officer)
+
+
+def on_duty_by_day_statement(rows: FromClause) -> Select[Any]:
+    """Seconds on duty per (site, day, officer) of ``rows`` (the facts of closed days), as
+    ``site``, ``day``, ``officer`` and ``seconds``: what the reports' copy of closed days
+    keeps, so that a report adds up each officer's days instead of ordering their tickets."""
+    terms = on_duty_terms(rows).c
+    return select(terms.site, terms.day, terms.officer,
+                  func.sum(terms.seconds).label("seconds")) \
+        .group_by(terms.site, terms.day, terms.officer)
 
 
 def hour_and_wait_statement(base: FromClause) -> Select[Any]:

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, FromClause, Row, insert
+from sqlalchemy import Connection, Engine, FromClause, Integer, Row, insert, literal_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.config.settings import Settings, SiteSettings
 from server.reports import day_cache, queries
@@ -155,6 +156,10 @@ class ReportSession:
         self.sqlite = connection.dialect.name == "sqlite"
         self.base: FromClause
         self.stale: tuple[day_cache.Day, ...] = ()
+        # The days taken from the reports' copy, and the base's rows from it (they come
+        # first: the rows after them, from the tickets, have the larger row ids).
+        self._days: day_cache.Split | None = None
+        self._copied_rows = 0
         if self.sqlite:
             table = queries.base_table()
             table.create(connection)
@@ -162,6 +167,7 @@ class ReportSession:
             if cached:
                 days = day_cache.split(connection, scope)
                 self.stale = days.stale
+                self._days = days
                 if days.cached_count:
                     copied = connection.execute(insert(table).from_select(
                         columns, queries.derived_select(scope,
@@ -171,6 +177,7 @@ class ReportSession:
                         raise ReportDataError(None, "the reports' copy of closed days holds "
                                                     f"{copied.rowcount} tickets, not "
                                                     f"{days.cached_tickets}")
+                    self._copied_rows = days.cached_tickets
                 connection.execute(insert(table).from_select(columns, queries.derived_select(
                     scope, queries.facts_select(scope, days.live).subquery("ticket_facts"))))
             else:
@@ -218,14 +225,31 @@ class ReportSession:
             self._sums = rows
         counts = {_key(row): _int(row.timed) for row in rows}
         percentiles = self._percentiles(breakdown, counts, rows)
-        on_duty: dict[GroupKey, float] = {}
-        if breakdown is Breakdown.OFFICER:
-            on_duty = {_key(row): float(row.on_duty or 0.0)
-                       for row in connection.execute(queries.on_duty_statement(base))}
+        on_duty = self._on_duty() if breakdown is Breakdown.OFFICER else {}
         return {_key(row): _figures_of(row, percentiles.get(_key(row)), self.scores,
                                        on_duty.get(_key(row), 0.0)
                                        if breakdown is Breakdown.OFFICER else None)
                 for row in rows}
+
+    def _on_duty(self) -> dict[GroupKey, float]:
+        """Seconds on duty per (site, officer): for the days taken from the reports' copy,
+        the sums of its per-day figures; for the others, the window pass over their rows of
+        the base (:func:`~server.reports.queries.on_duty_terms`). An officer's days add up
+        to exactly what one pass over all of them gives (see there): the copy only saves
+        ordering every ticket of a month."""
+        days = self._days
+        if days is None or not days.cached_count:
+            return {_key(row): float(row.on_duty or 0.0)
+                    for row in self.connection.execute(queries.on_duty_statement(self.base))}
+        cached = day_cache.cached_on_duty(self.connection, days)
+        found: dict[GroupKey, float] = {key: seconds for key, seconds in cached.items()}
+        # The live days' rows of the base: those after the copied ones (see __init__).
+        rowid: ColumnElement[int] = literal_column("rowid", Integer)
+        for row in self.connection.execute(
+                queries.on_duty_statement(self.base, rowid > self._copied_rows)):
+            key = _key(row)
+            found[key] = found.get(key, 0.0) + float(row.on_duty or 0.0)
+        return found
 
     def _percentiles(self, breakdown: Breakdown | None, counts: dict[GroupKey, int],
                      rows: Sequence[Row[Any]] = ()) -> dict[GroupKey, Percentiles]:
