@@ -24,7 +24,9 @@ so it finds the process serving its site and follows ``moved``):
   (a real scrypt password check), subscribed to every event as the counter app is. Each calls
   the next ticket once the site's kiosks have been given one it has not taken yet, starts it,
   finishes it (``--service-seconds`` on average between the three: they keep up with the
-  kiosks), and again. After a reconnection it logs in again, as the counter app does.
+  kiosks), and again. After a reconnection it logs in again as the counter app does: with the
+  session its first login was given (no password hashing), the password only if that is
+  refused.
 - **displays**: ``display`` connections subscribed as the lobby display is, each with a zone
   (its token's profile) and counting the calls of its zone's counters. Call-to-display: from
   the counter sending ``call_next`` to the display of that counter's zone receiving
@@ -366,13 +368,16 @@ class ServerProcess:
                 re.findall(r"garbage collection of generation \d held the server (\d+) ms",
                            text)]
 
-    def takeovers_after(self, offset: int) -> int:
-        """``site ... taken over`` lines logged after ``offset`` bytes of the log."""
+    def takeovers_after(self, offset: int) -> list[float]:
+        """How long each ``site ... taken over (epoch N) in M ms`` logged after ``offset``
+        bytes of the log took, in ms."""
         if not self.log.exists():
-            return 0
+            return []
         with self.log.open("rb") as log:
             log.seek(offset)
-            return log.read().decode("utf-8", "replace").count("taken over")
+            text = log.read().decode("utf-8", "replace")
+        return [float(match) for match in re.findall(r"taken over \(epoch \d+\) in (\d+) ms",
+                                                     text)]
 
 
 # --- the load generator (runs in --workers processes) -------------------------------------
@@ -560,9 +565,24 @@ class Site:
             await link.open()
 
     def _login(self, client: ProtocolClient, number: int) -> Callable[[], Awaitable[None]]:
+        """As the counter app logs in: with the password the first time, then with the
+        session that login gave (no scrypt at the process taking a site over), falling back
+        to the password when the session is refused."""
+        session: str | None = None
+
         async def login() -> None:
-            await client.request("login", counter=str(number), user=f"cb{number:02d}",
-                                 password=PASSWORD)
+            nonlocal session
+            fields = {"counter": str(number), "user": f"cb{number:02d}"}
+            if session is not None:
+                try:
+                    await client.request("login", **fields, session=session)
+                    return
+                except RequestFailed as refusal:
+                    if refusal.code != "unauthorized":
+                        raise
+                    session = None
+            result = await client.request("login", **fields, password=PASSWORD)
+            session = result.get("session")
         return login
 
     def run(self, until: float) -> tuple[list[asyncio.Task[None]], list[asyncio.Task[None]]]:
@@ -888,8 +908,8 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
         for worker in workers:
             if worker.is_alive():
                 worker.kill()
-        takeovers = sum(server.takeovers_after(size)
-                        for server, size in zip(servers, log_sizes, strict=True))
+        takeovers = [milliseconds for server, size in zip(servers, log_sizes, strict=True)
+                     for milliseconds in server.takeovers_after(size)]
         for server in servers:
             server.stop()
     result = merge(collected)
@@ -945,7 +965,7 @@ def run(plan: Plan, database_url: str, directory: Path) -> dict[str, Any]:
 
 
 def kill_figures(killed: ServerProcess, offset: float, result: WorkerResult,
-                 takeovers: int) -> dict[str, Any]:
+                 takeovers: list[float]) -> dict[str, Any]:
     """After the kill: which sites it touched (a client of theirs failed), whether each of
     them issued a ticket again and how soon; whether every site did."""
     assert killed.killed_at is not None
@@ -961,7 +981,10 @@ def kill_figures(killed: ServerProcess, offset: float, result: WorkerResult,
             "slowest_touched_site_seconds": round(max(again), 2) if again else None,
             "median_touched_site_seconds": round(statistics.median(again), 2)
             if again else None,
-            "takeovers_logged": takeovers,
+            "takeovers_logged": len(takeovers),
+            # Each takeover (lock, read back, day checked), in ms, as the servers logged it.
+            "takeover_median_ms": round(statistics.median(takeovers)) if takeovers else None,
+            "takeover_max_ms": round(max(takeovers)) if takeovers else None,
             # When the last of each role's connections was back (a counter: logged in again).
             "last_back_seconds": {role: round(max(moments) - at, 2) for role, moments in (
                 (role, [moment for moment, kind in result.reconnections
@@ -1027,7 +1050,9 @@ def print_figures(figures: dict[str, Any]) -> None:
     if "kill" in figures:
         kill = figures["kill"]
         print(f"  kill -9 of {kill['killed']} at {kill['at_seconds']:.0f} s: its "
-              f"{kill['sites_touched']} sites ({kill['takeovers_logged']} takeovers logged): "
+              f"{kill['sites_touched']} sites ({kill['takeovers_logged']} takeovers logged, "
+              f"each {kill['takeover_median_ms']} ms median, {kill['takeover_max_ms']} ms "
+              f"at most): "
               f"{kill['touched_served_again']} issued again, the median after "
               f"{kill['median_touched_site_seconds']} s, the slowest after "
               f"{kill['slowest_touched_site_seconds']} s; {kill['sites_served_after']} of "
