@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -211,7 +212,9 @@ class _Group:
 
     def __init__(self, forecast: Forecast, counters: list[CounterSettings],
                  services: set[str]) -> None:
-        self.forecast = forecast
+        # Weak: the forecast keeps its groups, and a cycle would keep every state it was made
+        # on until the cycle collector walked it (a server makes a state per command).
+        self.forecast: Forecast = weakref.proxy(forecast)
         state, now = forecast.state, forecast.now
         self.counters = counters
         # What a turn needs to know of a called ticket, by queue key.
@@ -299,7 +302,8 @@ class _Run:
     """
 
     def __init__(self, group: _Group, watch: bool) -> None:
-        self.group = group
+        # Weak, as the group's forecast: the group keeps its tickets' run.
+        self.group: _Group = weakref.proxy(group)
         forecast = group.forecast
         self.policy = forecast.site.priority_policy
         count = len(group.counters)
