@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -292,3 +294,22 @@ def test_forecasts_are_shared_for_one_state_and_moment(desk: Desk) -> None:
     assert forecasts.of(desk.state, desk.now + timedelta(seconds=5)) is not first
     desk.issue("KS")
     assert forecasts.of(desk.state, desk.now) is not first
+
+
+def test_a_forecast_and_the_state_it_holds_are_freed_without_the_cycle_collector(
+        desk: Desk) -> None:
+    # A server makes a forecast per command: in a cycle, each would wait with its state for
+    # the cycle collector, whose walks then paused the whole server.
+    desk.login("Q1")
+    desk.login("Q2", "binh")
+    numbers = desk.issue_many("KS", 4)
+    forecast = Forecast(desk.site, desk.state, desk.now)
+    assert forecast.standing(desk.ticket(numbers[-1])).known
+    assert forecast.new_ticket("KS").known
+    gone = weakref.ref(forecast)
+    gc.disable()
+    try:
+        del forecast
+        assert gone() is None
+    finally:
+        gc.enable()
