@@ -65,6 +65,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -1088,6 +1089,8 @@ def parse_plan(arguments: Sequence[str] | None = None) -> tuple[Plan, argparse.N
                              f"{SHIPPED_LOGIN_COST}); a lower one shows what the counters' "
                              "logins cost after a failover")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--logs", type=Path,
+                        help="copy the server processes' logs into this folder at the end")
     options = parser.parse_args(arguments)
     sites = options.sites or (10 if options.quick else 100)
     seconds = options.seconds or (15.0 if options.quick else 90.0)
@@ -1117,6 +1120,10 @@ def main() -> None:
                 figures = run(plan, url, directory)
         else:
             figures = run(plan, f"sqlite:///{directory / 'province.sqlite3'}", directory)
+        if options.logs is not None:
+            options.logs.mkdir(parents=True, exist_ok=True)
+            for log in directory.glob("*/server.log"):
+                shutil.copyfile(log, options.logs / f"{log.parent.name}.log")
     print_figures(figures)
     if options.json is not None:
         options.json.write_text(json.dumps(figures, indent=2), "utf-8")

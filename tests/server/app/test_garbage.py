@@ -4,6 +4,7 @@ collection comes at the quiet hour, once a day; a long collection is logged."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import weakref
@@ -26,10 +27,13 @@ class Node:
 def collector_restored() -> Iterator[None]:
     thresholds = gc.get_threshold()
     callbacks = list(gc.callbacks)
+    enabled = gc.isenabled()
     yield
     gc.callbacks[:] = callbacks
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+    if enabled:
+        gc.enable()
     gc.collect()
 
 
@@ -95,3 +99,64 @@ def test_a_long_collection_is_logged_with_its_generation(
     said = [record.getMessage() for record in caplog.records]
     assert said and said[-1].startswith("garbage collection of generation 0 held the server")
     assert "objects freed" in said[-1]
+
+
+def test_the_survivors_of_a_collection_of_the_oldest_generation_are_frozen() -> None:
+    tune_garbage_collector()
+    kept = [Node() for _ in range(1_000)]
+    frozen = gc.get_freeze_count()
+    gc.collect(1)  # a young collection freezes nothing
+    assert gc.get_freeze_count() == frozen
+    gc.collect(2)
+    assert gc.get_freeze_count() >= frozen + len(kept)
+    # Frozen: the next collection of the oldest generation does not walk them.
+    assert not any(item is kept[0] for item in gc.get_objects(generation=2))
+
+
+def test_a_cycle_frozen_while_alive_goes_once_the_frozen_objects_have_doubled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(garbage, "GROWTH_MINIMUM", 0)
+    tune_garbage_collector()
+    keeper = GarbageKeeper(lambda: local(QUIET_HOUR + 5))
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    freed: list[str] = []
+    watcher = weakref.ref(first, lambda _: freed.append("cycle"))
+    gc.collect(2)  # alive: frozen with the other survivors
+    del first, second
+    gc.collect(2)
+    assert freed == [] and watcher() is not None
+    keeper.step()  # the frozen objects have not grown: nothing walked whole
+    assert keeper.full_collections == 0
+    grown = [[index] for index in range(gc.get_freeze_count() + 1)]
+    gc.collect(2)
+    keeper.step()
+    assert keeper.full_collections == 1 and freed == ["cycle"]
+    keeper.step()  # frozen again after it: not grown since
+    assert keeper.full_collections == 1
+    del grown
+
+
+async def test_the_keeper_collects_on_its_own_clock_and_freezes_what_survives() -> None:
+    tune_garbage_collector()
+    assert not gc.isenabled()  # no collection at an allocation count: only the keeper's
+    keeper = GarbageKeeper(lambda: local(QUIET_HOUR + 5))
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    freed: list[str] = []
+    watcher = weakref.ref(first, lambda _: freed.append("cycle"))
+    del first, second
+    kept = Node()
+    rounds: list[float] = []
+
+    async def one_round(seconds: float) -> None:
+        rounds.append(seconds)
+        if len(rounds) > 1:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await keeper.run(interval=1.0, sleep=one_round)
+    assert rounds == [1.0, 1.0]
+    assert freed == ["cycle"] and watcher() is None  # collected at the first round
+    assert not any(item is kept for generation in range(3)
+                   for item in gc.get_objects(generation=generation))  # frozen
