@@ -82,6 +82,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from websockets.exceptions import WebSocketException
 
 from kiosk.settings import SUBSCRIBED_EVENTS
@@ -199,8 +200,17 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(20):
+            # Refused now and then while a backend the server runs for itself (autovacuum,
+            # say) is on it, which this role may not end: it soon goes.
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except ProgrammingError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
         engine.dispose()
 
 
