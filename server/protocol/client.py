@@ -275,6 +275,13 @@ class ProtocolClient:
             raise ConnectionLost(str(error)) from error
         finally:
             self._waiting.pop(request_id, None)
+            # A send that failed because the connection closed: the read loop may already
+            # have failed the future too. The caller is told once (above); the future's own
+            # exception is taken here, or asyncio would log it as never retrieved.
+            if future.done() and not future.cancelled():
+                future.exception()
+            else:
+                future.cancel()
 
     async def send_raw(self, frame: str | bytes) -> None:
         """Send a frame as is (tests of bad input use this)."""
