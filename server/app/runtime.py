@@ -48,6 +48,7 @@ from server.app.configuration import Configuration
 from server.app.counter_sessions import CounterSessions
 from server.app.device_registry import DeviceRegistry
 from server.app.ownership import SiteOwnership
+from server.app.remote_tracks import RemoteTracks
 from server.app.throttle import SignInThrottle
 from server.audit.journal import AuditLog
 from server.audit.model import AuditEntry
@@ -558,6 +559,8 @@ class QueueService:
         self.feedback = FeedbackDesk(self)
         # Citizens' bookings (server.booking): booked from the phone, checked in at kiosks.
         self.bookings = BookingDesk(self)
+        # Which site a tracking code is of, for the sites other processes serve.
+        self.remote_tracks = RemoteTracks(self)
         # The device tokens' connections, for the administration's device list.
         self.devices = DeviceRegistry(server.secret)
         # Failed officer sign-ins, shared by every connection (and the web sign-in).

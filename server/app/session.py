@@ -592,6 +592,16 @@ class Session:
         one ticket of today, read-only, within the citizens' connection limits."""
         assert request.track is not None  # the hello's own rule
         found = self.service.find_track(request.track)
+        if found is None and self.service.ownership is not None:
+            # Several processes: the ticket's site may be served by another one.
+            site = await self.service.remote_tracks.site_of(request.track)
+            if site is not None and request.site in (None, site):
+                runtime, owner = await self.service.site_for_hello(site)
+                if runtime is None:
+                    self._moved(request.id, site, owner)
+                    await self._refuse(CLOSE_MOVED, "moved")
+                    return
+                found = self.service.find_track(request.track)
         if found is None or request.site not in (None, found[0].settings.code):
             # Tickets are kept for their day: yesterday's code is as unknown as a made-up one.
             self._error(request.id, ErrorCode.NOT_FOUND,

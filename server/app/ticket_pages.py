@@ -23,6 +23,7 @@ from server.domain.errors import DomainError
 from server.domain.model import RatingSource
 from server.security import rating_key, tokens_equal
 from server.store.database import StoreError
+from server.web.access import at_its_owner
 from server.web.forms import FormRefused, read_form
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,12 @@ def ticket_routes(service: QueueService) -> list[Route]:
     """``GET /t/{track}`` and ``POST /t/{track}/rate``."""
 
     async def ticket_status(request: Request) -> Response:
-        return _status_response(request, note=None)
+        return await _at_its_owner(request) or _status_response(request, note=None)
 
     async def rate_ticket(request: Request) -> Response:
         found = service.find_track(request.path_params["track"])
         if found is None:
-            return _status_response(request, note=None)
+            return await _at_its_owner(request) or _status_response(request, note=None)
         runtime, ticket = found
         key: str | None = None
         try:
@@ -66,6 +67,15 @@ def ticket_routes(service: QueueService) -> list[Route]:
                                              "The rating could not be saved, try again.", 503,
                                     key)
         return _status_response(request, None, 200, key)
+
+    async def _at_its_owner(request: Request) -> Response | None:
+        """With several processes: the same page (307: a rating form keeps its method and
+        body) at the process serving the ticket's site, when it is another one."""
+        track = request.path_params["track"]
+        if service.ownership is None or service.find_track(track) is not None:
+            return None
+        site = await service.remote_tracks.site_of(track)
+        return None if site is None else await at_its_owner(service, request, site)
 
     def _status_response(request: Request, note: str | None, status_code: int = 200,
                          key: str | None = None) -> Response:

@@ -277,6 +277,20 @@ class Repository:
                 select(SiteRow.owner_epoch).where(SiteRow.code == site)).scalar()
         return 0 if value is None else int(value)
 
+    def current_ticket_ids(self, sites: Sequence[str]) -> list[tuple[str, str]]:
+        """(site, ticket id) of every ticket of each of ``sites``' current business day (the
+        one it last stored): what a process that does not serve them needs to tell which
+        site a tracking code belongs to (server.app.remote_tracks)."""
+        if not sites:
+            return []
+        with self.engines.reader.connect() as connection:
+            rows = connection.execute(
+                select(TicketRow.site, TicketRow.id)
+                .join(SiteRow, (SiteRow.code == TicketRow.site)
+                      & (SiteRow.business_date == TicketRow.business_date))
+                .where(TicketRow.site.in_(list(sites)))).all()
+        return [(row.site, row.id) for row in rows]
+
     def load_site(self, site: SiteSettings) -> SiteState | None:
         """The stored state of ``site``'s last business day, or ``None`` for a new site."""
         with self.engines.reader.connect() as connection:

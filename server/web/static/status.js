@@ -310,6 +310,13 @@
       finish("gone");  /* another day's ticket: retrying will not help */
       return;
     }
+    if (error.code === "moved") {
+      /* Another server process serves this ticket's centre now: the page, opened again,
+         is sent there (a moment's wait while the centre is being taken over). */
+      forget();
+      retryTimer = setTimeout(function () { window.location.reload(); }, 1000);
+      return;
+    }
     if (error.code === "rate_limited") {
       retryMs = Math.max(retryMs, 15000);  /* too many pages open: wait longer */
     }
