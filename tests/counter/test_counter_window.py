@@ -35,6 +35,7 @@ from counter.settings import ConnectionSettings, CounterSettings
 from counter.ui.app import build_window
 from counter.ui.dialogs import CallNumberDialog, PasswordDialog, PauseDialog, TransferDialog
 from counter.ui.window import CounterWindow
+from server import security
 from server.app import session as session_module
 
 WAIT_MS = 10_000
@@ -527,7 +528,7 @@ def test_reconnects_after_a_server_restart_and_applies_nothing_twice(
     press(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, number)
     checked: list[str] = []
-    verify = session_module.verify_password
+    verify = security.verify_password
 
     def counted(password: str, stored: str) -> bool:
         checked.append(password)
