@@ -7,9 +7,13 @@ import queue
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from support.databases import fresh_postgres_database
+from support.server_processes import deployment_config, token, until_ownership
+from support.servers import PASSWORD
 
 from counter.connection import CounterConnection
 from counter.requests import Action, ActionRequest, LoginRequest
@@ -27,7 +31,10 @@ from counter.updates import (
     StatusChanged,
     Update,
 )
-from server.app.serve import RunningServer
+from server import security
+from server.app import session as session_module
+from server.app.serve import RunningServer, start_server
+from server.config import parse_settings
 from server.protocol.client import ProtocolClient
 
 WAIT = 10.0
@@ -195,3 +202,60 @@ def test_the_back_off_options_have_one_name_in_every_app(access: Any) -> None:
     supervised = settings.supervisor_settings()
     assert (supervised.reconnect_min_seconds, supervised.reconnect_max_seconds) == (0.1, 2.0)
     assert supervised.resume  # the missed events tell whether an interrupted action applied
+
+
+async def test_the_counter_follows_its_site_to_another_process_without_its_password(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two server processes on one PostgreSQL database: the counter, given both addresses,
+    works at the process serving its site; that process stops and the other takes the site
+    over; the counter reconnects there by itself and logs in again with its session (no
+    password checked), and calls the next number."""
+    with fresh_postgres_database() as url:
+        running: list[RunningServer] = []
+        recorder = Recorder()
+        connection: CounterConnection | None = None
+        try:
+            for preferred in (["px-a"], []):
+                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
+                running.append(await start_server(parse_settings(config), host="127.0.0.1",
+                                                  port=0, database_url=url))
+            first, second = running
+            await until_ownership(lambda: set(first.service.sites) == {"px-a"}
+                                  and set(second.service.sites) == {"px-b"}, running)
+            connection = CounterConnection(
+                ConnectionSettings(f"{second.ws_url},{first.ws_url}", token("counter", "px-a"),
+                                   "px-a", reconnect_min_seconds=0.05,
+                                   reconnect_max_seconds=0.2),
+                recorder.deliver)
+            connection.start()
+            await online(recorder)
+            connection.submit(LoginRequest("1", "lan", PASSWORD))
+            await recorder.next(LoggedIn)
+            kiosk = ProtocolClient([first.ws_url, second.ws_url], "kiosk",
+                                   token("kiosk", "px-a"), "px-a")
+            await kiosk.connect()
+            numbers = [(await kiosk.request("issue", service="DD-NOP",
+                                            request_key=str(uuid.uuid4())))["ticket"]["number"]
+                       for _ in range(2)]
+            await kiosk.close()
+            checked: list[str] = []
+            verify = security.verify_password
+
+            def counted(password: str, stored: str) -> bool:
+                checked.append(password)
+                return verify(password, stored)
+
+            monkeypatch.setattr(session_module, "verify_password", counted)
+            await first.stop()
+            running.remove(first)
+            again = await recorder.next(LoggedIn, lambda update: update.reconnected)
+            assert again.counter["officer"] == "lan" and "px-a" in second.service.sites
+            assert checked == []  # the session, not the password
+            connection.submit(ActionRequest(Action.CALL_NEXT))
+            called = await recorder.next(ActionSucceeded)
+            assert called.result["ticket"]["number"] == numbers[0]
+        finally:
+            if connection is not None:
+                await asyncio.to_thread(connection.stop)
+            for server in running:
+                await server.stop()
