@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +25,9 @@ from support.bridge import (
     event_where,
     running_bridge,
 )
+from support.databases import fresh_postgres_database
+from support.server_processes import deployment_config, token, until_ownership
+from support.servers import ADMIN_TOKEN
 
 from hardware.bridge.bridge import Bridge
 from hardware.bridge.device_map import DeviceAssignment, DeviceKind, DeviceMap
@@ -34,6 +38,7 @@ from hardware.serial_bus import Key, LedMode
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings
+from server.config import parse_settings as parse_server_settings
 from server.protocol.client import ProtocolClient
 
 
@@ -222,3 +227,53 @@ def test_without_a_token_the_bridge_does_not_start(capsys: pytest.CaptureFixture
     with pytest.raises(BridgeSettingsError, match="--token is required"):
         BridgeSettings(server_url="ws://127.0.0.1:1/ws", token="", site=None,
                        port_url="/dev/null", device_map=DEVICE_MAP)
+
+
+async def test_the_bridge_follows_its_site_to_another_process(emulated_bus: Any) -> None:
+    """Two server processes on one PostgreSQL database, the bridge given both addresses: the
+    process serving its site stops and the other takes it over; the bridge reconnects there
+    by itself, its board shows the number in hand, and its keypad calls the next one."""
+    with fresh_postgres_database() as url:
+        running: list[RunningServer] = []
+        clients: list[ProtocolClient] = []
+        try:
+            for preferred in (["px-a"], []):
+                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
+                running.append(await start_server(parse_server_settings(config),
+                                                  host="127.0.0.1", port=0,
+                                                  database_url=url))
+            first, second = running
+            await until_ownership(lambda: set(first.service.sites) == {"px-a"}
+                                  and set(second.service.sites) == {"px-b"}, running)
+            addresses = [first.ws_url, second.ws_url]
+
+            async def client(role: str, site_token: str) -> ProtocolClient:
+                connected = ProtocolClient(addresses, role, site_token, "px-a")
+                await connected.connect()
+                clients.append(connected)
+                return connected
+
+            kiosk = await client("kiosk", token("kiosk", "px-a"))
+            numbers = [(await kiosk.request("issue", service="DD-NOP",
+                                            request_key=str(uuid.uuid4())))["ticket"]["number"]
+                       for _ in range(2)]
+            access = SimpleNamespace(bridge_token=token("bridge", "px-a"), site="px-a")
+            async with running_bridge(f"{second.ws_url},{first.ws_url}", emulated_bus, access,
+                                      DEVICE_MAP) as bridge:
+                admin = await client("admin", ADMIN_TOKEN)
+                assert await call_with_keypad(emulated_bus, admin) == numbers[0]
+                await first.stop()
+                running.remove(first)
+                assert await asyncio.to_thread(bridge.disconnected.wait, WAIT)
+                assert await asyncio.to_thread(bridge.connected.wait, WAIT)
+                assert "px-a" in second.service.sites
+                assert await board_shows(emulated_bus, lambda display: (
+                    display.mode, display.text) == (LedMode.NUMBER, numbers[0]))
+                await admin.reconnect()
+                assert admin.url == second.ws_url
+                assert await call_with_keypad(emulated_bus, admin) == numbers[1]
+        finally:
+            for connected in clients:
+                await connected.close()
+            for server in running:
+                await server.stop()
