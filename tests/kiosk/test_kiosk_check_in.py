@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +36,8 @@ from kiosk.connection import ClientFactory
 from kiosk.models.screens import CHECK_IN_CODE, Screen
 from kiosk.models.status import ConnectionState
 from kiosk.ui.app import KioskApp
-from server.app.serve import RunningServer, start_server
+from server.app.runtime import Clock
+from server.app.serve import RunningServer
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient, RequestFailed
 
@@ -59,13 +59,9 @@ def server_clock() -> ManualClock:
 
 
 @pytest.fixture
-async def server(settings: Settings, database_path: Path,
-                 server_clock: ManualClock) -> AsyncIterator[RunningServer]:
-    """The shared server on the test's clock (08:00 on Monday 23/11/2026)."""
-    running = await start_server(settings, host="127.0.0.1", port=0,
-                                 database_url=f"sqlite:///{database_path}", clock=server_clock)
-    yield running
-    await running.stop()
+def server_time(server_clock: ManualClock) -> Clock:
+    """The shared ``server`` fixture runs on the test's clock."""
+    return server_clock
 
 
 class KeyClock:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from server.app.serve import RunningServer, start_server
+from server.app.runtime import Clock
+from server.app.serve import RunningServer, start_server, system_clock
 from server.config import Settings, parse_settings
 from server.protocol.client import ProtocolClient
 from support.chromium import CHROMIUM, CHROMIUM_ARGUMENTS
@@ -40,9 +41,17 @@ def database_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def server(settings: Settings, database_path: Path) -> AsyncIterator[RunningServer]:
+def server_time() -> Clock:
+    """The server's clock: the machine's; a folder whose tests move time by hand overrides
+    this to give its manual clock."""
+    return system_clock
+
+
+@pytest.fixture
+async def server(settings: Settings, database_path: Path,
+                 server_time: Clock) -> AsyncIterator[RunningServer]:
     running = await start_server(settings, host="127.0.0.1", port=0,
-                                 database_url=f"sqlite:///{database_path}")
+                                 database_url=f"sqlite:///{database_path}", clock=server_time)
     yield running
     await running.stop()
 

@@ -3,14 +3,11 @@ moves, and a browser (Debian's Chromium through Playwright)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from support.clock import ManualClock
 from support.web import MORNING, two_sites
 
-from server.app.serve import RunningServer, start_server
+from server.app.runtime import Clock
 from server.config import Settings, parse_settings
 
 
@@ -25,11 +22,7 @@ def server_clock() -> ManualClock:
 
 
 @pytest.fixture
-async def server(settings: Settings, database_path: Path,
-                 server_clock: ManualClock) -> AsyncIterator[RunningServer]:
-    """Overrides the shared fixture: the same server, on the test's clock."""
-    running = await start_server(settings, host="127.0.0.1", port=0,
-                                 database_url=f"sqlite:///{database_path}", clock=server_clock)
-    yield running
-    await running.stop()
+def server_time(server_clock: ManualClock) -> Clock:
+    """The shared ``server`` fixture runs on the test's clock."""
+    return server_clock
 
