@@ -236,7 +236,9 @@ class ReportSession:
         the sums of its per-day figures; for the others, the window pass over their rows of
         the base (:func:`~server.reports.queries.on_duty_terms`). An officer's days add up
         to exactly what one pass over all of them gives (see there): the copy only saves
-        ordering every ticket of a month."""
+        ordering every ticket of a month. Valid because a report takes whole days of whole
+        sites (a request has no other filter): a filter on tickets (a service, a counter)
+        would change which spans count, and would need the window pass over every day."""
         days = self._days
         if days is None or not days.cached_count:
             return {_key(row): float(row.on_duty or 0.0)
