@@ -57,7 +57,7 @@ from sqlalchemy.engine import make_url
 
 from server.config import Settings, load_settings
 from server.demo_history import history_batches, history_days, write_history
-from server.reports import partition
+from server.reports import split_plan
 from server.reports.priority import lower_process_priority
 from server.reports.request import build_request
 from server.reports.run import run_reports, scope_of
@@ -128,8 +128,8 @@ def child(url: str, size: int, breakdown: str, parts: str = "auto") -> None:
                          parts=wanted)[request.breakdown]
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     # Asked again only to print it, after the clock stopped.
-    site_parts = partition.plan(engine, scope_of(settings, request, engine.dialect.name),
-                                wanted)
+    site_parts = split_plan.plan(engine, scope_of(settings, request, engine.dialect.name),
+                                 wanted)
     engine.dispose()
     print(json.dumps({"seconds": seconds, "cpu": cpu,
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

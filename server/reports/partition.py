@@ -3,7 +3,8 @@ one reading.
 
 A month of a province on SQLite is about eight seconds of one core in SQLite itself (the
 base, the groupings, the sorts). The report's sites are split in two parts of about as many
-tickets (:func:`plan`); each part is read on a connection of its own, in a thread of its own
+tickets (:mod:`server.reports.split_plan`); each part is read on a connection of its own,
+in a thread of its own
 (Python's ``sqlite3`` lets go of the interpreter's lock while SQLite runs a statement, so two
 statements run on two cores; a thread, not a process: nothing to start, send or clean up
 beyond the connection, and it ends with the report's process). What the parts return is
@@ -38,7 +39,6 @@ connections are closed before the error goes on.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
@@ -79,9 +79,6 @@ from server.reports.sql import week_start
 
 GroupKey = tuple[str | None, Any]
 T = TypeVar("T")
-# Below this many tickets a report is read in one part: starting the second connection,
-# the second base and the merging cost more than they save (measured: docs/reports.md).
-MIN_TICKETS = 150_000
 # Breakdowns whose rows span sites (the rest are per site).
 SPANNING = (Breakdown.HOUR, Breakdown.DAY)
 # Samples per group: about (6.4 n)^(2/3) of n times minimises what a one-round bracket
@@ -93,49 +90,6 @@ SAMPLE_SCALE = 1.0
 SPREAD = 4.0
 _NO_LOW, _NO_HIGH = -1e300, 1e300
 _MEASURES = percentiles_of.MEASURES
-
-
-def plan(engine: Engine, scope: queries.Scope, parts: int | None,
-         load: float | None = None) -> list[tuple[str, ...]] | None:
-    """The report's sites in parts of about as many tickets each (largest first to the
-    lighter part), or ``None`` to read them in one: on another database than SQLite, with
-    one site, or ``parts`` 1; and when ``parts`` is ``None``, under :data:`MIN_TICKETS`
-    tickets or without a free core (:func:`free_core`; ``load``: the 1-minute load average,
-    by default the machine's). ``parts`` 2 splits whatever the size and load (the tests,
-    the benchmark)."""
-    if scope.dialect != "sqlite" or len(scope.sites) < 2 or parts == 1:
-        return None
-    if parts is None and not free_core(load):
-        return None
-    column = queries.tickets.c
-    with reading(engine) as connection:
-        counts: dict[str, int] = {row[0]: int(row[1]) for row in connection.execute(
-            select(column.site, func.count()).where(scope.where()).group_by(column.site))}
-    if parts is None and sum(counts.values()) < MIN_TICKETS:
-        return None
-    loads: list[list[str]] = [[], []]
-    weights = [0, 0]
-    for code in sorted(scope.request.sites, key=lambda item: -counts.get(item, 0)):
-        lighter = 0 if weights[0] <= weights[1] else 1
-        loads[lighter].append(code)
-        weights[lighter] += counts.get(code, 0)
-    if not loads[1]:
-        return None
-    return [tuple(code for code in scope.request.sites if code in load) for load in loads]
-
-
-def free_core(load: float | None = None) -> bool:
-    """Whether a core is likely free for the second part: the 1-minute load average
-    (``load``, by default the machine's) under the cores less half of one. On a machine
-    whose cores are all busy already the second part finds none, and its extra work (a
-    second base, the merging: 1.4-2.7 s of CPU for a month of a province) only makes
-    the report later."""
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except OSError:  # no load average here: assume the cores are free
-            return True
-    return load < (os.cpu_count() or 1) - 0.5
 
 
 @dataclass

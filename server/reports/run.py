@@ -95,9 +95,9 @@ def run_reports(engine: Engine, settings: Settings, request: ReportRequest,
     database = sqlite_file(engine) if use_day_cache else None
     cache = day_cache.prepare(database, scope) if database is not None else None
     # Imported here: the parts' reading builds on this module's session.
-    from server.reports import partition
+    from server.reports import partition, split_plan
 
-    site_parts = partition.plan(engine, scope, parts)
+    site_parts = split_plan.plan(engine, scope, parts, cache=cache)
 
     def read(attached: Path | None, file: Path | None) -> tuple[
             dict[Breakdown, tuple[ReportRow, ...]], Figures, Charts, tuple[ScaleStep, ...]]:

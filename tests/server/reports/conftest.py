@@ -26,8 +26,10 @@ and P1 (site ``p1``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ from sqlalchemy import insert
 from support.databases import fresh_postgres_database
 
 from server.config import Settings, parse_settings
+from server.reports.model import Figures, Report
+from server.reports.request import Breakdown
 from server.store.database import migrate, open_engines
 from server.store.tables import RatingRow, TicketRow
 
@@ -182,3 +186,33 @@ def report_database(empty_database: str) -> str:
     finally:
         engines.dispose()
     return empty_database
+
+
+def without_means(figures: Figures) -> tuple[Figures, list[float | None]]:
+    """The figures with their means apart: a sum of floats added in another order may
+    differ in its last bits."""
+    means = [figures.waiting.mean, figures.service.mean]
+    return replace(figures, waiting=replace(figures.waiting, mean=None),
+                   service=replace(figures.service, mean=None)), means
+
+
+def assert_same(one: dict[Breakdown, Report], two: dict[Breakdown, Report]) -> None:
+    """Exactly the same reports, but for the means' last bits."""
+    assert one.keys() == two.keys()
+    for breakdown in one:
+        pairs = [(mine.figures, theirs.figures, mine.label) for mine, theirs in
+                 zip(one[breakdown].rows, two[breakdown].rows, strict=True)]
+        pairs.append((one[breakdown].total, two[breakdown].total, "total"))
+        for mine, theirs, label in pairs:
+            (exact, means), (other, other_means) = without_means(mine), without_means(theirs)
+            assert exact == other, (breakdown, label)
+            for mean, other_mean in zip(means, other_means, strict=True):
+                assert (mean is None and other_mean is None) or \
+                    math.isclose(mean or 0.0, other_mean or 0.0, rel_tol=1e-12)
+        rows = [replace(row, figures=without_means(row.figures)[0])
+                for row in one[breakdown].rows]
+        other_rows = [replace(row, figures=without_means(row.figures)[0])
+                      for row in two[breakdown].rows]
+        assert rows == other_rows, breakdown
+        assert replace(one[breakdown], rows=(), total=without_means(one[breakdown].total)[0]) \
+            == replace(two[breakdown], rows=(), total=without_means(two[breakdown].total)[0])

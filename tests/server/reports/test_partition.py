@@ -7,7 +7,6 @@ stops the other."""
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import sqlite3
 import threading
@@ -15,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -31,12 +29,13 @@ from sqlalchemy.pool import StaticPool
 from server.config import Settings, load_settings
 from server.demo_history import history_batches, history_days, write_history
 from server.reports import partition, queries
-from server.reports.model import Figures, Report
+from server.reports.model import Report
 from server.reports.percentiles import TOTAL, Percentiles
 from server.reports.request import Breakdown, build_request
-from server.reports.run import run_reports, scope_of
+from server.reports.run import run_reports
 from server.reports.source import open_report_engine, reading
 from server.store.database import migrate, open_engines
+from tests.server.reports.conftest import assert_same
 
 LAST_DAY = date(2026, 12, 1)
 DAYS = 11
@@ -81,36 +80,6 @@ def both(path: Path, breakdowns: list[Breakdown] | None = None,
     finally:
         engine.dispose()
     return one, two
-
-
-def without_means(figures: Figures) -> tuple[Figures, list[float | None]]:
-    """The figures with their means apart: a sum of floats added in another order may
-    differ in its last bits."""
-    means = [figures.waiting.mean, figures.service.mean]
-    return replace(figures, waiting=replace(figures.waiting, mean=None),
-                   service=replace(figures.service, mean=None)), means
-
-
-def assert_same(one: dict[Breakdown, Report], two: dict[Breakdown, Report]) -> None:
-    """Exactly the same reports, but for the means' last bits."""
-    assert one.keys() == two.keys()
-    for breakdown in one:
-        pairs = [(mine.figures, theirs.figures, mine.label) for mine, theirs in
-                 zip(one[breakdown].rows, two[breakdown].rows, strict=True)]
-        pairs.append((one[breakdown].total, two[breakdown].total, "total"))
-        for mine, theirs, label in pairs:
-            (exact, means), (other, other_means) = without_means(mine), without_means(theirs)
-            assert exact == other, (breakdown, label)
-            for mean, other_mean in zip(means, other_means, strict=True):
-                assert (mean is None and other_mean is None) or \
-                    math.isclose(mean or 0.0, other_mean or 0.0, rel_tol=1e-12)
-        rows = [replace(row, figures=without_means(row.figures)[0])
-                for row in one[breakdown].rows]
-        other_rows = [replace(row, figures=without_means(row.figures)[0])
-                      for row in two[breakdown].rows]
-        assert rows == other_rows, breakdown
-        assert replace(one[breakdown], rows=(), total=without_means(one[breakdown].total)[0]) \
-            == replace(two[breakdown], rows=(), total=without_means(two[breakdown].total)[0])
 
 
 def test_every_breakdown_read_in_two_parts_is_the_same(history: Path) -> None:
@@ -175,33 +144,6 @@ def test_brackets_that_miss_are_widened_until_exact(history: Path,
     one, two = both(history, [Breakdown.HOUR, Breakdown.DAY, Breakdown.SERVICE])
     assert True in widened and False in widened
     assert_same(one, two)
-
-
-def test_plan_balances_the_tickets_and_keeps_small_reports_whole(
-        history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    demo = load_settings(None)
-    first = history_days(LAST_DAY, DAYS)[0]
-    engine = open_report_engine(f"sqlite:///{history}")
-    try:
-        every = scope_of(demo, build_request(demo, sites="all", first=first, last=LAST_DAY,
-                                             breakdown="service"), "sqlite")
-        one = scope_of(demo, build_request(demo, sites="hcc-tinh", first=first,
-                                           last=LAST_DAY, breakdown="service"), "sqlite")
-        assert partition.plan(engine, every, None, load=0.0) is None  # under MIN_TICKETS
-        assert partition.plan(engine, every, 1) is None
-        assert partition.plan(engine, one, 2) is None
-        assert partition.plan(engine, every, 2) == [("hcc-tinh",), ("ubnd-phuong-1",)]
-        # Large enough: two parts while a core is free, one when the cores are busy.
-        monkeypatch.setattr(partition, "MIN_TICKETS", 1000)
-        cores = os.cpu_count() or 1
-        assert partition.plan(engine, every, None, load=cores - 1.0) == \
-            [("hcc-tinh",), ("ubnd-phuong-1",)]
-        assert partition.plan(engine, every, None, load=cores - 0.4) is None
-        assert partition.plan(engine, every, 2, load=cores + 4.0) is not None
-        # PostgreSQL reads in one part (not built there).
-        assert partition.plan(engine, replace(every, dialect="postgresql"), 2) is None
-    finally:
-        engine.dispose()
 
 
 def test_a_failing_part_interrupts_the_other(history: Path) -> None:
