@@ -99,11 +99,15 @@ def site_tickets(connection: Connection, scope: queries.Scope,
                     table.day <= request.last)):
             copied.setdefault(site, set()).add(day)
             counts[site] = counts.get(site, 0) + day_cache.tickets_in(fingerprint)
-        ranges = [and_(column.site == site, column.business_date >= first,
+        # Sites with the same days to count (usually all: the live day) share a condition.
+        alike: dict[tuple[tuple[date, date], ...], list[str]] = {}
+        for site in request.sites:
+            runs = tuple(_uncopied(request.first, request.last, copied.get(site, set())))
+            if runs:
+                alike.setdefault(runs, []).append(site)
+        ranges = [and_(column.site.in_(sites), column.business_date >= first,
                        column.business_date <= last)
-                  for site in request.sites
-                  for first, last in _uncopied(request.first, request.last,
-                                               copied.get(site, set()))]
+                  for runs, sites in alike.items() for first, last in runs]
         if not ranges:
             return {site: count for site, count in counts.items() if count}
         where = or_(*ranges)
