@@ -27,7 +27,7 @@ and P1 (site ``p1``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,11 +39,12 @@ import pytest
 from sqlalchemy import insert
 from support.databases import fresh_postgres_database
 
-from server.config import Settings, parse_settings
+from server.config import Settings, load_settings, parse_settings
+from server.demo_history import history_batches, write_history
 from server.reports.model import Figures, Report
 from server.reports.request import Breakdown
 from server.store.database import migrate, open_engines
-from server.store.tables import RatingRow, TicketRow
+from server.store.tables import RatingRow, SiteRow, TicketRow
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = date(2026, 11, 2)
@@ -216,3 +217,31 @@ def assert_same(one: dict[Breakdown, Report], two: dict[Breakdown, Report]) -> N
         assert rows == other_rows, breakdown
         assert replace(one[breakdown], rows=(), total=without_means(one[breakdown].total)[0]) \
             == replace(two[breakdown], rows=(), total=without_means(two[breakdown].total)[0])
+
+
+def write(url: str, *statements: Any) -> None:
+    """Run ``statements`` in one transaction on the database at ``url``."""
+    engines = open_engines(url)
+    try:
+        with engines.writer.begin() as connection:
+            for statement in statements:
+                connection.execute(statement)
+    finally:
+        engines.dispose()
+
+
+def live_days(day: date, *sites: str) -> Any:
+    """The ``sites`` rows saying ``day`` is each one's live (current) business day."""
+    return insert(SiteRow).values([{"code": site, "business_date": day, "seq": 0,
+                                    "next_queue_key": 0, "owner_epoch": 0} for site in sites])
+
+
+def write_demo_history(path: Path, days: Sequence[date]) -> None:
+    """A new SQLite file at ``path`` holding the demo's provincial centre and ward over
+    ``days`` (server.demo_history: their officers' real-looking days)."""
+    engines = open_engines(f"sqlite:///{path}")
+    try:
+        migrate(engines)
+        write_history(engines, history_batches(load_settings(None).sites, days))
+    finally:
+        engines.dispose()

@@ -24,30 +24,19 @@ from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports
 from server.reports.source import open_report_engine
 from server.store.database import migrate, open_engines
-from server.store.tables import RatingRow, SiteRow, TicketRow
+from server.store.tables import RatingRow, TicketRow
 from tests.server.reports.conftest import (
     hand_made_tickets,
+    live_days,
     report_config,
     ticket,
+    write,
 )
 
 NOW = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 EVERY = tuple(Breakdown)
 
 
-def write(url: str, *statements: Any) -> None:
-    engines = open_engines(url)
-    try:
-        with engines.writer.begin() as connection:
-            for statement in statements:
-                connection.execute(statement)
-    finally:
-        engines.dispose()
-
-
-def live_day(site: str, day: date) -> Any:
-    return insert(SiteRow).values(code=site, business_date=day, seq=0, next_queue_key=0,
-                                  owner_epoch=0)
 
 
 @pytest.fixture
@@ -64,7 +53,7 @@ def closed_database(sqlite_database: str) -> str:
     """The hand-made tickets; ``hcc``'s live day 10/11: 02/11-04/11 are closed."""
     rows, ratings = hand_made_tickets()
     write(sqlite_database, insert(TicketRow).values(rows), insert(RatingRow).values(ratings),
-          live_day("hcc", date(2026, 11, 10)))
+          live_days(date(2026, 11, 10), "hcc"))
     return sqlite_database
 
 
@@ -109,7 +98,7 @@ def test_the_live_day_and_later_ones_are_read_from_the_tickets(
         sqlite_database: str, report_settings: Settings, live: date) -> None:
     rows, ratings = hand_made_tickets()
     write(sqlite_database, insert(TicketRow).values(rows), insert(RatingRow).values(ratings),
-          live_day("hcc", live))
+          live_days(live, "hcc"))
     from_tickets = reports(sqlite_database, report_settings, use_day_cache=False)
     assert reports(sqlite_database, report_settings) == from_tickets
     assert reports(sqlite_database, report_settings) == from_tickets
@@ -235,7 +224,7 @@ def test_local_hours_from_the_copy_across_a_daylight_saving_change(
                    moment + timedelta(minutes=3), moment + timedelta(minutes=9),
                    counter="C1", officer="an", day=day)
             for index, moment in enumerate(moments, start=1)]
-    write(sqlite_database, insert(TicketRow).values(rows), live_day("hcc", date(2026, 10, 27)))
+    write(sqlite_database, insert(TicketRow).values(rows), live_days(date(2026, 10, 27), "hcc"))
     expected = reports(sqlite_database, settings, use_day_cache=False,
                        first="2026-10-25", last="2026-10-25")
     hours = {row.key: row.figures.issued for row in expected[Breakdown.HOUR].rows}
@@ -260,7 +249,7 @@ def test_postgresql_reports_keep_no_copy(empty_database: str,
         pytest.skip("the PostgreSQL half of the fixture")
     rows, ratings = hand_made_tickets()
     write(empty_database, insert(TicketRow).values(rows), insert(RatingRow).values(ratings),
-          live_day("hcc", date(2026, 11, 10)))
+          live_days(date(2026, 11, 10), "hcc"))
     result = reports(empty_database, report_settings)
     assert result[Breakdown.SERVICE].total.issued == 9
     engines = open_engines(empty_database)

@@ -44,15 +44,15 @@ import pytest
 from sqlalchemy import insert
 
 from server.config import Settings, load_settings
-from server.demo_history import history_batches, history_days, write_history
+from server.demo_history import history_days
 from server.reports import day_cache
 from server.reports.model import Report
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports
 from server.reports.source import open_report_engine
 from server.store.database import migrate, open_engines
-from server.store.tables import SiteRow, TicketRow
-from tests.server.reports.conftest import local, ticket
+from server.store.tables import TicketRow
+from tests.server.reports.conftest import live_days, local, ticket, write, write_demo_history
 
 MONDAY, TUESDAY, WEDNESDAY = date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4)
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
@@ -103,19 +103,6 @@ def spans() -> list[dict[str, Any]]:
     ]
 
 
-def write(url: str, *statements: Any) -> None:
-    engines = open_engines(url)
-    try:
-        with engines.writer.begin() as connection:
-            for statement in statements:
-                connection.execute(statement)
-    finally:
-        engines.dispose()
-
-
-def live_days(day: date, *sites: str) -> Any:
-    return insert(SiteRow).values([{"code": site, "business_date": day, "seq": 0,
-                                    "next_queue_key": 0, "owner_epoch": 0} for site in sites])
 
 
 @pytest.fixture
@@ -278,13 +265,8 @@ def test_generated_days_of_the_demo_from_the_copy_in_one_part_and_two(
     """Four weekdays of the demo's two centres (their officers' real-looking days; the last
     one live): by officer from the copy, in one part and two, as from the tickets."""
     path = tmp_path / "history.sqlite3"
-    engines = open_engines(f"sqlite:///{path}")
     days = history_days(date(2026, 12, 1), 6)
-    try:
-        migrate(engines)
-        write_history(engines, history_batches(load_settings(None).sites, days))
-    finally:
-        engines.dispose()
+    write_demo_history(path, days)
     demo = load_settings(None)
     url = f"sqlite:///{path}"
     first, last = days[0], days[-1]

@@ -27,15 +27,14 @@ from sqlalchemy import Connection, create_engine, insert
 from sqlalchemy.pool import StaticPool
 
 from server.config import Settings, load_settings
-from server.demo_history import history_batches, history_days, write_history
+from server.demo_history import history_days
 from server.reports import partition, queries
 from server.reports.model import Report
 from server.reports.percentiles import TOTAL, Percentiles
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports
 from server.reports.source import open_report_engine, reading
-from server.store.database import migrate, open_engines
-from tests.server.reports.conftest import assert_same
+from tests.server.reports.conftest import assert_same, write_demo_history
 
 LAST_DAY = date(2026, 12, 1)
 DAYS = 11
@@ -47,13 +46,7 @@ HALF, NINE_TENTHS = Fraction(1, 2), Fraction(9, 10)
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Eight weekdays of the demo's provincial centre and ward (about 4,500 tickets)."""
     path = tmp_path_factory.mktemp("partition") / "history.sqlite3"
-    engines = open_engines(f"sqlite:///{path}")
-    try:
-        migrate(engines)
-        write_history(engines, history_batches(load_settings(None).sites,
-                                               history_days(LAST_DAY, DAYS)))
-    finally:
-        engines.dispose()
+    write_demo_history(path, history_days(LAST_DAY, DAYS))
     return path
 
 

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Connection, Float, Integer, MetaData, Table, create_engine, insert
 
 from server.config import load_settings
-from server.demo_history import history_batches, history_days, write_history
+from server.demo_history import history_days
 from server.reports import percentiles, queries
 from server.reports.percentiles import TOTAL, Percentiles, by_bracketing, by_sorting, by_windows
 from server.reports.request import Breakdown, build_request
 from server.reports.run import ReportSession, run_report, scope_of
 from server.reports.source import open_report_engine, reading
-from server.store.database import migrate, open_engines
+from tests.server.reports.conftest import write_demo_history
 
 LAST_DAY = date(2026, 12, 1)
 HALF, NINE_TENTHS = Fraction(1, 2), Fraction(9, 10)
@@ -105,13 +105,7 @@ def test_a_missed_bracket_falls_back_to_sorting(connection: Connection) -> None:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Eight weekdays of the demo's provincial centre and ward (about 4,500 tickets)."""
     path = tmp_path_factory.mktemp("generated") / "generated.sqlite3"
-    engines = open_engines(f"sqlite:///{path}")
-    try:
-        migrate(engines)
-        write_history(engines, history_batches(load_settings(None).sites,
-                                               history_days(LAST_DAY, 11)))
-    finally:
-        engines.dispose()
+    write_demo_history(path, history_days(LAST_DAY, 11))
     return f"sqlite:///{path}"
 
 

@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 
 from server.config import load_settings
-from server.demo_history import history_batches, history_days, write_history
+from server.demo_history import history_days
 from server.reports import day_cache, queries, split_plan
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports, scope_of
 from server.reports.source import open_report_engine, reading
-from server.store.database import migrate, open_engines
-from tests.server.reports.conftest import assert_same
+from tests.server.reports.conftest import assert_same, write_demo_history
 
 LAST_DAY = date(2026, 12, 1)
 DAYS = 11
@@ -33,13 +32,7 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 def history_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Eight weekdays of the demo's provincial centre and ward; the last is their live day."""
     path = tmp_path_factory.mktemp("split_plan") / "history.sqlite3"
-    engines = open_engines(f"sqlite:///{path}")
-    try:
-        migrate(engines)
-        write_history(engines, history_batches(load_settings(None).sites,
-                                               history_days(LAST_DAY, DAYS)))
-    finally:
-        engines.dispose()
+    write_demo_history(path, history_days(LAST_DAY, DAYS))
     return path
 
 
