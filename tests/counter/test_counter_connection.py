@@ -7,13 +7,11 @@ import queue
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token, until_ownership
-from support.servers import PASSWORD
+from support.server_processes import token, two_servers
+from support.servers import PASSWORD, password_checks
 
 from counter.connection import CounterConnection
 from counter.requests import Action, ActionRequest, LoginRequest
@@ -31,10 +29,7 @@ from counter.updates import (
     StatusChanged,
     Update,
 )
-from server import security
-from server.app import session as session_module
-from server.app.serve import RunningServer, start_server
-from server.config import parse_settings
+from server.app.serve import RunningServer
 from server.protocol.client import ProtocolClient
 
 WAIT = 10.0
@@ -210,18 +205,11 @@ async def test_the_counter_follows_its_site_to_another_process_without_its_passw
     works at the process serving its site; that process stops and the other takes the site
     over; the counter reconnects there by itself and logs in again with its session (no
     password checked), and calls the next number."""
-    with fresh_postgres_database() as url:
-        running: list[RunningServer] = []
-        recorder = Recorder()
-        connection: CounterConnection | None = None
+    recorder = Recorder()
+    connection: CounterConnection | None = None
+    async with two_servers() as pair:
+        first, second = pair.first, pair.second
         try:
-            for preferred in (["px-a"], []):
-                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
-                running.append(await start_server(parse_settings(config), host="127.0.0.1",
-                                                  port=0, database_url=url))
-            first, second = running
-            await until_ownership(lambda: set(first.service.sites) == {"px-a"}
-                                  and set(second.service.sites) == {"px-b"}, running)
             connection = CounterConnection(
                 ConnectionSettings(f"{second.ws_url},{first.ws_url}", token("counter", "px-a"),
                                    "px-a", reconnect_min_seconds=0.05,
@@ -238,16 +226,8 @@ async def test_the_counter_follows_its_site_to_another_process_without_its_passw
                                             request_key=str(uuid.uuid4())))["ticket"]["number"]
                        for _ in range(2)]
             await kiosk.close()
-            checked: list[str] = []
-            verify = security.verify_password
-
-            def counted(password: str, stored: str) -> bool:
-                checked.append(password)
-                return verify(password, stored)
-
-            monkeypatch.setattr(session_module, "verify_password", counted)
-            await first.stop()
-            running.remove(first)
+            checked = password_checks(monkeypatch)
+            await pair.stop(first)
             again = await recorder.next(LoggedIn, lambda update: update.reconnected)
             assert again.counter["officer"] == "lan" and "px-a" in second.service.sites
             assert checked == []  # the session, not the password
@@ -257,5 +237,3 @@ async def test_the_counter_follows_its_site_to_another_process_without_its_passw
         finally:
             if connection is not None:
                 await asyncio.to_thread(connection.stop)
-            for server in running:
-                await server.stop()

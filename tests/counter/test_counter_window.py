@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from support.servers import password_checks
 
 from counter.connection import CounterConnection
 from counter.models import SHORTCUTS, Page, RatingStage
@@ -35,8 +36,6 @@ from counter.settings import ConnectionSettings, CounterSettings
 from counter.ui.app import build_window
 from counter.ui.dialogs import CallNumberDialog, PasswordDialog, PauseDialog, TransferDialog
 from counter.ui.window import CounterWindow
-from server import security
-from server.app import session as session_module
 
 WAIT_MS = 10_000
 OpenWindow = Callable[[str], CounterWindow]
@@ -527,14 +526,7 @@ def test_reconnects_after_a_server_restart_and_applies_nothing_twice(
     logged_in(qtbot, window, access)
     press(qtbot, window, Action.CALL_NEXT)
     wait_number(qtbot, window, number)
-    checked: list[str] = []
-    verify = security.verify_password
-
-    def counted(password: str, stored: str) -> bool:
-        checked.append(password)
-        return verify(password, stored)
-
-    monkeypatch.setattr(session_module, "verify_password", counted)
+    checked = password_checks(monkeypatch)
 
     live_server.stop()
     qtbot.waitUntil(lambda: not window.model.online, timeout=WAIT_MS)

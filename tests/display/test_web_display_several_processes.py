@@ -5,17 +5,12 @@ its calls. Skipped without PostgreSQL (``QMS_TEST_POSTGRES_URL``, set by ``.ci/r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser
 from support.chromium import CHROMIUM
-from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token, until_ownership
+from support.server_processes import token, two_servers
 from support.servers import PASSWORD
 
-from server.app.serve import RunningServer, start_server
-from server.config import parse_settings
 from server.protocol.client import ProtocolClient
 
 pytestmark = pytest.mark.skipif(
@@ -26,37 +21,27 @@ pytestmark = pytest.mark.skipif(
 
 async def test_a_tv_opened_at_the_wrong_process_moves_to_the_right_one(
         browser: Browser) -> None:
-    with fresh_postgres_database() as url:
-        servers: list[RunningServer] = []
-        try:
-            for preferred in (["px-a"], []):
-                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
-                servers.append(await start_server(parse_settings(config), host="127.0.0.1",
-                                                  port=0, database_url=url))
-            first, second = servers
-            await until_ownership(lambda: set(second.service.sites) == {"px-b"}, servers)
-            page = await browser.new_page(viewport={"width": 1280, "height": 720})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            query = f"zone=T1&site=px-b&token={token('display', 'px-b')}"
-            await page.goto(f"{first.http_url}/display?{query}")
-            await page.wait_for_url(f"{second.http_url}/display?{query}", timeout=15_000)
-            await page.wait_for_function(
-                "() => window.qmsDisplay && window.qmsDisplay.status === 'connected'",
-                timeout=15_000)
-            async with ProtocolClient(second.ws_url, "kiosk", token("kiosk", "px-b"),
-                                      "px-b") as kiosk:
-                issued = await kiosk.request("issue", service="HT", request_key="tv")
-            async with ProtocolClient(second.ws_url, "counter", token("counter", "px-b"),
-                                      "px-b") as counter:
-                await counter.request("login", counter="3", user="minh", password=PASSWORD)
-                await counter.request("call_next")
-            number = issued["ticket"]["number"]
-            await page.wait_for_function(
-                "number => document.getElementById('now-number').textContent === number",
-                arg=number, timeout=15_000)
-            assert errors == []
-            await page.close()
-        finally:
-            for running in servers:
-                await running.stop()
+    async with two_servers() as pair:
+        first, second = pair.first, pair.second
+        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        query = f"zone=T1&site=px-b&token={token('display', 'px-b')}"
+        await page.goto(f"{first.http_url}/display?{query}")
+        await page.wait_for_url(f"{second.http_url}/display?{query}", timeout=15_000)
+        await page.wait_for_function(
+            "() => window.qmsDisplay && window.qmsDisplay.status === 'connected'",
+            timeout=15_000)
+        async with ProtocolClient(second.ws_url, "kiosk", token("kiosk", "px-b"),
+                                  "px-b") as kiosk:
+            issued = await kiosk.request("issue", service="HT", request_key="tv")
+        async with ProtocolClient(second.ws_url, "counter", token("counter", "px-b"),
+                                  "px-b") as counter:
+            await counter.request("login", counter="3", user="minh", password=PASSWORD)
+            await counter.request("call_next")
+        number = issued["ticket"]["number"]
+        await page.wait_for_function(
+            "number => document.getElementById('now-number').textContent === number",
+            arg=number, timeout=15_000)
+        assert errors == []
+        await page.close()

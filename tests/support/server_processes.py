@@ -6,17 +6,22 @@ says (listening, a site taken over) rather than on a clock."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.app.runtime import Clock
+from server.app.serve import RunningServer, start_server, system_clock
+from server.config import parse_settings
 from server.config.toml_writer import toml_text
+from support.databases import fresh_postgres_database
 from support.servers import free_port, site_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,3 +205,44 @@ async def until_ownership(condition: Callable[[], bool], servers: Sequence[Any],
             await asyncio.wait(ticks, return_when=asyncio.FIRST_COMPLETED)
             for tick in ticks:
                 tick.cancel()
+
+
+@dataclass
+class TwoServers:
+    """Two servers in this process on one PostgreSQL database (``url``): ``first`` serves
+    px-a, ``second`` px-b; ``running``: those not stopped yet."""
+
+    first: RunningServer
+    second: RunningServer
+    url: str
+    running: list[RunningServer]
+
+    async def stop(self, server: RunningServer) -> None:
+        """Stop ``server`` now (its sites go to the other); the end does not stop it again."""
+        self.running.remove(server)
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def two_servers(clock: Clock = system_clock,
+                      configure: Callable[[dict[str, Any]], None] | None = None
+                      ) -> AsyncIterator[TwoServers]:
+    """:class:`TwoServers` on a fresh PostgreSQL database (the test is skipped without one),
+    each process's configuration of sites px-a and px-b first edited by ``configure``; yielded
+    once each serves its own site, stopped at the end."""
+    with fresh_postgres_database() as url:
+        running: list[RunningServer] = []
+        try:
+            for preferred in (["px-a"], []):
+                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
+                if configure is not None:
+                    configure(config)
+                running.append(await start_server(parse_settings(config), host="127.0.0.1",
+                                                  port=0, database_url=url, clock=clock))
+            first, second = running
+            await until_ownership(lambda: set(first.service.sites) == {"px-a"}
+                                  and set(second.service.sites) == {"px-b"}, running)
+            yield TwoServers(first, second, url, running)
+        finally:
+            for server in list(running):
+                await server.stop()

@@ -102,3 +102,20 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def password_checks(monkeypatch: Any) -> list[str]:
+    """The passwords the server's sessions check with scrypt from now on (in this process):
+    a test that a login went without one."""
+    from server import security
+    from server.app import session
+
+    checked: list[str] = []
+    verify = security.verify_password
+
+    def counted(password: str, stored: str) -> bool:
+        checked.append(password)
+        return verify(password, stored)
+
+    monkeypatch.setattr(session, "verify_password", counted)
+    return checked

@@ -25,8 +25,7 @@ from support.bridge import (
     event_where,
     running_bridge,
 )
-from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token, until_ownership
+from support.server_processes import token, two_servers
 from support.servers import ADMIN_TOKEN
 
 from hardware.bridge.bridge import Bridge
@@ -38,7 +37,6 @@ from hardware.serial_bus import Key, LedMode
 from server.app.runtime import Clock
 from server.app.serve import RunningServer, start_server
 from server.config import Settings
-from server.config import parse_settings as parse_server_settings
 from server.protocol.client import ProtocolClient
 
 
@@ -233,26 +231,18 @@ async def test_the_bridge_follows_its_site_to_another_process(emulated_bus: Any)
     """Two server processes on one PostgreSQL database, the bridge given both addresses: the
     process serving its site stops and the other takes it over; the bridge reconnects there
     by itself, its board shows the number in hand, and its keypad calls the next one."""
-    with fresh_postgres_database() as url:
-        running: list[RunningServer] = []
-        clients: list[ProtocolClient] = []
+    clients: list[ProtocolClient] = []
+    async with two_servers() as pair:
+        first, second = pair.first, pair.second
+        addresses = [first.ws_url, second.ws_url]
+
+        async def client(role: str, site_token: str) -> ProtocolClient:
+            connected = ProtocolClient(addresses, role, site_token, "px-a")
+            await connected.connect()
+            clients.append(connected)
+            return connected
+
         try:
-            for preferred in (["px-a"], []):
-                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
-                running.append(await start_server(parse_server_settings(config),
-                                                  host="127.0.0.1", port=0,
-                                                  database_url=url))
-            first, second = running
-            await until_ownership(lambda: set(first.service.sites) == {"px-a"}
-                                  and set(second.service.sites) == {"px-b"}, running)
-            addresses = [first.ws_url, second.ws_url]
-
-            async def client(role: str, site_token: str) -> ProtocolClient:
-                connected = ProtocolClient(addresses, role, site_token, "px-a")
-                await connected.connect()
-                clients.append(connected)
-                return connected
-
             kiosk = await client("kiosk", token("kiosk", "px-a"))
             numbers = [(await kiosk.request("issue", service="DD-NOP",
                                             request_key=str(uuid.uuid4())))["ticket"]["number"]
@@ -262,8 +252,7 @@ async def test_the_bridge_follows_its_site_to_another_process(emulated_bus: Any)
                                       DEVICE_MAP) as bridge:
                 admin = await client("admin", ADMIN_TOKEN)
                 assert await call_with_keypad(emulated_bus, admin) == numbers[0]
-                await first.stop()
-                running.remove(first)
+                await pair.stop(first)
                 assert await asyncio.to_thread(bridge.disconnected.wait, WAIT)
                 assert await asyncio.to_thread(bridge.connected.wait, WAIT)
                 assert "px-a" in second.service.sites
@@ -275,5 +264,3 @@ async def test_the_bridge_follows_its_site_to_another_process(emulated_bus: Any)
         finally:
             for connected in clients:
                 await connected.close()
-            for server in running:
-                await server.stop()

@@ -10,38 +10,23 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from support.booking import MORNING
 from support.clock import ManualClock
-from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, token, until_ownership
+from support.server_processes import token, two_servers
 from support.web import WebClient
 from websockets.asyncio.client import connect as raw_connect
 
-from server.app.serve import RunningServer, start_server
-from server.config import parse_settings
+from server.app.serve import RunningServer
 from server.protocol.client import ProtocolClient
 
 
 @pytest.fixture
 async def servers() -> AsyncIterator[tuple[RunningServer, RunningServer]]:
     """px-a served by the first process, px-b by the second."""
-    clock = ManualClock(MORNING)
-    with fresh_postgres_database() as url:
-        running: list[RunningServer] = []
-        try:
-            for preferred in (["px-a"], []):
-                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
-                running.append(await start_server(parse_settings(config), host="127.0.0.1",
-                                                  port=0, database_url=url, clock=clock))
-            await until_ownership(lambda: set(running[0].service.sites) == {"px-a"}
-                                  and set(running[1].service.sites) == {"px-b"}, running)
-            yield running[0], running[1]
-        finally:
-            for server in running:
-                await server.stop()
+    async with two_servers(ManualClock(MORNING)) as pair:
+        yield pair.first, pair.second
 
 
 async def issued_at(server: RunningServer, site: str) -> dict[str, str]:

@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from support.booking import BOOKING, MORNING
 from support.clock import ManualClock
-from support.databases import fresh_postgres_database
-from support.server_processes import deployment_config, until_ownership
+from support.server_processes import two_servers
 from support.web import Answer, WebClient
 
-from server.app.serve import RunningServer, start_server
-from server.config import parse_settings
+from server.app.serve import RunningServer
 
 SLOT = "2026-11-23T10:00:00+07:00"
 
@@ -31,22 +29,12 @@ SLOT = "2026-11-23T10:00:00+07:00"
 async def servers() -> AsyncIterator[tuple[RunningServer, RunningServer, str]]:
     """px-a served by the first process, px-b by the second; both take bookings (3 places
     a slot); one clock for both."""
-    clock = ManualClock(MORNING)
-    with fresh_postgres_database() as url:
-        running: list[RunningServer] = []
-        try:
-            for preferred in (["px-a"], []):
-                config = deployment_config(("px-a", "px-b"), 0, preferred, "", Path("data"))
-                for site in config["sites"]:
-                    site["booking"] = dict(BOOKING)
-                running.append(await start_server(parse_settings(config), host="127.0.0.1",
-                                                  port=0, database_url=url, clock=clock))
-            await until_ownership(lambda: set(running[0].service.sites) == {"px-a"}
-                        and set(running[1].service.sites) == {"px-b"}, running)
-            yield running[0], running[1], url
-        finally:
-            for server in running:
-                await server.stop()
+    def taking_bookings(config: dict[str, Any]) -> None:
+        for site in config["sites"]:
+            site["booking"] = dict(BOOKING)
+
+    async with two_servers(ManualClock(MORNING), taking_bookings) as pair:
+        yield pair.first, pair.second, pair.url
 
 
 async def post_following(client: WebClient, path: str, form: dict[str, str]) -> Answer:
