@@ -55,10 +55,13 @@ class CounterSessions:
         self._key = hmac.new(secret.encode("utf-8"), b"qms counter sessions",
                              hashlib.sha256).digest()
 
-    def make(self, session: CounterSession, password_hash: str) -> str:
-        """The session string for ``session``, bound to the officer's ``password_hash``."""
+    def make(self, site: str, counter: str, user: str, password_hash: str,
+             now: float) -> str:
+        """A session string for ``user`` at ``counter`` of ``site``, made at ``now`` (epoch
+        seconds, so it expires :data:`SESSION_SECONDS` later), bound to the officer's
+        ``password_hash``."""
         body = base64.urlsafe_b64encode(json.dumps(
-            [session.site, session.counter, session.user, session.expires],
+            [site, counter, user, int(now) + SESSION_SECONDS],
             separators=(",", ":"), ensure_ascii=False).encode("utf-8")).decode("ascii")
         body = f"{_VERSION}.{body.rstrip('=')}"
         return f"{body}.{self._sign(body, password_hash)}"
@@ -81,16 +84,14 @@ class CounterSessions:
             return None
         return CounterSession(fields[0], fields[1], fields[2], fields[3])
 
-    def check(self, text: str, wanted: CounterSession, password_hash: str,
+    def check(self, text: str, site: str, counter: str, user: str, password_hash: str,
               now: float) -> str | None:
-        """Why ``text`` is not a live session for ``wanted``'s site, counter and user made
-        under ``password_hash`` (``wanted.expires`` is not compared), or ``None`` when it
-        is one."""
+        """Why ``text`` is not a live session (at ``now``) for ``user`` at ``counter`` of
+        ``site`` made under ``password_hash``, or ``None`` when it is one."""
         claimed = self.read(text)
         if claimed is None:
             return "it is not a counter session"
-        if (claimed.site, claimed.counter, claimed.user) != (wanted.site, wanted.counter,
-                                                             wanted.user):
+        if (claimed.site, claimed.counter, claimed.user) != (site, counter, user):
             return "it was made for another counter or officer"
         body, _, signature = text.rpartition(".")
         if not hmac.compare_digest(signature.encode("utf-8"),

@@ -26,7 +26,6 @@ from server.app.audience import (
 )
 from server.app.citizens import view_of
 from server.app.configuration import ChangeRecord, ConfigurationChangeError
-from server.app.counter_sessions import SESSION_SECONDS, CounterSession
 from server.app.frames import FrameSender, PeerGone
 from server.audit.model import UNKNOWN_USER, Action, Actor, ActorKind, AuditEntry, Channel
 from server.booking.desk import age_priority, booking_object
@@ -957,18 +956,25 @@ class Session:
         self.user = request.user
         result = self._counter_result(outcome)
         if self.role is Role.COUNTER and request.user is not None:
+            officer = site.officer(request.user)
+            assert officer is not None  # the password was just checked
             result["session"] = session or self._new_session(site, request.counter,
-                                                             request.user)
+                                                             request.user, officer.password_hash)
         return result
 
-    def _new_session(self, site: SiteSettings, counter: str, user: str) -> str:
-        """A counter session for ``user`` at ``counter``, made under their password hash in
-        force (server.app.counter_sessions)."""
-        officer = site.officer(user)
-        assert officer is not None
-        expires = int(self.service.clock().timestamp()) + SESSION_SECONDS
-        return self.service.counter_sessions.make(
-            CounterSession(site.code, counter, user, expires), officer.password_hash)
+    def _new_session(self, site: SiteSettings, counter: str, user: str,
+                     password_hash: str) -> str:
+        """A counter session for ``user`` at ``counter``, made now under ``password_hash``
+        (server.app.counter_sessions)."""
+        return self.service.counter_sessions.make(site.code, counter, user, password_hash,
+                                                  self.service.clock().timestamp())
+
+    def _officer_actor(self, site: SiteSettings, user: str, counter: str) -> Actor:
+        """Who signs in as ``user`` at ``counter`` from this connection, for the audit log. A
+        name that is no officer's is not kept: it may be a password typed in the wrong field."""
+        return Actor(ActorKind.OFFICER, user if site.officer(user) is not None else UNKNOWN_USER,
+                     _channel(self.role or Role.COUNTER), self.address, self.device_name,
+                     counter)
 
     async def _check_session(self, site: SiteSettings, counter: str, user: str,
                              session: str) -> None:
@@ -983,7 +989,7 @@ class Session:
             problem = "it was made for another counter or officer"
         else:
             problem = self.service.counter_sessions.check(
-                session, CounterSession(site.code, counter, user, 0), officer.password_hash,
+                session, site.code, counter, user, officer.password_hash,
                 self.service.clock().timestamp())
         if problem is None:
             assert officer is not None
@@ -994,9 +1000,8 @@ class Session:
                 problem = f"{user!r} is no longer logged in at counter {counter}"
         if problem is None:
             return
-        actor = Actor(ActorKind.OFFICER, user if officer is not None else UNKNOWN_USER,
-                      _channel(Role.COUNTER), self.address, self.device_name, counter)
-        await self.service.audit.refused(actor, Action.SIGN_IN_FAILED, "session",
+        await self.service.audit.refused(self._officer_actor(site, user, counter),
+                                         Action.SIGN_IN_FAILED, "session",
                                          site.code, f"counter/{counter}")
         raise ProtocolError(ErrorCode.UNAUTHORIZED,
                             f"field 'session': {problem}; log in with the password")
@@ -1008,11 +1013,7 @@ class Session:
         throttle = self.service.sign_ins
         account = f"{site.code}/{user}"
         officer = site.officer(user)
-        # A name that is no officer's is not kept: it may be a password typed in the wrong
-        # field.
-        actor = Actor(ActorKind.OFFICER, user if officer is not None else UNKNOWN_USER,
-                      _channel(self.role or Role.COUNTER), self.address, self.device_name,
-                      counter)
+        actor = self._officer_actor(site, user, counter)
         wait = throttle.wait_seconds(account, self.address)
         if wait > 0:
             await self.service.audit.refused(actor, action, ErrorCode.RATE_LIMITED.value,
@@ -1105,9 +1106,7 @@ class Session:
                     version)
         # The sessions made under the old password are over: this connection gets one under
         # the new one, to log in again with after a lost connection.
-        return {"changed": True, "session": self.service.counter_sessions.make(
-            CounterSession(site.code, counter, user,
-                           int(self.service.clock().timestamp()) + SESSION_SECONDS), new_hash)}
+        return {"changed": True, "session": self._new_session(site, counter, user, new_hash)}
 
     async def _do_logout(self, request: wire.LogoutRequest) -> dict[str, Any]:
         assert self.runtime is not None
