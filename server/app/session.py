@@ -500,10 +500,8 @@ class Session:
         runtime = None
         if site is not None and granted is not None:
             # Several processes on one database: another may serve the site.
-            runtime, owner = await self.service.site_for_hello(site.code)
+            runtime = await self._served_here(request.id, site.code)
             if runtime is None:
-                self._moved(request.id, site.code, owner)
-                await self._refuse(CLOSE_MOVED, "moved")
                 return
             granted = self._grant(runtime.settings, role, token)
             if granted is not None and role in _CENTRE_DEVICES \
@@ -586,6 +584,17 @@ class Session:
                     self.address, site.code)
         await self._refuse(CLOSE_MOVED if url else CLOSE_POLICY, "run by the centre's server")
 
+    async def _served_here(self, request_id: int | str | None,
+                           code: str) -> SiteRuntime | None:
+        """Site ``code``'s runtime when this process serves it (several processes: after
+        waiting a moment for a takeover); else ``None``, the hello answered ``moved`` with the
+        owner's address and the connection closed."""
+        runtime, owner = await self.service.site_for_hello(code)
+        if runtime is None:
+            self._moved(request_id, code, owner)
+            await self._refuse(CLOSE_MOVED, "moved")
+        return runtime
+
     async def _citizen_hello(self, request: wire.Hello) -> None:
         """A ticket's status page (server.app.citizens): its tracking code admits it to that
         one ticket of today, read-only, within the citizens' connection limits."""
@@ -595,10 +604,7 @@ class Session:
             # Several processes: the ticket's site may be served by another one.
             site = await self.service.remote_tracks.site_of(request.track)
             if site is not None and request.site in (None, site):
-                runtime, owner = await self.service.site_for_hello(site)
-                if runtime is None:
-                    self._moved(request.id, site, owner)
-                    await self._refuse(CLOSE_MOVED, "moved")
+                if await self._served_here(request.id, site) is None:
                     return
                 found = self.service.find_track(request.track)
         if found is None or request.site not in (None, found[0].settings.code):
