@@ -24,10 +24,15 @@ So the collector is driven by the clock instead:
 * a frozen object that becomes garbage later is still freed by its reference count; only a
   *cycle* among frozen objects waits for the next **whole collection** (unfreeze, collect
   everything, freeze again). That comes once a day at :data:`QUIET_HOUR` in the server's own
-  time zone (03:00: no centre is open), and sooner whenever the frozen objects have grown
-  :data:`GROWTH_FACTOR` times since the last one (and are at least :data:`GROWTH_MINIMUM`):
-  what frozen cycles can hold stays bounded by the live heap, and a whole walk (the long
-  pause) comes each time the heap has doubled, not every minute;
+  time zone (03:00: no centre is open), and sooner whenever the heap has grown
+  :data:`GROWTH_FACTOR` times since the last one (and is at least :data:`GROWTH_MINIMUM`
+  blocks): what frozen cycles can hold stays bounded by the live heap, and a whole walk (the
+  long pause) comes each time the heap has doubled, not every minute;
+* the heap is measured by :func:`sys.getallocatedblocks` (the interpreter's small-object
+  blocks in use: about a millisecond), not by :func:`gc.get_freeze_count`, which walks the
+  frozen objects' list one by one: with a province's day in memory (a million objects,
+  scattered) that took 70-150 ms each minute, a stall of every command that grew through the
+  day (``bench/province_bench.py --seconds 480``);
 * any collection that holds the server longer than :data:`PAUSE_LOGGED_SECONDS` is logged
   with its generation and the CPU it took, so a pause is seen in the log, not guessed.
 
@@ -43,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -54,10 +60,11 @@ COLLECT_SECONDS = 1.0
 # How often the whole collection's conditions are looked at.
 CHECK_SECONDS = 60.0
 QUIET_HOUR = 3
-# A whole collection as soon as the frozen objects are this many times those left by the
-# last one, and at least this many.
+# A whole collection as soon as the heap's small-object blocks are this many times those
+# left by the last one, and at least this many (a province's server starts with about half a
+# million; a million frozen objects are some four million blocks).
 GROWTH_FACTOR = 2.0
-GROWTH_MINIMUM = 1_000_000
+GROWTH_MINIMUM = 4_000_000
 
 
 # A collection that holds the event loop longer than this is logged (generation, time).
@@ -112,8 +119,8 @@ class GarbageKeeper:
         self._monotonic = monotonic
         self._next_full = self._next_quiet_hour(clock())
         self.full_collections = 0
-        # Frozen objects left by the last whole collection (start-up's freeze at first).
-        self._frozen_after_whole = gc.get_freeze_count()
+        # The heap's blocks left by the last whole collection (start-up's at first).
+        self._blocks_after_whole = sys.getallocatedblocks()
 
     def _next_quiet_hour(self, now: datetime) -> datetime:
         local = now.astimezone()
@@ -127,27 +134,28 @@ class GarbageKeeper:
         freed = gc.collect()
         gc.freeze()
         self.full_collections += 1
-        self._frozen_after_whole = gc.get_freeze_count()
+        self._blocks_after_whole = sys.getallocatedblocks()
         return freed, self._monotonic() - started
 
     def step(self) -> None:
         """One look: the whole collection when its hour has come (then the next is
-        tomorrow's), or when the frozen objects have grown :data:`GROWTH_FACTOR` times."""
+        tomorrow's), or when the heap has grown :data:`GROWTH_FACTOR` times. Cheap: it never
+        walks the frozen objects."""
         now = self._clock()
-        frozen = gc.get_freeze_count()
-        grown = frozen >= max(GROWTH_MINIMUM, GROWTH_FACTOR * self._frozen_after_whole)
+        blocks = sys.getallocatedblocks()
+        grown = blocks >= max(GROWTH_MINIMUM, GROWTH_FACTOR * self._blocks_after_whole)
         if now < self._next_full and not grown:
             return
-        before = self._frozen_after_whole
+        before = self._blocks_after_whole
         freed, seconds = self.collect_whole()
         if now >= self._next_full:
             self._next_full = self._next_quiet_hour(now)
-            logger.info("daily garbage collection: %d objects freed in %.2f s; %d frozen",
-                        freed, seconds, gc.get_freeze_count())
+            logger.info("daily garbage collection: %d objects freed in %.2f s; %d blocks in "
+                        "use", freed, seconds, self._blocks_after_whole)
         else:
-            logger.info("whole garbage collection (frozen objects grew from %d to %d): %d "
-                        "objects freed in %.2f s; %d frozen", before, frozen, freed, seconds,
-                        gc.get_freeze_count())
+            logger.info("whole garbage collection (the heap grew from %d to %d blocks): %d "
+                        "objects freed in %.2f s; %d blocks in use", before, blocks, freed,
+                        seconds, self._blocks_after_whole)
 
     async def run(self, interval: float = COLLECT_SECONDS,
                   check_every: float = CHECK_SECONDS,
