@@ -76,7 +76,11 @@ if TYPE_CHECKING:  # reports load openpyxl: imported on first use
 
 logger = logging.getLogger(__name__)
 
-RECENT_EVENTS_KEPT = 5000
+# Each site's latest events kept in memory, so that a resume after a short loss (or a
+# failover) needs no database read; an older one reads the database. About an hour of a busy
+# centre: at 1.1 KB an event (its JSON text) a province's hundred sites hold 220 MB for it;
+# 5,000 held 550 MB by the end of a day (``bench/province_bench.py --seconds 1100``).
+RECENT_EVENTS_KEPT = 2000
 # A hello for a site being taken over waits this long for its new owner.
 HELLO_OWNER_WAIT_SECONDS = 2.0
 
