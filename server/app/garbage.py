@@ -61,8 +61,9 @@ COLLECT_SECONDS = 1.0
 CHECK_SECONDS = 60.0
 QUIET_HOUR = 3
 # A whole collection as soon as the heap's small-object blocks are this many times those
-# left by the last one, and at least this many (a province's server starts with about half a
-# million; a million frozen objects are some four million blocks).
+# left by the last one, and at least this many: a province's whole day in one process
+# (122,518 tickets, ``bench/province_bench.py --seconds 1100``) stayed under it, so the
+# long walk comes only when memory grows beyond what a day's work holds.
 GROWTH_FACTOR = 2.0
 GROWTH_MINIMUM = 4_000_000
 
