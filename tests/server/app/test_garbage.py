@@ -130,7 +130,8 @@ def test_a_cycle_frozen_while_alive_goes_once_the_heap_has_doubled(
     assert freed == [] and watcher() is not None
     keeper.step()  # the heap has not grown: nothing walked whole
     assert keeper.full_collections == 0
-    # The heap doubles: as many new blocks as are in use (lists of one item: two each).
+    # The heap doubles: a list of one item is two blocks or more, so half as many lists as
+    # blocks in use at least double them.
     grown = [[index] for index in range(sys.getallocatedblocks() // 2 + 1)]
     gc.collect(2)
     keeper.step()
