@@ -27,6 +27,7 @@ and P1 (site ``p1``).
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -40,7 +41,7 @@ from sqlalchemy import insert
 from support.databases import fresh_postgres_database
 
 from server.config import Settings, load_settings, parse_settings
-from server.demo_history import history_batches, write_history
+from server.demo_history import history_batches, history_days, write_history
 from server.reports.model import Figures, Report
 from server.reports.request import Breakdown
 from server.store.database import migrate, open_engines
@@ -245,3 +246,26 @@ def write_demo_history(path: Path, days: Sequence[date]) -> None:
         write_history(engines, history_batches(load_settings(None).sites, days))
     finally:
         engines.dispose()
+
+
+# The demo's generated history of the parts and split-plan tests: eight weekdays of its
+# provincial centre and ward (about 4,500 tickets); the last one is their live day.
+HISTORY_LAST_DAY = date(2026, 12, 1)
+HISTORY_DAYS = 11
+
+
+@pytest.fixture(scope="module")
+def demo_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's history (:data:`HISTORY_DAYS` to :data:`HISTORY_LAST_DAY`), written once
+    for a test module; not to be changed."""
+    path = tmp_path_factory.mktemp("demo_history") / "history.sqlite3"
+    write_demo_history(path, history_days(HISTORY_LAST_DAY, HISTORY_DAYS))
+    return path
+
+
+@pytest.fixture
+def demo_history_copy(demo_history: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`demo_history` of this test's own, to change."""
+    path = tmp_path / "history.sqlite3"
+    shutil.copy(demo_history, path)
+    return path

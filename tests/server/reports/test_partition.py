@@ -7,14 +7,13 @@ stops the other."""
 from __future__ import annotations
 
 import math
-import shutil
 import sqlite3
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,28 +33,12 @@ from server.reports.percentiles import TOTAL, Percentiles
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports
 from server.reports.source import open_report_engine, reading
-from tests.server.reports.conftest import assert_same, write_demo_history
+from tests.server.reports.conftest import HISTORY_DAYS as DAYS
+from tests.server.reports.conftest import HISTORY_LAST_DAY as LAST_DAY
+from tests.server.reports.conftest import assert_same
 
-LAST_DAY = date(2026, 12, 1)
-DAYS = 11
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 HALF, NINE_TENTHS = Fraction(1, 2), Fraction(9, 10)
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Eight weekdays of the demo's provincial centre and ward (about 4,500 tickets)."""
-    path = tmp_path_factory.mktemp("partition") / "history.sqlite3"
-    write_demo_history(path, history_days(LAST_DAY, DAYS))
-    return path
-
-
-@pytest.fixture
-def database(history: Path, tmp_path: Path) -> Path:
-    """A copy of the history to change."""
-    path = tmp_path / "copy.sqlite3"
-    shutil.copy(history, path)
-    return path
 
 
 def both(path: Path, breakdowns: list[Breakdown] | None = None,
@@ -75,32 +58,32 @@ def both(path: Path, breakdowns: list[Breakdown] | None = None,
     return one, two
 
 
-def test_every_breakdown_read_in_two_parts_is_the_same(history: Path) -> None:
-    one, two = both(history)
+def test_every_breakdown_read_in_two_parts_is_the_same(demo_history: Path) -> None:
+    one, two = both(demo_history)
     report = one[Breakdown.HOUR]
     assert report.total.issued > 4_000 and report.total.waiting.count > 3_000
     assert len(report.rows) > 5 and len(one[Breakdown.DAY].rows) >= 7
     assert_same(one, two)
 
 
-def test_ties_at_the_ranks(database: Path) -> None:
+def test_ties_at_the_ranks(demo_history_copy: Path) -> None:
     """Many equal times: no wait for a third of the tickets, no service time for half."""
-    with sqlite3.connect(database) as connection:
+    with sqlite3.connect(demo_history_copy) as connection:
         connection.execute("UPDATE tickets SET first_called_at = issued_at "
                            "WHERE id % 3 = 0 AND first_called_at IS NOT NULL")
         connection.execute("UPDATE tickets SET finished_at = serving_at "
                            "WHERE id % 2 = 0 AND serving_at IS NOT NULL "
                            "AND finished_at IS NOT NULL")
-    one, two = both(database)
+    one, two = both(demo_history_copy)
     total = one[Breakdown.SERVICE].total
     assert total.waiting.median == 0.0 or total.service.median == 0.0
     assert_same(one, two)
 
 
-def test_case_codes_served_at_both_sites_count_once(database: Path) -> None:
+def test_case_codes_served_at_both_sites_count_once(demo_history_copy: Path) -> None:
     """The ward's served cases given the centre's codes (some of them dissatisfied): the
     total, the hours, the days and the weeks count each code once."""
-    with sqlite3.connect(database) as connection:
+    with sqlite3.connect(demo_history_copy) as connection:
         codes = [row[0] for row in connection.execute(
             "SELECT DISTINCT case_code FROM tickets WHERE site = 'hcc-tinh' "
             "AND case_code IS NOT NULL ORDER BY case_code LIMIT 300")]
@@ -114,14 +97,14 @@ def test_case_codes_served_at_both_sites_count_once(database: Path) -> None:
         connection.executemany("UPDATE ratings SET score = 1 WHERE ticket_id IN (SELECT id "
                                "FROM tickets WHERE site = 'hcc-tinh' AND case_code = ?)",
                                [(code,) for code in codes[::2]])
-    one, two = both(database)
+    one, two = both(demo_history_copy)
     total = one[Breakdown.SERVICE].total
     parts = sum(row.figures.cases_served for row in one[Breakdown.SITE].rows)
     assert total.cases_served < parts  # the shared codes counted once
     assert_same(one, two)
 
 
-def test_brackets_that_miss_are_widened_until_exact(history: Path,
+def test_brackets_that_miss_are_widened_until_exact(demo_history: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A sample of a few times and no spread: the brackets miss and are asked again."""
     monkeypatch.setattr(partition, "SAMPLE_SCALE", 0.1)
@@ -134,15 +117,15 @@ def test_brackets_that_miss_are_widened_until_exact(history: Path,
         original(self, downwards)
 
     monkeypatch.setattr(partition._Bracket, "widen", counting)
-    one, two = both(history, [Breakdown.HOUR, Breakdown.DAY, Breakdown.SERVICE])
+    one, two = both(demo_history, [Breakdown.HOUR, Breakdown.DAY, Breakdown.SERVICE])
     assert True in widened and False in widened
     assert_same(one, two)
 
 
-def test_a_failing_part_interrupts_the_other(history: Path) -> None:
+def test_a_failing_part_interrupts_the_other(demo_history: Path) -> None:
     """One part fails at once while the other runs a statement of minutes: the other is
     interrupted, and the first failure is what comes out."""
-    engine = open_report_engine(f"sqlite:///{history}")
+    engine = open_report_engine(f"sqlite:///{demo_history}")
     started = threading.Event()
 
     def work(part: Any) -> Any:

@@ -7,7 +7,6 @@ exactly the report read in one."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -21,27 +20,11 @@ from server.reports import day_cache, queries, split_plan
 from server.reports.request import Breakdown, build_request
 from server.reports.run import run_reports, scope_of
 from server.reports.source import open_report_engine, reading
-from tests.server.reports.conftest import assert_same, write_demo_history
+from tests.server.reports.conftest import HISTORY_DAYS as DAYS
+from tests.server.reports.conftest import HISTORY_LAST_DAY as LAST_DAY
+from tests.server.reports.conftest import assert_same
 
-LAST_DAY = date(2026, 12, 1)
-DAYS = 11
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def history_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Eight weekdays of the demo's provincial centre and ward; the last is their live day."""
-    path = tmp_path_factory.mktemp("split_plan") / "history.sqlite3"
-    write_demo_history(path, history_days(LAST_DAY, DAYS))
-    return path
-
-
-@pytest.fixture
-def history(history_file: Path, tmp_path: Path) -> Path:
-    """A copy of the history of this test's own (it may change it)."""
-    path = tmp_path / "history.sqlite3"
-    shutil.copy(history_file, path)
-    return path
 
 
 def every_site() -> queries.Scope:
@@ -62,10 +45,10 @@ def counted(path: Path, scope: queries.Scope, cache: Path | None) -> dict[str, i
 
 
 def test_plan_balances_the_tickets_and_keeps_small_reports_whole(
-        history_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        demo_history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     demo = load_settings(None)
     first = history_days(LAST_DAY, DAYS)[0]
-    engine = open_report_engine(f"sqlite:///{history_file}")
+    engine = open_report_engine(f"sqlite:///{demo_history}")
     try:
         every = every_site()
         one = scope_of(demo, build_request(demo, sites="hcc-tinh", first=first,
@@ -87,37 +70,37 @@ def test_plan_balances_the_tickets_and_keeps_small_reports_whole(
         engine.dispose()
 
 
-def test_counts_from_the_copy_equal_the_counted_tickets(history: Path) -> None:
+def test_counts_from_the_copy_equal_the_counted_tickets(demo_history_copy: Path) -> None:
     scope = every_site()
-    cache = day_cache.prepare(history, scope)
+    cache = day_cache.prepare(demo_history_copy, scope)
     assert cache is not None
-    tickets = counted(history, scope, None)
+    tickets = counted(demo_history_copy, scope, None)
     assert sum(tickets.values()) > 4000 and set(tickets) == {"hcc-tinh", "ubnd-phuong-1"}
     with sqlite3.connect(cache) as connection:
         copied = connection.execute("SELECT count(*) FROM days").fetchone()[0]
     assert copied == 2 * (DAYS - 1)  # every closed day copied; the live day is not
-    assert counted(history, scope, cache) == tickets
+    assert counted(demo_history_copy, scope, cache) == tickets
     # Without a copy of some site's days (dropped), those are counted in the tickets.
-    day_cache.drop_stale(history, [("hcc-tinh", day)
-                                   for day in history_days(LAST_DAY, DAYS)[2:5]])
-    assert counted(history, scope, cache) == tickets
+    day_cache.drop_stale(demo_history_copy, [("hcc-tinh", day)
+                                             for day in history_days(LAST_DAY, DAYS)[2:5]])
+    assert counted(demo_history_copy, scope, cache) == tickets
 
 
 def test_a_stale_day_counts_what_the_copy_held_and_the_split_report_stays_exact(
-        history: Path) -> None:
+        demo_history_copy: Path) -> None:
     scope = every_site()
-    cache = day_cache.prepare(history, scope)
+    cache = day_cache.prepare(demo_history_copy, scope)
     assert cache is not None
-    before = counted(history, scope, None)
+    before = counted(demo_history_copy, scope, None)
     closed = history_days(LAST_DAY, DAYS)[3]
-    with sqlite3.connect(history) as connection:  # a closed day changed behind the copy
+    with sqlite3.connect(demo_history_copy) as connection:  # a closed day changed behind the copy
         connection.execute(
             "DELETE FROM tickets WHERE rowid = (SELECT min(rowid) FROM tickets "
             "WHERE site = 'ubnd-phuong-1' AND business_date = ?)", (closed.isoformat(),))
-    after = counted(history, scope, None)
+    after = counted(demo_history_copy, scope, None)
     assert after == {**before, "ubnd-phuong-1": before["ubnd-phuong-1"] - 1}
-    assert counted(history, scope, cache) == before  # the copy's count of the stale day
-    engine = open_report_engine(f"sqlite:///{history}")
+    assert counted(demo_history_copy, scope, cache) == before  # the copy's count of the stale day
+    engine = open_report_engine(f"sqlite:///{demo_history_copy}")
     try:
         assert split_plan.plan(engine, scope, 2, cache=cache) == \
             [("hcc-tinh",), ("ubnd-phuong-1",)]
@@ -132,11 +115,11 @@ def test_a_stale_day_counts_what_the_copy_held_and_the_split_report_stays_exact(
     assert split[Breakdown.SERVICE].total.issued == sum(after.values())
 
 
-def test_a_copy_it_cannot_read_counts_the_tickets(history: Path, tmp_path: Path) -> None:
+def test_a_copy_it_cannot_read_counts_the_tickets(demo_history_copy: Path, tmp_path: Path) -> None:
     scope = every_site()
     damaged = tmp_path / "damaged.reports-cache"
     damaged.write_bytes(b"not a database at all" * 100)
-    engine = open_report_engine(f"sqlite:///{history}")
+    engine = open_report_engine(f"sqlite:///{demo_history_copy}")
     try:
         assert split_plan.plan(engine, scope, 2, cache=damaged) == \
             [("hcc-tinh",), ("ubnd-phuong-1",)]
