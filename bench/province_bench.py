@@ -73,7 +73,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -81,8 +80,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
 from websockets.exceptions import WebSocketException
 
 from kiosk.settings import SUBSCRIBED_EVENTS
@@ -90,6 +87,7 @@ from server.config.toml_writer import toml_text
 from server.protocol.client import ClientError, ConnectionLost, ProtocolClient, RequestFailed
 from server.protocol.messages import LOBBY_DISPLAY_EVENTS
 from server.security import hash_password
+from server.store.scratch_database import scratch_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_VARIABLE = "QMS_TEST_POSTGRES_URL"
@@ -192,26 +190,8 @@ def province_config(plan: Plan, port: int, database_url: str, data_dir: Path,
 @contextlib.contextmanager
 def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     """A new, empty database on the server of ``admin_url``; dropped afterwards."""
-    admin = make_url(admin_url).set(drivername="postgresql+psycopg")
-    name = f"qms_province_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for attempt in range(20):
-            # Refused now and then while a backend the server runs for itself (autovacuum,
-            # say) is on it, which this role may not end: it soon goes.
-            try:
-                with engine.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except ProgrammingError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.5)
-        engine.dispose()
+    with scratch_postgres_database(admin_url, "qms_province_") as url:
+        yield url
 
 
 def free_port() -> int:

@@ -4,19 +4,15 @@ database when ``QMS_TEST_POSTGRES_URL`` names a server (CI starts one)."""
 from __future__ import annotations
 
 import os
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
 
 from server.store.database import Engines
 from server.store.plan import WritePlan, run_plan
+from server.store.scratch_database import scratch_postgres_database
 
 POSTGRES_VARIABLE = "QMS_TEST_POSTGRES_URL"
 
@@ -35,26 +31,8 @@ def require_postgres() -> str:
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """A new, empty database on the test server; dropped afterwards."""
-    admin_url = make_url(require_postgres()).set(drivername="postgresql+psycopg")
-    name = f"qms_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for attempt in range(20):
-            # Refused now and then while a backend the server runs for itself (autovacuum,
-            # say) is on it, which this role may not end: it soon goes.
-            try:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except ProgrammingError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.5)
-        admin.dispose()
+    with scratch_postgres_database(require_postgres(), "qms_test_") as url:
+        yield url
 
 
 EVENT_AT = datetime(2026, 12, 1, 8, 30, 15, 250_000, tzinfo=timezone(timedelta(hours=7)))
